@@ -1,0 +1,31 @@
+# Two entry points, each self-contained on a fresh machine with Python 3.11:
+#   make demo   the demo algorithm (main.py) on the local LEAN double, with its report and chart
+#   make check  mypy against LEAN's official stubs, then the whole pytest suite
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.requirements-installed
+
+.PHONY: demo check typecheck test bench clean
+
+$(STAMP): requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	cp requirements.txt $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python -m leansim run main.py $(ARGS)
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+check: typecheck test
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .hypothesis out

@@ -1,0 +1,200 @@
+"""What a group should do next, decided from its state alone.
+
+`next_actions` is pure: the executor asks it after every change, carries out the first action,
+records it on the group and asks again. Because each answer derives from recorded state, asking
+twice never places an order twice, and a restart that rebuilds the group resumes where it stopped.
+
+Protective ordering holds everywhere: long legs are bought before short legs are sold, and when a
+group is unwound its shorts are bought back before any long that covers them is sold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from atomic.model import Group, GroupStatus, Leg, OrderState
+from atomic.tags import Role
+from config import AtomicConfig
+
+
+@dataclass(frozen=True)
+class PlaceOrder:
+    """A market order for one leg (an entry leg or a reversal)."""
+
+    leg: int
+    quantity: int
+    role: Role
+    attempt: int
+
+
+@dataclass(frozen=True)
+class PlaceCombo:
+    """One combo order for every leg, `structures` times the leg ratios."""
+
+    structures: int
+    limit_price: float | None
+    attempt: int
+
+
+@dataclass(frozen=True)
+class CancelOrder:
+    order_id: int
+
+
+@dataclass(frozen=True)
+class ChooseTarget:
+    """Trim policy: fix how many whole structures the group keeps."""
+
+    structures: int
+
+
+@dataclass(frozen=True)
+class ChangeStatus:
+    status: GroupStatus
+    reason: str
+    target_structures: int | None = None
+
+
+Action = PlaceOrder | PlaceCombo | CancelOrder | ChooseTarget | ChangeStatus
+
+# A rollback may take this many order timeouts per allowed attempt before it is declared failed.
+_ROLLBACK_PATIENCE = 2
+
+
+def next_actions(group: Group, now: datetime, config: AtomicConfig) -> list[Action]:
+    """The actions due now, most urgent first (empty when the group waits for events)."""
+    if group.held:
+        return []
+    if group.status is GroupStatus.PENDING:
+        return _pending_actions(group, now, config)
+    if group.status is GroupStatus.ROLLING_BACK:
+        return _rollback_actions(group, now, config)
+    return []
+
+
+def start_rollback(group: Group, reason: str, config: AtomicConfig) -> ChangeStatus:
+    """The status change that begins unwinding: flatten fixes the target at zero now, trim later."""
+    target = 0 if config.partial_fill_policy == "flatten" else None
+    return ChangeStatus(GroupStatus.ROLLING_BACK, reason, target)
+
+
+# --- PENDING ------------------------------------------------------------------------------------
+
+
+def _pending_actions(group: Group, now: datetime, config: AtomicConfig) -> list[Action]:
+    if group.complete:
+        return [ChangeStatus(GroupStatus.FILLED, "all legs filled")]
+    attempt = max((o.attempt for leg in group.legs for o in leg.orders if o.role is Role.ENTRY), default=0)
+    timed_out = group.submitted_at is not None and now - group.submitted_at >= timedelta(seconds=config.atomic_order_timeout)
+    failed = _failed_entry(group, attempt)
+    if failed is not None:
+        refused = _combo_refusal(group, attempt) if config.combo_fallback_to_legged else None
+        if refused is True and not timed_out:
+            return _legged_entries(group, config, attempt=1)
+        if refused is None or timed_out:
+            return [start_rollback(group, failed, config)]
+        return []  # the other combo legs' INVALID events are on their way
+    if timed_out:
+        return [start_rollback(group, f"timeout: not filled {config.atomic_order_timeout:g}s after submission", config)]
+    if group.mode == "combo" and attempt == 0:
+        if any(leg.orders for leg in group.legs):
+            return []
+        return [PlaceCombo(group.structures, group.limit_price, attempt=0)]
+    return _legged_entries(group, config, attempt)
+
+
+def _legged_entries(group: Group, config: AtomicConfig, attempt: int) -> list[Action]:
+    """Entry orders still to send for this attempt, longs first; shorts wait in sequential mode."""
+    unsent = [leg for leg in group.legs if not any(o.role is Role.ENTRY and o.attempt == attempt for o in leg.orders)]
+    longs = [leg for leg in unsent if not leg.is_short]
+    shorts = [leg for leg in unsent if leg.is_short]
+    if config.sequential_protective_legs and shorts:
+        longs_done = all(leg.net_filled == leg.quantity for leg in group.legs if not leg.is_short)
+        if not longs_done:
+            shorts = []
+    return [PlaceOrder(leg.index, leg.quantity, Role.ENTRY, attempt) for leg in longs + shorts]
+
+
+def _failed_entry(group: Group, attempt: int) -> str | None:
+    """Why the group cannot complete: an entry order of this attempt closed short of its quantity."""
+    for leg in group.legs:
+        for order in leg.orders:
+            if (order.role is Role.ENTRY and order.attempt == attempt
+                    and order.state in (OrderState.INVALID, OrderState.CANCELED) and order.filled != order.quantity):
+                detail = f": {order.message}" if order.message else ""
+                return f"leg {leg.index} ({leg.contract.ticker}) {order.state.value}{detail}"
+    return None
+
+
+def _combo_refusal(group: Group, attempt: int) -> bool | None:
+    """For a first combo attempt that nothing filled: True when the brokerage refused every leg (fall
+    back to legged orders), False while some legs' events are still due, None when it is no refusal."""
+    if group.mode != "combo" or attempt != 0 or any(leg.net_filled for leg in group.legs):
+        return None
+    orders = [o for leg in group.legs for o in leg.orders if o.role is Role.ENTRY]
+    if any(o.state not in (OrderState.INVALID, OrderState.SUBMITTING, OrderState.SUBMITTED) for o in orders):
+        return None
+    return all(o.state is OrderState.INVALID for o in orders)
+
+
+# --- ROLLING_BACK -------------------------------------------------------------------------------
+
+
+def _rollback_actions(group: Group, now: datetime, config: AtomicConfig) -> list[Action]:
+    started = group.rollback_started_at or now
+    failing = [leg for leg in group.legs if leg.rollback_failures(started) >= config.max_rollback_attempts]
+    if failing:
+        leg = failing[0]
+        return [ChangeStatus(GroupStatus.ROLLBACK_FAILED,
+                             f"leg {leg.index} ({leg.contract.ticker}): {config.max_rollback_attempts} rollback orders failed")]
+    patience = timedelta(seconds=config.atomic_order_timeout * config.max_rollback_attempts * _ROLLBACK_PATIENCE)
+    if now - started > patience:
+        return [ChangeStatus(GroupStatus.ROLLBACK_FAILED, f"rollback not finished after {patience.total_seconds():g}s")]
+
+    actions: list[Action] = [
+        CancelOrder(o.order_id)
+        for leg in group.legs
+        for o in leg.orders
+        if o.role is Role.ENTRY and o.is_open and not o.cancel_requested and o.order_id is not None
+    ]
+    stale = timedelta(seconds=config.atomic_order_timeout)
+    actions += [
+        CancelOrder(o.order_id)
+        for leg in group.legs
+        for o in leg.orders
+        if o.role is Role.ROLLBACK and o.is_open and not o.cancel_requested and o.order_id is not None
+        and now - o.submitted_at >= stale
+    ]
+    entries_open = any(o.is_open for leg in group.legs for o in leg.orders if o.role is Role.ENTRY)
+    target = group.target_structures
+    if target is None:
+        if entries_open:
+            return actions
+        kept = min(abs(leg.entry_filled) // abs(group.ratio(leg)) for leg in group.legs)
+        return actions + [ChooseTarget(kept)]
+
+    needs = {leg.index: _needed(group, leg, target) for leg in group.legs}
+    buys = [leg for leg in group.legs if needs[leg.index] > 0]
+    sells = [leg for leg in group.legs if needs[leg.index] < 0]
+    buying = any(o.is_open and o.quantity > 0 for leg in group.legs for o in leg.orders if o.role is Role.ROLLBACK)
+    actions += [PlaceOrder(leg.index, needs[leg.index], Role.ROLLBACK, _next_attempt(leg)) for leg in buys]
+    if not buys and not buying and not entries_open:
+        actions += [PlaceOrder(leg.index, needs[leg.index], Role.ROLLBACK, _next_attempt(leg)) for leg in sells]
+    if actions:
+        return actions
+    if any(leg.open_orders for leg in group.legs) or any(needs.values()):
+        return []
+    if target == 0:
+        return [ChangeStatus(GroupStatus.ROLLED_BACK, "group flat: every fill reversed")]
+    return [ChangeStatus(GroupStatus.FILLED, f"trimmed to {target} complete structures")]
+
+
+def _needed(group: Group, leg: Leg, target_structures: int) -> int:
+    """Signed quantity still to trade for the leg to reach its target, net of orders in flight."""
+    in_flight = sum(o.remaining for o in leg.orders if o.role is Role.ROLLBACK)
+    return group.ratio(leg) * target_structures - leg.net_filled - in_flight
+
+
+def _next_attempt(leg: Leg) -> int:
+    return 1 + sum(1 for o in leg.orders if o.role is Role.ROLLBACK)

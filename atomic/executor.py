@@ -1,0 +1,607 @@
+"""EnhancedAtomicOrderExecutor: multi-leg groups that fill completely or return to flat.
+
+The executor is event driven and never waits. For each group it writes the intent to the
+ObjectStore (forced to disk) before the first order, then repeatedly asks `decisions.next_actions`
+what to do, records the step on the group, saves the record, and only then calls LEAN. Events come
+back through `on_order_event`; timeouts through `check_timeouts`, called from a scheduled event.
+
+One re-entrant lock guards all state: in live mode events arrive on LEAN's brokerage threads and
+scheduled events on its real-time thread. In a backtest LEAN delivers an order's events *inside*
+`market_order()`, on the same thread, before the ticket is returned: such nested events are
+recorded at once (correlated by tag) and acted on when the outer call resumes.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from atomic.contract import Contract
+from atomic.decisions import (
+    Action,
+    CancelOrder,
+    ChangeStatus,
+    ChooseTarget,
+    PlaceCombo,
+    PlaceOrder,
+    next_actions,
+    start_rollback,
+)
+from atomic.errors import InvalidGroupError
+from atomic.margin import estimated_margin
+from atomic.model import (
+    TERMINAL,
+    UNSETTLED,
+    CancelRequested,
+    Group,
+    GroupEvent,
+    GroupStatus,
+    Leg,
+    LogEntry,
+    Note,
+    OrderIdentified,
+    OrderSent,
+    OrderState,
+    OrderUpdate,
+    StatusChanged,
+    TargetChosen,
+)
+from atomic.persistence import GroupStore
+from atomic.ports import Broker
+from atomic.tags import OrderTag, Role
+from atomic.validation import (
+    validate_iron_condor,
+    validate_legs,
+    validate_put_spread,
+    validate_strangle,
+    validate_structure_quantity,
+)
+from atomic.views import GroupView, view_of
+from config import AtomicConfig
+
+if TYPE_CHECKING:
+    from recovery.report import RecoveryReport
+
+Callback = Callable[["GroupResult"], None]
+# Actions one drive may take before it stops and logs: every action records a change, so only a
+# bug can loop; a guard keeps such a bug from hanging the algorithm thread.
+_MAX_ACTIONS_PER_DRIVE = 200
+_SETTLED = frozenset({GroupStatus.FILLED, GroupStatus.ROLLED_BACK})
+
+
+class GroupResult:
+    """The caller's handle on a group. `status` follows the group as it changes."""
+
+    def __init__(self, executor: EnhancedAtomicOrderExecutor, group_id: str) -> None:
+        self._executor = executor
+        self.group_id = group_id
+
+    @property
+    def status(self) -> GroupStatus:
+        return self.view.status
+
+    @property
+    def view(self) -> GroupView:
+        view = self._executor.get_group(self.group_id)
+        if view is None:  # evicted from memory and archive alike
+            raise KeyError(self.group_id)
+        return view
+
+    @property
+    def reason(self) -> str:
+        return self.view.reason
+
+    def __bool__(self) -> bool:
+        """True only when every leg is completely filled (a trimmed group is FILLED but False)."""
+        view = self.view
+        return view.status is GroupStatus.FILLED and view.complete
+
+    def __repr__(self) -> str:
+        return f"GroupResult({self.group_id}, {self.status.value})"
+
+
+class EnhancedAtomicOrderExecutor:
+    """Places multi-leg groups all-or-nothing for a LEAN algorithm.
+
+    Parameters
+    ----------
+    algorithm:
+        The running QCAlgorithm. It must forward every order event to `on_order_event`, call
+        `check_timeouts` periodically, and run `check_and_recover_incomplete_orders` once from
+        `on_warmup_finished`: until then new groups are refused.
+    config:
+        Knobs (config.py); defaults when None.
+    broker:
+        The host port; built over `algorithm` when None. Tests may pass another implementation.
+    """
+
+    def __init__(self, algorithm: object, config: AtomicConfig | None = None, broker: Broker | None = None) -> None:
+        self.config = config or AtomicConfig()
+        if broker is None:
+            from atomic.lean_broker import LeanBroker  # the LEAN shell, imported only when LEAN is there
+
+            broker = LeanBroker(algorithm, self.config.alert_email)  # type: ignore[arg-type]
+        self.broker: Broker = broker
+        # Backtests and live share the lean CLI's storage folder: keep their records apart, so a
+        # backtest can never touch (or "recover") a live deployment's groups.
+        namespace = f"{self.config.store_namespace}/{'live' if broker.live_mode else 'backtest'}"
+        self.store = GroupStore(broker.store, namespace, self.config.archive_max_groups)
+        self._lock = threading.RLock()
+        self._active: dict[str, Group] = {}
+        self._history: OrderedDict[str, Group] = OrderedDict()
+        self._orders: dict[int, str] = {}  # LEAN order id -> group id
+        self._callbacks: dict[str, Callback] = {}
+        self._listeners: list[Callback] = []
+        self._dirty: set[str] = set()
+        self._unsaved: set[str] = set()
+        # Changes that only add ids (an acknowledgement, a broker id): written with the next write,
+        # before the next order, or by the next check_timeouts, not one write per event.
+        self._lazy: set[str] = set()
+        self._touched: set[str] = set()
+        self._depth = 0
+        self._halted = ""
+        self._recovered = False
+
+    # --- placing groups -----------------------------------------------------------------------
+
+    def execute_atomic(
+        self,
+        legs: Sequence[tuple[object, int]],
+        strategy: str = "",
+        limit_price: float | None = None,
+        on_complete: Callback | None = None,
+    ) -> GroupResult:
+        """Place `legs` ((symbol, signed quantity) pairs) as one all-or-nothing group.
+
+        Raises InvalidGroupError on malformed legs before anything is placed or written. Runtime
+        refusals (too many open groups, market closed, halted, buying power) return a REJECTED
+        result with its reason. `limit_price` is a net combo price and needs combo mode.
+        """
+        with self._lock:
+            contracts = [(self.broker.describe(symbol), quantity) for symbol, quantity in legs]
+            validate_legs(contracts, self.config.max_atomic_group_size)
+            return self._start(contracts, strategy, limit_price, on_complete)
+
+    def execute_iron_condor_atomic(
+        self, short_call: object, long_call: object, short_put: object, long_put: object, quantity: int,
+        strategy: str = "iron_condor", limit_price: float | None = None, on_complete: Callback | None = None,
+    ) -> GroupResult:
+        """Sell the call and put spreads of an iron condor, `quantity` structures."""
+        count = validate_structure_quantity(quantity)
+        with self._lock:
+            sc, lc, sp, lp = (self.broker.describe(s) for s in (short_call, long_call, short_put, long_put))
+            validate_iron_condor(sc, lc, sp, lp)
+            contracts = [(lc, count), (lp, count), (sc, -count), (sp, -count)]
+            validate_legs(contracts, self.config.max_atomic_group_size)
+            return self._start(contracts, strategy, limit_price, on_complete)
+
+    def execute_put_spread_atomic(
+        self, short_put: object, long_put: object, quantity: int,
+        strategy: str = "put_spread", limit_price: float | None = None, on_complete: Callback | None = None,
+    ) -> GroupResult:
+        """Sell a put credit spread, `quantity` structures."""
+        count = validate_structure_quantity(quantity)
+        with self._lock:
+            sp, lp = self.broker.describe(short_put), self.broker.describe(long_put)
+            validate_put_spread(sp, lp)
+            contracts = [(lp, count), (sp, -count)]
+            validate_legs(contracts, self.config.max_atomic_group_size)
+            return self._start(contracts, strategy, limit_price, on_complete)
+
+    def execute_strangle_atomic(
+        self, short_call: object, short_put: object, quantity: int,
+        strategy: str = "strangle", limit_price: float | None = None, on_complete: Callback | None = None,
+    ) -> GroupResult:
+        """Sell a strangle (naked by design), `quantity` structures."""
+        count = validate_structure_quantity(quantity)
+        with self._lock:
+            sc, sp = self.broker.describe(short_call), self.broker.describe(short_put)
+            validate_strangle(sc, sp)
+            contracts = [(sc, -count), (sp, -count)]
+            validate_legs(contracts, self.config.max_atomic_group_size)
+            return self._start(contracts, strategy, limit_price, on_complete)
+
+    # --- events and time ----------------------------------------------------------------------
+
+    def on_order_event(self, order_event: object) -> None:
+        """Forward every LEAN order event here; events of other orders are ignored."""
+        update = self.broker.translate(order_event)
+        with self._lock:
+            group = self._group_for(update)
+            if group is None:
+                return
+            self._orders.setdefault(update.order_id, group.group_id)
+            if not self._apply(group, update):
+                return
+            if group.status in _SETTLED and not self._settled_still(group):
+                self._reopen(group, "fill after the group settled: reversing it")
+            self._touched.add(group.group_id)
+            if self._depth == 0:
+                self._settle_touched()
+
+    def check_timeouts(self) -> None:
+        """Act on the algorithm clock: roll back groups past ATOMIC_ORDER_TIMEOUT, retry stale reversals."""
+        with self._lock:
+            self._touched.update(self._active)
+            if self._depth == 0:
+                self._settle_touched()
+                for group in [g for g in self._active.values() if g.group_id in self._lazy]:
+                    self._save(group)
+
+    # --- operator -----------------------------------------------------------------------------
+
+    def rollback_group(self, group_id: str) -> GroupResult:
+        """Unwind a group now (PENDING), or retry a ROLLBACK_FAILED one after fixing its cause."""
+        with self._lock:
+            group = self._active.get(group_id)
+            if group is None:
+                raise KeyError(f"no open group {group_id}")
+            if group.status in (GroupStatus.PENDING, GroupStatus.ROLLBACK_FAILED):
+                group.held = False
+                self._perform(group, start_rollback(group, "operator requested rollback", self.config))
+            self._touched.add(group_id)
+            self._settle_touched()
+            return GroupResult(self, group_id)
+
+    def resume(self) -> None:
+        """Clear a halt after a human has dealt with the ROLLBACK_FAILED groups."""
+        with self._lock:
+            failed = [g.group_id for g in self._active.values() if g.status is GroupStatus.ROLLBACK_FAILED]
+            self.broker.log(f"executor resumed by operator (was halted: {self._halted}); still failed: {failed}")
+            self._halted = ""
+
+    def add_listener(self, callback: Callback) -> None:
+        """Call `callback(result)` whenever any group reaches a final status (for plots and reports)."""
+        with self._lock:
+            self._listeners.append(callback)
+
+    @property
+    def halted(self) -> str:
+        """Why the executor refuses new groups ("" when it does not)."""
+        return self._halted
+
+    def get_group(self, group_id: str) -> GroupView | None:
+        with self._lock:
+            group = self._active.get(group_id) or self._history.get(group_id)
+            if group is None:
+                group = self.store.read_archived(group_id)
+            return view_of(group) if group is not None else None
+
+    def open_groups(self) -> list[GroupView]:
+        """Groups that may still hold an unbalanced position (pending, rolling back, failed)."""
+        with self._lock:
+            return [view_of(g) for g in self._active.values()]
+
+    def check_and_recover_incomplete_orders(self) -> RecoveryReport:
+        """Reconcile stored groups with the brokerage after a (re)start; run once from on_warmup_finished."""
+        from recovery.recover import recover
+
+        with self._lock:
+            report = recover(self)
+            self._recovered = True
+            return report
+
+    # --- used by recovery ---------------------------------------------------------------------
+
+    def adopt(self, group: Group) -> None:
+        """Take charge of a group rebuilt from the store (its order ids are indexed as they are bound)."""
+        with self._lock:
+            self._active[group.group_id] = group
+
+    def record(self, group: Group, *events: GroupEvent) -> None:
+        """Apply events recovery established, and save them before anything acts on them."""
+        with self._lock:
+            for event in events:
+                self._apply(group, event)
+                if isinstance(event, OrderIdentified):
+                    self._orders[event.order_id] = group.group_id
+            self._save(group)
+
+    def act(self, group: Group, action: ChangeStatus) -> None:
+        """Carry out a status decision, then drive the group as far as it can go now."""
+        with self._lock:
+            self._perform(group, action)
+            self._touched.add(group.group_id)
+            self._settle_touched()
+
+    def hold(self, group: Group, reason: str) -> None:
+        """Leave a group untouched for the operator, and refuse new groups meanwhile."""
+        with self._lock:
+            group.held = True
+            self.record(group, Note(f"held for the operator: {reason}", self.broker.now()))
+            self.halt(f"group {group.group_id} held: {reason}")
+
+    def set_aside(self, group: Group, reason: str) -> None:
+        """Archive a stored group that belongs to no account of this run (an earlier backtest)."""
+        with self._lock:
+            self._apply(group, Note(f"set aside: {reason}", self.broker.now()))
+            self.store.archive(group, self.broker.now())
+
+    def drive(self, group_id: str) -> None:
+        """Let a group take every action due now."""
+        with self._lock:
+            self._touched.add(group_id)
+            self._settle_touched()
+
+    def halt(self, reason: str) -> None:
+        with self._lock:
+            self._halted = self._halted or reason
+
+    # --- internals ----------------------------------------------------------------------------
+
+    def _start(self, contracts: list[tuple[Contract, int]], strategy: str, limit_price: float | None,
+               on_complete: Callback | None) -> GroupResult:
+        if limit_price is not None and self.config.execution_mode != "combo":
+            raise InvalidGroupError("limit_price is a net combo price: it needs execution_mode 'combo'")
+        now = self.broker.now()
+        group = Group(
+            group_id=str(uuid.uuid4()),
+            strategy=strategy,
+            created_at=now,
+            legs=[Leg(i, c, q, self.broker.holdings(c.key)) for i, (c, q) in enumerate(contracts)],
+            mode=self.config.execution_mode,
+            limit_price=limit_price,
+        )
+        result = GroupResult(self, group.group_id)
+        refusal = self._refusal(contracts)
+        if refusal:
+            group.status = GroupStatus.REJECTED
+            group.rollback_reason = refusal
+            group.log.append(_entry(group, f"rejected: {refusal}"))
+            self.broker.log(f"group {group.group_id} ({strategy}) rejected: {refusal}")
+            self._remember(group)
+            self._notify(group, on_complete)
+            return result
+        if on_complete is not None:
+            self._callbacks[group.group_id] = on_complete
+        group.log.append(_entry(group, f"created: {strategy} {len(contracts)} legs x{group.structures}"))
+        self._active[group.group_id] = group
+        self._unsaved.add(group.group_id)  # its first save, just before its first order, is the intent
+        self._touched.add(group.group_id)
+        self._settle_touched()
+        return result
+
+    def _refusal(self, contracts: list[tuple[Contract, int]]) -> str:
+        if not self._recovered:
+            return "recovery has not run yet (call check_and_recover_incomplete_orders from on_warmup_finished)"
+        if self._halted:
+            return f"executor halted: {self._halted}"
+        in_flight = sum(1 for g in self._active.values() if g.status in (GroupStatus.PENDING, GroupStatus.ROLLING_BACK))
+        if in_flight >= self.config.max_pending_groups:
+            return f"{in_flight} groups already in flight (MAX_PENDING_GROUPS={self.config.max_pending_groups})"
+        closed = self.broker.market_refusal([c.key for c, _ in contracts], self.config.market_close_buffer_minutes)
+        if closed:
+            return closed
+        underlying = self.broker.underlying_price(contracts[0][0])
+        if underlying is not None:
+            needed = estimated_margin(contracts, underlying)
+            available = self.broker.margin_remaining() * self.config.buying_power_usage_limit
+            if needed > available:
+                return f"insufficient buying power: needs ~{needed:,.0f}, {available:,.0f} usable"
+        return ""
+
+    def _group_for(self, update: OrderUpdate) -> Group | None:
+        group_id = self._orders.get(update.order_id)
+        if group_id is None and update.tag is not None:
+            group_id = update.tag.group_id
+        if group_id is None:
+            return None
+        return self._active.get(group_id) or self._history.get(group_id)
+
+    def _apply(self, group: Group, event: GroupEvent) -> bool:
+        changed = group.apply(event)
+        if changed:
+            (self._lazy if _informational(event) else self._dirty).add(group.group_id)
+        return changed
+
+    def _settle_touched(self) -> None:
+        """Drive every group that changed until each waits for events; then save what changed."""
+        while self._touched:
+            group_id = self._touched.pop()
+            group = self._active.get(group_id)
+            if group is not None:
+                self._drive(group)
+        for group_id in list(self._dirty):
+            group = self._active.get(group_id)
+            if group is not None:
+                self._save(group)
+            else:  # a settled group's late, harmless event: its archive stays as it was
+                self._dirty.discard(group_id)
+
+    def _drive(self, group: Group) -> None:
+        for _ in range(_MAX_ACTIONS_PER_DRIVE):
+            actions = next_actions(group, self.broker.now(), self.config)
+            if not actions:
+                return
+            batch = _leading_sends(actions)
+            if batch:
+                self._send(group, batch)
+            else:
+                self._perform(group, actions[0])
+            if group.group_id not in self._active:
+                return
+        self.broker.alert("Atomic executor stuck", f"group {group.group_id}: no progress after {_MAX_ACTIONS_PER_DRIVE} actions")
+
+    def _perform(self, group: Group, action: Action) -> None:
+        if isinstance(action, (PlaceOrder, CancelOrder)):
+            self._send(group, [action])
+        elif isinstance(action, PlaceCombo):
+            self._place_combo(group, action)
+        elif isinstance(action, ChooseTarget):
+            self._apply(group, TargetChosen(action.structures, self.broker.now()))
+        else:
+            self._change_status(group, action)
+
+    def _send(self, group: Group, batch: Sequence[PlaceOrder | CancelOrder]) -> None:
+        """Record the intent of every order or cancel in `batch`, save once, then send them.
+
+        One write covers the batch (write-ahead). If LEAN refuses one of the group's orders while
+        the batch goes out (in a backtest that happens inside market_order), the orders not yet
+        sent are recorded as never sent instead of being placed after a failure."""
+        now = self.broker.now()
+        tags = [OrderTag(group.group_id, a.role, a.leg, a.attempt) if isinstance(a, PlaceOrder) else None for a in batch]
+        for action, tag in zip(batch, tags):
+            if isinstance(action, PlaceOrder) and tag is not None:
+                self._apply(group, OrderSent(action.leg, action.role, action.attempt, action.quantity, str(tag), now))
+            elif isinstance(action, CancelOrder):
+                self._apply(group, CancelRequested(action.order_id, now))
+        self._save(group, durable=True)
+        refused_before = _refused_orders(group)
+        for action, tag in zip(batch, tags):
+            if isinstance(action, CancelOrder):
+                with self._calling_lean():
+                    error = self.broker.cancel(action.order_id)
+                if error:
+                    self._apply(group, Note(f"cancel of order {action.order_id} refused: {error}", self.broker.now()))
+                continue
+            assert tag is not None
+            key = group.legs[action.leg].contract.key
+            if _refused_orders(group) > refused_before:
+                self._apply(group, _closed(tag, key, OrderState.CANCELED, "not sent: another order of the group was refused", now))
+                continue
+            try:
+                with self._calling_lean():
+                    placed = self.broker.place_market(key, action.quantity, str(tag))
+            except Exception as error:  # LEAN refused the call itself: record it as a refused order
+                self._apply(group, _closed(tag, key, OrderState.INVALID, f"submission failed: {error}", self.broker.now()))
+                continue
+            self._bind(group, action.leg, action.role, action.attempt, placed.order_id, placed.broker_ids)
+
+    def _place_combo(self, group: Group, action: PlaceCombo) -> None:
+        tag = OrderTag(group.group_id, Role.ENTRY, None, action.attempt)
+        now = self.broker.now()
+        for leg in group.legs:
+            self._apply(group, OrderSent(leg.index, Role.ENTRY, action.attempt, group.ratio(leg) * action.structures, str(tag), now))
+        self._save(group, durable=True)
+        legs = [(leg.contract.key, group.ratio(leg)) for leg in group.legs]
+        try:
+            with self._calling_lean():
+                placed = self.broker.place_combo(legs, action.structures, action.limit_price, str(tag))
+        except Exception as error:
+            for leg in group.legs:
+                self._apply(group, _closed(tag, leg.contract.key, OrderState.INVALID, f"combo submission failed: {error}", self.broker.now()))
+            return
+        by_key = {leg.contract.key: leg.index for leg in group.legs}
+        for order in placed:
+            self._bind(group, by_key[order.contract_key], Role.ENTRY, action.attempt, order.order_id, order.broker_ids)
+
+    def _bind(self, group: Group, leg: int, role: Role, attempt: int, order_id: int, broker_ids: tuple[str, ...]) -> None:
+        self._orders[order_id] = group.group_id
+        self._apply(group, OrderIdentified(leg, role, attempt, order_id, broker_ids, self.broker.now()))
+
+    def _change_status(self, group: Group, action: ChangeStatus) -> None:
+        now = self.broker.now()
+        self._apply(group, StatusChanged(action.status, action.reason, now, action.target_structures))
+        if action.status is GroupStatus.ROLLING_BACK:
+            self.broker.log(f"group {group.group_id} rolling back: {action.reason}")
+        elif action.status is GroupStatus.ROLLBACK_FAILED:
+            self._unsaved.add(group.group_id)  # forced to disk: the operator's evidence
+            self._dirty.add(group.group_id)
+            self._save(group)
+            self.halt(f"group {group.group_id} ROLLBACK_FAILED")
+            self.broker.alert("Atomic rollback FAILED", f"group {group.group_id} ({group.strategy}): {action.reason}; "
+                              f"positions {[(leg.contract.ticker, leg.net_filled) for leg in group.legs]}; "
+                              "new groups refused until resume()")
+            self._notify(group, self._callbacks.pop(group.group_id, None))
+        elif action.status in _SETTLED:
+            self._finish(group)
+
+    def _finish(self, group: Group) -> None:
+        """Archive a settled group and drop it from the hot set."""
+        self.store.archive(group, self.broker.now())
+        for pending in (self._dirty, self._lazy, self._unsaved):
+            pending.discard(group.group_id)
+        del self._active[group.group_id]
+        self._remember(group)
+        self.broker.log(f"group {group.group_id} {group.status.value}")
+        self._notify(group, self._callbacks.pop(group.group_id, None))
+
+    def _settled_still(self, group: Group) -> bool:
+        target = group.target_structures if group.status is GroupStatus.FILLED and group.target_structures else None
+        if group.status is GroupStatus.FILLED and target is None:
+            return group.complete
+        goal = 0 if group.status is GroupStatus.ROLLED_BACK else (target or 0)
+        return all(leg.net_filled == group.ratio(leg) * goal for leg in group.legs)
+
+    def _reopen(self, group: Group, reason: str) -> None:
+        target = 0 if group.status is GroupStatus.ROLLED_BACK else group.target_structures
+        self._history.pop(group.group_id, None)
+        self._active[group.group_id] = group
+        self._apply(group, StatusChanged(GroupStatus.ROLLING_BACK, reason, self.broker.now(),
+                                         target if target is not None else group.structures))
+        self.broker.alert("Late fill on a settled group", f"group {group.group_id}: {reason}")
+
+    def _remember(self, group: Group) -> None:
+        self._history[group.group_id] = group
+        while len(self._history) > self.config.history_in_memory:
+            _, old = self._history.popitem(last=False)
+            for leg in old.legs:
+                for order in leg.orders:
+                    if order.order_id is not None:
+                        self._orders.pop(order.order_id, None)
+
+    def _save(self, group: Group, durable: bool = False) -> None:
+        """Write the group if it changed. Writes that precede an order or a cancel, and the first
+        one (the intent), are forced to disk: a record that missed an order it sent could lead
+        recovery to reverse a quantity twice. Fill-only writes may wait for LEAN's flush timer,
+        since recovery infers a lost fill from holdings."""
+        group_id = group.group_id
+        if (group_id in self._dirty or group_id in self._lazy) and group_id in self._active:
+            self.store.save_open(group, durable=durable or group_id in self._unsaved)
+            self._unsaved.discard(group_id)
+        self._dirty.discard(group_id)
+        self._lazy.discard(group_id)
+
+    def _notify(self, group: Group, callback: Callback | None) -> None:
+        result = GroupResult(self, group.group_id)
+        for listener in ([callback] if callback else []) + self._listeners:
+            try:
+                listener(result)
+            except Exception as error:  # a user's callback must not corrupt the executor's state
+                self.broker.alert("group callback failed", f"group {group.group_id}: {error!r}")
+
+    @contextmanager
+    def _calling_lean(self) -> Iterator[None]:
+        """Mark a call into LEAN: events it delivers on this thread are recorded, acted on after."""
+        self._depth += 1
+        try:
+            yield
+        finally:
+            self._depth -= 1
+
+
+def _entry(group: Group, message: str) -> LogEntry:
+    return LogEntry(group.created_at, group.status, message)
+
+
+def _closed(tag: OrderTag, contract_key: str, state: OrderState, message: str, now: datetime) -> OrderUpdate:
+    """An order that never reached LEAN (refused by the call itself, or held back), recorded as
+    closed with nothing filled; it has no LEAN id."""
+    return OrderUpdate(order_id=0, event_id=0, state=state, fill_quantity=0, fill_price=0.0,
+                       time=now, message=message, tag=tag, contract_key=contract_key)
+
+
+def _informational(event: GroupEvent) -> bool:
+    """Events that add ids but change no quantity or state the executor acts on."""
+    if isinstance(event, OrderIdentified):
+        return True
+    return isinstance(event, OrderUpdate) and event.state is OrderState.SUBMITTED and not event.fill_quantity
+
+
+def _leading_sends(actions: Sequence[Action]) -> list[PlaceOrder | CancelOrder]:
+    """The run of orders (or of cancels) at the head of `actions`: they go out under one save."""
+    batch: list[PlaceOrder | CancelOrder] = []
+    for action in actions:
+        if not isinstance(action, (PlaceOrder, CancelOrder)) or (batch and type(action) is not type(batch[0])):
+            break
+        batch.append(action)
+    return batch
+
+
+def _refused_orders(group: Group) -> int:
+    return sum(1 for leg in group.legs for o in leg.orders if o.state in (OrderState.INVALID, OrderState.CANCELED))

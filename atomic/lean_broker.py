@@ -1,0 +1,227 @@
+"""The thin shell: the executor's Broker port over a LEAN QCAlgorithm.
+
+This is the only module of atomic/ that imports AlgorithmImports. Orders are always submitted
+asynchronously so the algorithm thread never blocks (in a backtest they still fill inside the call),
+and cancels never carry a tag, since a tag given to a cancel replaces the order's own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timezone
+
+from AlgorithmImports import (
+    Leg as LeanLeg,
+    ObjectStore,
+    OptionRight,
+    Order,
+    OrderEvent,
+    OrderStatus,
+    QCAlgorithm,
+    SecurityType,
+    Symbol,
+)
+
+from atomic.contract import Contract
+from atomic.errors import InvalidGroupError
+from atomic.model import OrderState, OrderUpdate
+from atomic.ports import BrokerOrder, PlacedOrder
+from atomic.tags import parse_tag
+
+_STATES = {
+    OrderStatus.SUBMITTED: OrderState.SUBMITTED,
+    OrderStatus.PARTIALLY_FILLED: OrderState.PARTIALLY_FILLED,
+    OrderStatus.FILLED: OrderState.FILLED,
+    OrderStatus.CANCELED: OrderState.CANCELED,
+    OrderStatus.INVALID: OrderState.INVALID,
+}
+_OPTION_TYPES = (SecurityType.OPTION, SecurityType.INDEX_OPTION, SecurityType.FUTURE_OPTION)
+
+
+class ObjectStoreAdapter:
+    """LEAN's ObjectStore as the executor's KeyValueStore."""
+
+    def __init__(self, store: ObjectStore) -> None:
+        self._store = store
+
+    def save(self, key: str, text: str) -> bool:
+        return bool(self._store.save(key, text))
+
+    def read(self, key: str) -> str:
+        return str(self._store.read(key))
+
+    def delete(self, key: str) -> bool:
+        return bool(self._store.delete(key))
+
+    def keys(self) -> list[str]:
+        return [str(key) for key in self._store.keys]
+
+    def persist(self, key: str) -> None:
+        # LEAN's LocalObjectStore writes every pending save to disk before answering a path.
+        self._store.get_file_path(key)
+
+
+class LeanBroker:
+    """Broker port implementation for a running QCAlgorithm."""
+
+    def __init__(self, algorithm: QCAlgorithm, alert_email: str = "") -> None:
+        self._algorithm = algorithm
+        self._alert_email = alert_email
+        self._symbols: dict[str, Symbol] = {}
+        self._store = ObjectStoreAdapter(algorithm.object_store)
+
+    @property
+    def live_mode(self) -> bool:
+        return bool(self._algorithm.live_mode)
+
+    @property
+    def store(self) -> ObjectStoreAdapter:
+        return self._store
+
+    def now(self) -> datetime:
+        now = self._algorithm.utc_time
+        return now if now.tzinfo else now.replace(tzinfo=timezone.utc)
+
+    def describe(self, symbol: object) -> Contract:
+        if not isinstance(symbol, Symbol):
+            raise InvalidGroupError(f"expected a LEAN Symbol, got {type(symbol).__name__} {symbol!r}")
+        key = str(symbol.id)
+        self._symbols[key] = symbol
+        if symbol.security_type in _OPTION_TYPES:
+            sid = symbol.id
+            return Contract(
+                key=key,
+                ticker=str(symbol.value),
+                underlying=str(symbol.underlying.value),
+                right="call" if sid.option_right == OptionRight.CALL else "put",
+                strike=float(sid.strike_price),
+                expiry=sid.date.date(),
+                multiplier=self._multiplier(symbol, 100),
+            )
+        return Contract(key=key, ticker=str(symbol.value), underlying=str(symbol.value), multiplier=self._multiplier(symbol, 1))
+
+    def knows(self, contract_key: str) -> bool:
+        return self._symbol(contract_key) is not None
+
+    def holdings(self, contract_key: str) -> int:
+        symbol = self._symbol(contract_key)
+        if symbol is None or not self._algorithm.portfolio.contains_key(symbol):
+            return 0
+        return int(self._algorithm.portfolio[symbol].quantity)
+
+    def place_market(self, contract_key: str, quantity: int, tag: str) -> PlacedOrder:
+        ticket = self._algorithm.market_order(self._require(contract_key), quantity, asynchronous=True, tag=tag)
+        return PlacedOrder(int(ticket.order_id), contract_key, self._broker_ids(int(ticket.order_id)))
+
+    def place_combo(self, legs: Sequence[tuple[str, int]], structures: int, limit_price: float | None, tag: str) -> list[PlacedOrder]:
+        lean_legs = [LeanLeg.create(self._require(key), ratio) for key, ratio in legs]
+        if limit_price is None:
+            tickets = self._algorithm.combo_market_order(lean_legs, structures, asynchronous=True, tag=tag)
+        else:
+            tickets = self._algorithm.combo_limit_order(lean_legs, structures, limit_price, asynchronous=True, tag=tag)
+        return [PlacedOrder(int(t.order_id), str(t.symbol.id), self._broker_ids(int(t.order_id))) for t in tickets]
+
+    def cancel(self, order_id: int) -> str | None:
+        ticket = self._algorithm.transactions.get_order_ticket(order_id)
+        if ticket is None:
+            return f"no ticket for order {order_id}"
+        response = ticket.cancel()
+        return None if response.is_success else str(response.error_message or response.error_code)
+
+    def market_refusal(self, contract_keys: Sequence[str], minutes: int) -> str | None:
+        for key in contract_keys:
+            symbol = self._require(key)
+            if not self._algorithm.securities.contains_key(symbol):
+                return f"{symbol.value} is not subscribed"
+            exchange = self._algorithm.securities[symbol].exchange
+            if not exchange.exchange_open:
+                return f"exchange closed for {symbol.value}: a market order would wait for the open"
+            if minutes and exchange.is_closing_soon(minutes):
+                return f"exchange closes within {minutes} minutes for {symbol.value}"
+        return None
+
+    def margin_remaining(self) -> float:
+        return float(self._algorithm.portfolio.margin_remaining)
+
+    def underlying_price(self, contract: Contract) -> float | None:
+        symbol = self._symbol(contract.key)
+        if symbol is None:
+            return None
+        underlying = symbol.underlying if symbol.has_underlying else symbol
+        if not self._algorithm.securities.contains_key(underlying):
+            return None
+        price = float(self._algorithm.securities[underlying].price)
+        return price if price > 0 else None
+
+    def translate(self, order_event: object) -> OrderUpdate:
+        if not isinstance(order_event, OrderEvent):
+            raise TypeError(f"expected a LEAN OrderEvent, got {type(order_event).__name__}")
+        order: Order | None = None
+        ticket = order_event.ticket
+        if ticket is not None:
+            tag = ticket.tag
+        else:
+            order = self._algorithm.transactions.get_order_by_id(order_event.order_id)
+            tag = order.tag if order is not None else ""
+        broker_ids: tuple[str, ...] = ()
+        if order_event.status == OrderStatus.SUBMITTED:
+            order = order or self._algorithm.transactions.get_order_by_id(order_event.order_id)
+            broker_ids = tuple(str(b) for b in order.broker_id) if order is not None else ()
+        utc = order_event.utc_time
+        return OrderUpdate(
+            order_id=int(order_event.order_id),
+            event_id=int(order_event.id),
+            state=_STATES.get(order_event.status),
+            fill_quantity=int(round(float(order_event.fill_quantity))),
+            fill_price=float(order_event.fill_price),
+            time=utc if utc.tzinfo else utc.replace(tzinfo=timezone.utc),
+            message=str(order_event.message or ""),
+            tag=parse_tag(tag),
+            contract_key=str(order_event.symbol.id),
+            broker_ids=broker_ids,
+        )
+
+    def open_orders(self) -> list[BrokerOrder]:
+        result = []
+        for order in self._algorithm.transactions.get_open_orders():
+            ticket = self._algorithm.transactions.get_order_ticket(order.id)
+            filled = int(ticket.quantity_filled) if ticket is not None else 0
+            key = str(order.symbol.id)
+            self._symbols.setdefault(key, order.symbol)
+            result.append(BrokerOrder(int(order.id), key, int(order.quantity), filled,
+                                      tuple(str(b) for b in order.broker_id), parse_tag(order.tag)))
+        return result
+
+    def alert(self, subject: str, message: str) -> None:
+        self._algorithm.error(f"{subject}: {message}")
+        if self.live_mode and self._alert_email:
+            if not self._algorithm.notify.email(self._alert_email, subject, message):
+                self._algorithm.error(f"alert e-mail to {self._alert_email} was not sent")
+
+    def log(self, message: str) -> None:
+        self._algorithm.log(message)
+
+    # --- symbols --------------------------------------------------------------------------------
+
+    def _symbol(self, key: str) -> Symbol | None:
+        symbol = self._symbols.get(key)
+        if symbol is None:
+            for candidate in list(self._algorithm.securities.keys()) + list(self._algorithm.portfolio.keys()):
+                self._symbols.setdefault(str(candidate.id), candidate)
+            symbol = self._symbols.get(key)
+        return symbol
+
+    def _require(self, key: str) -> Symbol:
+        symbol = self._symbol(key)
+        if symbol is None:
+            raise InvalidGroupError(f"unknown contract {key}: not among the algorithm's securities")
+        return symbol
+
+    def _multiplier(self, symbol: Symbol, default: int) -> int:
+        if self._algorithm.securities.contains_key(symbol):
+            return int(self._algorithm.securities[symbol].symbol_properties.contract_multiplier)
+        return default
+
+    def _broker_ids(self, order_id: int) -> tuple[str, ...]:
+        order = self._algorithm.transactions.get_order_by_id(order_id)
+        return tuple(str(b) for b in order.broker_id) if order is not None else ()

@@ -1,0 +1,427 @@
+"""The group model: what a multi-leg group wants, what its orders did, and the only way to change it.
+
+Every change goes through `Group.apply(event)`: it checks the transition, updates the fields, then
+appends one line to the group's audit log. A group status change that is not in the table raises;
+order events from the outside world that make no sense (a duplicate, a fill after the order closed)
+are ignored and logged instead, because brokers do send them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from math import gcd
+
+from atomic.contract import Contract
+from atomic.tags import OrderTag, Role
+
+
+class GroupStatus(str, Enum):
+    """Where a group stands. REJECTED groups were refused before any order was placed."""
+
+    PENDING = "PENDING"
+    FILLED = "FILLED"
+    ROLLING_BACK = "ROLLING_BACK"
+    ROLLED_BACK = "ROLLED_BACK"
+    ROLLBACK_FAILED = "ROLLBACK_FAILED"
+    REJECTED = "REJECTED"
+
+
+# The executor takes no further action by itself on these.
+TERMINAL = frozenset({GroupStatus.FILLED, GroupStatus.ROLLED_BACK, GroupStatus.ROLLBACK_FAILED, GroupStatus.REJECTED})
+# These may hold an unbalanced position: they stay in the store's hot key set and recovery reads them.
+UNSETTLED = frozenset({GroupStatus.PENDING, GroupStatus.ROLLING_BACK, GroupStatus.ROLLBACK_FAILED})
+
+GROUP_TRANSITIONS = frozenset(
+    {
+        (GroupStatus.PENDING, GroupStatus.FILLED),
+        (GroupStatus.PENDING, GroupStatus.ROLLING_BACK),
+        (GroupStatus.ROLLING_BACK, GroupStatus.ROLLED_BACK),
+        # Trim policy: the complete structures are kept once the excess has been reversed.
+        (GroupStatus.ROLLING_BACK, GroupStatus.FILLED),
+        (GroupStatus.ROLLING_BACK, GroupStatus.ROLLBACK_FAILED),
+        # An operator retries the rollback after fixing its cause.
+        (GroupStatus.ROLLBACK_FAILED, GroupStatus.ROLLING_BACK),
+        # Real world: a fill reported after the group settled (a cancel that lost its race late).
+        (GroupStatus.ROLLED_BACK, GroupStatus.ROLLING_BACK),
+        (GroupStatus.FILLED, GroupStatus.ROLLING_BACK),
+    }
+)
+
+
+class OrderState(str, Enum):
+    """An order's life as the group records it (LEAN's OrderStatus, less the states we never act on)."""
+
+    SUBMITTING = "SUBMITTING"  # asked of LEAN, no event seen yet
+    SUBMITTED = "SUBMITTED"
+    PARTIALLY_FILLED = "PARTIALLY_FILLED"
+    FILLED = "FILLED"
+    CANCELED = "CANCELED"
+    INVALID = "INVALID"
+
+
+# LEAN's closed statuses: no further fill will come (but see the race edges below).
+ORDER_CLOSED = frozenset({OrderState.FILLED, OrderState.CANCELED, OrderState.INVALID})
+
+ORDER_TRANSITIONS = frozenset(
+    {
+        (OrderState.SUBMITTING, OrderState.SUBMITTED),
+        (OrderState.SUBMITTING, OrderState.PARTIALLY_FILLED),
+        (OrderState.SUBMITTING, OrderState.FILLED),
+        (OrderState.SUBMITTING, OrderState.CANCELED),
+        (OrderState.SUBMITTING, OrderState.INVALID),
+        (OrderState.SUBMITTED, OrderState.PARTIALLY_FILLED),
+        (OrderState.SUBMITTED, OrderState.FILLED),
+        (OrderState.SUBMITTED, OrderState.CANCELED),
+        # A brokerage may refuse an order it had acknowledged (live).
+        (OrderState.SUBMITTED, OrderState.INVALID),
+        (OrderState.PARTIALLY_FILLED, OrderState.PARTIALLY_FILLED),
+        (OrderState.PARTIALLY_FILLED, OrderState.FILLED),
+        (OrderState.PARTIALLY_FILLED, OrderState.CANCELED),
+        # Real world: a fill reported after the cancel was confirmed. The fill stands.
+        (OrderState.CANCELED, OrderState.PARTIALLY_FILLED),
+        (OrderState.CANCELED, OrderState.FILLED),
+    }
+)
+
+
+@dataclass
+class OrderRecord:
+    """One order the group placed: an entry leg, a combo leg, or a rollback attempt."""
+
+    role: Role
+    attempt: int
+    quantity: int
+    tag: str
+    submitted_at: datetime
+    state: OrderState = OrderState.SUBMITTING
+    order_id: int | None = None
+    broker_ids: list[str] = field(default_factory=list)
+    filled: int = 0
+    fill_value: float = 0.0  # sum of price x signed quantity, for the average price
+    last_event_id: int = 0
+    cancel_requested: bool = False
+    message: str = ""  # LEAN's reason when the order was refused or canceled
+
+    @property
+    def is_open(self) -> bool:
+        return self.state not in ORDER_CLOSED
+
+    @property
+    def remaining(self) -> int:
+        """Signed quantity that may still fill."""
+        return self.quantity - self.filled if self.is_open else 0
+
+    @property
+    def average_price(self) -> float:
+        return self.fill_value / self.filled if self.filled else 0.0
+
+
+@dataclass
+class Leg:
+    """One contract of the group, its signed target quantity and every order placed for it."""
+
+    index: int
+    contract: Contract
+    quantity: int
+    holdings_before: int | None
+    orders: list[OrderRecord] = field(default_factory=list)
+
+    @property
+    def entry_filled(self) -> int:
+        return sum(o.filled for o in self.orders if o.role is Role.ENTRY)
+
+    @property
+    def net_filled(self) -> int:
+        """What this group holds in the contract now: entry fills less reversals."""
+        return sum(o.filled for o in self.orders)
+
+    @property
+    def open_orders(self) -> list[OrderRecord]:
+        return [o for o in self.orders if o.is_open]
+
+    @property
+    def entry_order(self) -> OrderRecord | None:
+        """The latest entry order (an earlier refused combo may precede it)."""
+        entries = [o for o in self.orders if o.role is Role.ENTRY]
+        return entries[-1] if entries else None
+
+    @property
+    def is_short(self) -> bool:
+        return self.quantity < 0
+
+    def rollback_failures(self, since: datetime | None) -> int:
+        """Rollback orders sent since `since` (the current rollback) that closed short of their quantity."""
+        return sum(
+            1 for o in self.orders
+            if o.role is Role.ROLLBACK and not o.is_open and o.filled != o.quantity
+            and (since is None or o.submitted_at >= since)
+        )
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One line of a group's audit trail."""
+
+    time: datetime
+    status: GroupStatus
+    message: str
+
+
+# --- Events: the only inputs that change a group ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrderSent:
+    """An order for `leg` was asked of LEAN; its id is not known yet."""
+
+    leg: int
+    role: Role
+    attempt: int
+    quantity: int
+    tag: str
+    time: datetime
+
+
+@dataclass(frozen=True)
+class OrderUpdate:
+    """A LEAN order event, translated. `tag` and `contract_key` locate an order whose id is new."""
+
+    order_id: int
+    event_id: int
+    state: OrderState | None  # None for statuses that change nothing (CANCEL_PENDING, UPDATE_SUBMITTED)
+    fill_quantity: int
+    fill_price: float
+    time: datetime
+    message: str = ""
+    tag: OrderTag | None = None
+    contract_key: str = ""
+    broker_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class OrderIdentified:
+    """LEAN returned the ticket, or a restart matched a broker id: bind the id to the record."""
+
+    leg: int
+    role: Role
+    attempt: int
+    order_id: int
+    broker_ids: tuple[str, ...]
+    time: datetime
+
+
+@dataclass(frozen=True)
+class CancelRequested:
+    order_id: int
+    time: datetime
+
+
+@dataclass(frozen=True)
+class StatusChanged:
+    status: GroupStatus
+    reason: str
+    time: datetime
+    target_structures: int | None = None
+
+
+@dataclass(frozen=True)
+class TargetChosen:
+    """Trim policy: every entry order has closed, so the number of structures kept is fixed."""
+
+    structures: int
+    time: datetime
+
+
+@dataclass(frozen=True)
+class SessionEnded:
+    """The algorithm restarted: LEAN order ids of the previous run are void (ids restart at 1, and
+    a stale id could collide with a new order). Broker ids stay, for matching."""
+
+    time: datetime
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something the operator should read in the audit trail; changes nothing else."""
+
+    message: str
+    time: datetime
+
+
+GroupEvent = (
+    OrderSent | OrderUpdate | OrderIdentified | CancelRequested | StatusChanged | TargetChosen | SessionEnded | Note
+)
+
+
+class TransitionError(RuntimeError):
+    """A group status change that the transition table does not allow: a bug, never input."""
+
+
+@dataclass
+class Group:
+    """A multi-leg transaction: all legs fill in ratio, or the group's own position returns to flat."""
+
+    group_id: str
+    strategy: str
+    created_at: datetime
+    legs: list[Leg]
+    mode: str = "legged"
+    limit_price: float | None = None
+    status: GroupStatus = GroupStatus.PENDING
+    submitted_at: datetime | None = None
+    rollback_reason: str = ""
+    rollback_started_at: datetime | None = None
+    target_structures: int | None = None  # set when a rollback starts: 0 flattens, k > 0 trims
+    held: bool = False  # recovery left it for the operator
+    log: list[LogEntry] = field(default_factory=list)
+
+    @property
+    def structures(self) -> int:
+        """Number of whole structures requested: the gcd of the leg quantities."""
+        result = 0
+        for leg in self.legs:
+            result = gcd(result, abs(leg.quantity))
+        return result
+
+    def ratio(self, leg: Leg) -> int:
+        return leg.quantity // self.structures
+
+    @property
+    def complete(self) -> bool:
+        """Every leg filled exactly its target."""
+        return all(leg.net_filled == leg.quantity for leg in self.legs)
+
+    @property
+    def flat(self) -> bool:
+        return all(leg.net_filled == 0 for leg in self.legs)
+
+    def order(self, order_id: int) -> tuple[Leg, OrderRecord] | None:
+        for leg in self.legs:
+            for record in leg.orders:
+                if record.order_id == order_id:
+                    return leg, record
+        return None
+
+    def apply(self, event: GroupEvent) -> bool:
+        """Apply one event; False when it changed nothing (a duplicate, late or unknown order event)."""
+        if isinstance(event, StatusChanged):
+            self._change_status(event)
+            return True
+        if isinstance(event, OrderSent):
+            record = OrderRecord(event.role, event.attempt, event.quantity, event.tag, event.time)
+            self.legs[event.leg].orders.append(record)
+            if event.role is Role.ENTRY and self.submitted_at is None:
+                self.submitted_at = event.time
+            self._log(event.time, f"{event.role.value} order sent: leg {event.leg} qty {event.quantity} tag {event.tag}")
+            return True
+        if isinstance(event, OrderIdentified):
+            return self._identify(event)
+        if isinstance(event, CancelRequested):
+            located = self.order(event.order_id)
+            if located is None or located[1].cancel_requested:
+                return False
+            located[1].cancel_requested = True
+            self._log(event.time, f"cancel requested: leg {located[0].index} order {event.order_id}")
+            return True
+        if isinstance(event, TargetChosen):
+            self.target_structures = event.structures
+            self._log(event.time, f"trim: keeping {event.structures} of {self.structures} structures")
+            return True
+        if isinstance(event, SessionEnded):
+            stale = [o.order_id for leg in self.legs for o in leg.orders if o.order_id is not None]
+            for leg in self.legs:
+                for record in leg.orders:
+                    record.order_id = None
+                    record.last_event_id = 0
+            self._log(event.time, f"restart: order ids {stale} of the previous run voided")
+            return bool(stale)
+        if isinstance(event, Note):
+            self._log(event.time, event.message)
+            return True
+        return self._update_order(event)
+
+    # --- internals ------------------------------------------------------------------------------
+
+    def _change_status(self, event: StatusChanged) -> None:
+        if (self.status, event.status) not in GROUP_TRANSITIONS:
+            raise TransitionError(f"group {self.group_id}: {self.status.value} -> {event.status.value} is not allowed")
+        self.status = event.status
+        if event.status is GroupStatus.ROLLING_BACK:
+            self.rollback_reason = event.reason
+            self.rollback_started_at = event.time
+            self.target_structures = event.target_structures
+        self._log(event.time, event.reason)
+
+    def _identify(self, event: OrderIdentified) -> bool:
+        for record in self.legs[event.leg].orders:
+            if record.role is event.role and record.attempt == event.attempt and record.order_id in (None, event.order_id):
+                if record.order_id == event.order_id and set(event.broker_ids) <= set(record.broker_ids):
+                    return False
+                if record.order_id != event.order_id:
+                    record.last_event_id = 0  # ids of events restart with a new LEAN order id
+                record.order_id = event.order_id
+                record.broker_ids = sorted(set(record.broker_ids) | set(event.broker_ids))
+                self._log(event.time, f"leg {event.leg} {event.role.value} order id {event.order_id} broker {record.broker_ids}")
+                return True
+        return False
+
+    def _locate(self, event: OrderUpdate) -> tuple[Leg, OrderRecord] | None:
+        located = self.order(event.order_id) if event.order_id else None
+        if located is not None or event.tag is None:
+            return located
+        leg_index = event.tag.leg
+        if leg_index is None:  # a combo leg: the symbol says which
+            leg_index = next((leg.index for leg in self.legs if leg.contract.key == event.contract_key), None)
+        if leg_index is None or not 0 <= leg_index < len(self.legs):
+            return None
+        leg = self.legs[leg_index]
+        for record in leg.orders:
+            if record.role is event.tag.role and record.attempt == event.tag.attempt and record.order_id is None:
+                record.order_id = event.order_id or None  # 0: refused before LEAN gave it an id
+                return leg, record
+        return None
+
+    def _update_order(self, event: OrderUpdate) -> bool:
+        located = self._locate(event)
+        if located is None:
+            return False
+        leg, record = located
+        if event.broker_ids and not set(event.broker_ids) <= set(record.broker_ids):
+            record.broker_ids = sorted(set(record.broker_ids) | set(event.broker_ids))
+        if event.event_id and event.event_id <= record.last_event_id:
+            return False  # a duplicate delivery
+        if event.state is None or (event.state is record.state and not event.fill_quantity):
+            record.last_event_id = max(record.last_event_id, event.event_id)
+            return False
+        if (record.state, event.state) not in ORDER_TRANSITIONS:
+            self._log(event.time, f"ignored {event.state.value} for order {event.order_id} already {record.state.value}")
+            record.last_event_id = max(record.last_event_id, event.event_id)
+            return False
+        fill = self._bounded_fill(record, event.fill_quantity)
+        state = event.state
+        if record.state is OrderState.CANCELED:  # a fill after the cancel: it counts, the order stays closed
+            state = OrderState.FILLED if record.filled + fill == record.quantity else OrderState.CANCELED
+        record.state = state
+        record.last_event_id = max(record.last_event_id, event.event_id)
+        if event.message and event.state in (OrderState.INVALID, OrderState.CANCELED):
+            record.message = event.message
+        if fill:
+            record.filled += fill
+            record.fill_value += fill * event.fill_price
+        detail = f" fill {fill} @ {event.fill_price:g}" if fill else ""
+        note = f" ({event.message})" if event.message else ""
+        self._log(event.time, f"leg {leg.index} {record.role.value} order {event.order_id} {event.state.value}{detail}{note}")
+        return True
+
+    @staticmethod
+    def _bounded_fill(record: OrderRecord, fill: int) -> int:
+        """A fill never takes an order past its own quantity (a broker double-report is not a trade)."""
+        if fill == 0 or (fill > 0) != (record.quantity > 0):
+            return 0
+        room = record.quantity - record.filled
+        return max(fill, room) if fill < 0 else min(fill, room)
+
+    def _log(self, time: datetime, message: str) -> None:
+        self.log.append(LogEntry(time, self.status, message))

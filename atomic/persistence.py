@@ -1,0 +1,323 @@
+"""The persisted form of a group (versioned JSON) and where it lives in LEAN's ObjectStore.
+
+Keys are `/`-separated under a namespace (LEAN rejects colons; the store is shared by a whole
+organisation): `<ns>/open/<group_id>` for groups that may hold an unbalanced position,
+`<ns>/archive/<finished>-<group_id>` once settled, `<ns>/quarantine/...` for records recovery
+could not read. Recovery only lists the open keys, so it does not grow with history.
+
+Schema 2 is written; schema 1 (the seed's: group_id, strategy, timestamp, status, legs with symbol,
+quantity and status) is still read.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from datetime import datetime, timezone
+from typing import Any, Protocol
+
+from atomic.contract import Contract
+from atomic.errors import PersistenceError
+from atomic.model import Group, GroupStatus, Leg, LogEntry, OrderRecord, OrderState
+from atomic.tags import Role
+
+SCHEMA_VERSION = 2
+
+
+class KeyValueStore(Protocol):
+    """The slice of LEAN's ObjectStore the executor uses."""
+
+    def save(self, key: str, text: str) -> bool: ...
+
+    def read(self, key: str) -> str: ...
+
+    def delete(self, key: str) -> bool: ...
+
+    def keys(self) -> list[str]: ...
+
+    def persist(self, key: str) -> None:
+        """Force `key` (and every pending write) to disk now instead of on LEAN's 5 s timer."""
+        ...
+
+
+class RecordError(ValueError):
+    """A stored record that cannot be turned back into a group."""
+
+
+# --- Encoding -------------------------------------------------------------------------------------
+
+
+def group_to_dict(group: Group) -> dict[str, Any]:
+    return {
+        "schema": SCHEMA_VERSION,
+        "group_id": group.group_id,
+        "strategy": group.strategy,
+        "timestamp": group.created_at.isoformat(),
+        "status": group.status.value,
+        "mode": group.mode,
+        "limit_price": group.limit_price,
+        "submitted_at": _iso(group.submitted_at),
+        "rollback_reason": group.rollback_reason,
+        "rollback_started_at": _iso(group.rollback_started_at),
+        "target_structures": group.target_structures,
+        "held": group.held,
+        "legs": [
+            {
+                "symbol": leg.contract.key,
+                "quantity": leg.quantity,
+                "status": _leg_status(leg),
+                "filled_quantity": leg.net_filled,
+                "holdings_before": leg.holdings_before,
+                "contract": leg.contract.to_dict(),
+                "orders": [_order_to_dict(o) for o in leg.orders],
+            }
+            for leg in group.legs
+        ],
+        "log": [[entry.time.isoformat(), entry.status.value, entry.message] for entry in group.log],
+    }
+
+
+def _order_to_dict(order: OrderRecord) -> dict[str, Any]:
+    return {
+        "role": order.role.value,
+        "attempt": order.attempt,
+        "quantity": order.quantity,
+        "tag": order.tag,
+        "submitted_at": order.submitted_at.isoformat(),
+        "state": order.state.value,
+        "order_id": order.order_id,
+        "broker_ids": order.broker_ids,
+        "filled": order.filled,
+        "fill_value": order.fill_value,
+        "last_event_id": order.last_event_id,
+        "cancel_requested": order.cancel_requested,
+        "message": order.message,
+    }
+
+
+def _leg_status(leg: Leg) -> str:
+    """The seed schema's per-leg status, kept for readers of schema 1."""
+    entry = leg.entry_order
+    return entry.state.value if entry is not None else "NEW"
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+# --- Decoding -------------------------------------------------------------------------------------
+
+
+def group_from_json(text: str) -> Group:
+    """Parse a stored record of any supported schema; RecordError names what is wrong."""
+    try:
+        data = json.loads(text)
+    except (TypeError, ValueError) as error:
+        raise RecordError(f"not JSON: {error}") from error
+    if not isinstance(data, dict):
+        raise RecordError("record is not a JSON object")
+    version = data.get("schema", 1)
+    try:
+        if version == SCHEMA_VERSION:
+            return _group_v2(data)
+        if version == 1:
+            return _group_v1(data)
+    except (KeyError, TypeError, ValueError) as error:
+        raise RecordError(f"schema {version}: {error}") from error
+    raise RecordError(f"unknown schema version {version!r}")
+
+
+def _group_v2(data: dict[str, Any]) -> Group:
+    if not _list(data, "legs"):
+        raise ValueError("a group needs legs")
+    legs = []
+    for index, raw in enumerate(_list(data, "legs")):
+        contract = Contract.from_dict(_dict(raw, "contract"))
+        orders = [_order_v2(o) for o in _list(raw, "orders")]
+        holdings = raw.get("holdings_before")
+        legs.append(Leg(index, contract, _int(raw, "quantity"), None if holdings is None else _int(raw, "holdings_before"), orders))
+    target = data.get("target_structures")
+    return Group(
+        group_id=_str(data, "group_id"),
+        strategy=str(data.get("strategy", "")),
+        created_at=_time(data, "timestamp"),
+        legs=legs,
+        mode=_str(data, "mode"),
+        limit_price=float(data["limit_price"]) if data.get("limit_price") is not None else None,
+        status=GroupStatus(data["status"]),
+        submitted_at=_time(data, "submitted_at") if data.get("submitted_at") else None,
+        rollback_reason=str(data.get("rollback_reason", "")),
+        rollback_started_at=_time(data, "rollback_started_at") if data.get("rollback_started_at") else None,
+        target_structures=None if target is None else _int(data, "target_structures"),
+        held=bool(data.get("held", False)),
+        log=[LogEntry(_time({"time": t}, "time"), GroupStatus(s), str(m)) for t, s, m in _list(data, "log")],
+    )
+
+
+def _order_v2(raw: Any) -> OrderRecord:
+    if not isinstance(raw, dict):
+        raise ValueError("order is not an object")
+    order_id = raw.get("order_id")
+    return OrderRecord(
+        role=Role(raw["role"]),
+        attempt=_int(raw, "attempt"),
+        quantity=_int(raw, "quantity"),
+        tag=_str(raw, "tag"),
+        submitted_at=_time(raw, "submitted_at"),
+        state=OrderState(raw["state"]),
+        order_id=None if order_id is None else _int(raw, "order_id"),
+        broker_ids=[str(b) for b in _list(raw, "broker_ids")],
+        filled=_int(raw, "filled"),
+        fill_value=float(raw.get("fill_value", 0.0)),
+        last_event_id=_int(raw, "last_event_id"),
+        cancel_requested=bool(raw.get("cancel_requested", False)),
+        message=str(raw.get("message", "")),
+    )
+
+
+def _group_v1(data: dict[str, Any]) -> Group:
+    """The seed's schema: no fills, ids or holdings were recorded, so recovery must hold it. Its
+    timestamps may be naive (LEAN's clock): they are read as UTC."""
+    if not _list(data, "legs"):
+        raise ValueError("a group needs legs")
+    legs = []
+    for index, raw in enumerate(_list(data, "legs")):
+        if not isinstance(raw, dict):
+            raise ValueError(f"leg {index} is not an object")
+        symbol = _str(raw, "symbol")
+        contract = Contract(key=symbol, ticker=symbol, underlying=symbol.split(" ")[0])
+        legs.append(Leg(index, contract, _int(raw, "quantity"), None))
+    status = str(data.get("status", "PENDING")).upper()
+    created = datetime.fromisoformat(_str(data, "timestamp"))
+    return Group(
+        group_id=_str(data, "group_id"),
+        strategy=str(data.get("strategy", "")),
+        created_at=created if created.tzinfo else created.replace(tzinfo=timezone.utc),
+        legs=legs,
+        status=GroupStatus(status) if status in GroupStatus.__members__ else GroupStatus.PENDING,
+    )
+
+
+def _list(data: Any, name: str) -> list[Any]:
+    value = data.get(name) if isinstance(data, dict) else None
+    if not isinstance(value, list):
+        raise ValueError(f"{name} must be a list, got {value!r}")
+    return value
+
+
+def _dict(data: Any, name: str) -> dict[str, Any]:
+    value = data.get(name) if isinstance(data, dict) else None
+    if not isinstance(value, dict):
+        raise ValueError(f"{name} must be an object, got {value!r}")
+    return value
+
+
+def _int(data: dict[str, Any], name: str) -> int:
+    value = data.get(name)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError(f"{name} must be an integer, got {value!r}")
+    return value
+
+
+def _str(data: dict[str, Any], name: str) -> str:
+    value = data.get(name)
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{name} must be a non-empty string, got {value!r}")
+    return value
+
+
+def _time(data: dict[str, Any], name: str) -> datetime:
+    parsed = datetime.fromisoformat(_str(data, name))
+    if parsed.tzinfo is None:
+        raise ValueError(f"{name} must carry a time zone, got {parsed.isoformat()}")
+    return parsed
+
+
+# --- The store ------------------------------------------------------------------------------------
+
+
+class GroupStore:
+    """Saves groups under namespaced keys, archives settled ones, quarantines unreadable ones."""
+
+    def __init__(self, store: KeyValueStore, namespace: str, archive_max: int) -> None:
+        self._store = store
+        self._open_prefix = f"{namespace}/open/"
+        self._archive_prefix = f"{namespace}/archive/"
+        self._quarantine_prefix = f"{namespace}/quarantine/"
+        self._archive_max = archive_max
+        self._archive: OrderedDict[str, str] = OrderedDict()  # group_id -> key, oldest first
+        self.writes = 0
+        self.bytes_written = 0
+        for key in sorted(k for k in store.keys() if k.startswith(self._archive_prefix)):
+            group_id = _group_id_of(key)
+            if group_id:
+                self._archive.pop(group_id, None)
+                self._archive[group_id] = key
+
+    def open_key(self, group_id: str) -> str:
+        return self._open_prefix + group_id
+
+    def save_open(self, group: Group, durable: bool = False) -> None:
+        """Write the group's record; `durable` forces it to disk before returning."""
+        key = self.open_key(group.group_id)
+        self._write(key, group)
+        if durable:
+            self._store.persist(key)
+
+    def archive(self, group: Group, finished: datetime) -> None:
+        """Move a settled group out of the hot key set, dropping the oldest archive beyond the cap."""
+        key = f"{self._archive_prefix}{finished:%Y%m%dT%H%M%S}-{group.group_id}"
+        self._write(key, group)
+        self._store.delete(self.open_key(group.group_id))
+        earlier = self._archive.pop(group.group_id, None)  # a group reopened by a late fill
+        if earlier is not None and earlier != key:
+            self._store.delete(earlier)
+        self._archive[group.group_id] = key
+        while len(self._archive) > self._archive_max:
+            _, oldest = self._archive.popitem(last=False)
+            self._store.delete(oldest)
+
+    def read_archived(self, group_id: str) -> Group | None:
+        key = self._archive.get(group_id)
+        return group_from_json(self._store.read(key)) if key else None
+
+    def archived_since(self, moment: datetime) -> list[Group]:
+        """Groups archived at or after `moment` (readable ones): recovery counts their positions."""
+        since = f"{self._archive_prefix}{moment:%Y%m%dT%H%M%S}"
+        groups = []
+        for key in self._archive.values():
+            if key >= since:
+                try:
+                    groups.append(group_from_json(self._store.read(key)))
+                except RecordError:
+                    continue  # an unreadable archive record explains no position
+        return groups
+
+    def open_keys(self) -> list[str]:
+        return sorted(k for k in self._store.keys() if k.startswith(self._open_prefix))
+
+    def read(self, key: str) -> Group:
+        """The group under `key`; RecordError when the record is unreadable."""
+        return group_from_json(self._store.read(key))
+
+    def quarantine(self, key: str) -> str:
+        """Move an unreadable record aside (never delete it) and return where it went."""
+        raw = self._store.read(key)
+        target = self._quarantine_prefix + key[len(self._open_prefix):]
+        if not self._store.save(target, raw):
+            raise PersistenceError(f"ObjectStore refused to save quarantined record {target}")
+        self._store.delete(key)
+        return target
+
+    def _write(self, key: str, group: Group) -> None:
+        text = json.dumps(group_to_dict(group), separators=(",", ":"))
+        if not self._store.save(key, text):
+            raise PersistenceError(f"ObjectStore refused to save {key} ({len(text)} bytes): store full?")
+        self.writes += 1
+        self.bytes_written += len(text)
+
+
+def _group_id_of(archive_key: str) -> str:
+    """`<ns>/archive/<YYYYmmddTHHMMSS>-<group_id>` -> group_id ("" for a key of another shape)."""
+    name = archive_key.rsplit("/", 1)[-1]
+    return name.split("-", 1)[1] if "-" in name else ""

@@ -1,0 +1,92 @@
+"""The few verbs the executor needs from its host, so the core never touches LEAN directly.
+
+`atomic.lean_broker.LeanBroker` implements them over a QCAlgorithm; nothing else in atomic/
+imports AlgorithmImports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from atomic.contract import Contract
+from atomic.model import OrderUpdate
+from atomic.persistence import KeyValueStore
+from atomic.tags import OrderTag
+
+
+@dataclass(frozen=True)
+class PlacedOrder:
+    """What LEAN returned for one submitted order (a combo returns one per leg)."""
+
+    order_id: int
+    contract_key: str
+    broker_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class BrokerOrder:
+    """An order LEAN reports as open: after a live restart it has a new id and no tag."""
+
+    order_id: int
+    contract_key: str
+    quantity: int
+    filled: int
+    broker_ids: tuple[str, ...]
+    tag: OrderTag | None
+
+
+class Broker(Protocol):
+    """The executor's view of the algorithm it runs in."""
+
+    @property
+    def live_mode(self) -> bool: ...
+
+    @property
+    def store(self) -> KeyValueStore: ...
+
+    def now(self) -> datetime:
+        """The algorithm clock (UTC); never the wall clock."""
+        ...
+
+    def describe(self, symbol: object) -> Contract:
+        """The Contract for a LEAN Symbol; InvalidGroupError when it is not one."""
+        ...
+
+    def knows(self, contract_key: str) -> bool:
+        """Whether the algorithm can trade this contract (recovery checks persisted symbols)."""
+        ...
+
+    def holdings(self, contract_key: str) -> int: ...
+
+    def place_market(self, contract_key: str, quantity: int, tag: str) -> PlacedOrder:
+        """Submit asynchronously; in a backtest the order's events arrive before this returns."""
+        ...
+
+    def place_combo(self, legs: Sequence[tuple[str, int]], structures: int, limit_price: float | None, tag: str) -> list[PlacedOrder]: ...
+
+    def cancel(self, order_id: int) -> str | None:
+        """Ask LEAN to cancel, without a tag (a tag would overwrite ours); the error, if refused."""
+        ...
+
+    def market_refusal(self, contract_keys: Sequence[str], minutes: int) -> str | None:
+        """Why orders placed now could hang (exchange closed or closing within `minutes`), or None."""
+        ...
+
+    def margin_remaining(self) -> float: ...
+
+    def underlying_price(self, contract: Contract) -> float | None: ...
+
+    def translate(self, order_event: object) -> OrderUpdate:
+        """A LEAN OrderEvent in the core's terms (tag read from the ticket or the order)."""
+        ...
+
+    def open_orders(self) -> list[BrokerOrder]: ...
+
+    def alert(self, subject: str, message: str) -> None:
+        """Tell the operator: error log always, notify in live mode."""
+        ...
+
+    def log(self, message: str) -> None: ...

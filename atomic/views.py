@@ -1,0 +1,61 @@
+"""Read-only snapshots of groups for callers: they never alias the executor's live state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from atomic.model import Group, GroupStatus, LogEntry
+
+
+@dataclass(frozen=True)
+class LegView:
+    index: int
+    symbol: str  # readable ticker (LEAN symbol.value)
+    contract_key: str  # LEAN SecurityIdentifier string
+    quantity: int
+    filled: int  # what the group holds now: entry fills less reversals
+    entry_filled: int
+    holdings_before: int | None
+    open_orders: int
+
+
+@dataclass(frozen=True)
+class GroupView:
+    group_id: str
+    strategy: str
+    status: GroupStatus
+    mode: str
+    created_at: datetime
+    submitted_at: datetime | None
+    reason: str  # why it was rejected or rolled back ("" otherwise)
+    structures: int
+    legs: tuple[LegView, ...]
+    log: tuple[LogEntry, ...]
+
+    @property
+    def complete(self) -> bool:
+        return all(leg.filled == leg.quantity for leg in self.legs)
+
+    @property
+    def flat(self) -> bool:
+        return all(leg.filled == 0 for leg in self.legs)
+
+
+def view_of(group: Group) -> GroupView:
+    return GroupView(
+        group_id=group.group_id,
+        strategy=group.strategy,
+        status=group.status,
+        mode=group.mode,
+        created_at=group.created_at,
+        submitted_at=group.submitted_at,
+        reason=group.rollback_reason,
+        structures=group.structures,
+        legs=tuple(
+            LegView(leg.index, leg.contract.ticker, leg.contract.key, leg.quantity, leg.net_filled,
+                    leg.entry_filled, leg.holdings_before, len(leg.open_orders))
+            for leg in group.legs
+        ),
+        log=tuple(group.log),
+    )

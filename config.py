@@ -1,0 +1,132 @@
+"""Every knob of the library, as module constants with their defaults.
+
+The executor takes them as one frozen `AtomicConfig` (override with `dataclasses.replace`); main.py
+reads the strategy knobs through `get_parameter`, so `lean backtest --parameter name value` and
+`lean optimize` can change them without editing this file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# --- Executor -------------------------------------------------------------------------------------
+
+# Seconds of algorithm time a group may stay unfilled before it is rolled back.
+ATOMIC_ORDER_TIMEOUT = 5
+# Reversing orders tried per leg before the group is ROLLBACK_FAILED and the executor halts.
+MAX_ROLLBACK_ATTEMPTS = 3
+# Seconds between check_timeouts() calls in live mode. LEAN's real-time thread wakes once a second,
+# so a scheduled event cannot fire more often than that: below 1.0 the effective floor is 1 s.
+FILL_CHECK_INTERVAL = 0.5
+MAX_ATOMIC_GROUP_SIZE = 6
+MAX_PENDING_GROUPS = 2
+# On restart, flatten a partially filled group (True) or keep it halted for the operator (False).
+EMERGENCY_FLATTEN_MODE = True
+# Submit short legs only once every long leg has filled, so no state ever holds a naked short.
+SEQUENTIAL_PROTECTIVE_LEGS = False
+# "legged": one market order per leg; "combo": LEAN's combo_market_order (combo_limit_order when a
+# net limit price is given). Combo needs a brokerage that accepts combos (see strategies/brokerage).
+EXECUTION_MODE = "legged"
+# When the brokerage refuses a combo as a whole (every leg INVALID, nothing filled), send the same
+# group again as legged orders instead of failing the trade.
+COMBO_FALLBACK_TO_LEGGED = True
+# What to do when legs filled in unequal quantities: "flatten" reverses everything the group filled
+# (all or none); "trim" keeps the largest number of complete structures and reverses the excess.
+PARTIAL_FILL_POLICY = "flatten"
+# Refuse a group when the exchange closes within this many minutes: a market order placed while the
+# exchange is closed becomes market-on-open, and a rollback would leave a naked leg overnight.
+MARKET_CLOSE_BUFFER_MINUTES = 15
+# Refuse a group whose estimated margin exceeds this fraction of the portfolio's remaining margin.
+BUYING_POWER_USAGE_LIMIT = 0.9
+# ObjectStore keys start with this namespace (the store is shared by a whole organisation).
+STORE_NAMESPACE = "atomic-executor"
+# Finished groups kept in the store's archive (one key each); the oldest beyond this are deleted.
+# LEAN's local store allows 10,000 files by default.
+ARCHIVE_MAX_GROUPS = 2000
+# Finished groups kept in memory for get_group(); older ones are read back from the archive.
+HISTORY_IN_MEMORY = 500
+# Address for operator alerts sent through algorithm.notify in live mode ("" sends none).
+ALERT_EMAIL = ""
+
+
+class ConfigError(ValueError):
+    """A knob holds a value the library cannot work with."""
+
+
+@dataclass(frozen=True)
+class AtomicConfig:
+    """The executor's settings. Defaults are the module constants above."""
+
+    atomic_order_timeout: float = ATOMIC_ORDER_TIMEOUT
+    max_rollback_attempts: int = MAX_ROLLBACK_ATTEMPTS
+    fill_check_interval: float = FILL_CHECK_INTERVAL
+    max_atomic_group_size: int = MAX_ATOMIC_GROUP_SIZE
+    max_pending_groups: int = MAX_PENDING_GROUPS
+    emergency_flatten_mode: bool = EMERGENCY_FLATTEN_MODE
+    sequential_protective_legs: bool = SEQUENTIAL_PROTECTIVE_LEGS
+    execution_mode: str = EXECUTION_MODE
+    combo_fallback_to_legged: bool = COMBO_FALLBACK_TO_LEGGED
+    partial_fill_policy: str = PARTIAL_FILL_POLICY
+    market_close_buffer_minutes: int = MARKET_CLOSE_BUFFER_MINUTES
+    buying_power_usage_limit: float = BUYING_POWER_USAGE_LIMIT
+    store_namespace: str = STORE_NAMESPACE
+    archive_max_groups: int = ARCHIVE_MAX_GROUPS
+    history_in_memory: int = HISTORY_IN_MEMORY
+    alert_email: str = ALERT_EMAIL
+
+    def __post_init__(self) -> None:
+        positive = {
+            "atomic_order_timeout": self.atomic_order_timeout,
+            "max_rollback_attempts": self.max_rollback_attempts,
+            "fill_check_interval": self.fill_check_interval,
+            "max_pending_groups": self.max_pending_groups,
+            "archive_max_groups": self.archive_max_groups,
+            "history_in_memory": self.history_in_memory,
+        }
+        for name, value in positive.items():
+            if value <= 0:
+                raise ConfigError(f"{name} must be positive, got {value!r}")
+        if self.max_atomic_group_size < 2:
+            raise ConfigError(f"max_atomic_group_size must be at least 2, got {self.max_atomic_group_size!r}")
+        if self.market_close_buffer_minutes < 0:
+            raise ConfigError(f"market_close_buffer_minutes must not be negative, got {self.market_close_buffer_minutes!r}")
+        if not 0 < self.buying_power_usage_limit <= 1:
+            raise ConfigError(f"buying_power_usage_limit must be in (0, 1], got {self.buying_power_usage_limit!r}")
+        if self.execution_mode not in ("legged", "combo"):
+            raise ConfigError(f"execution_mode must be 'legged' or 'combo', got {self.execution_mode!r}")
+        if self.partial_fill_policy not in ("flatten", "trim"):
+            raise ConfigError(f"partial_fill_policy must be 'flatten' or 'trim', got {self.partial_fill_policy!r}")
+        if not self.store_namespace or ":" in self.store_namespace or "." in self.store_namespace:
+            raise ConfigError(f"store_namespace must be non-empty with no ':' or '.', got {self.store_namespace!r}")
+
+
+# --- Strategies and main.py (read through get_parameter) -------------------------------------------
+
+STRATEGY = "Friday_0DTE"
+UNDERLYING = "SPY"
+# Exchange time of the Friday entry.
+ENTRY_HOUR = 10
+ENTRY_MINUTE = 30
+# Short strikes at this absolute delta when greeks are present, else this far from the underlying.
+TARGET_SHORT_DELTA = 0.16
+SHORT_STRIKE_DISTANCE_PCT = 0.01
+# Distance in strike points between a short strike and its protective wing.
+WING_WIDTH = 5.0
+# Largest bid/ask spread accepted on a leg, as a fraction of its mid price, and in dollars.
+MAX_SPREAD_FRACTION = 0.5
+MAX_SPREAD_DOLLARS = 0.5
+# Fraction of portfolio value a structure's maximum loss may take, and a hard cap on structures.
+RISK_FRACTION = 0.02
+MAX_STRUCTURES = 10
+# A second strategy in the same algorithm ("" for none, "put_spread" or "strangle").
+SECOND_STRATEGY = ""
+# Chaos mode (real LEAN backtests): seeded random rejections, partial fills and delays.
+CHAOS = False
+CHAOS_SEED = 7
+CHAOS_REJECT_PROBABILITY = 0.1
+CHAOS_PARTIAL_PROBABILITY = 0.1
+CHAOS_DELAY_PROBABILITY = 0.1
+# Farthest expiry, in calendar days, a strategy may trade when no contract expires today.
+MAX_DAYS_TO_EXPIRY = 7
+# Shares per option contract: prices are per share, a structure's max loss is per contract.
+OPTION_MULTIPLIER = 100

@@ -1,0 +1,79 @@
+"""leansim: a faithful LEAN double, to test LEAN algorithms without LEAN.
+
+LEAN's API (QCAlgorithm, orders, tickets, events, ObjectStore, portfolio, securities, fill and
+brokerage models) with LEAN's snake_case names, over a simulated clock, market, brokerage and store.
+`install()` makes `from AlgorithmImports import *` resolve to it when real LEAN is absent.
+
+Test-facing API
+---------------
+    sim = Simulator(market=None, mode="backtest" | "live", start=<tz-aware UTC datetime>,
+                    faults=FaultPlan(...), cash=100_000, parameters={"name": "text"},
+                    store_persistence_seconds=5.0, store_max_files=10_000, store_max_bytes=10 GiB)
+    algo = sim.start(MyAlgorithm)        # initialize(), load brokerage state, on_warmup_finished()
+    sim.now                              # simulated UTC time
+    sim.advance(seconds | timedelta, step=1.0)   # run time steps (fills, events, schedule, on_data)
+    sim.advance_to(utc)
+    sim.deliver()                        # live: deliver queued events now, on this thread
+    sim.deliver_in_thread()              # live: deliver them from another thread (joined)
+    sim.set_quote(symbol | SecurityKey | "SPY", bid, ask, last=None)
+    sim.crash()                          # hard kill: unflushed store writes and queued events lost
+    algo = sim.restart(MyAlgorithm)      # new process, same brokerage and persisted store
+    sim.stop()                           # on_end_of_algorithm(), store flushed
+
+Inspection: `sim.positions` (brokerage, Symbol -> quantity), `sim.position(symbol)`, `sim.cash`,
+`sim.broker_orders` / `sim.open_broker_orders` (BrokerOrder: broker_id, symbol, quantity, filled,
+status, tag at submission, fills), `sim.orders` ((run, Order) of every run), `sim.events`
+(EventRecord per order event delivered), `sim.logs` / `sim.logs_at("ERROR")`, `sim.notifications`,
+`sim.plots`, `sim.runtime_statistics`, `sim.store_stats`, `sim.stored` (the store's disk),
+`sim.counters` (crash points passed, orders, saves, fills), `sim.pending_events`.
+
+Semantics follow LEAN (see /work/shared/lean-semantics.md): in a backtest an order's SUBMITTED and
+FILLED events reach on_order_event inside market_order(); in live mode submission returns at once
+and events arrive on advance()/deliver(). Faults are data (leansim.faults); a SimulatedCrash
+(BaseException) propagates out of whatever call was running and marks the process dead.
+
+Simplifications: no fees; fills at the quote (ask to buy, bid to sell); a simple margin model
+(leansim.portfolio); expired options are cash-settled at intrinsic value at their session close,
+without order events; the live brokerage processes cancels synchronously.
+"""
+
+from leansim.algorithm_imports import install
+from leansim.engine.brokerage import BrokerOrder
+from leansim.faults import (
+    CancelLosesRace,
+    CrashAt,
+    DelayFill,
+    DuplicateEvents,
+    FaultPlan,
+    MarketClosed,
+    Match,
+    NeverFill,
+    PartialFill,
+    Reject,
+    SimulatedCrash,
+    StoreSaveFails,
+)
+from leansim.simulator import EventRecord, LogRecord, NotificationRecord, Simulator
+from leansim.static_market import StaticMarket
+
+__all__ = [
+    "BrokerOrder",
+    "CancelLosesRace",
+    "CrashAt",
+    "DelayFill",
+    "DuplicateEvents",
+    "EventRecord",
+    "FaultPlan",
+    "LogRecord",
+    "MarketClosed",
+    "Match",
+    "NeverFill",
+    "NotificationRecord",
+    "PartialFill",
+    "Reject",
+    "SimulatedCrash",
+    "Simulator",
+    "StaticMarket",
+    "StoreSaveFails",
+    "install",
+]

@@ -1,0 +1,298 @@
+"""QCAlgorithm: the base class of a LEAN algorithm, backed by the simulator.
+
+Do set-up in `initialize()` as in LEAN: the API is bound after construction, so `__init__` must not
+use it. Every method here exists on LEAN's QCAlgorithm with the same snake_case name.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+from functools import reduce
+from typing import TYPE_CHECKING, Any
+
+from leansim.brokerage_models import DefaultBrokerageModel, brokerage_model_for
+from leansim.data import OptionChain, Slice
+from leansim.enums import AccountType, Market, OrderType, SecurityType
+from leansim.notify import NotificationManager
+from leansim.object_store import ObjectStore
+from leansim.orders import Leg
+from leansim.portfolio import SecurityPortfolioManager
+from leansim.scheduling import DateRules, ScheduleManager, TimeRules
+from leansim.securities import Equity, Option, Security, SecurityManager
+from leansim.symbols import Symbol
+from leansim.tickets import OrderTicket, SubmitOrderRequest
+from leansim.transactions import SecurityTransactionManager
+
+if TYPE_CHECKING:
+    from leansim.simulator import Run
+
+
+class QCAlgorithm:
+    """Subclass it and override initialize/on_data/on_order_event/on_warmup_finished."""
+
+    _run: Run
+
+    # --- event handlers (override) ------------------------------------------------------------------
+
+    def initialize(self) -> None:
+        """Set up subscriptions, schedules and state. Orders placed here are refused (warm-up)."""
+
+    def post_initialize(self) -> None:
+        """Called by LEAN after initialize; nothing to do in the double."""
+
+    def on_warmup_finished(self) -> None:
+        """Called once set-up is done (holdings and open orders loaded), even without warm-up."""
+
+    def on_data(self, slice: Slice) -> None:
+        """Called every minute the market is open."""
+
+    def on_order_event(self, order_event: Any) -> None:
+        """Called for every order event (from another thread in live mode)."""
+
+    def on_end_of_algorithm(self) -> None:
+        """Called when the run ends normally."""
+
+    def on_brokerage_message(self, message_event: Any) -> None:
+        """Messages from the brokerage."""
+
+    def on_securities_changed(self, changes: Any) -> None:
+        """Securities added or removed."""
+
+    # --- LEAN properties ------------------------------------------------------------------------------
+
+    @property
+    def securities(self) -> SecurityManager:
+        return self._run.securities
+
+    @property
+    def portfolio(self) -> SecurityPortfolioManager:
+        return self._run.portfolio
+
+    @property
+    def transactions(self) -> SecurityTransactionManager:
+        return self._run.transactions
+
+    @property
+    def object_store(self) -> ObjectStore:
+        return self._run.object_store
+
+    @property
+    def schedule(self) -> ScheduleManager:
+        return self._run.schedule
+
+    @property
+    def date_rules(self) -> DateRules:
+        return self._run.date_rules
+
+    @property
+    def time_rules(self) -> TimeRules:
+        return self._run.time_rules
+
+    @property
+    def notify(self) -> NotificationManager:
+        return self._run.notify
+
+    @property
+    def brokerage_model(self) -> DefaultBrokerageModel:
+        return self._run.brokerage_model
+
+    @property
+    def live_mode(self) -> bool:
+        return self._run.sim.live
+
+    @property
+    def is_warming_up(self) -> bool:
+        return self._run.warming_up
+
+    @property
+    def utc_time(self) -> datetime:
+        return self._run.sim.now
+
+    @property
+    def time(self) -> datetime:
+        """Naive New York time."""
+        return self._run.sim.market.local(self._run.sim.now)
+
+    @property
+    def start_date(self) -> datetime:
+        return self._run.start_date
+
+    @property
+    def end_date(self) -> datetime:
+        return self._run.end_date
+
+    @property
+    def current_slice(self) -> Slice | None:
+        return self._run.current_slice
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+    # --- set-up -----------------------------------------------------------------------------------------
+
+    def set_start_date(self, year: int | date | datetime, month: int | None = None, day: int | None = None) -> None:
+        self._run.start_date = _as_datetime(year, month, day)
+
+    def set_end_date(self, year: int | date | datetime, month: int | None = None, day: int | None = None) -> None:
+        self._run.end_date = _as_datetime(year, month, day)
+
+    def set_cash(self, starting_cash: float) -> None:
+        """Starting cash of a backtest (a live or restarted run takes the brokerage's cash instead)."""
+        self._run.requested_cash = float(starting_cash)
+        self._run.portfolio._set_cash(float(starting_cash))
+
+    def set_brokerage_model(self, model: Any, account_type: AccountType = AccountType.MARGIN) -> None:
+        """A BrokerageName (with an AccountType) or a model instance."""
+        if isinstance(model, DefaultBrokerageModel) or hasattr(model, "can_submit_order"):
+            self._run.brokerage_model = model
+        else:
+            self._run.brokerage_model = brokerage_model_for(int(model), account_type)
+
+    def add_equity(self, ticker: str, resolution: Any = None, market: str | None = None, fill_forward: bool = True,
+                   leverage: float = 0, extended_market_hours: bool = False, data_normalization_mode: Any = None) -> Equity:
+        symbol = Symbol.create(ticker, SecurityType.EQUITY, market or Market.USA)
+        security = self._run.ensure_security(symbol)
+        assert isinstance(security, Equity)
+        return security
+
+    def add_option(self, underlying: str | Symbol, resolution: Any = None, market: str | None = None,
+                   fill_forward: bool | None = None, leverage: float = 0) -> Option:
+        """Subscribe to an option chain; the returned Option's symbol is canonical (`?SPY`)."""
+        underlying_symbol = underlying if isinstance(underlying, Symbol) else Symbol.create(underlying, SecurityType.EQUITY, market or Market.USA)
+        self._run.ensure_security(underlying_symbol)
+        canonical = Symbol.create_canonical_option(underlying_symbol, market or Market.USA)
+        security = self._run.ensure_security(canonical)
+        assert isinstance(security, Option)
+        self._run.chain_subscriptions[canonical] = security
+        return security
+
+    def add_option_contract(self, symbol: Symbol, resolution: Any = None, fill_forward: bool = True,
+                            leverage: float = 0, extended_market_hours: bool = False) -> Option:
+        security = self._run.ensure_security(symbol)
+        assert isinstance(security, Option)
+        return security
+
+    def option_chain(self, symbol: Symbol, flatten: bool = False) -> OptionChain:
+        """Every listed contract of `symbol` (an underlying or canonical option) right now."""
+        return self._run.build_chain(symbol, None)
+
+    def is_market_open(self, symbol: Symbol) -> bool:
+        return self._run.ensure_security(symbol).exchange.exchange_open
+
+    # --- orders ----------------------------------------------------------------------------------------
+
+    def market_order(self, symbol: Symbol | str, quantity: float, asynchronous: bool = False, tag: str = "",
+                     order_properties: Any = None) -> OrderTicket:
+        """A market order; while the exchange is closed LEAN turns it into a market-on-open order."""
+        security = self._security_for_order(symbol)
+        if not security.exchange.exchange_open:
+            ticket = self.market_on_open_order(security.symbol, quantity, asynchronous, tag, order_properties)
+            if not self._run.moo_warning_sent and ticket.submit_request.response.is_success:
+                self.debug("Warning: market orders submitted while the market is closed are automatically converted into MarketOnOpen orders to fill at the next market open.")
+                self._run.moo_warning_sent = True
+            return ticket
+        return self._submit(OrderType.MARKET, security, quantity, tag, asynchronous, order_properties)
+
+    def market_on_open_order(self, symbol: Symbol | str, quantity: float, asynchronous: bool = False, tag: str = "",
+                             order_properties: Any = None) -> OrderTicket:
+        return self._submit(OrderType.MARKET_ON_OPEN, self._security_for_order(symbol), quantity, tag, asynchronous, order_properties)
+
+    def limit_order(self, symbol: Symbol | str, quantity: float, limit_price: float, asynchronous: bool = False,
+                    tag: str = "", order_properties: Any = None) -> OrderTicket:
+        return self._submit(OrderType.LIMIT, self._security_for_order(symbol), quantity, tag, asynchronous, order_properties, limit_price)
+
+    def combo_market_order(self, legs: list[Leg], quantity: int, asynchronous: bool = False, tag: str = "",
+                           order_properties: Any = None) -> list[OrderTicket]:
+        """All legs as one combo; returns one ticket per leg."""
+        return self._submit_combo(legs, quantity, 0.0, asynchronous, tag, order_properties)
+
+    def combo_limit_order(self, legs: list[Leg], quantity: int, limit_price: float, asynchronous: bool = False,
+                          tag: str = "", order_properties: Any = None) -> list[OrderTicket]:
+        return self._submit_combo(legs, quantity, limit_price, asynchronous, tag, order_properties)
+
+    def combo_leg_limit_order(self, legs: list[Leg], quantity: int, asynchronous: bool = False, tag: str = "",
+                              order_properties: Any = None) -> list[OrderTicket]:
+        return self._submit_combo(legs, quantity, 0.0, asynchronous, tag, order_properties)
+
+    def _security_for_order(self, symbol: Symbol | str) -> Security:
+        if isinstance(symbol, str):
+            return self.securities[symbol]
+        return self._run.ensure_security(symbol)
+
+    def _submit(self, order_type: OrderType, security: Security, quantity: float, tag: str, asynchronous: bool,
+                properties: Any, limit_price: float = 0.0) -> OrderTicket:
+        request = SubmitOrderRequest(order_type, security.type, security.symbol, quantity, 0.0, limit_price,
+                                     self.utc_time, tag, properties, None, asynchronous)
+        return self._run.handler.submit([request])[0]
+
+    def _submit_combo(self, legs: list[Leg], quantity: int, limit_price: float, asynchronous: bool, tag: str,
+                      properties: Any) -> list[OrderTicket]:
+        divisor = abs(reduce(math.gcd, (int(leg.quantity) for leg in legs), 0))
+        if divisor != 1:
+            raise ValueError(
+                "The global combo quantity should be used to increase or reduce the size of the order, while the leg "
+                f"quantities should be used to specify the ratio of the order. The combo order quantities should be "
+                f"reduced from {quantity}x({', '.join(f'{leg.quantity} {leg.symbol}' for leg in legs)}) to "
+                f"{quantity * divisor}x({', '.join(f'{leg.quantity // divisor} {leg.symbol}' for leg in legs)})."
+            )
+        order_type = OrderType.COMBO_LIMIT if limit_price else OrderType.COMBO_MARKET
+        manager = self._run.handler.new_group_manager(len(legs), quantity, limit_price)
+        requests = []
+        for leg in legs:
+            security = self._security_for_order(leg.symbol)
+            leg_type, leg_limit = order_type, limit_price
+            if leg.order_price is not None:
+                leg_type, leg_limit = OrderType.COMBO_LEG_LIMIT, float(leg.order_price)
+            requests.append(SubmitOrderRequest(leg_type, security.type, security.symbol, leg.quantity * quantity, 0.0,
+                                               leg_limit, self.utc_time, tag, properties, manager, asynchronous))
+        return self._run.handler.submit(requests)
+
+    # --- logging, alerts, charts, parameters -----------------------------------------------------------
+
+    def debug(self, message: Any) -> None:
+        self._run.log("DEBUG", str(message))
+
+    def log(self, message: Any) -> None:
+        self._run.log("LOG", str(message))
+
+    def error(self, message: Any) -> None:
+        self._run.log("ERROR", str(message))
+
+    def quit(self, message: str = "") -> None:
+        self._run.log("LOG", f"Quit: {message}")
+        self._run.quit_requested = True
+
+    def get_parameter(self, name: str, default_value: Any = None) -> Any:
+        """The parameter's text, converted to the default's type (int/float) like LEAN; else the default."""
+        value = self._run.sim.parameters.get(name)
+        if value is None:
+            return default_value
+        if isinstance(default_value, bool) or default_value is None or isinstance(default_value, str):
+            return value
+        if isinstance(default_value, int):
+            return int(value)
+        if isinstance(default_value, float):
+            return float(value)
+        return value
+
+    def plot(self, chart: str, series: Any, value: Any = None) -> None:
+        """plot(chart, series, value) or plot(series, value)."""
+        if value is None:
+            chart, series, value = chart, chart, series
+        self._run.sim._record_plot(str(chart), str(series), float(value))
+
+    def set_runtime_statistic(self, name: str, value: Any) -> None:
+        self._run.sim.runtime_statistics[name] = str(value)
+
+
+def _as_datetime(year: int | date | datetime, month: int | None, day: int | None) -> datetime:
+    if isinstance(year, datetime):
+        return year
+    if isinstance(year, date):
+        return datetime(year.year, year.month, year.day)
+    assert month is not None and day is not None
+    return datetime(year, month, day)
+
+

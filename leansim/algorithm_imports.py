@@ -1,0 +1,103 @@
+"""The `AlgorithmImports` stand-in: LEAN's API names, installed only where real LEAN is absent.
+
+`install()` puts a module named AlgorithmImports into sys.modules, so `from AlgorithmImports import *`
+works in tests and in the local runner. Under real LEAN (pythonnet's `clr` with AddReference, or an
+AlgorithmImports that already has QCAlgorithm) it does nothing. No AlgorithmImports.py file exists
+in the project, so LEAN's own module always wins there.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+import types
+import typing
+from datetime import date, datetime, time, timedelta
+
+from leansim import (
+    algorithm,
+    brokerage_models,
+    data,
+    enums,
+    fills,
+    notify,
+    object_store,
+    orders,
+    portfolio,
+    scheduling,
+    securities,
+    symbols,
+    tickets,
+    transactions,
+)
+
+MODULE_NAME = "AlgorithmImports"
+
+# Every LEAN-named class the stand-in exports (the conformance test checks each against the stubs).
+LEAN_CLASSES: dict[str, type] = {
+    cls.__name__: cls
+    for cls in (
+        enums.OrderStatus, enums.OrderDirection, enums.OrderType, enums.OrderRequestType, enums.OrderRequestStatus,
+        enums.OrderResponseErrorCode, enums.SecurityType, enums.OptionRight, enums.OptionStyle, enums.Resolution,
+        enums.DayOfWeek, enums.BrokerageName, enums.AccountType, enums.BrokerageMessageType, enums.Market,
+        symbols.Symbol, symbols.SecurityIdentifier,
+        orders.Order, orders.MarketOrder, orders.MarketOnOpenOrder, orders.LimitOrder, orders.ComboOrder,
+        orders.ComboMarketOrder, orders.ComboLimitOrder, orders.ComboLegLimitOrder, orders.GroupOrderManager,
+        orders.Leg, orders.OrderFee, orders.CashAmount, orders.OrderEvent,
+        tickets.OrderResponse, tickets.OrderRequest, tickets.SubmitOrderRequest, tickets.CancelOrderRequest,
+        tickets.UpdateOrderRequest, tickets.OrderTicket,
+        object_store.ObjectStore,
+        portfolio.SecurityPortfolioManager,
+        securities.SecurityHolding, securities.SecurityManager, securities.Security, securities.Equity,
+        securities.Option, securities.SecurityExchange, securities.SecurityExchangeHours,
+        securities.SymbolProperties, securities.OptionFilterUniverse,
+        data.Slice, data.OptionChains, data.OptionChain, data.OptionContract, data.Greeks, data.BaseData,
+        data.KeyValuePair,
+        notify.NotificationManager,
+        scheduling.ScheduleManager, scheduling.ScheduledEvent, scheduling.DateRules, scheduling.TimeRules,
+        fills.FillModel, fills.ImmediateFillModel, fills.FillModelParameters, fills.Fill,
+        brokerage_models.BrokerageMessageEvent, brokerage_models.DefaultBrokerageModel,
+        brokerage_models.InteractiveBrokersBrokerageModel, brokerage_models.CharlesSchwabBrokerageModel,
+        brokerage_models.TradeStationBrokerageModel, brokerage_models.TastytradeBrokerageModel,
+        brokerage_models.TradierBrokerageModel, brokerage_models.AlpacaBrokerageModel,
+        transactions.SecurityTransactionManager,
+        algorithm.QCAlgorithm,
+    )
+}
+
+
+def build_module() -> types.ModuleType:
+    """A fresh module exposing LEAN's names plus what LEAN's AlgorithmImports re-exports from Python."""
+    module = types.ModuleType(MODULE_NAME, "leansim's stand-in for LEAN's AlgorithmImports")
+    module.__dict__.update(LEAN_CLASSES)
+    module.__dict__.update({"date": date, "time": time, "datetime": datetime, "timedelta": timedelta, "math": math, "json": json})
+    module.__dict__.update({name: getattr(typing, name) for name in typing.__all__})
+    module.__dict__["QCAlgorithmFramework"] = algorithm.QCAlgorithm
+    module.__dict__["__leansim__"] = True
+    module.__all__ = [name for name in module.__dict__ if not name.startswith("_")]  # type: ignore[attr-defined]
+    return module
+
+
+def real_lean_present() -> bool:
+    """True under real LEAN: pythonnet's clr (with AddReference) or LEAN's AlgorithmImports loaded."""
+    existing = sys.modules.get(MODULE_NAME)
+    if existing is not None and getattr(existing, "__leansim__", False):
+        return False
+    if existing is not None and hasattr(existing, "QCAlgorithm"):
+        return True
+    try:
+        import clr  # type: ignore[import-not-found]
+    except ImportError:
+        return False
+    return hasattr(clr, "AddReference")
+
+
+def install() -> bool:
+    """Install the stand-in as sys.modules["AlgorithmImports"]; idempotent. False under real LEAN."""
+    if real_lean_present():
+        return False
+    existing = sys.modules.get(MODULE_NAME)
+    if existing is None or not getattr(existing, "__leansim__", False):
+        sys.modules[MODULE_NAME] = build_module()
+    return True

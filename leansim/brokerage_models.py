@@ -1,0 +1,222 @@
+"""Brokerage models: which orders a brokerage accepts (LEAN's `can_submit_order`).
+
+The engine asks `algorithm.brokerage_model.can_submit_order(security, order, message)` for every leg
+before an order reaches the brokerage; False marks every leg of the group INVALID. A Python subclass
+may return a bool or, as pythonnet does with LEAN's out parameter, a (bool, BrokerageMessageEvent)
+tuple. Combo support follows LEAN's models (see the fact sheet).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from leansim.enums import AccountType, BrokerageMessageType, OrderType, SecurityType
+from leansim.orders import Order
+from leansim.securities import Security
+
+_ALL_ORDER_TYPES = frozenset(OrderType)
+
+
+class BrokerageMessageEvent:
+    """A message from (or about) the brokerage: type, code and text."""
+
+    def __init__(self, type: BrokerageMessageType, code: str | int, message: str) -> None:
+        self._type = type
+        self._code = str(code)
+        self._message = message
+
+    @property
+    def type(self) -> BrokerageMessageType:
+        return self._type
+
+    @property
+    def code(self) -> str:
+        return self._code
+
+    @property
+    def message(self) -> str:
+        return self._message
+
+    @staticmethod
+    def disconnected(message: str) -> BrokerageMessageEvent:
+        return BrokerageMessageEvent(BrokerageMessageType.DISCONNECT, "", message)
+
+    @staticmethod
+    def reconnected(message: str) -> BrokerageMessageEvent:
+        return BrokerageMessageEvent(BrokerageMessageType.RECONNECT, "", message)
+
+    def to_string(self) -> str:
+        return f"{self._type.name} - Code: {self._code} - {self._message}"
+
+    def __str__(self) -> str:
+        return self.to_string()
+
+
+class DefaultBrokerageModel:
+    """Accepts every order type the double supports."""
+
+    def __init__(self, account_type: AccountType = AccountType.MARGIN) -> None:
+        self._account_type = account_type
+
+    @property
+    def account_type(self) -> AccountType:
+        return self._account_type
+
+    @property
+    def required_free_buying_power_percent(self) -> float:
+        return 0.0
+
+    def can_submit_order(
+        self, security: Security, order: Order, message: BrokerageMessageEvent | None = None
+    ) -> tuple[bool, BrokerageMessageEvent | None]:
+        """(True, None) when the brokerage would accept `order`, else (False, why)."""
+        return True, None
+
+    def can_update_order(
+        self, security: Security, order: Order, request: Any, message: BrokerageMessageEvent | None = None
+    ) -> tuple[bool, BrokerageMessageEvent | None]:
+        return True, None
+
+    def can_execute_order(self, security: Security, order: Order) -> bool:
+        return True
+
+
+class _OrderTypeLimitedModel(DefaultBrokerageModel):
+    """A model that supports a fixed set of order types (the named models below)."""
+
+    _supported: frozenset[OrderType] = _ALL_ORDER_TYPES
+
+    def can_submit_order(
+        self, security: Security, order: Order, message: BrokerageMessageEvent | None = None
+    ) -> tuple[bool, BrokerageMessageEvent | None]:
+        if security.type not in (SecurityType.EQUITY, SecurityType.OPTION, SecurityType.INDEX_OPTION):
+            return False, BrokerageMessageEvent(
+                BrokerageMessageType.WARNING,
+                "NotSupported",
+                f"The {type(self).__name__} does not support {security.type.name} security type.",
+            )
+        if order.type not in self._supported:
+            names = ",".join(kind.name for kind in sorted(self._supported))
+            return False, BrokerageMessageEvent(
+                BrokerageMessageType.WARNING,
+                "NotSupported",
+                f"The {type(self).__name__} does not support {order.type.name} order type. Only supports [{names}]",
+            )
+        return True, None
+
+
+class InteractiveBrokersBrokerageModel(_OrderTypeLimitedModel):
+    """IB: every combo type, except ComboLegLimit with four or more legs."""
+
+    _supported = frozenset(
+        {
+            OrderType.MARKET,
+            OrderType.MARKET_ON_OPEN,
+            OrderType.MARKET_ON_CLOSE,
+            OrderType.LIMIT,
+            OrderType.STOP_MARKET,
+            OrderType.STOP_LIMIT,
+            OrderType.TRAILING_STOP,
+            OrderType.LIMIT_IF_TOUCHED,
+            OrderType.COMBO_MARKET,
+            OrderType.COMBO_LIMIT,
+            OrderType.COMBO_LEG_LIMIT,
+            OrderType.OPTION_EXERCISE,
+        }
+    )
+
+    def can_submit_order(
+        self, security: Security, order: Order, message: BrokerageMessageEvent | None = None
+    ) -> tuple[bool, BrokerageMessageEvent | None]:
+        manager = order.group_order_manager
+        if order.type == OrderType.COMBO_LEG_LIMIT and manager is not None and manager.count >= 4:
+            return False, BrokerageMessageEvent(
+                BrokerageMessageType.WARNING,
+                "NotSupported",
+                f"The {type(self).__name__} does not support ComboLegLimit orders with 4 or more legs.",
+            )
+        return super().can_submit_order(security, order, message)
+
+
+class CharlesSchwabBrokerageModel(_OrderTypeLimitedModel):
+    """Schwab: ComboMarket and ComboLimit."""
+
+    _supported = frozenset(
+        {
+            OrderType.MARKET,
+            OrderType.LIMIT,
+            OrderType.STOP_MARKET,
+            OrderType.STOP_LIMIT,
+            OrderType.COMBO_MARKET,
+            OrderType.COMBO_LIMIT,
+            OrderType.MARKET_ON_CLOSE,
+            OrderType.MARKET_ON_OPEN,
+        }
+    )
+
+
+class TradeStationBrokerageModel(_OrderTypeLimitedModel):
+    """TradeStation: ComboMarket and ComboLimit."""
+
+    _supported = frozenset(
+        {
+            OrderType.MARKET,
+            OrderType.LIMIT,
+            OrderType.STOP_MARKET,
+            OrderType.STOP_LIMIT,
+            OrderType.COMBO_MARKET,
+            OrderType.COMBO_LIMIT,
+            OrderType.MARKET_ON_OPEN,
+            OrderType.MARKET_ON_CLOSE,
+            OrderType.TRAILING_STOP,
+        }
+    )
+
+
+class TastytradeBrokerageModel(_OrderTypeLimitedModel):
+    """Tastytrade: ComboLimit only (and no market-on-open)."""
+
+    _supported = frozenset(
+        {OrderType.MARKET, OrderType.LIMIT, OrderType.STOP_MARKET, OrderType.STOP_LIMIT, OrderType.COMBO_LIMIT}
+    )
+
+
+class TradierBrokerageModel(_OrderTypeLimitedModel):
+    """Tradier: no combos and no market-on-open."""
+
+    _supported = frozenset({OrderType.LIMIT, OrderType.MARKET, OrderType.STOP_MARKET, OrderType.STOP_LIMIT})
+
+
+class AlpacaBrokerageModel(_OrderTypeLimitedModel):
+    """Alpaca: no combos."""
+
+    _supported = frozenset(
+        {
+            OrderType.MARKET,
+            OrderType.LIMIT,
+            OrderType.STOP_MARKET,
+            OrderType.STOP_LIMIT,
+            OrderType.TRAILING_STOP,
+            OrderType.MARKET_ON_OPEN,
+            OrderType.MARKET_ON_CLOSE,
+        }
+    )
+
+    def __init__(self) -> None:
+        super().__init__(AccountType.MARGIN)
+
+
+def brokerage_model_for(name: int, account_type: AccountType) -> DefaultBrokerageModel:
+    """The model LEAN's set_brokerage_model(BrokerageName, AccountType) installs."""
+    from leansim.enums import BrokerageName
+
+    models: dict[int, type[DefaultBrokerageModel]] = {
+        BrokerageName.INTERACTIVE_BROKERS_BROKERAGE: InteractiveBrokersBrokerageModel,
+        BrokerageName.CHARLES_SCHWAB: CharlesSchwabBrokerageModel,
+        BrokerageName.TRADE_STATION: TradeStationBrokerageModel,
+        BrokerageName.TASTYTRADE: TastytradeBrokerageModel,
+        BrokerageName.TRADIER_BROKERAGE: TradierBrokerageModel,
+    }
+    if name == BrokerageName.ALPACA:
+        return AlpacaBrokerageModel()
+    return models.get(name, DefaultBrokerageModel)(account_type)

@@ -1,0 +1,318 @@
+"""The simulated brokerage: the account and resting orders that outlive any algorithm process.
+
+It owns the truth a restarted algorithm reloads (cash, positions, open orders with their broker ids)
+and applies faults to orders. It never talks to the algorithm directly: it emits BrokerEvents, which
+the simulator delivers (synchronously in backtests, from a queue in live mode).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from leansim.engine.fault_state import Behaviour
+from leansim.enums import CLOSED_STATUSES, OrderStatus, OrderType, SecurityType
+from leansim.symbols import Symbol
+
+# Order types that never fill on the time step they were placed (LEAN's BacktestingBrokerage.Scan).
+_NEXT_STEP_TYPES = frozenset(
+    {OrderType.LIMIT, OrderType.MARKET_ON_OPEN, OrderType.COMBO_LIMIT, OrderType.COMBO_LEG_LIMIT}
+)
+
+
+def multiplier_of(symbol: Symbol) -> float:
+    """Contract multiplier: 100 for equity options, 1 otherwise."""
+    return 100.0 if symbol.security_type == SecurityType.OPTION else 1.0
+
+
+@dataclass(frozen=True)
+class FillRecord:
+    """One fill at the brokerage."""
+
+    utc_time: datetime
+    quantity: float
+    price: float
+
+
+@dataclass
+class BrokerOrder:
+    """An order as the brokerage knows it. `quantity` is signed and total (ratio x group for legs)."""
+
+    broker_id: str
+    symbol: Symbol
+    order_type: OrderType
+    quantity: float
+    submitted_utc: datetime
+    tag: str
+    group_id: str | None = None
+    ratio: float = 1.0
+    group_quantity: float = 1.0
+    limit_price: float | None = None
+    status: OrderStatus = OrderStatus.SUBMITTED
+    filled: float = 0.0
+    fills: list[FillRecord] = field(default_factory=list)
+    behaviour: Behaviour = field(default_factory=Behaviour)
+    partial_utc: datetime | None = None
+
+    @property
+    def remaining(self) -> float:
+        return self.quantity - self.filled
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in CLOSED_STATUSES
+
+    @property
+    def average_fill_price(self) -> float:
+        total = sum(fill.quantity for fill in self.fills)
+        return sum(fill.quantity * fill.price for fill in self.fills) / total if total else 0.0
+
+
+@dataclass(frozen=True)
+class BrokerEvent:
+    """A status change or fill the brokerage reports for one order."""
+
+    seq: int
+    broker_id: str
+    status: OrderStatus
+    utc_time: datetime
+    fill_quantity: float = 0.0
+    fill_price: float = 0.0
+    message: str = ""
+
+
+@dataclass
+class Position:
+    """Brokerage-side holding of one symbol."""
+
+    quantity: float = 0.0
+    average_price: float = 0.0
+
+
+@dataclass(frozen=True)
+class FillDecision:
+    """What the fill model decided for one order in one scan."""
+
+    broker_id: str
+    status: OrderStatus
+    fill_quantity: float = 0.0
+    fill_price: float = 0.0
+    message: str = ""
+
+
+# Asks the fill models about a group of orders (one order or every leg of a combo).
+Pricer = Callable[[list[BrokerOrder]], list[FillDecision]]
+# Last-resort price of a symbol for a direction (used when a cancel loses its race).
+Quoter = Callable[[Symbol, float], float]
+
+
+class SimBrokerage:
+    """Account, positions and resting orders; the same instance serves every run of a simulation."""
+
+    def __init__(self, cash: float, emit: Callable[[BrokerEvent, Behaviour], None]) -> None:
+        self.cash = float(cash)
+        self.positions: dict[Symbol, Position] = {}
+        self.orders: dict[str, BrokerOrder] = {}
+        self._emit = emit
+        self._ids = itertools.count(5001)
+        self._event_seq = itertools.count(1)
+        self._groups = itertools.count(1)
+        self.fill_count = 0
+        # Called after a fill changed positions, before its event is emitted (crash point).
+        self.after_fill: Callable[[], None] = lambda: None
+
+    # --- submission / cancel ----------------------------------------------------------------------
+
+    def new_group_id(self) -> str:
+        return f"G{next(self._groups)}"
+
+    def place(self, orders: list[BrokerOrder]) -> None:
+        """Accept orders (one, or every leg of a combo): assign broker ids and report SUBMITTED."""
+        for order in orders:
+            self.orders[order.broker_id] = order
+        for order in orders:
+            self._event(order, OrderStatus.SUBMITTED, order.submitted_utc)
+
+    def reject(self, orders: list[BrokerOrder], now: datetime, message: str) -> None:
+        """Refuse orders outright: each gets an INVALID event carrying the rejection message."""
+        for order in orders:
+            order.status = OrderStatus.INVALID
+            self.orders[order.broker_id] = order
+            self._event(order, OrderStatus.INVALID, now, message=message)
+
+    def next_broker_id(self) -> str:
+        return str(next(self._ids))
+
+    def cancel(self, broker_id: str, now: datetime, quoter: Quoter) -> bool:
+        """Cancel an order and the rest of its combo. A CancelLosesRace order fills instead."""
+        order = self.orders.get(broker_id)
+        if order is None or not order.is_open:
+            return False
+        group = self.group_of(order)
+        if order.behaviour.cancel_loses_race:
+            decisions = [
+                FillDecision(leg.broker_id, OrderStatus.FILLED, leg.remaining, quoter(leg.symbol, leg.remaining))
+                for leg in group
+                if leg.is_open
+            ]
+            self._apply(group, decisions, now)
+            return True
+        for leg in group:
+            if leg.is_open:
+                leg.status = OrderStatus.CANCELED
+                self._event(leg, OrderStatus.CANCELED, now)
+        return True
+
+    # --- scanning -----------------------------------------------------------------------------------
+
+    def open_groups(self) -> list[list[BrokerOrder]]:
+        """Open orders grouped by combo, in submission order."""
+        groups: dict[str, list[BrokerOrder]] = {}
+        for order in self.orders.values():
+            if order.is_open:
+                groups.setdefault(order.group_id or order.broker_id, []).append(order)
+        return list(groups.values())
+
+    def group_of(self, order: BrokerOrder) -> list[BrokerOrder]:
+        if order.group_id is None:
+            return [order]
+        return [other for other in self.orders.values() if other.group_id == order.group_id]
+
+    def scan(self, now: datetime, pricer: Pricer) -> None:
+        """Try to fill every open order, honouring each order's fault behaviour."""
+        for group in self.open_groups():
+            if not all(order.is_open for order in group):
+                continue  # closed meanwhile by a nested scan
+            lead = group[0]
+            if not self._may_fill(lead, now):
+                continue
+            decisions = pricer(group)
+            decisions = self._shape(group, decisions, now)
+            if decisions:
+                self._apply(group, decisions, now)
+
+    def _may_fill(self, lead: BrokerOrder, now: datetime) -> bool:
+        behaviour = lead.behaviour
+        if behaviour.never:
+            return False
+        if lead.order_type in _NEXT_STEP_TYPES and now <= lead.submitted_utc:
+            return False
+        if behaviour.delay and now < lead.submitted_utc + timedelta(seconds=behaviour.delay):
+            return False
+        if lead.partial_utc is not None and behaviour.partial is not None:
+            remainder = behaviour.partial.remainder
+            if remainder == "never" or now < lead.partial_utc + timedelta(seconds=float(remainder)):
+                return False
+        return True
+
+    def _shape(self, group: list[BrokerOrder], decisions: list[FillDecision], now: datetime) -> list[FillDecision]:
+        """Apply a PartialFill fault to the first fill of a group: k whole structures per leg."""
+        lead = group[0]
+        partial = lead.behaviour.partial
+        fills = [d for d in decisions if d.fill_quantity and d.status in (OrderStatus.FILLED, OrderStatus.PARTIALLY_FILLED)]
+        if partial is None or lead.partial_utc is not None or not fills:
+            return decisions
+        structures = abs(lead.group_quantity if lead.group_id else lead.quantity)
+        if partial.filled >= 1:
+            done = min(int(partial.filled), int(structures))
+        else:
+            done = max(1, int(structures * partial.filled))
+        if done >= structures:
+            return decisions
+        shaped: list[FillDecision] = []
+        by_id = {order.broker_id: order for order in group}
+        for decision in decisions:
+            order = by_id[decision.broker_id]
+            per_structure = abs(order.ratio) if order.group_id else 1.0
+            signed = done * per_structure * (1 if order.quantity > 0 else -1)
+            shaped.append(FillDecision(decision.broker_id, OrderStatus.PARTIALLY_FILLED, signed, decision.fill_price))
+        for order in group:
+            order.partial_utc = now
+        return shaped
+
+    def _apply(self, group: list[BrokerOrder], decisions: list[FillDecision], now: datetime) -> None:
+        """Apply a group's decisions atomically to positions, then report each one."""
+        by_id = {order.broker_id: order for order in group}
+        reports: list[tuple[BrokerOrder, OrderStatus, float, float, str]] = []
+        for decision in decisions:
+            order = by_id.get(decision.broker_id)
+            if order is None or not order.is_open:
+                continue
+            if decision.status == OrderStatus.INVALID:
+                order.status = OrderStatus.INVALID
+                reports.append((order, OrderStatus.INVALID, 0.0, 0.0, decision.message))
+                continue
+            if decision.status == OrderStatus.CANCELED:
+                order.status = OrderStatus.CANCELED
+                reports.append((order, OrderStatus.CANCELED, 0.0, 0.0, decision.message))
+                continue
+            if decision.status not in (OrderStatus.FILLED, OrderStatus.PARTIALLY_FILLED) or not decision.fill_quantity:
+                continue
+            quantity = _clamp(decision.fill_quantity, order.remaining)
+            if not quantity:
+                continue
+            order.filled += quantity
+            order.fills.append(FillRecord(now, quantity, decision.fill_price))
+            done = abs(order.remaining) < 1e-9
+            status = OrderStatus.FILLED if done else OrderStatus.PARTIALLY_FILLED
+            if decision.status == OrderStatus.FILLED and not done:
+                status = OrderStatus.PARTIALLY_FILLED
+            order.status = status
+            self._position_change(order.symbol, quantity, decision.fill_price)
+            reports.append((order, status, quantity, decision.fill_price, decision.message))
+        for order, status, quantity, price, message in reports:
+            if quantity:
+                self.fill_count += 1
+                self.after_fill()
+            self._event(order, status, now, quantity, price, message)
+
+    def _position_change(self, symbol: Symbol, quantity: float, price: float) -> None:
+        position = self.positions.setdefault(symbol, Position())
+        self.cash -= quantity * price * multiplier_of(symbol)
+        new_quantity = position.quantity + quantity
+        if position.quantity == 0 or (position.quantity > 0) != (new_quantity > 0) and new_quantity != 0:
+            position.average_price = price
+        elif abs(new_quantity) > abs(position.quantity):
+            total = position.quantity * position.average_price + quantity * price
+            position.average_price = total / new_quantity
+        position.quantity = new_quantity
+        if abs(position.quantity) < 1e-9:
+            del self.positions[symbol]
+
+    # --- expiry -----------------------------------------------------------------------------------
+
+    def settle(self, symbol: Symbol, intrinsic: float, now: datetime) -> float:
+        """Cash-settle an expired option position at intrinsic value; returns the cash credited."""
+        for order in list(self.orders.values()):
+            if order.is_open and order.symbol == symbol:
+                for leg in self.group_of(order):
+                    if leg.is_open:
+                        leg.status = OrderStatus.CANCELED
+                        self._event(leg, OrderStatus.CANCELED, now, message="Option expired")
+        position = self.positions.pop(symbol, None)
+        if position is None:
+            return 0.0
+        credit = position.quantity * intrinsic * multiplier_of(symbol)
+        self.cash += credit
+        return credit
+
+    def _event(
+        self,
+        order: BrokerOrder,
+        status: OrderStatus,
+        now: datetime,
+        fill_quantity: float = 0.0,
+        fill_price: float = 0.0,
+        message: str = "",
+    ) -> None:
+        event = BrokerEvent(next(self._event_seq), order.broker_id, status, now, fill_quantity, fill_price, message)
+        self._emit(event, order.behaviour)
+
+
+def _clamp(quantity: float, remaining: float) -> float:
+    """Never fill more than remains, nor in the wrong direction."""
+    if remaining == 0 or (quantity > 0) != (remaining > 0):
+        return 0.0
+    return quantity if abs(quantity) <= abs(remaining) else remaining

@@ -1,0 +1,127 @@
+"""The market as the algorithm sees it at the simulator's current time.
+
+Wraps a MarketData with the clock, MarketClosed faults and test overrides of quotes, and caches
+quotes per time step (the synthetic market prices options with Black-Scholes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from leansim.engine.fault_state import FaultState
+from leansim.keys import security_key
+from leansim.market.base import ContractQuote, MarketData, Quote, SecurityKey
+from leansim.symbols import Symbol
+
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+class MarketView:
+    """Prices, chains and exchange state at `now()`."""
+
+    def __init__(self, market: MarketData, now: Callable[[], datetime], faults: FaultState) -> None:
+        self.market = market
+        self._now = now
+        self._faults = faults
+        self._overrides: dict[SecurityKey, Quote] = {}
+        self._cache: dict[SecurityKey, Quote | None] = {}
+        self._chain_cache: dict[str, list[ContractQuote]] = {}
+        self._cache_time: datetime | None = None
+        self._pinned: datetime | None = None
+
+    @property
+    def now(self) -> datetime:
+        return self._pinned or self._now()
+
+    @contextmanager
+    def pinned(self, utc: datetime) -> Iterator[None]:
+        """Answer as of `utc` inside the block (a lazy slice's chain read after the clock moved)."""
+        previous = self._pinned
+        self._pinned = utc
+        try:
+            yield
+        finally:
+            self._pinned = previous
+
+    @property
+    def calendar(self):  # type: ignore[no-untyped-def]
+        return self.market.calendar
+
+    def set_quote(self, key: SecurityKey, quote: Quote) -> None:
+        """Override the market's quote for `key` from now on."""
+        self._overrides[key] = quote
+        self._cache.pop(key, None)
+
+    def quote(self, symbol: Symbol) -> Quote | None:
+        key = security_key(symbol)
+        self._refresh()
+        if key in self._overrides:
+            return self._overrides[key]
+        if key not in self._cache:
+            self._cache[key] = self.market.quote(key, self.now)
+        return self._cache[key]
+
+    def chain(self, underlying: str) -> list[ContractQuote]:
+        self._refresh()
+        if underlying not in self._chain_cache:
+            contracts = self.market.chain(underlying, self.now)
+            self._chain_cache[underlying] = [
+                ContractQuote(c.key, self._overrides[c.key], c.delta, c.implied_volatility, c.open_interest)
+                if c.key in self._overrides
+                else c
+                for c in contracts
+            ]
+        return self._chain_cache[underlying]
+
+    def price(self, symbol: Symbol) -> float:
+        """LEAN's Security.Price: the last trade, else the mid, else 0."""
+        quote = self.quote(symbol)
+        if quote is None:
+            return 0.0
+        if quote.last:
+            return quote.last
+        return quote.mid or 0.0
+
+    def fill_price(self, symbol: Symbol, quantity: float) -> float:
+        """Where a market order trades: the ask to buy, the bid to sell, else the price."""
+        quote = self.quote(symbol)
+        side = None if quote is None else (quote.ask if quantity > 0 else quote.bid)
+        return side if side else self.price(symbol)
+
+    def is_open(self, symbol: Symbol, utc: datetime | None = None) -> bool:
+        at = utc or self.now
+        return self.market.calendar.is_open(at) and not self._faults.market_closed(symbol, at)
+
+    def local(self, utc: datetime) -> datetime:
+        """Naive New York time, as LEAN's algorithm.time."""
+        return utc.astimezone(NEW_YORK).replace(tzinfo=None)
+
+    def to_utc(self, local: datetime) -> datetime:
+        return local.replace(tzinfo=NEW_YORK).astimezone(ZoneInfo("UTC"))
+
+    def session(self, day: date) -> tuple[datetime, datetime] | None:
+        return self.market.calendar.session(day)
+
+    def next_session_close(self, utc: datetime) -> datetime:
+        return self.market.calendar.next_close(utc)
+
+    def next_session_open(self, utc: datetime) -> datetime:
+        return self.market.calendar.next_open(utc)
+
+    def sessions_from(self, day: date, days: int) -> list[tuple[datetime, datetime]]:
+        found = []
+        for offset in range(days):
+            session = self.session(day + timedelta(days=offset))
+            if session is not None:
+                found.append(session)
+        return found
+
+    def _refresh(self) -> None:
+        now = self.now
+        if self._cache_time != now:
+            self._cache.clear()
+            self._chain_cache.clear()
+            self._cache_time = now

@@ -1,0 +1,74 @@
+"""The ObjectStore's storage: a memory layer the algorithm writes to and a "disk" that survives.
+
+Mirrors LEAN's LocalObjectStore: saves go to memory and a timer persists dirty data every
+`persistence_seconds` (5 s in LEAN); deletes remove the file at once; a crash drops whatever was not
+persisted yet. A persistence interval of 0 persists on every save, as LEAN does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class StoreStats:
+    """What the algorithm did to the store over the whole simulation."""
+
+    saves: int
+    failed_saves: int
+    deletes: int
+    bytes_written: int
+    flushes: int
+
+
+class StoreBackend:
+    """Memory + disk of one ObjectStore; shared by every run of a simulation."""
+
+    def __init__(self, persistence_seconds: float, max_files: int, max_bytes: int) -> None:
+        self.persistence_seconds = persistence_seconds
+        self.max_files = max_files
+        self.max_bytes = max_bytes
+        self.disk: dict[str, bytes] = {}
+        self.memory: dict[str, bytes] = {}
+        self._dirty = False
+        self.saves = 0
+        self.failed_saves = 0
+        self.deletes = 0
+        self.bytes_written = 0
+        self.flushes = 0
+
+    def within_limits(self, key: str, contents: bytes) -> bool:
+        """LEAN's IsWithinStorageLimit: file count and total size including this write."""
+        others = {k: v for k, v in self.memory.items() if k != key}
+        return len(others) + 1 <= self.max_files and sum(map(len, others.values())) + len(contents) <= self.max_bytes
+
+    def write(self, key: str, contents: bytes) -> None:
+        self.memory[key] = contents
+        self.bytes_written += len(contents)
+        self._dirty = True
+        if self.persistence_seconds <= 0:
+            self.flush()
+
+    def delete(self, key: str) -> bool:
+        """Deletes reach the disk immediately (LEAN deletes the file in Delete)."""
+        existed = self.memory.pop(key, None) is not None
+        existed = self.disk.pop(key, None) is not None or existed
+        if existed:
+            self.deletes += 1
+        return existed
+
+    def flush(self) -> None:
+        """Persist memory to disk if anything changed since the last flush."""
+        if not self._dirty:
+            return
+        self.disk = dict(self.memory)
+        self._dirty = False
+        self.flushes += 1
+
+    def crash(self) -> None:
+        """The process died: memory is gone; the next run loads what reached the disk."""
+        self.memory = dict(self.disk)
+        self._dirty = False
+
+    def stats(self) -> StoreStats:
+        return StoreStats(self.saves, self.failed_saves, self.deletes, self.bytes_written, self.flushes)

@@ -1,0 +1,398 @@
+"""LEAN's transaction handler for one algorithm process: orders, tickets and order events.
+
+It assigns LEAN order ids (from 1 each run), runs LEAN's submission checks (warm-up, zero quantity,
+buying power, brokerage model), hands accepted orders to the simulated brokerage and turns the
+brokerage's reports into OrderEvents for `on_order_event`, updating orders, tickets and portfolio
+first, as LEAN does.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from leansim.engine.brokerage import BrokerEvent, BrokerOrder
+from leansim.engine.fault_state import OrderCandidate
+from leansim.enums import CLOSED_STATUSES, COMBO_TYPES, OrderResponseErrorCode, OrderStatus, OrderType, SecurityType
+from leansim.orders import (
+    ComboLegLimitOrder,
+    ComboLimitOrder,
+    ComboMarketOrder,
+    GroupOrderManager,
+    LimitOrder,
+    MarketOnOpenOrder,
+    MarketOrder,
+    Order,
+    OrderEvent,
+    OrderFee,
+)
+from leansim.symbols import Symbol
+from leansim.tickets import CancelOrderRequest, OrderResponse, OrderTicket, SubmitOrderRequest, UpdateOrderRequest
+
+if TYPE_CHECKING:
+    from leansim.simulator import Run
+
+
+class TransactionHandler:
+    """Orders and tickets of one run; the only code that changes a LEAN order's state."""
+
+    def __init__(self, run: Run) -> None:
+        self._run = run
+        self._sim = run.sim
+        self.orders: dict[int, Order] = {}
+        self.tickets: dict[int, OrderTicket] = {}
+        self._by_broker_id: dict[str, int] = {}
+        self._next_order_id = 1
+        self._next_group_id = 1
+        self._event_ids: dict[int, int] = {}
+        self._applied: dict[int, OrderEvent] = {}
+        self.lock = threading.RLock()
+
+    @property
+    def utc_time(self) -> datetime:
+        return self._sim.now
+
+    @property
+    def last_order_id(self) -> int:
+        return self._next_order_id - 1
+
+    def new_group_manager(self, leg_count: int, quantity: float, limit_price: float = 0.0) -> GroupOrderManager:
+        manager = GroupOrderManager(self._next_group_id, leg_count, quantity, limit_price)
+        self._next_group_id += 1
+        return manager
+
+    # --- submission ---------------------------------------------------------------------------------
+
+    def submit(self, requests: list[SubmitOrderRequest]) -> list[OrderTicket]:
+        """Place one order, or every leg of a combo at once (LEAN places legs when the last arrives)."""
+        with self.lock:
+            for request in requests:
+                error = self._pre_check(request)
+                if error is not None:
+                    request.set_response(error)
+                    self._run.log("ERROR", error.error_message)
+                    ticket = OrderTicket(self, request)
+                    ticket._status_override = OrderStatus.INVALID
+                    return [ticket]
+            orders = [self._add(request) for request in requests]
+            tickets = [self.tickets[order.id] for order in orders]
+            if not self._checks_pass(orders, requests[0]):
+                return tickets
+            self._send(orders)
+            return tickets
+
+    def _pre_check(self, request: SubmitOrderRequest) -> OrderResponse | None:
+        """LEAN's PreOrderChecks: refused requests get an INVALID ticket and no order id."""
+        if self._run.warming_up:
+            return OrderResponse.warming_up(request)
+        if request.quantity == 0:
+            return OrderResponse.zero_quantity(request)
+        security = self._run.securities.get(request.symbol)
+        if security is None or not security.is_tradable:
+            return OrderResponse.error(
+                request,
+                OrderResponseErrorCode.MISSING_SECURITY,
+                f"You haven't requested {request.symbol} data. Add this with add_security() in the initialize() method.",
+            )
+        if not security.has_data or security.price == 0:
+            return OrderResponse.error(
+                request,
+                OrderResponseErrorCode.SECURITY_PRICE_ZERO,
+                f"{request.symbol}: asset price is $0. If using custom data make sure you've set the 'value' property.",
+            )
+        return None
+
+    def _add(self, request: SubmitOrderRequest) -> Order:
+        order_id = self._next_order_id
+        self._next_order_id += 1
+        request._order_id = order_id
+        order = _make_order(request, self.utc_time)
+        order._id = order_id
+        if not order.tag:
+            order._tag = order.get_default_tag()
+        order._status = OrderStatus.NEW
+        manager = request.group_order_manager
+        if manager is not None:
+            manager.order_ids.add(order_id)
+        request.set_response(OrderResponse.success(request))
+        ticket = OrderTicket(self, request)
+        ticket._order = order
+        self.orders[order_id] = order
+        self.tickets[order_id] = ticket
+        return order
+
+    def _checks_pass(self, orders: list[Order], request: SubmitOrderRequest) -> bool:
+        """Buying power over the whole group, then the brokerage model per leg; refusal invalidates all."""
+        market = self._sim.market
+        changes: dict[Symbol, float] = {}
+        prices: dict[Symbol, float] = {}
+        for order in orders:
+            changes[order.symbol] = changes.get(order.symbol, 0.0) + order.quantity
+            prices[order.symbol] = market.fill_price(order.symbol, order.quantity)
+        ok, required, free = self._run.portfolio._would_have_margin(changes, prices)
+        ids = ",".join(str(order.id) for order in orders)
+        if not ok:
+            message = (
+                f"Order Error: ids: [{ids}], Insufficient buying power to complete orders (Value:[{required:.2f}]), "
+                f"Reason: Initial Margin: {required:.2f}, Free Margin: {free:.2f}."
+            )
+            self._invalidate(orders, message, OrderResponseErrorCode.INSUFFICIENT_BUYING_POWER)
+            return False
+        model = self._run.brokerage_model
+        for order in orders:
+            security = self._run.securities[order.symbol]
+            accepted, why = _ask_model(model.can_submit_order, security, order.clone())
+            if not accepted:
+                text = str(why) if why is not None else "Warning - Code: InvalidOrder - "
+                message = f"BrokerageModel declared unable to submit order: [{ids}] {text}"
+                self._invalidate(orders, message, OrderResponseErrorCode.BROKERAGE_MODEL_REFUSED_TO_SUBMIT_ORDER)
+                return False
+        return True
+
+    def _invalidate(self, orders: list[Order], message: str, code: OrderResponseErrorCode) -> None:
+        self._run.log("ERROR", message)
+        for order in orders:
+            self.tickets[order.id].submit_request.set_response(
+                OrderResponse.error(self.tickets[order.id].submit_request, code, message)
+            )
+        for order in orders:
+            order._status = OrderStatus.INVALID
+            self._fire(order, OrderStatus.INVALID, message=message)
+
+    def _send(self, orders: list[Order]) -> None:
+        """Hand accepted orders to the brokerage, with the crash points and faults around it."""
+        sim = self._sim
+        candidates = []
+        for order in orders:
+            sim.pass_point("before_order")
+            nth = sim.faults.counters["before_order"]
+            candidates.append(OrderCandidate(order.symbol, order.tag, nth, sim.role_of(order.symbol, order.quantity)))
+        behaviour = sim.faults.behaviour_for(candidates)
+        group_id = sim.brokerage.new_group_id() if orders[0].type in COMBO_TYPES else None
+        broker_orders = []
+        for order in orders:
+            broker_id = sim.brokerage.next_broker_id()
+            order._broker_id = [broker_id]
+            self._by_broker_id[broker_id] = order.id
+            broker_orders.append(_broker_order(order, broker_id, group_id, behaviour, self.utc_time))
+        if behaviour.reject is not None:
+            sim.brokerage.reject(broker_orders, self.utc_time, behaviour.reject)
+        else:
+            sim.brokerage.place(broker_orders)
+        for _ in orders:
+            sim.pass_point("after_order")
+        sim.after_request()
+
+    # --- cancel / update ---------------------------------------------------------------------------
+
+    def process_cancel(self, request: CancelOrderRequest) -> OrderTicket:
+        """LEAN's CancelOrder: tag first, then status checks, CANCEL_PENDING, then the brokerage."""
+        with self.lock:
+            ticket = self.tickets.get(request.order_id)
+            order = self.orders.get(request.order_id)
+            if ticket is None or order is None:
+                request.set_response(OrderResponse.unable_to_find_order(request))
+                return _orphan_ticket(self, request)
+            if ticket._cancel_request is not None and ticket._cancel_request.status.name != "ERROR":
+                request.set_response(
+                    OrderResponse.error(request, OrderResponseErrorCode.INVALID_REQUEST, "Cancellation is already in progress.")
+                )
+                return ticket
+            ticket._cancel_request = request
+            if request.tag is not None:
+                order._tag = request.tag
+            if order.status == OrderStatus.NEW:
+                request.set_response(OrderResponse.invalid_new_status(request, order))
+                return ticket
+            if order.status in CLOSED_STATUSES:
+                request.set_response(OrderResponse.invalid_status(request, order))
+                return ticket
+            if self._run.warming_up:
+                request.set_response(OrderResponse.warming_up(request))
+                return ticket
+            previous = order.status
+            order._status = OrderStatus.CANCEL_PENDING
+            self._fire(order, OrderStatus.CANCEL_PENDING)
+            accepted = self._sim.brokerage.cancel(order.broker_id[0], self.utc_time, self._sim.market.fill_price)
+            if accepted:
+                request.set_response(OrderResponse.success(request))
+            else:
+                if order.status == OrderStatus.CANCEL_PENDING:
+                    order._status = previous
+                message = f"Brokerage failed to cancel order with id {order.id}"
+                self._run.log("ERROR", message)
+                request.set_response(
+                    OrderResponse.error(request, OrderResponseErrorCode.BROKERAGE_FAILED_TO_CANCEL_ORDER, message)
+                )
+            self._sim.after_request()
+            return ticket
+
+    def process_tag_update(self, request: UpdateOrderRequest) -> OrderResponse:
+        with self.lock:
+            order = self.orders.get(request.order_id)
+            if order is None:
+                response = OrderResponse.unable_to_find_order(request)
+            elif order.status == OrderStatus.NEW:
+                response = OrderResponse.invalid_new_status(request, order)
+            else:
+                order._tag = request.tag or ""
+                order._last_update_time = self.utc_time
+                response = OrderResponse.success(request)
+            request.set_response(response)
+            return response
+
+    # --- events -------------------------------------------------------------------------------------
+
+    def on_broker_event(self, event: BrokerEvent) -> None:
+        """Apply a brokerage report, then tell the algorithm; a repeated report is only re-told."""
+        with self.lock:
+            if event.seq in self._applied:
+                self._deliver(self._applied[event.seq].clone())
+                return
+            order_id = self._by_broker_id.get(event.broker_id)
+            if order_id is None:
+                return
+            order = self.orders[order_id]
+            ticket = self.tickets[order_id]
+            order._status = event.status
+            if event.fill_quantity:
+                ticket._quantity_filled += event.fill_quantity
+                ticket._fill_value += event.fill_quantity * event.fill_price
+                order._price = ticket.average_fill_price
+                order._last_fill_time = event.utc_time
+                self._run.ensure_security(order.symbol)
+                self._run.portfolio._apply_fill(order.symbol, event.fill_quantity, event.fill_price)
+            if event.status == OrderStatus.CANCELED:
+                order._canceled_time = event.utc_time
+            order_event = self._fire(
+                order, event.status, event.fill_quantity, event.fill_price, event.message, event.utc_time, deliver=False
+            )
+            self._applied[event.seq] = order_event
+            self._deliver(order_event)
+
+    def _fire(
+        self,
+        order: Order,
+        status: OrderStatus,
+        fill_quantity: float = 0.0,
+        fill_price: float = 0.0,
+        message: str = "",
+        utc_time: datetime | None = None,
+        deliver: bool = True,
+    ) -> OrderEvent:
+        event = OrderEvent(order, utc_time or self.utc_time, OrderFee.ZERO, message)
+        event.status = status
+        event.fill_quantity = fill_quantity
+        event.fill_price = fill_price
+        self._event_ids[order.id] = self._event_ids.get(order.id, 0) + 1
+        event.id = self._event_ids[order.id]
+        ticket = self.tickets[order.id]
+        event.ticket = ticket
+        ticket._events.append(event)
+        self._sim._record_event(self._run, order, event)
+        if deliver:
+            self._deliver(event)
+        return event
+
+    def _deliver(self, event: OrderEvent) -> None:
+        self._run.algorithm.on_order_event(event)
+
+    # --- restart --------------------------------------------------------------------------------------
+
+    def load_open_order(self, broker_order: BrokerOrder, managers: dict[str, GroupOrderManager]) -> Order:
+        """An order found open at the brokerage on start-up: new LEAN id, no tag, broker id kept."""
+        manager = None
+        if broker_order.group_id is not None:
+            if broker_order.group_id not in managers:
+                count = len([o for o in self._sim.brokerage.group_of(broker_order)])
+                managers[broker_order.group_id] = self.new_group_manager(count, broker_order.group_quantity)
+            manager = managers[broker_order.group_id]
+        request = SubmitOrderRequest(
+            broker_order.order_type,
+            broker_order.symbol.security_type,
+            broker_order.symbol,
+            broker_order.ratio if manager is not None else broker_order.quantity,
+            0.0,
+            broker_order.limit_price or 0.0,
+            broker_order.submitted_utc,
+            "",
+            group_order_manager=manager,
+        )
+        order = self._add(request)
+        order._time = broker_order.submitted_utc
+        order._status = broker_order.status
+        order._broker_id = [broker_order.broker_id]
+        self._by_broker_id[broker_order.broker_id] = order.id
+        return order
+
+    # --- queries --------------------------------------------------------------------------------------
+
+    def order_of_broker(self, broker_id: str) -> Order | None:
+        order_id = self._by_broker_id.get(broker_id)
+        return self.orders.get(order_id) if order_id is not None else None
+
+
+def _ask_model(
+    can_submit: Callable[..., Any], security: Any, order: Order
+) -> tuple[bool, Any]:
+    """Call can_submit_order and accept LEAN's Python shapes: bool, or (bool, message)."""
+    result = can_submit(security, order, None)
+    if isinstance(result, tuple):
+        return bool(result[0]), result[1] if len(result) > 1 else None
+    return bool(result), None
+
+
+def _make_order(request: SubmitOrderRequest, now: datetime) -> Order:
+    kind = request.order_type
+    tag = request.tag or ""
+    manager = request.group_order_manager
+    if kind == OrderType.MARKET:
+        return MarketOrder(request.symbol, request.quantity, now, tag, request.order_properties)
+    if kind == OrderType.MARKET_ON_OPEN:
+        return MarketOnOpenOrder(request.symbol, request.quantity, now, tag, request.order_properties)
+    if kind == OrderType.LIMIT:
+        return LimitOrder(request.symbol, request.quantity, request.limit_price, now, tag, request.order_properties)
+    assert manager is not None, "combo orders need a GroupOrderManager"
+    ratio = request.quantity / manager.quantity if manager.quantity else request.quantity
+    if kind == OrderType.COMBO_MARKET:
+        return ComboMarketOrder(request.symbol, ratio, now, manager, tag, request.order_properties)
+    if kind == OrderType.COMBO_LIMIT:
+        return ComboLimitOrder(request.symbol, ratio, manager.limit_price, now, manager, tag, request.order_properties)
+    if kind == OrderType.COMBO_LEG_LIMIT:
+        return ComboLegLimitOrder(request.symbol, ratio, request.limit_price, now, manager, tag, request.order_properties)
+    raise ValueError(f"the double does not support {kind.name} orders")
+
+
+def _broker_order(
+    order: Order, broker_id: str, group_id: str | None, behaviour: Any, now: datetime
+) -> BrokerOrder:
+    manager = order.group_order_manager
+    limit = getattr(order, "limit_price", None)
+    if order.type == OrderType.COMBO_LIMIT and manager is not None:
+        limit = manager.limit_price
+    return BrokerOrder(
+        broker_id=broker_id,
+        symbol=order.symbol,
+        order_type=order.type,
+        quantity=order.quantity,
+        submitted_utc=now,
+        tag=order.tag,
+        group_id=group_id,
+        ratio=order._quantity if manager is not None else 1.0,
+        group_quantity=manager.quantity if manager is not None else order.quantity,
+        limit_price=limit,
+        behaviour=behaviour,
+    )
+
+
+def _orphan_ticket(handler: TransactionHandler, request: CancelOrderRequest) -> OrderTicket:
+    """LEAN's OrderTicket.InvalidCancelOrderId: a ticket for an id nobody knows."""
+    placeholder = Symbol.create("", SecurityType.EQUITY, "usa")
+    submit = SubmitOrderRequest(OrderType.MARKET, SecurityType.EQUITY, placeholder, 0, 0, 0, request.time, "")
+    submit._order_id = request.order_id
+    ticket = OrderTicket(handler, submit)
+    ticket._cancel_request = request
+    ticket._status_override = OrderStatus.INVALID
+    return ticket

@@ -1,0 +1,157 @@
+"""Fault injection as data: what the simulated brokerage, market and process do wrong, and when.
+
+A `FaultPlan` is an immutable list of faults. Order faults carry a `Match` (which orders) and `times`
+(how many matching orders, or combos, they affect; None = every one). A fault on a combo applies to
+the whole combo: one matching leg selects every leg, and one combo consumes one of `times`.
+
+    plan = FaultPlan((
+        Reject("no liquidity", Match(tag_contains="/rollback/")),
+        PartialFill(0.5, remainder="never", match=Match(nth=2)),
+        CrashAt("after_fill", n=1),
+    ))
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal, Union
+
+CrashPoint = Literal["before_save", "after_save", "before_order", "after_order", "after_fill"]
+CRASH_POINTS: tuple[CrashPoint, ...] = ("before_save", "after_save", "before_order", "after_order", "after_fill")
+
+
+@dataclass(frozen=True)
+class Match:
+    """Which orders a fault targets; every given criterion must hold (none given: every order).
+
+    symbol: the Symbol value (`SPY   240119C00450000`) or the underlying ticker (`SPY`).
+    tag_contains: a substring of the tag the order was submitted with.
+    nth: the nth order sent to the brokerage, 1-based, counted over the whole simulation (restarts
+        included; each combo leg counts as one order).
+    role: "opening" if the order grows the absolute position it trades, "closing" if it shrinks it
+        (judged from the brokerage's position when the order is submitted).
+    """
+
+    symbol: str | None = None
+    tag_contains: str | None = None
+    nth: int | None = None
+    role: Literal["opening", "closing"] | None = None
+
+
+@dataclass(frozen=True)
+class Reject:
+    """The brokerage refuses the order (every leg of a combo): an INVALID event carrying `message`."""
+
+    message: str = "Simulated rejection"
+    match: Match = field(default_factory=Match)
+    times: int | None = 1
+
+
+@dataclass(frozen=True)
+class PartialFill:
+    """The first fill is partial: `filled` contracts (structures for a combo) if >= 1, else a fraction
+    of the quantity (rounded down, at least 1). The remainder fills `remainder` seconds after the
+    partial fill, or "never" (the order stays PARTIALLY_FILLED until cancelled)."""
+
+    filled: float = 0.5
+    remainder: float | Literal["never"] = "never"
+    match: Match = field(default_factory=Match)
+    times: int | None = 1
+
+
+@dataclass(frozen=True)
+class DelayFill:
+    """The order rests at the brokerage for `seconds` of simulated time before it may fill."""
+
+    seconds: float
+    match: Match = field(default_factory=Match)
+    times: int | None = 1
+
+
+@dataclass(frozen=True)
+class NeverFill:
+    """The order is accepted (SUBMITTED) and never fills."""
+
+    match: Match = field(default_factory=Match)
+    times: int | None = 1
+
+
+@dataclass(frozen=True)
+class CancelLosesRace:
+    """A cancel on the order is accepted (CANCEL_PENDING) but the order fills instead: no CANCELED."""
+
+    match: Match = field(default_factory=Match)
+    times: int | None = 1
+
+
+@dataclass(frozen=True)
+class DuplicateEvents:
+    """Live mode only: every brokerage event of the order reaches the algorithm twice."""
+
+    match: Match = field(default_factory=Match)
+    times: int | None = 1
+
+
+@dataclass(frozen=True)
+class MarketClosed:
+    """The exchange reports closed between `start` and `end` (UTC; None = unbounded), for `symbols`
+    (values or underlying tickers; empty = every security)."""
+
+    start: datetime | None = None
+    end: datetime | None = None
+    symbols: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StoreSaveFails:
+    """The nth ObjectStore save of the simulation (1-based, restarts included) returns False, and the
+    `times - 1` saves after it too."""
+
+    nth: int = 1
+    times: int = 1
+
+
+@dataclass(frozen=True)
+class CrashAt:
+    """The process dies (SimulatedCrash) the nth time execution passes `point` (1-based, counted
+    over the whole simulation). Points:
+
+    before_save: an ObjectStore save is called, before it writes.
+    after_save: a save wrote to the store's memory (not yet flushed to disk).
+    before_order: an order is about to reach the brokerage (each combo leg counts).
+    after_order: the brokerage accepted the order; its events have not reached the algorithm.
+    after_fill: a fill changed the brokerage's positions; its event has not reached the algorithm.
+    """
+
+    point: CrashPoint
+    n: int = 1
+
+
+OrderFault = Union[Reject, PartialFill, DelayFill, NeverFill, CancelLosesRace, DuplicateEvents]
+Fault = Union[OrderFault, MarketClosed, StoreSaveFails, CrashAt]
+
+
+@dataclass(frozen=True)
+class FaultPlan:
+    """Every fault of one simulation; the empty plan is a well-behaved world."""
+
+    faults: tuple[Fault, ...] = ()
+
+    def __post_init__(self) -> None:
+        for fault in self.faults:
+            if isinstance(fault, CrashAt) and fault.point not in CRASH_POINTS:
+                raise ValueError(f"unknown crash point {fault.point!r}; expected one of {CRASH_POINTS}")
+            if isinstance(fault, PartialFill) and fault.filled <= 0:
+                raise ValueError("PartialFill.filled must be positive")
+
+    def of_type(self, kind: type) -> list[Fault]:
+        """The faults of one kind, in plan order."""
+        return [fault for fault in self.faults if isinstance(fault, kind)]
+
+    def __add__(self, other: FaultPlan) -> FaultPlan:
+        return FaultPlan(self.faults + other.faults)
+
+
+class SimulatedCrash(BaseException):
+    """The simulated process died. A BaseException so `except Exception` cannot swallow it."""

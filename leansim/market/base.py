@@ -1,0 +1,96 @@
+"""What the LEAN double needs to know about a market: prices, option chains and trading hours.
+
+Two implementations exist: synthetic data (Black-Scholes with a smile) and a reader of LEAN's own
+data folder. The order engine and the fake algorithm only see this protocol.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Literal, Protocol
+
+Right = Literal["call", "put"]
+
+
+@dataclass(frozen=True)
+class SecurityKey:
+    """Identity of a tradable: an equity (right is None) or one option contract on `underlying`."""
+
+    underlying: str
+    right: Right | None = None
+    strike: float | None = None
+    expiry: date | None = None
+
+    @property
+    def is_option(self) -> bool:
+        return self.right is not None
+
+
+@dataclass(frozen=True)
+class Quote:
+    """Top of book at one moment. Any side may be missing, as in real data."""
+
+    bid: float | None
+    ask: float | None
+    last: float | None = None
+    bid_size: float = 0.0
+    ask_size: float = 0.0
+
+    @property
+    def mid(self) -> float | None:
+        if self.bid is not None and self.ask is not None and self.bid > 0 and self.ask > 0:
+            return (self.bid + self.ask) / 2
+        return self.last
+
+
+@dataclass(frozen=True)
+class ContractQuote:
+    """One option contract of a chain with its quote and, when known, greeks."""
+
+    key: SecurityKey
+    quote: Quote
+    delta: float | None = None
+    implied_volatility: float | None = None
+    open_interest: float = 0.0
+
+
+class TradingCalendar(Protocol):
+    """Exchange sessions in UTC (early closes and holidays included)."""
+
+    def is_open(self, utc: datetime) -> bool: ...
+
+    def next_close(self, utc: datetime) -> datetime:
+        """The close of the current session, or of the next one when closed."""
+        ...
+
+    def next_open(self, utc: datetime) -> datetime: ...
+
+    def session(self, day: date) -> tuple[datetime, datetime] | None:
+        """(open, close) in UTC of `day`'s regular session, None on a closed day."""
+        ...
+
+    def to_exchange_time(self, utc: datetime) -> datetime:
+        """Naive exchange-local time, as LEAN's `algorithm.time`."""
+        ...
+
+
+class MarketData(Protocol):
+    """Prices and chains over a span of trading days."""
+
+    @property
+    def calendar(self) -> TradingCalendar: ...
+
+    def days(self) -> list[date]:
+        """The trading days this data covers, in order."""
+        ...
+
+    def underlyings(self) -> list[str]: ...
+
+    def quote(self, key: SecurityKey, utc: datetime) -> Quote | None:
+        """The latest quote at or before `utc` on that day, None when there is none."""
+        ...
+
+    def chain(self, underlying: str, utc: datetime) -> list[ContractQuote]:
+        """Every listed contract of `underlying` at `utc` (empty when none is listed)."""
+        ...

@@ -1,0 +1,394 @@
+"""`MarketData` from a LEAN data folder: minute equity and equity-option zips (see `lean_format`).
+
+What LEAN's own data does not hold is derived: implied volatility by inverting Black-Scholes on the
+two-sided mid (against the underlying's mid at the same minute, to the expiry's session close, on a
+calendar-year clock), and delta from it. Files are read lazily, one (ticker, day) at a time, and
+a few recent days stay in memory.
+
+Timing follows LEAN: a minute bar stamped 09:30 covers 09:30-09:31 and is first seen at 09:31, so
+`quote(key, 09:30:30)` is None and `quote(key, 09:31)` is that bar's close. Bars outside the regular
+session (equity pre/post-market, SPY options' 16:00-16:15) are dropped, as LEAN does without
+extended market hours. Pass `bars_available_at="start"` to read bars at their stamp instead.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from leansim.market import black_scholes as bs
+from leansim.market import lean_format as lf
+from leansim.market.base import ContractQuote, Quote, SecurityKey
+from leansim.market.hours import ExchangeCalendar, to_utc
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+_MS_BITS = 27  # ms since midnight (< 2**27) packed under the contract index in one sort key
+_DAY_FILE = re.compile(r"^(\d{8})_(quote|trade)")
+_YEAR_SECONDS = 365.0 * 86_400.0
+_ContractId = tuple[str, int, date]  # (right, strike * 10,000, expiry)
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """One kind of rows for one or many instruments: sorted search keys plus value columns."""
+
+    keys: IntArray  # instrument index << _MS_BITS | ms at which the row becomes known
+    values: FloatArray  # one row per key; columns depend on the kind
+
+    def latest(self, index: int, ms: int) -> int:
+        """Row of `index` known at `ms` (the latest one), -1 when none."""
+        if len(self.keys) == 0:
+            return -1
+        at = int(np.searchsorted(self.keys, (index << _MS_BITS) | ms, side="right")) - 1
+        return at if at >= 0 and int(self.keys[at]) >> _MS_BITS == index else -1
+
+    def latest_all(self, count: int, ms: int) -> IntArray:
+        """`latest` for instruments 0..count-1 at once."""
+        if len(self.keys) == 0:
+            return np.full(count, -1, dtype=np.int64)
+        wanted = (np.arange(count, dtype=np.int64) << _MS_BITS) | ms
+        at = np.searchsorted(self.keys, wanted, side="right") - 1
+        ok = (at >= 0) & ((self.keys[np.maximum(at, 0)] >> _MS_BITS) == np.arange(count))
+        return np.where(ok, at, -1)
+
+
+@dataclass(frozen=True)
+class _Book:
+    """Each side of the book and the trades, kept apart: LEAN's security cache updates the bid
+    only from bars that carry one (and the ask likewise), so a side stays at its last value
+    while the other moves."""
+
+    bids: _Rows  # price, size
+    asks: _Rows  # price, size
+    trades: _Rows  # close
+
+    def quote(self, index: int, ms: int) -> Quote | None:
+        """What LEAN's cache would hold for `index` at `ms`; None when nothing is known yet."""
+        b, a = self.bids.latest(index, ms), self.asks.latest(index, ms)
+        t = self.trades.latest(index, ms)
+        if b < 0 and a < 0 and t < 0:
+            return None
+        bid, bid_size = (float(x) for x in self.bids.values[b]) if b >= 0 else (None, 0.0)
+        ask, ask_size = (float(x) for x in self.asks.values[a]) if a >= 0 else (None, 0.0)
+        last = float(self.trades.values[t, 0]) if t >= 0 else None
+        return Quote(bid, ask, last, bid_size, ask_size)
+
+
+@dataclass(frozen=True)
+class _Day:
+    """Everything read for one ticker on one day. Index 0.. are option contracts; the equity is
+    the single instrument of its own rows."""
+
+    contracts: list[SecurityKey]
+    index: dict[_ContractId, int]
+    option_book: _Book
+    open_interest: _Rows  # open interest
+    equity_book: _Book
+
+
+class LeanDataFolder:
+    """Minute quotes, trades and open interest of US equities and their options from LEAN files."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        calendar: ExchangeCalendar | None = None,
+        *,
+        risk_free_rate: float = 0.0,
+        dividend_yield: float = 0.0,
+        bars_available_at: Literal["end", "start"] = "end",
+        max_cached_days: int = 4,
+    ) -> None:
+        """`calendar` defaults to the folder's market-hours database, else the NYSE rules."""
+        self.root = Path(path)
+        if calendar is None:
+            hours_file = self.root / "market-hours" / "market-hours-database.json"
+            if hours_file.exists():
+                calendar = ExchangeCalendar.from_market_hours_database(hours_file, "usa", "Option")
+            else:
+                calendar = ExchangeCalendar()
+        self._calendar = calendar
+        self.risk_free_rate = risk_free_rate
+        self.dividend_yield = dividend_yield
+        self._delay_ms = lf.BAR_MS if bars_available_at == "end" else 0
+        self._max_cached = max_cached_days
+        self._loaded: OrderedDict[tuple[str, date], _Day] = OrderedDict()
+        self._chains: OrderedDict[tuple[str, date, int], list[ContractQuote]] = OrderedDict()
+        self._files = self._scan()
+
+    # --- MarketData -------------------------------------------------------------------------------
+
+    @property
+    def calendar(self) -> ExchangeCalendar:
+        return self._calendar
+
+    def days(self) -> list[date]:
+        """Days with any equity or option file, in order."""
+        return sorted({d for days in self._files.values() for d in days})
+
+    def underlyings(self) -> list[str]:
+        """Tickers with any file, upper-case as LEAN writes symbols."""
+        return sorted(self._files)
+
+    def quote(self, key: SecurityKey, utc: datetime) -> Quote | None:
+        """The book LEAN would show at `utc`: each side's latest value that day, `last` from
+        trades; None when nothing is known yet that day, or for an option past its expiry's close.
+        """
+        moment = to_utc(utc)
+        local = self._calendar.to_exchange_time(moment)
+        day_data = self._day(key.underlying, local.date())
+        if day_data is None:
+            return None
+        ms = _ms_since_midnight(local)
+        if not key.is_option:
+            return day_data.equity_book.quote(0, ms)
+        if key.expiry is None or key.strike is None or moment > self._expiry_close(key.expiry):
+            return None
+        index = day_data.index.get((str(key.right), round(key.strike * lf.PRICE_SCALE), key.expiry))
+        return None if index is None else day_data.option_book.quote(index, ms)
+
+    def chain(self, underlying: str, utc: datetime) -> list[ContractQuote]:
+        """Every contract in that day's files, with quotes, implied volatility, delta and OI.
+
+        Empty before the session opens; contracts past their expiry's close are left out. A listed
+        contract without a quote yet has bid and ask None. Sorted by expiry, right, strike.
+        """
+        moment = to_utc(utc)
+        local = self._calendar.to_exchange_time(moment)
+        session = self._calendar.session(local.date())
+        if session is not None and moment < session[0]:
+            return []
+        ms = _ms_since_midnight(local)
+        cache_key = (underlying.upper(), local.date(), ms)
+        cached = self._chains.get(cache_key)
+        if cached is None:
+            cached = self._build_chain(underlying, local.date(), ms, moment)
+            self._chains[cache_key] = cached
+            while len(self._chains) > 8:
+                self._chains.popitem(last=False)
+        return list(cached)
+
+    # --- chain ------------------------------------------------------------------------------------
+
+    def _build_chain(
+        self, underlying: str, day: date, ms: int, moment: datetime
+    ) -> list[ContractQuote]:
+        day_data = self._day(underlying, day)
+        if day_data is None or not day_data.contracts:
+            return []
+        count = len(day_data.contracts)
+        book = day_data.option_book
+        bid, bid_size = _take(book.bids, count, ms, 2).T
+        ask, ask_size = _take(book.asks, count, ms, 2).T
+        last = _take(book.trades, count, ms, 1)[:, 0]
+        oi = np.nan_to_num(_take(day_data.open_interest, count, ms, 1)[:, 0])
+        iv, delta = self._greeks(day_data, bid, ask, ms, moment)
+        closes = {k.expiry: self._expiry_close(k.expiry) for k in day_data.contracts if k.expiry}
+        columns = zip(
+            day_data.contracts, bid.tolist(), ask.tolist(), last.tolist(), bid_size.tolist(),
+            ask_size.tolist(), delta.tolist(), iv.tolist(), oi.tolist(), strict=True,
+        )  # fmt: skip
+        result = [
+            ContractQuote(
+                key,
+                Quote(_opt(b), _opt(a), _opt(t), _size(bsz), _size(asz)),
+                delta=_opt(d),
+                implied_volatility=_opt(v),
+                open_interest=o,
+            )
+            for key, b, a, t, bsz, asz, d, v, o in columns
+            if key.expiry is not None and moment <= closes[key.expiry]
+        ]
+        result.sort(key=lambda c: (c.key.expiry, c.key.right, c.key.strike))
+        return result
+
+    def _greeks(
+        self, day_data: _Day, bid: FloatArray, ask: FloatArray, ms: int, moment: datetime
+    ) -> tuple[FloatArray, FloatArray]:
+        """Implied volatility from the two-sided mid, and delta from it; NaN where unsolvable."""
+        underlying = day_data.equity_book.quote(0, ms)
+        spot = underlying.mid if underlying is not None else None
+        count = len(day_data.contracts)
+        if spot is None:
+            return np.full(count, np.nan), np.full(count, np.nan)
+        strike = np.array([k.strike for k in day_data.contracts], dtype=np.float64)
+        is_call = np.array([k.right == "call" for k in day_data.contracts])
+        years = {
+            e: (self._expiry_close(e) - moment).total_seconds() / _YEAR_SECONDS
+            for e in {k.expiry for k in day_data.contracts if k.expiry is not None}
+        }
+        t = np.array([years[k.expiry] if k.expiry else np.nan for k in day_data.contracts])
+        with np.errstate(invalid="ignore"):
+            two_sided = (bid > 0) & (ask >= bid)
+        mid = np.where(two_sided, 0.5 * (bid + ask), np.nan)
+        rate, div = self.risk_free_rate, self.dividend_yield
+        iv = bs.implied_vol_array(mid, spot, strike, t, is_call, rate, div)
+        delta = bs.delta_array(spot, strike, t, iv, is_call, rate, div)
+        return iv, delta
+
+    def _expiry_close(self, expiry: date) -> datetime:
+        """The session close of the expiry day (16:00 New York if the calendar has none)."""
+        session = self._calendar.session(expiry)
+        if session is not None:
+            return session[1]
+        local = datetime.combine(expiry, datetime.min.time()) + timedelta(hours=16)
+        return to_utc(local.replace(tzinfo=self._calendar.time_zone))
+
+    # --- loading ----------------------------------------------------------------------------------
+
+    def _scan(self) -> dict[str, set[date]]:
+        """Tickers (upper-case) and the days each has files for, from folder listings only."""
+        found: dict[str, set[date]] = {}
+        for kind in ("equity", "option"):
+            base = self.root / kind / "usa" / "minute"
+            if not base.is_dir():
+                continue
+            for folder in base.iterdir():
+                matches = (_DAY_FILE.match(f.name) for f in folder.iterdir())
+                days = {lf.parse_ymd(m[1]) for m in matches if m}
+                if days:
+                    found.setdefault(folder.name.upper(), set()).update(days)
+        return found
+
+    def _day(self, ticker: str, day: date) -> _Day | None:
+        ticker = ticker.upper()
+        if day not in self._files.get(ticker, ()):
+            return None
+        cached = self._loaded.get((ticker, day))
+        if cached is not None:
+            self._loaded.move_to_end((ticker, day))
+            return cached
+        loaded = self._load(ticker, day)
+        self._loaded[(ticker, day)] = loaded
+        while len(self._loaded) > self._max_cached:
+            self._loaded.popitem(last=False)
+        return loaded
+
+    def _load(self, ticker: str, day: date) -> _Day:
+        session = self._calendar.session(day)
+        bounds: tuple[int, int] | None = None
+        if session is not None:
+            midnight = datetime.combine(day, datetime.min.time(), tzinfo=self._calendar.time_zone)
+            bounds = (_ms_between(midnight, session[0]), _ms_between(midnight, session[1]))
+        option_kinds: tuple[tuple[lf.Kind, int], ...] = (
+            ("quote", lf.QUOTE_COLUMNS),
+            ("trade", lf.TRADE_COLUMNS),
+            ("openinterest", lf.OPEN_INTEREST_COLUMNS),
+        )
+        read = {
+            kind: lf.read_members(lf.option_zip(self.root, ticker, day, kind), columns)
+            for kind, columns in option_kinds
+        }
+        ids: dict[_ContractId, int] = {}
+        for members, _ in read.values():
+            for m in members:
+                ids.setdefault((m.right, m.strike_scaled, m.expiry), len(ids))
+        contracts = [
+            SecurityKey(ticker, "call" if right == "call" else "put", scaled / lf.PRICE_SCALE, exp)
+            for right, scaled, exp in ids
+        ]
+
+        def owners(kind: lf.Kind) -> tuple[IntArray, FloatArray]:
+            members, rows = read[kind]
+            remap = np.array([ids[(m.right, m.strike_scaled, m.expiry)] for m in members], np.int64)
+            owner = remap[rows[:, 0].astype(np.int64)] if len(rows) else np.empty(0, np.int64)
+            return owner, rows[:, 1:]
+
+        equity_kinds: tuple[tuple[lf.Kind, int], ...] = (
+            ("quote", lf.QUOTE_COLUMNS),
+            ("trade", lf.TRADE_COLUMNS),
+        )
+        equity = {
+            kind: lf.read_single(lf.equity_zip(self.root, ticker, day, kind), columns)
+            for kind, columns in equity_kinds
+        }
+        zeros = {kind: np.zeros(len(rows), np.int64) for kind, rows in equity.items()}
+        oi_owner, oi_rows = owners("openinterest")
+        return _Day(
+            contracts=contracts,
+            index=ids,
+            option_book=self._book(owners("quote"), owners("trade"), bounds),
+            open_interest=_rows(oi_owner, oi_rows[:, 0], oi_rows[:, [1]], 0, None, scale=False),
+            equity_book=self._book(
+                (zeros["quote"], equity["quote"]), (zeros["trade"], equity["trade"]), bounds
+            ),
+        )
+
+    def _book(
+        self,
+        quotes: tuple[IntArray, FloatArray],
+        trades: tuple[IntArray, FloatArray],
+        bounds: tuple[int, int] | None,
+    ) -> _Book:
+        """Bid, ask and trade rows of quote/trade bar matrices (columns as in the files)."""
+        (q_owner, q), (t_owner, t) = quotes, trades
+        delay = self._delay_ms
+        return _Book(
+            bids=_rows(q_owner, q[:, 0], q[:, [4, 5]], delay, bounds),
+            asks=_rows(q_owner, q[:, 0], q[:, [9, 10]], delay, bounds),
+            trades=_rows(t_owner, t[:, 0], t[:, [4]], delay, bounds),
+        )
+
+
+# --- helpers --------------------------------------------------------------------------------------
+
+
+def _rows(
+    owner: IntArray,
+    stamp_ms: FloatArray,
+    values: FloatArray,
+    delay_ms: int,
+    bounds: tuple[int, int] | None,
+    scale: bool = True,
+) -> _Rows:
+    """Search keys for the rows whose first value is present and not zero (LEAN ignores others).
+
+    Bars stamped outside the session `bounds` are dropped; a row is known `delay_ms` after its
+    stamp. With `scale`, the first column is a price scaled by 10,000.
+    """
+    stamp = stamp_ms.astype(np.int64)
+    keep = np.isfinite(values[:, 0]) & (values[:, 0] != 0 if scale else True)
+    if bounds is not None:
+        keep &= (stamp >= bounds[0]) & (stamp < bounds[1])
+    keys = (owner[keep] << _MS_BITS) | (stamp[keep] + delay_ms)
+    order = np.argsort(keys, kind="stable")
+    kept = values[keep][order].copy()
+    if scale:
+        kept[:, 0] /= lf.PRICE_SCALE
+    return _Rows(keys[order], kept)
+
+
+def _ms_since_midnight(local: datetime) -> int:
+    return ((local.hour * 60 + local.minute) * 60 + local.second) * 1000 + local.microsecond // 1000
+
+
+def _ms_between(start: datetime, end: datetime) -> int:
+    return int((end - start).total_seconds() * 1000)
+
+
+def _take(rows: _Rows, count: int, ms: int, width: int) -> FloatArray:
+    """Each instrument's latest row known at `ms`, NaN rows where there is none."""
+    at = rows.latest_all(count, ms)
+    if len(rows.values) == 0:
+        return np.full((count, width), np.nan)
+    taken = rows.values[np.maximum(at, 0)].copy()
+    taken[at < 0] = np.nan
+    return taken
+
+
+def _opt(value: float) -> float | None:
+    return None if math.isnan(value) else value
+
+
+def _size(value: float) -> float:
+    return 0.0 if math.isnan(value) else value

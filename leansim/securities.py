@@ -1,0 +1,424 @@
+"""Securities: prices, exchange hours, contract properties, holdings and fill models per symbol.
+
+A Security reads its quote from the simulator's market at the current time, so `price`,
+`bid_price` and `exchange.exchange_open` are always current.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from leansim.enums import OptionRight, OptionStyle, SecurityType
+from leansim.symbols import Symbol
+
+if TYPE_CHECKING:
+    from leansim.engine.market_view import MarketView
+    from leansim.fills import FillModel
+
+
+class SymbolProperties:
+    """Contract multiplier and lot size (100 and 1 for equity options)."""
+
+    def __init__(self, contract_multiplier: float, lot_size: float = 1.0) -> None:
+        self._contract_multiplier = contract_multiplier
+        self._lot_size = lot_size
+
+    @property
+    def contract_multiplier(self) -> float:
+        return self._contract_multiplier
+
+    @property
+    def lot_size(self) -> float:
+        return self._lot_size
+
+    @property
+    def quote_currency(self) -> str:
+        return "USD"
+
+
+class SecurityExchangeHours:
+    """Exchange sessions in exchange-local (New York) naive time."""
+
+    def __init__(self, market: MarketView, symbol: Symbol) -> None:
+        self._market = market
+        self._symbol = symbol
+
+    @property
+    def time_zone(self) -> str:
+        return "America/New_York"
+
+    @property
+    def is_market_always_open(self) -> bool:
+        return False
+
+    def is_open(self, local_date_time: datetime, extended_market_hours: bool = False) -> bool:
+        return self._market.is_open(self._symbol, self._market.to_utc(local_date_time))
+
+    def is_date_open(self, local_date_time: datetime, extended_market_hours: bool = False) -> bool:
+        return self._market.session(local_date_time.date()) is not None
+
+    def get_next_market_close(self, local_date_time: datetime, extended_market_hours: bool) -> datetime:
+        """The next regular close strictly after `local_date_time` (local time)."""
+        utc = self._market.next_session_close(self._market.to_utc(local_date_time))
+        return self._market.local(utc)
+
+    def get_next_market_open(self, local_date_time: datetime, extended_market_hours: bool) -> datetime:
+        """The next regular open strictly after `local_date_time` (local time)."""
+        utc = self._market.next_session_open(self._market.to_utc(local_date_time))
+        return self._market.local(utc)
+
+
+class SecurityExchange:
+    """Whether the exchange is open now, and how soon it closes."""
+
+    def __init__(self, market: MarketView, symbol: Symbol) -> None:
+        self._market = market
+        self._hours = SecurityExchangeHours(market, symbol)
+        self._symbol = symbol
+
+    @property
+    def hours(self) -> SecurityExchangeHours:
+        return self._hours
+
+    @property
+    def time_zone(self) -> str:
+        return self._hours.time_zone
+
+    @property
+    def local_time(self) -> datetime:
+        return self._market.local(self._market.now)
+
+    @property
+    def exchange_open(self) -> bool:
+        return self._market.is_open(self._symbol)
+
+    def is_closing_soon(self, minutes_to_close: int) -> bool:
+        """LEAN: the exchange will not be open `minutes_to_close` minutes from now."""
+        later = self._market.now + timedelta(minutes=minutes_to_close)
+        return not self._market.is_open(self._symbol, later)
+
+
+class SecurityHolding:
+    """The algorithm's position in one security; changes only through fills (and expiry)."""
+
+    def __init__(self, security: Security) -> None:
+        self._security = security
+        self._quantity = 0.0
+        self._average_price = 0.0
+
+    @property
+    def symbol(self) -> Symbol:
+        return self._security.symbol
+
+    @property
+    def type(self) -> SecurityType:
+        return self._security.symbol.security_type
+
+    @property
+    def quantity(self) -> float:
+        return self._quantity
+
+    @property
+    def absolute_quantity(self) -> float:
+        return abs(self._quantity)
+
+    @property
+    def average_price(self) -> float:
+        return self._average_price
+
+    @property
+    def price(self) -> float:
+        return self._security.price
+
+    @property
+    def invested(self) -> bool:
+        return self._quantity != 0
+
+    @property
+    def is_long(self) -> bool:
+        return self._quantity > 0
+
+    @property
+    def is_short(self) -> bool:
+        return self._quantity < 0
+
+    @property
+    def holdings_cost(self) -> float:
+        return self._quantity * self._average_price * self._multiplier
+
+    @property
+    def holdings_value(self) -> float:
+        return self._quantity * self._security.price * self._multiplier
+
+    @property
+    def absolute_holdings_value(self) -> float:
+        return abs(self.holdings_value)
+
+    @property
+    def unrealized_profit(self) -> float:
+        return (self._security.price - self._average_price) * self._quantity * self._multiplier
+
+    @property
+    def _multiplier(self) -> float:
+        return self._security.symbol_properties.contract_multiplier
+
+    def _apply_fill(self, quantity: float, price: float) -> None:
+        new_quantity = self._quantity + quantity
+        if self._quantity == 0 or ((self._quantity > 0) != (new_quantity > 0) and new_quantity != 0):
+            self._average_price = price
+        elif abs(new_quantity) > abs(self._quantity):
+            self._average_price = (self._quantity * self._average_price + quantity * price) / new_quantity
+        self._quantity = 0.0 if abs(new_quantity) < 1e-9 else new_quantity
+        if self._quantity == 0:
+            self._average_price = 0.0
+
+    def _set(self, quantity: float, average_price: float) -> None:
+        self._quantity = quantity
+        self._average_price = average_price
+
+
+class Security:
+    """A tradable with its live quote, exchange, properties, holdings and fill model."""
+
+    def __init__(self, symbol: Symbol, market: MarketView, multiplier: float = 1.0) -> None:
+        from leansim.fills import ImmediateFillModel
+
+        self._symbol = symbol
+        self._market = market
+        self._exchange = SecurityExchange(market, symbol)
+        self._properties = SymbolProperties(multiplier)
+        self._holdings = SecurityHolding(self)
+        self._fill_model: FillModel = ImmediateFillModel()
+
+    @property
+    def symbol(self) -> Symbol:
+        return self._symbol
+
+    @property
+    def type(self) -> SecurityType:
+        return self._symbol.security_type
+
+    @property
+    def exchange(self) -> SecurityExchange:
+        return self._exchange
+
+    @property
+    def symbol_properties(self) -> SymbolProperties:
+        return self._properties
+
+    @property
+    def holdings(self) -> SecurityHolding:
+        return self._holdings
+
+    @property
+    def invested(self) -> bool:
+        return self._holdings.invested
+
+    @property
+    def local_time(self) -> datetime:
+        return self._exchange.local_time
+
+    @property
+    def price(self) -> float:
+        return self._market.price(self._symbol)
+
+    @property
+    def close(self) -> float:
+        return self.price
+
+    @property
+    def bid_price(self) -> float:
+        quote = self._market.quote(self._symbol)
+        return float(quote.bid or 0.0) if quote is not None else 0.0
+
+    @property
+    def ask_price(self) -> float:
+        quote = self._market.quote(self._symbol)
+        return float(quote.ask or 0.0) if quote is not None else 0.0
+
+    @property
+    def has_data(self) -> bool:
+        return self._market.quote(self._symbol) is not None
+
+    @property
+    def is_tradable(self) -> bool:
+        return not self._symbol.is_canonical()
+
+    @property
+    def fill_model(self) -> FillModel:
+        return self._fill_model
+
+    def set_fill_model(self, fill_model: FillModel) -> None:
+        """Install a fill model; a Python subclass's overrides are what the engine calls."""
+        self._fill_model = fill_model
+
+
+class Equity(Security):
+    """A stock or ETF."""
+
+
+class OptionFilterUniverse:
+    """The contracts an option subscription keeps; each method narrows it and returns self."""
+
+    def __init__(self) -> None:
+        self._min_strike_rank: int | None = None
+        self._max_strike_rank: int | None = None
+        self._min_days: int | None = None
+        self._max_days: int | None = None
+        self._weeklies = False
+        self._right: OptionRight | None = None
+
+    def strikes(self, min_strike: int, max_strike: int) -> OptionFilterUniverse:
+        """Keep strikes from `min_strike` to `max_strike` steps around the at-the-money strike."""
+        self._min_strike_rank, self._max_strike_rank = min_strike, max_strike
+        return self
+
+    def expiration(self, min_expiry: int | timedelta, max_expiry: int | timedelta) -> OptionFilterUniverse:
+        """Keep expiries between `min_expiry` and `max_expiry` days away (ints or timedeltas)."""
+        self._min_days = min_expiry.days if isinstance(min_expiry, timedelta) else int(min_expiry)
+        self._max_days = max_expiry.days if isinstance(max_expiry, timedelta) else int(max_expiry)
+        return self
+
+    def include_weeklys(self) -> OptionFilterUniverse:
+        self._weeklies = True
+        return self
+
+    def calls_only(self) -> OptionFilterUniverse:
+        self._right = OptionRight.CALL
+        return self
+
+    def puts_only(self) -> OptionFilterUniverse:
+        self._right = OptionRight.PUT
+        return self
+
+    def _accepts(self, strikes: list[float], spot: float, today: date) -> Callable[[Symbol], bool]:
+        """A predicate over contract symbols, given the chain's sorted strikes and the spot price."""
+        atm = min(range(len(strikes)), key=lambda i: abs(strikes[i] - spot)) if strikes else 0
+        low = strikes[max(0, atm + self._min_strike_rank)] if strikes and self._min_strike_rank is not None else None
+        high_index = atm + self._max_strike_rank if self._max_strike_rank is not None else None
+        high = strikes[min(len(strikes) - 1, high_index)] if strikes and high_index is not None else None
+
+        def accepts(symbol: Symbol) -> bool:
+            sid = symbol.id
+            if self._right is not None and sid.option_right != self._right:
+                return False
+            if low is not None and sid.strike_price < low or high is not None and sid.strike_price > high:
+                return False
+            days = (sid.date.date() - today).days
+            if self._min_days is not None and days < self._min_days:
+                return False
+            return self._max_days is None or days <= self._max_days
+
+        return accepts
+
+
+class Option(Security):
+    """An option contract, or (for add_option) the canonical chain subscription."""
+
+    def __init__(self, symbol: Symbol, market: MarketView, underlying: Security | None = None) -> None:
+        super().__init__(symbol, market, 100.0)
+        self._underlying = underlying
+        self._filter: Callable[[OptionFilterUniverse], Any] | None = None
+
+    @property
+    def strike_price(self) -> float:
+        return self._symbol.id.strike_price
+
+    @property
+    def expiry(self) -> datetime:
+        return self._symbol.id.date
+
+    @property
+    def right(self) -> OptionRight:
+        return self._symbol.id.option_right
+
+    @property
+    def style(self) -> OptionStyle:
+        return self._symbol.id.option_style
+
+    @property
+    def contract_multiplier(self) -> int:
+        return 100
+
+    @property
+    def contract_unit_of_trade(self) -> int:
+        return 100
+
+    @property
+    def underlying(self) -> Security | None:
+        return self._underlying
+
+    def set_filter(self, *args: Any) -> None:
+        """set_filter(universe_func), set_filter(min_strike, max_strike) or
+        set_filter(min_strike, max_strike, min_expiry_days, max_expiry_days)."""
+        if len(args) == 1 and callable(args[0]):
+            self._filter = args[0]
+        elif len(args) == 2:
+            self._filter = lambda u: u.strikes(args[0], args[1])
+        elif len(args) == 4:
+            self._filter = lambda u: u.strikes(args[0], args[1]).expiration(args[2], args[3])
+        else:
+            raise TypeError("set_filter takes a function, (min_strike, max_strike) or four bounds")
+
+    def _universe(self) -> OptionFilterUniverse:
+        universe = OptionFilterUniverse()
+        if self._filter is not None:
+            result = self._filter(universe)
+            if isinstance(result, OptionFilterUniverse):
+                return result
+        return universe
+
+
+class SecurityManager:
+    """`algorithm.securities`: Symbol (or ticker / symbol value) -> Security."""
+
+    def __init__(self) -> None:
+        self._items: dict[Symbol, Security] = {}
+
+    def _resolve(self, key: Symbol | str) -> Symbol | None:
+        if isinstance(key, Symbol):
+            return key
+        for symbol in self._items:
+            if symbol.value == key or (symbol.security_type == SecurityType.EQUITY and symbol.id.symbol == key):
+                return symbol
+        return None
+
+    def __getitem__(self, key: Symbol | str) -> Security:
+        symbol = self._resolve(key)
+        if symbol is None or symbol not in self._items:
+            raise KeyError(f"This asset symbol ({key}) was not found in your security list. Please add this security or check it exists before using it with 'self.securities.contains_key(\"{key}\")'")
+        return self._items[symbol]
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, (Symbol, str)) and self.contains_key(key)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __iter__(self) -> Iterator[Symbol]:
+        return iter(list(self._items))
+
+    @property
+    def count(self) -> int:
+        return len(self._items)
+
+    def contains_key(self, key: Symbol | str) -> bool:
+        symbol = self._resolve(key)
+        return symbol is not None and symbol in self._items
+
+    def get(self, key: Symbol | str, default_value: Security | None = None) -> Security | None:
+        return self[key] if self.contains_key(key) else default_value
+
+    def keys(self) -> list[Symbol]:
+        return list(self._items)
+
+    def values(self) -> list[Security]:
+        return list(self._items.values())
+
+    def items(self) -> list[tuple[Symbol, Security]]:
+        return list(self._items.items())
+
+    def _add(self, security: Security) -> Security:
+        return self._items.setdefault(security.symbol, security)

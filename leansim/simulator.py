@@ -1,0 +1,633 @@
+"""The simulator: clock, brokerage, store and the algorithm processes that run over them.
+
+See the package docstring (leansim/__init__.py) for the test-facing API.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import threading
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Literal, TypeVar
+
+from leansim.algorithm import QCAlgorithm
+from leansim.brokerage_models import DefaultBrokerageModel
+from leansim.data import BaseData, Greeks, LazyChains, OptionChain, OptionChains, OptionContract, Slice
+from leansim.engine.brokerage import BrokerEvent, BrokerOrder, FillDecision, SimBrokerage
+from leansim.engine.fault_state import Behaviour, FaultState
+from leansim.engine.market_view import MarketView
+from leansim.engine.store_backend import StoreBackend, StoreStats
+from leansim.engine.transaction_handler import TransactionHandler
+from leansim.enums import OptionRight, OrderStatus, OrderType, SecurityType
+from leansim.faults import DuplicateEvents, FaultPlan, SimulatedCrash
+from leansim.fills import FillModelParameters, ImmediateFillModel
+from leansim.keys import security_key, symbol_for
+from leansim.market.base import ContractQuote, MarketData, Quote, SecurityKey
+from leansim.notify import NotificationManager
+from leansim.object_store import ObjectStore
+from leansim.orders import (
+    ComboLegLimitOrder,
+    ComboLimitOrder,
+    ComboMarketOrder,
+    GroupOrderManager,
+    LimitOrder,
+    MarketOnOpenOrder,
+    MarketOrder,
+    Order,
+    OrderEvent,
+)
+from leansim.portfolio import SecurityPortfolioManager
+from leansim.scheduling import DateRules, ScheduleManager, TimeRules
+from leansim.securities import Equity, Option, Security, SecurityManager
+from leansim.static_market import StaticMarket
+from leansim.symbols import Symbol
+from leansim.transactions import SecurityTransactionManager
+
+A = TypeVar("A", bound=QCAlgorithm)
+Mode = Literal["backtest", "live"]
+DEFAULT_START = datetime(2024, 1, 2, 15, 0, tzinfo=timezone.utc)  # a Tuesday, 10:00 in New York
+
+
+# --- records for tests and reports -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LogRecord:
+    """One debug/log/error line of an algorithm."""
+
+    utc_time: datetime
+    level: str
+    message: str
+    run: int
+
+
+@dataclass(frozen=True)
+class NotificationRecord:
+    """One notify.* call; `sent` is False in backtests (LEAN sends nothing there)."""
+
+    utc_time: datetime
+    kind: str
+    args: tuple[Any, ...]
+    sent: bool
+    run: int
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    """One order event as the algorithm received it (LEAN ids of that run)."""
+
+    run: int
+    order_id: int
+    broker_ids: tuple[str, ...]
+    symbol: Symbol
+    status: OrderStatus
+    fill_quantity: float
+    fill_price: float
+    message: str
+    tag: str
+    utc_time: datetime
+
+
+@dataclass(frozen=True)
+class PlotPoint:
+    utc_time: datetime
+    chart: str
+    series: str
+    value: float
+
+
+# --- one algorithm process ----------------------------------------------------------------------------
+
+
+class Run:
+    """One algorithm process: its LEAN objects over the simulator's shared brokerage and store."""
+
+    def __init__(self, sim: Simulator, algorithm: QCAlgorithm, index: int) -> None:
+        self.sim = sim
+        self.algorithm = algorithm
+        self.index = index
+        self.alive = True
+        self.warming_up = True
+        self.quit_requested = False
+        self.moo_warning_sent = False
+        self.requested_cash: float | None = None
+        self.start_date = sim.now.replace(tzinfo=None)
+        self.end_date = self.start_date + timedelta(days=1)
+        self.securities = SecurityManager()
+        self.portfolio = SecurityPortfolioManager(self.securities, sim.brokerage.cash, self._underlying_price)
+        self.handler = TransactionHandler(self)
+        self.transactions = SecurityTransactionManager(self.handler, sim.live, lambda: self.warming_up)
+        self.object_store = ObjectStore(sim.store, sim)
+        self.schedule = ScheduleManager(sim.market)
+        self.date_rules = DateRules(sim.market)
+        self.time_rules = TimeRules(sim.market)
+        self.notify = NotificationManager(sim.live, self._record_notification)
+        self.brokerage_model: DefaultBrokerageModel = DefaultBrokerageModel()
+        self.chain_subscriptions: dict[Symbol, Option] = {}
+        self.current_slice: Slice | None = None
+        self._universes: dict[Symbol, tuple[date, dict[SecurityKey, Symbol]]] = {}
+
+    def log(self, level: str, message: str) -> None:
+        self.sim.logs.append(LogRecord(self.sim.now, level, message, self.index))
+
+    def ensure_security(self, symbol: Symbol) -> Security:
+        """The security of `symbol`, added on first use (LEAN auto-adds securities it is asked to trade)."""
+        existing = self.securities.get(symbol)
+        if existing is not None:
+            return existing
+        return self.securities._add(self.sim._new_security(symbol, self))
+
+    def build_chain(self, symbol: Symbol, option: Option | None) -> OptionChain:
+        """The chain of `symbol`'s underlying now, filtered by `option`'s universe when given.
+
+        As in LEAN, an option universe is selected once per trading day (at the first chain of the
+        day, against the spot then) and its contracts become securities; each minute's chain holds
+        the universe's contracts the market lists at that minute.
+        """
+        market = self.sim.market
+        underlying = symbol.underlying if symbol.security_type == SecurityType.OPTION and symbol.underlying else symbol
+        canonical = Symbol.create_canonical_option(underlying)
+        spot = market.price(underlying)
+        local = market.local(self.sim.now)
+        listed = market.chain(underlying.id.symbol)
+        if option is not None:
+            universe = self._universe(option, canonical, listed, spot, local.date())
+            chosen = [(quoted, universe[quoted.key]) for quoted in listed if quoted.key in universe]
+        else:
+            chosen = [(quoted, symbol_for(quoted.key)) for quoted in listed]
+        contracts = []
+        for quoted, contract_symbol in chosen:
+            quote = quoted.quote
+            contracts.append(
+                OptionContract(
+                    contract_symbol, local, quote.bid or 0.0, quote.ask or 0.0, quote.last or 0.0, spot,
+                    Greeks(quoted.delta or 0.0), quoted.implied_volatility or 0.0, quoted.open_interest,
+                    quote.bid_size, quote.ask_size,
+                )
+            )
+        return OptionChain(canonical, local, BaseData(underlying, local, spot), contracts)
+
+    def _universe(self, option: Option, canonical: Symbol, listed: list[ContractQuote], spot: float,
+                  today: date) -> dict[SecurityKey, Symbol]:
+        """The day's selected contracts (market key -> Symbol), selected and subscribed once a day."""
+        cached = self._universes.get(canonical)
+        if cached is not None and cached[0] == today:
+            return cached[1]
+        symbols = [symbol_for(contract.key) for contract in listed]
+        strikes = sorted({s.id.strike_price for s in symbols})
+        accepts = option._universe()._accepts(strikes, spot, today)
+        universe = {contract.key: s for contract, s in zip(listed, symbols) if accepts(s)}
+        for contract_symbol in universe.values():
+            self.ensure_security(contract_symbol)
+        if listed:  # before the open nothing is listed: select again once the market lists contracts
+            self._universes[canonical] = (today, universe)
+        return universe
+
+    def chain_builder(self, canonical: Symbol, option: Option) -> Callable[[], OptionChain]:
+        """Builds `canonical`'s chain as of now, whenever it is called (a lazy slice's chain)."""
+        at = self.sim.now
+
+        def build() -> OptionChain:
+            with self.sim.market.pinned(at):
+                return self.build_chain(canonical, option)
+
+        return build
+
+    def _underlying_price(self, symbol: Symbol) -> float:
+        underlying = symbol.underlying if symbol.underlying is not None else symbol
+        return self.sim.market.price(underlying)
+
+    def _record_notification(self, kind: str, args: tuple[Any, ...], sent: bool) -> None:
+        self.sim.notifications.append(NotificationRecord(self.sim.now, kind, args, sent, self.index))
+
+
+# --- the simulator -----------------------------------------------------------------------------------------
+
+
+class Simulator:
+    """A LEAN stand-in: runs algorithms against a market, a faulty brokerage and an ObjectStore."""
+
+    def __init__(
+        self,
+        market: MarketData | None = None,
+        mode: Mode = "backtest",
+        start: datetime | None = None,
+        faults: FaultPlan | None = None,
+        cash: float = 100_000,
+        parameters: dict[str, str] | None = None,
+        store_persistence_seconds: float = 5.0,
+        store_max_files: int = 10_000,
+        store_max_bytes: int = 10 * 1024**3,
+    ) -> None:
+        if mode not in ("backtest", "live"):
+            raise ValueError(f"mode must be 'backtest' or 'live', not {mode!r}")
+        start = start or DEFAULT_START
+        if start.tzinfo is None:
+            raise ValueError("start must be timezone-aware (UTC)")
+        plan = faults or FaultPlan()
+        if mode == "backtest" and plan.of_type(DuplicateEvents):
+            raise ValueError("DuplicateEvents models a live brokerage; use mode='live'")
+        self.mode: Mode = mode
+        self.parameters: dict[str, str] = dict(parameters or {})
+        self._now = start.astimezone(timezone.utc)
+        self.faults = FaultState(plan)
+        self.market = MarketView(market or StaticMarket(), lambda: self._now, self.faults)
+        self.store = StoreBackend(store_persistence_seconds, store_max_files, store_max_bytes)
+        self.brokerage = SimBrokerage(cash, self._emit)
+        self.brokerage.after_fill = lambda: self.pass_point("after_fill")
+        self.logs: list[LogRecord] = []
+        self.notifications: list[NotificationRecord] = []
+        self.events: list[EventRecord] = []
+        self.plots: list[PlotPoint] = []
+        self.runtime_statistics: dict[str, str] = {}
+        self._pending: deque[BrokerEvent] = deque()
+        self._run: Run | None = None
+        self._runs: list[Run] = []
+        self._last_flush = self._now
+        self._last_minute: datetime | None = None
+        self._detached_ids = itertools.count(-1, -1)
+        self._settled: set[Symbol] = set()
+
+    # --- clock --------------------------------------------------------------------------------------------
+
+    @property
+    def now(self) -> datetime:
+        """Current simulated UTC time."""
+        return self._now
+
+    @property
+    def live(self) -> bool:
+        return self.mode == "live"
+
+    @property
+    def algorithm(self) -> QCAlgorithm | None:
+        """The running algorithm (None before start and after a crash)."""
+        return self._run.algorithm if self._run is not None and self._run.alive else None
+
+    @property
+    def alive(self) -> bool:
+        return self._run is not None and self._run.alive
+
+    def advance(self, duration: float | timedelta, step: float | timedelta = 1.0) -> None:
+        """Move the clock by `duration` in steps of `step` (seconds), running each step's work.
+
+        Each step: persist the store every `store_persistence_seconds`, settle expired options at
+        their session close, scan open orders through the fill models, deliver queued live events,
+        run due scheduled events, and call on_data at each new minute while the market is open.
+        Time also passes while the process is dead (after a crash): the brokerage keeps filling.
+        """
+        total = duration.total_seconds() if isinstance(duration, timedelta) else float(duration)
+        size = step.total_seconds() if isinstance(step, timedelta) else float(step)
+        if size <= 0:
+            raise ValueError("step must be positive")
+        steps = max(1, math.ceil(total / size - 1e-9)) if total > 0 else 0
+        end = self._now + timedelta(seconds=total)
+        for index in range(steps):
+            target = min(end, self._now + timedelta(seconds=size)) if index < steps - 1 else end
+            self._run_scheduled_until(target)
+            self._now = target
+            self._step()
+
+    def _run_scheduled_until(self, target: datetime) -> None:
+        """Stop the clock at every scheduled time inside a step, so events fire on time."""
+        while self.alive:
+            assert self._run is not None
+            due = self._run.schedule._next_time()
+            if due is None or due >= target or due <= self._now:
+                return
+            self._now = due
+            self._step()
+
+    def advance_to(self, utc: datetime, step: float | timedelta = 1.0) -> None:
+        """Advance until `utc`."""
+        self.advance((utc - self._now).total_seconds(), step)
+
+    def set_quote(self, symbol: Symbol | SecurityKey | str, bid: float | None, ask: float | None, last: float | None = None) -> None:
+        """Fix the quote of a symbol (a Symbol, SecurityKey or equity ticker) from now on."""
+        if isinstance(symbol, str):
+            key = SecurityKey(symbol.upper())
+        elif isinstance(symbol, Symbol):
+            key = security_key(symbol)
+        else:
+            key = symbol
+        mid = (bid + ask) / 2 if bid and ask else None
+        self.market.set_quote(key, Quote(bid, ask, last if last is not None else mid))
+
+    # --- processes ----------------------------------------------------------------------------------------
+
+    def start(self, algorithm_class: type[A]) -> A:
+        """Construct and set up an algorithm as LEAN does: initialize() (orders refused), then
+        load the brokerage's cash, holdings and open orders (new ids, no tags, broker ids kept),
+        then on_warmup_finished()."""
+        if self.alive:
+            raise RuntimeError("an algorithm is already running: use restart() or crash() first")
+        algorithm = algorithm_class()
+        run = Run(self, algorithm, len(self._runs) + 1)
+        algorithm._run = run
+        self._run = run
+        self._runs.append(run)
+        self._last_flush = self._now
+        algorithm.initialize()
+        self._load_brokerage_state(run)
+        run.warming_up = False
+        algorithm.on_warmup_finished()
+        return algorithm
+
+    def crash(self) -> None:
+        """Kill the process: unflushed store writes and undelivered events are lost."""
+        if self._run is not None and self._run.alive:
+            self._run.alive = False
+            self.store.crash()
+            self._pending.clear()
+
+    def restart(self, algorithm_class: type[A]) -> A:
+        """Start a new process over the same brokerage and persisted store. A process still alive
+        is stopped cleanly first (its store is flushed, as LEAN persists on exit)."""
+        if self._run is not None and self._run.alive:
+            self.store.flush()
+            self._run.alive = False
+            self._pending.clear()
+        return self.start(algorithm_class)
+
+    def stop(self) -> None:
+        """End the run normally: on_end_of_algorithm(), then persist the store."""
+        if self._run is not None and self._run.alive:
+            self._run.algorithm.on_end_of_algorithm()
+            self.store.flush()
+            self._run.alive = False
+
+    # --- live delivery ------------------------------------------------------------------------------------
+
+    @property
+    def pending_events(self) -> int:
+        """Brokerage events not yet delivered to the algorithm (live mode)."""
+        return len(self._pending)
+
+    def deliver(self) -> None:
+        """Deliver every queued event now, on the calling thread (including ones queued meanwhile)."""
+        guard = 0
+        while self._pending and self.alive:
+            event = self._pending.popleft()
+            assert self._run is not None
+            self._run.handler.on_broker_event(event)
+            guard += 1
+            if guard > 100_000:
+                raise RuntimeError("event delivery does not terminate")
+
+    def deliver_in_thread(self) -> None:
+        """Deliver queued events from another real thread (joined before returning), as LEAN's
+        brokerage threads do; an exception there is re-raised here."""
+        failure: list[BaseException] = []
+
+        def target() -> None:
+            try:
+                self.deliver()
+            except BaseException as error:  # noqa: BLE001 - handed back to the caller
+                failure.append(error)
+
+        thread = threading.Thread(target=target, name="leansim-brokerage")
+        thread.start()
+        thread.join()
+        if failure:
+            raise failure[0]
+
+    # --- inspection ---------------------------------------------------------------------------------------
+
+    @property
+    def positions(self) -> dict[Symbol, float]:
+        """The brokerage's positions (the truth, whatever the algorithm has seen)."""
+        return {symbol: position.quantity for symbol, position in self.brokerage.positions.items()}
+
+    def position(self, symbol: Symbol | str) -> float:
+        for held, position in self.brokerage.positions.items():
+            if held == symbol or held.value == symbol:
+                return position.quantity
+        return 0.0
+
+    @property
+    def cash(self) -> float:
+        return self.brokerage.cash
+
+    @property
+    def broker_orders(self) -> list[BrokerOrder]:
+        """Every order the brokerage ever received, with its submission tag and fills."""
+        return list(self.brokerage.orders.values())
+
+    @property
+    def open_broker_orders(self) -> list[BrokerOrder]:
+        return [order for order in self.brokerage.orders.values() if order.is_open]
+
+    @property
+    def orders(self) -> list[tuple[int, Order]]:
+        """(run, order) for every LEAN order of every run (clones, current tags)."""
+        return [(run.index, order.clone()) for run in self._runs for order in run.handler.orders.values()]
+
+    @property
+    def store_stats(self) -> StoreStats:
+        return self.store.stats()
+
+    @property
+    def stored(self) -> dict[str, str]:
+        """What is on "disk" now (what a restart would see)."""
+        return {key: value.decode("utf-8", "replace") for key, value in self.store.disk.items()}
+
+    @property
+    def counters(self) -> dict[str, int]:
+        """Crash points passed plus `orders` and `fills` at the brokerage, over the whole simulation."""
+        passed = self.faults.crash_points_passed()
+        return {**passed, "orders": passed["before_order"], "saves": passed["before_save"], "fills": self.brokerage.fill_count}
+
+    def logs_at(self, level: str) -> list[str]:
+        return [record.message for record in self.logs if record.level == level]
+
+    # --- hooks used by the LEAN objects ---------------------------------------------------------------------
+
+    def pass_point(self, point: str) -> None:
+        """Count a crash point; crash the process here if the plan says so."""
+        if self.faults.pass_point(point):  # type: ignore[arg-type]
+            self.crash()
+            raise SimulatedCrash(f"simulated crash at {point} #{self.faults.counters[point]}")
+
+    def before_save(self) -> bool:
+        """ObjectStore hook: crash point, then whether this save fails (StoreSaveFails)."""
+        if not self.alive:
+            raise RuntimeError("this algorithm's process is dead; use the restarted algorithm")
+        self.pass_point("before_save")
+        return self.faults.save_fails(self.faults.counters["before_save"])
+
+    def after_save(self) -> None:
+        self.pass_point("after_save")
+
+    def role_of(self, symbol: Symbol, quantity: float) -> Literal["opening", "closing"]:
+        held = self.brokerage.positions.get(symbol)
+        current = held.quantity if held is not None else 0.0
+        return "opening" if abs(current + quantity) > abs(current) else "closing"
+
+    def after_request(self) -> None:
+        """After an order request: in a backtest LEAN delivers events and scans the brokerage at once."""
+        if not self.live:
+            self.deliver()
+            self.brokerage.scan(self._now, self._price_group)
+            self.deliver()
+
+    def _emit(self, event: BrokerEvent, behaviour: Behaviour) -> None:
+        self._pending.append(event)
+        if self.live and behaviour.duplicate:
+            self._pending.append(event)
+        if not self.live and event.status not in (OrderStatus.SUBMITTED, OrderStatus.INVALID):
+            # Fills and cancels of a backtest reach the algorithm as soon as the brokerage reports them
+            # (submissions wait for the after_order crash point, then after_request delivers them).
+            self.deliver()
+
+    def _record_event(self, run: Run, order: Order, event: OrderEvent) -> None:
+        assert event.symbol is not None and event.utc_time is not None
+        self.events.append(
+            EventRecord(run.index, order.id, tuple(order.broker_id), event.symbol, event.status, event.fill_quantity,
+                        event.fill_price, event.message, order.tag, event.utc_time)
+        )
+
+    def _record_plot(self, chart: str, series: str, value: float) -> None:
+        self.plots.append(PlotPoint(self._now, chart, series, value))
+
+    def _new_security(self, symbol: Symbol, run: Run | None) -> Security:
+        if symbol.security_type == SecurityType.OPTION:
+            underlying = None
+            if run is not None and symbol.underlying is not None:
+                underlying = run.ensure_security(symbol.underlying)
+            return Option(symbol, self.market, underlying)
+        return Equity(symbol, self.market)
+
+    # --- start-up -------------------------------------------------------------------------------------------
+
+    def _load_brokerage_state(self, run: Run) -> None:
+        brokerage = self.brokerage
+        first = len(self._runs) == 1 and not brokerage.orders
+        if first and not self.live and run.requested_cash is not None:
+            brokerage.cash = run.requested_cash
+        run.portfolio._set_cash(brokerage.cash)
+        for symbol, position in brokerage.positions.items():
+            run.ensure_security(symbol).holdings._set(position.quantity, position.average_price)
+        managers: dict[str, GroupOrderManager] = {}
+        for order in brokerage.orders.values():
+            if order.is_open:
+                run.ensure_security(order.symbol)
+                run.handler.load_open_order(order, managers)
+
+    # --- one time step ------------------------------------------------------------------------------------------
+
+    def _step(self) -> None:
+        run = self._run if self.alive else None
+        if run is not None and self._now - self._last_flush >= timedelta(seconds=self.store.persistence_seconds):
+            self.store.flush()
+            self._last_flush = self._now
+        self._settle_expired()
+        self.brokerage.scan(self._now, self._price_group)
+        self.deliver()
+        if run is None or not run.alive:
+            return
+        for event in run.schedule._due():
+            event._fire_due(self._now)
+            if not run.alive:
+                return
+        minute = self._now.replace(second=0, microsecond=0)
+        if minute != self._last_minute and self.market.calendar.is_open(self._now):
+            self._last_minute = minute
+            run.current_slice = self._slice(run)
+            run.algorithm.on_data(run.current_slice)
+
+    def _slice(self, run: Run) -> Slice:
+        local = self.market.local(self._now)
+        prices = {
+            symbol: BaseData(symbol, local, security.price)
+            for symbol, security in run.securities.items()
+            if symbol.security_type == SecurityType.EQUITY
+        }
+        # Chains are built when the algorithm first reads them (most slices never are read).
+        chains = OptionChains(LazyChains({canonical: run.chain_builder(canonical, option)
+                                          for canonical, option in run.chain_subscriptions.items()}))
+        return Slice(local, prices, chains, self._now)
+
+    def _settle_expired(self) -> None:
+        for symbol in list(self.brokerage.positions):
+            if symbol.security_type != SecurityType.OPTION or symbol in self._settled:
+                continue
+            expiry: date = symbol.id.date.date()
+            session = self.market.session(expiry)
+            close = session[1] if session else self.market.next_session_close(
+                datetime(expiry.year, expiry.month, expiry.day, tzinfo=timezone.utc))
+            if self._now < close:
+                continue
+            spot = self.market.price(symbol.underlying) if symbol.underlying else 0.0
+            strike = symbol.id.strike_price
+            intrinsic = max(0.0, spot - strike) if symbol.id.option_right == OptionRight.CALL else max(0.0, strike - spot)
+            credit = self.brokerage.settle(symbol, intrinsic, self._now)
+            self._settled.add(symbol)
+            run = self._run if self.alive else None
+            if run is not None and run.securities.contains_key(symbol):
+                run.portfolio._settle(symbol, credit, self._now)
+                run.log("LOG", f"Option expired: {symbol.value} settled at intrinsic {intrinsic:.2f}")
+
+    # --- fills -----------------------------------------------------------------------------------------------------
+
+    def _price_group(self, group: list[BrokerOrder]) -> list[FillDecision]:
+        """Ask the fill model of the lead leg's security, as LEAN's BacktestingBrokerage does."""
+        run = self._run if self.alive else None
+        views: dict[int, str] = {}
+        securities: dict[Order, Security] = {}
+        managers: dict[str, GroupOrderManager] = {}
+        for broker_order in group:
+            lean = run.handler.order_of_broker(broker_order.broker_id) if run is not None else None
+            view = lean.clone() if lean is not None else self._detached_order(broker_order, managers)
+            view._status = broker_order.status
+            security = run.ensure_security(broker_order.symbol) if run is not None else self._new_security(broker_order.symbol, None)
+            securities[view] = security
+            views[view.id] = broker_order.broker_id
+        lead, security = next(iter(securities.items()))
+        model = security.fill_model if run is not None else ImmediateFillModel()
+        parameters = FillModelParameters(security, lead, None, timedelta(hours=1), securities)
+        try:
+            events = list(model.fill(parameters))
+        except SimulatedCrash:
+            raise
+        except Exception as error:  # LEAN logs fill model errors and leaves the order open
+            if run is not None:
+                run.log("ERROR", f"Order Error: id: {lead.id}, Transaction model failed to fill for order type: {lead.type.name} with error: {error}")
+            return []
+        return [
+            FillDecision(views[event.order_id], event.status, event.fill_quantity, event.fill_price, event.message)
+            for event in events
+            if event.order_id in views
+        ]
+
+    def _detached_order(self, broker_order: BrokerOrder, managers: dict[str, GroupOrderManager]) -> Order:
+        """A LEAN order object for a brokerage order no running process knows (process dead)."""
+        now = broker_order.submitted_utc
+        kind = broker_order.order_type
+        order: Order
+        if broker_order.group_id is not None:
+            manager = managers.setdefault(
+                broker_order.group_id,
+                GroupOrderManager(0, len(self.brokerage.group_of(broker_order)), broker_order.group_quantity,
+                                  broker_order.limit_price or 0.0),
+            )
+            if kind == OrderType.COMBO_LIMIT:
+                order = ComboLimitOrder(broker_order.symbol, broker_order.ratio, manager.limit_price, now, manager)
+            elif kind == OrderType.COMBO_LEG_LIMIT:
+                order = ComboLegLimitOrder(broker_order.symbol, broker_order.ratio, broker_order.limit_price or 0.0, now, manager)
+            else:
+                order = ComboMarketOrder(broker_order.symbol, broker_order.ratio, now, manager)
+        elif kind == OrderType.LIMIT:
+            order = LimitOrder(broker_order.symbol, broker_order.quantity, broker_order.limit_price or 0.0, now)
+        elif kind == OrderType.MARKET_ON_OPEN:
+            order = MarketOnOpenOrder(broker_order.symbol, broker_order.quantity, now)
+        else:
+            order = MarketOrder(broker_order.symbol, broker_order.quantity, now)
+        order._id = next(self._detached_ids)
+        order._broker_id = [broker_order.broker_id]
+        return order
+
+

@@ -1,0 +1,229 @@
+"""Symbol and SecurityIdentifier: LEAN's identity of a tradable.
+
+Equality and hashing go through the identifier, as in LEAN, so a Symbol rebuilt after a restart
+equals the one the previous run used. `value` follows LEAN's conventions: the ticker for an equity,
+the OSI code (`SPY   240119C00450000`) for an option contract and `?SPY` for a canonical option.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from leansim.enums import Market, OptionRight, OptionStyle, SecurityType
+
+# LEAN's SecurityIdentifier.DefaultDate: the date of identifiers that carry none (equities, canonicals).
+_DEFAULT_DATE = datetime(1998, 1, 2)
+
+
+class SecurityIdentifier:
+    """The immutable parts that make a security unique. str() is unique, though not LEAN's base-36 code."""
+
+    def __init__(
+        self,
+        symbol: str,
+        market: str,
+        security_type: SecurityType,
+        date: datetime = _DEFAULT_DATE,
+        strike_price: float = 0.0,
+        option_right: OptionRight = OptionRight.CALL,
+        option_style: OptionStyle = OptionStyle.AMERICAN,
+        underlying: SecurityIdentifier | None = None,
+    ) -> None:
+        self._symbol = symbol.upper()
+        self._market = market
+        self._security_type = security_type
+        self._date = date
+        self._strike_price = float(strike_price)
+        self._option_right = option_right
+        self._option_style = option_style
+        self._underlying = underlying
+        if security_type == SecurityType.OPTION:
+            self._text = (
+                f"{self._symbol} {security_type.name} {market} {date:%Y%m%d} "
+                f"{option_right.name} {self._strike_price:g} {option_style.name}"
+            )
+        else:
+            self._text = f"{self._symbol} {security_type.name} {market}"
+
+    @property
+    def symbol(self) -> str:
+        """The ticker (for options: the underlying's ticker, as in LEAN)."""
+        return self._symbol
+
+    @property
+    def market(self) -> str:
+        return self._market
+
+    @property
+    def security_type(self) -> SecurityType:
+        return self._security_type
+
+    @property
+    def date(self) -> datetime:
+        """Expiry of an option contract; LEAN's default date otherwise."""
+        return self._date
+
+    @property
+    def strike_price(self) -> float:
+        return self._strike_price
+
+    @property
+    def option_right(self) -> OptionRight:
+        return self._option_right
+
+    @property
+    def option_style(self) -> OptionStyle:
+        return self._option_style
+
+    @property
+    def underlying(self) -> SecurityIdentifier | None:
+        return self._underlying
+
+    @property
+    def has_underlying(self) -> bool:
+        return self._underlying is not None
+
+    def to_string(self) -> str:
+        return self._text
+
+    def __str__(self) -> str:
+        return self._text
+
+    def __repr__(self) -> str:
+        return f"SecurityIdentifier({self._text!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SecurityIdentifier) and other._text == self._text
+
+    def __hash__(self) -> int:
+        return hash(self._text)
+
+    def __lt__(self, other: SecurityIdentifier) -> bool:
+        return self._text < other._text
+
+
+class Symbol:
+    """A security's identity plus its display value; equal when the identifiers are equal."""
+
+    def __init__(self, sid: SecurityIdentifier, value: str, underlying: Symbol | None = None) -> None:
+        self._id = sid
+        self._value = value
+        self._underlying = underlying
+
+    # --- factories (static, like LEAN's) ---------------------------------------------------------
+
+    @staticmethod
+    def create(ticker: str, security_type: SecurityType, market: str, alias: str | None = None) -> Symbol:
+        """An equity-like symbol (the double supports equities and indexes here)."""
+        sid = SecurityIdentifier(ticker, market, security_type)
+        return Symbol(sid, alias or ticker.upper())
+
+    @staticmethod
+    def create_option(
+        underlying_symbol: Symbol | str,
+        market: str,
+        style: OptionStyle,
+        right: OptionRight,
+        strike: float,
+        expiry: datetime | date,
+        alias: str | None = None,
+    ) -> Symbol:
+        """One option contract on `underlying_symbol` (a Symbol or an equity ticker)."""
+        underlying = _as_underlying(underlying_symbol, market)
+        expiry_dt = _as_datetime(expiry)
+        sid = SecurityIdentifier(
+            underlying.id.symbol, market, SecurityType.OPTION, expiry_dt, strike, right, style, underlying.id
+        )
+        return Symbol(sid, alias or _osi_value(underlying.value, expiry_dt, right, float(strike)), underlying)
+
+    @staticmethod
+    def create_canonical_option(
+        underlying_symbol: Symbol | str, market: str | None = None, alias: str | None = None
+    ) -> Symbol:
+        """The chain-level symbol (`?SPY`) that add_option returns and option_chains are keyed by."""
+        underlying = _as_underlying(underlying_symbol, market or Market.USA)
+        sid = SecurityIdentifier(
+            underlying.id.symbol, market or underlying.id.market, SecurityType.OPTION, underlying=underlying.id
+        )
+        return Symbol(sid, alias or f"?{underlying.value}", underlying)
+
+    # --- LEAN properties ---------------------------------------------------------------------------
+
+    @property
+    def id(self) -> SecurityIdentifier:
+        return self._id
+
+    @property
+    def value(self) -> str:
+        return self._value
+
+    @property
+    def security_type(self) -> SecurityType:
+        return self._id.security_type
+
+    @property
+    def underlying(self) -> Symbol | None:
+        return self._underlying
+
+    @property
+    def has_underlying(self) -> bool:
+        return self._underlying is not None
+
+    @property
+    def canonical(self) -> Symbol:
+        """The canonical option symbol of a contract; the symbol itself otherwise."""
+        if self.security_type == SecurityType.OPTION and self._underlying is not None and not self.is_canonical():
+            return Symbol.create_canonical_option(self._underlying, self._id.market)
+        return self
+
+    def is_canonical(self) -> bool:
+        return self.security_type == SecurityType.OPTION and self._id.date == _DEFAULT_DATE
+
+    def has_underlying_symbol(self, symbol: Symbol) -> bool:
+        underlying = self._underlying
+        while underlying is not None:
+            if underlying == symbol:
+                return True
+            underlying = underlying.underlying
+        return False
+
+    def to_string(self) -> str:
+        return self._value
+
+    def __str__(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"Symbol({self._value!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Symbol):
+            return other._id == self._id
+        if isinstance(other, str):
+            return other == self._value
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._id)
+
+    def __lt__(self, other: Symbol) -> bool:
+        return self._value < other._value
+
+
+def _as_underlying(underlying: Symbol | str, market: str) -> Symbol:
+    if isinstance(underlying, Symbol):
+        return underlying
+    return Symbol.create(underlying, SecurityType.EQUITY, market)
+
+
+def _as_datetime(expiry: Any) -> datetime:
+    if isinstance(expiry, datetime):
+        return datetime(expiry.year, expiry.month, expiry.day)
+    return datetime(expiry.year, expiry.month, expiry.day)
+
+
+def _osi_value(ticker: str, expiry: datetime, right: OptionRight, strike: float) -> str:
+    """OSI code as LEAN prints contract symbols: root padded to 6, yymmdd, C/P, strike x1000 in 8 digits."""
+    letter = "C" if right == OptionRight.CALL else "P"
+    return f"{ticker:<6}{expiry:%y%m%d}{letter}{round(strike * 1000):08d}"

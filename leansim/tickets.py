@@ -1,0 +1,371 @@
+"""Order requests, responses and tickets: how an algorithm follows and cancels its orders."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from leansim.enums import (
+    OrderRequestStatus,
+    OrderRequestType,
+    OrderResponseErrorCode,
+    OrderStatus,
+    OrderType,
+    SecurityType,
+)
+from leansim.orders import GroupOrderManager, Order, OrderEvent
+from leansim.symbols import Symbol
+
+if TYPE_CHECKING:
+    from leansim.engine.transaction_handler import TransactionHandler
+
+
+class OrderResponse:
+    """The outcome of one request: success, or an error code and message."""
+
+    UNPROCESSED: OrderResponse
+
+    def __init__(
+        self,
+        order_id: int,
+        error_code: OrderResponseErrorCode = OrderResponseErrorCode.NONE,
+        error_message: str = "",
+        is_processed: bool = True,
+    ) -> None:
+        self._order_id = order_id
+        self._error_code = error_code
+        self._error_message = error_message
+        self._is_processed = is_processed
+
+    @property
+    def order_id(self) -> int:
+        return self._order_id
+
+    @property
+    def error_code(self) -> OrderResponseErrorCode:
+        return self._error_code
+
+    @property
+    def error_message(self) -> str:
+        return self._error_message
+
+    @property
+    def is_success(self) -> bool:
+        return self._is_processed and self._error_code == OrderResponseErrorCode.NONE
+
+    @property
+    def is_error(self) -> bool:
+        return self._is_processed and self._error_code != OrderResponseErrorCode.NONE
+
+    @property
+    def is_processed(self) -> bool:
+        return self._is_processed
+
+    @staticmethod
+    def success(request: OrderRequest) -> OrderResponse:
+        return OrderResponse(request.order_id)
+
+    @staticmethod
+    def error(request: OrderRequest, error_code: OrderResponseErrorCode, error_message: str) -> OrderResponse:
+        return OrderResponse(request.order_id, error_code, error_message)
+
+    @staticmethod
+    def invalid_status(request: OrderRequest, order: Order) -> OrderResponse:
+        return OrderResponse.error(
+            request,
+            OrderResponseErrorCode.INVALID_ORDER_STATUS,
+            f"Unable to update order with id {request.order_id} because it already has {order.status.name} status.",
+        )
+
+    @staticmethod
+    def invalid_new_status(request: OrderRequest, order: Order) -> OrderResponse:
+        return OrderResponse.error(
+            request,
+            OrderResponseErrorCode.INVALID_NEW_ORDER_STATUS,
+            f"Unable to update or cancel order with id {request.order_id} and status {order.status.name} "
+            "because the submit confirmation has not been received yet.",
+        )
+
+    @staticmethod
+    def unable_to_find_order(request: OrderRequest) -> OrderResponse:
+        return OrderResponse.error(
+            request, OrderResponseErrorCode.UNABLE_TO_FIND_ORDER, f"Unable to locate order with id {request.order_id}."
+        )
+
+    @staticmethod
+    def zero_quantity(request: OrderRequest) -> OrderResponse:
+        return OrderResponse.error(
+            request,
+            OrderResponseErrorCode.ORDER_QUANTITY_ZERO,
+            f"Unable to {request.order_request_type.name.lower()} order with id {request.order_id} that has zero quantity.",
+        )
+
+    @staticmethod
+    def warming_up(request: OrderRequest) -> OrderResponse:
+        return OrderResponse.error(
+            request,
+            OrderResponseErrorCode.ALGORITHM_WARMING_UP,
+            "This operation is not allowed in initialize or during warm up: "
+            f"OrderRequest.{request.order_request_type.name.capitalize()}. "
+            "Please move this code to the on_warmup_finished() method.",
+        )
+
+    def to_string(self) -> str:
+        if self.is_success:
+            return f"OrderResponse: OrderId: {self._order_id} Success"
+        return f"OrderResponse: OrderId: {self._order_id} {self._error_code.name}: {self._error_message}"
+
+    def __str__(self) -> str:
+        return self.to_string()
+
+    def __repr__(self) -> str:
+        return f"<{self.to_string()}>"
+
+
+OrderResponse.UNPROCESSED = OrderResponse(0, is_processed=False)
+
+
+class OrderRequest:
+    """Common part of submit/update/cancel requests."""
+
+    def __init__(self, time: datetime, order_id: int, tag: str | None) -> None:
+        self._time = time
+        self._order_id = order_id
+        self._tag = tag
+        self._response = OrderResponse.UNPROCESSED
+        self._status = OrderRequestStatus.UNPROCESSED
+
+    @property
+    def order_request_type(self) -> OrderRequestType:
+        raise NotImplementedError
+
+    @property
+    def time(self) -> datetime:
+        return self._time
+
+    @property
+    def order_id(self) -> int:
+        return self._order_id
+
+    @property
+    def tag(self) -> str | None:
+        return self._tag
+
+    @property
+    def response(self) -> OrderResponse:
+        return self._response
+
+    @property
+    def status(self) -> OrderRequestStatus:
+        return self._status
+
+    def set_response(self, response: OrderResponse, status: OrderRequestStatus = OrderRequestStatus.PROCESSED) -> None:
+        self._response = response
+        self._status = OrderRequestStatus.ERROR if response.is_error else status
+
+
+class SubmitOrderRequest(OrderRequest):
+    """A request to place one order (one per combo leg)."""
+
+    def __init__(
+        self,
+        order_type: OrderType,
+        security_type: SecurityType,
+        symbol: Symbol,
+        quantity: float,
+        stop_price: float,
+        limit_price: float,
+        time: datetime,
+        tag: str,
+        properties: Any = None,
+        group_order_manager: GroupOrderManager | None = None,
+        asynchronous: bool = False,
+    ) -> None:
+        super().__init__(time, 0, tag)
+        self._order_type = order_type
+        self._security_type = security_type
+        self._symbol = symbol
+        self._quantity = float(quantity)
+        self._stop_price = float(stop_price)
+        self._limit_price = float(limit_price)
+        self._properties = properties
+        self._group_order_manager = group_order_manager
+        self._asynchronous = asynchronous
+
+    @property
+    def order_request_type(self) -> OrderRequestType:
+        return OrderRequestType.SUBMIT
+
+    @property
+    def order_type(self) -> OrderType:
+        return self._order_type
+
+    @property
+    def security_type(self) -> SecurityType:
+        return self._security_type
+
+    @property
+    def symbol(self) -> Symbol:
+        return self._symbol
+
+    @property
+    def quantity(self) -> float:
+        return self._quantity
+
+    @property
+    def limit_price(self) -> float:
+        return self._limit_price
+
+    @property
+    def stop_price(self) -> float:
+        return self._stop_price
+
+    @property
+    def order_properties(self) -> Any:
+        return self._properties
+
+    @property
+    def group_order_manager(self) -> GroupOrderManager | None:
+        return self._group_order_manager
+
+    @property
+    def asynchronous(self) -> bool:
+        return self._asynchronous
+
+
+class CancelOrderRequest(OrderRequest):
+    """A request to cancel; a non-None tag replaces the order's tag (LEAN does this even on refusal)."""
+
+    @property
+    def order_request_type(self) -> OrderRequestType:
+        return OrderRequestType.CANCEL
+
+
+class UpdateOrderRequest(OrderRequest):
+    """A request to change an order; the double supports tag-only updates."""
+
+    @property
+    def order_request_type(self) -> OrderRequestType:
+        return OrderRequestType.UPDATE
+
+
+class OrderTicket:
+    """The algorithm's handle on one order: live status, fills, events, and cancel/update_tag."""
+
+    def __init__(self, transaction_manager: TransactionHandler | None, submit_request: SubmitOrderRequest) -> None:
+        self._handler = transaction_manager
+        self._submit_request = submit_request
+        self._order: Order | None = None
+        self._events: list[OrderEvent] = []
+        self._cancel_request: CancelOrderRequest | None = None
+        self._update_requests: list[UpdateOrderRequest] = []
+        self._status_override: OrderStatus | None = None
+        self._quantity_filled = 0.0
+        self._fill_value = 0.0
+
+    @property
+    def order_id(self) -> int:
+        return self._submit_request.order_id
+
+    @property
+    def symbol(self) -> Symbol:
+        return self._submit_request.symbol
+
+    @property
+    def security_type(self) -> SecurityType:
+        return self._submit_request.security_type
+
+    @property
+    def status(self) -> OrderStatus:
+        if self._status_override is not None:
+            return self._status_override
+        return self._order.status if self._order is not None else OrderStatus.NEW
+
+    @property
+    def quantity(self) -> float:
+        return self._order.quantity if self._order is not None else self._submit_request.quantity
+
+    @property
+    def quantity_filled(self) -> float:
+        return self._quantity_filled
+
+    @property
+    def quantity_remaining(self) -> float:
+        return self.quantity - self._quantity_filled
+
+    @property
+    def average_fill_price(self) -> float:
+        return self._fill_value / self._quantity_filled if self._quantity_filled else 0.0
+
+    @property
+    def time(self) -> datetime:
+        return self._submit_request.time
+
+    @property
+    def order_type(self) -> OrderType:
+        return self._order.type if self._order is not None else self._submit_request.order_type
+
+    @property
+    def tag(self) -> str:
+        return self._order.tag if self._order is not None else (self._submit_request.tag or "")
+
+    @property
+    def submit_request(self) -> SubmitOrderRequest:
+        return self._submit_request
+
+    @property
+    def cancel_request(self) -> CancelOrderRequest | None:
+        return self._cancel_request
+
+    @property
+    def update_requests(self) -> list[UpdateOrderRequest]:
+        return list(self._update_requests)
+
+    @property
+    def order_events(self) -> list[OrderEvent]:
+        return list(self._events)
+
+    @property
+    def has_order(self) -> bool:
+        return self._order is not None
+
+    def cancel(self, tag: str | None = None) -> OrderResponse:
+        """Request cancellation; a tag replaces the order's tag. A second cancel is an error."""
+        request = CancelOrderRequest(self._now(), self.order_id, tag)
+        if self._cancel_request is not None and self._cancel_request.status != OrderRequestStatus.ERROR:
+            return OrderResponse.error(
+                request,
+                OrderResponseErrorCode.REQUEST_CANCELED,
+                f"Order {self.order_id} has already received a cancellation request.",
+            )
+        if self._handler is None:
+            return OrderResponse.unable_to_find_order(request)
+        self._handler.process_cancel(request)
+        return request.response
+
+    def update_tag(self, tag: str) -> OrderResponse:
+        """Replace the order's tag (allowed on closed orders, refused while NEW)."""
+        request = UpdateOrderRequest(self._now(), self.order_id, tag)
+        if self._handler is None:
+            return OrderResponse.unable_to_find_order(request)
+        self._update_requests.append(request)
+        return self._handler.process_tag_update(request)
+
+    def get_most_recent_order_response(self) -> OrderResponse:
+        if self._cancel_request is not None:
+            return self._cancel_request.response
+        if self._update_requests:
+            return self._update_requests[-1].response
+        return self._submit_request.response
+
+    def to_string(self) -> str:
+        return f"{self.order_id}: {self.order_type.name} {self.quantity:g} {self.symbol} {self.status.name} tag={self.tag!r}"
+
+    def __str__(self) -> str:
+        return self.to_string()
+
+    def __repr__(self) -> str:
+        return f"<OrderTicket {self.to_string()}>"
+
+    def _now(self) -> datetime:
+        return self._handler.utc_time if self._handler is not None else self._submit_request.time

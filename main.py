@@ -1,0 +1,140 @@
+# region imports
+from AlgorithmImports import *
+# endregion
+"""Friday 0DTE iron condors on SPY, placed all-or-nothing by the atomic executor.
+
+Runs unchanged under `lean backtest`, `lean live deploy` and QuantConnect cloud, and on the local
+LEAN double (`make demo`). Every knob comes from `get_parameter` with config.py's default, so
+`lean backtest --parameter name value` and `lean optimize` can change it.
+"""
+
+import dataclasses
+from datetime import date, timedelta
+
+import config
+from atomic import EnhancedAtomicOrderExecutor, GroupResult, GroupStatus
+from atomic.brokerages import execution_mode_for
+from chaos import ChaosBrokerageModel, ChaosFillModel, ChaosPlan
+from strategies.base import StructureStrategy
+from strategies.iron_condor import IronCondorStrategy
+from strategies.lean_chain import chain_rows, underlying_price
+from strategies.params import StrategyParams
+from strategies.put_spread import PutSpreadStrategy
+from strategies.strangle import StrangleStrategy
+
+_SECOND_STRATEGIES: dict[str, type[StructureStrategy]] = {"put_spread": PutSpreadStrategy, "strangle": StrangleStrategy}
+
+
+class AtomicOptionsAlgorithm(QCAlgorithm):
+    """One iron condor each Friday at 10:30 exchange time (0DTE), optionally with a second strategy."""
+
+    def initialize(self) -> None:
+        self.set_start_date(date.fromisoformat(self.get_parameter("start-date", "2024-01-02")))
+        self.set_end_date(date.fromisoformat(self.get_parameter("end-date", "2024-03-29")))
+        self.set_cash(self.get_parameter("cash", 100_000))
+        ticker = self.get_parameter("underlying", config.UNDERLYING)
+        self._underlying = self.add_equity(ticker, Resolution.MINUTE).symbol
+        option = self.add_option(ticker, Resolution.MINUTE)
+        option.set_filter(lambda universe: universe.include_weeklys().strikes(-40, 40).expiration(0, config.MAX_DAYS_TO_EXPIRY))
+        self._option = option.symbol
+
+        if self.get_parameter("chaos", "true" if config.CHAOS else "false").lower() == "true":
+            self._install_chaos()
+        mode = execution_mode_for(type(self.brokerage_model).__name__, self.get_parameter("execution-mode", "auto"))
+        atomic_config = dataclasses.replace(
+            config.AtomicConfig(),
+            execution_mode=mode,
+            sequential_protective_legs=self.get_parameter("sequential-protective-legs", "false").lower() == "true",
+            partial_fill_policy=self.get_parameter("partial-fill-policy", config.PARTIAL_FILL_POLICY),
+            alert_email=self.get_parameter("alert-email", config.ALERT_EMAIL),
+        )
+        self._executor = self._create_executor(atomic_config)
+        self._executor.add_listener(self._record_outcome)
+        self._strategies = self._build_strategies()
+        self._outcomes = {status: 0 for status in GroupStatus}
+        self._entry_due = False
+
+        self.schedule.on(self.date_rules.every(DayOfWeek.FRIDAY),
+                         self.time_rules.at(config.ENTRY_HOUR, config.ENTRY_MINUTE), self._arm_entry)
+        if self.live_mode:
+            # LEAN's real-time thread wakes once a second: a finer interval would not fire sooner.
+            interval = timedelta(seconds=max(1.0, config.FILL_CHECK_INTERVAL))
+            self.schedule.on(self.date_rules.every_day(self._underlying), self.time_rules.every(interval),
+                             self._executor.check_timeouts)
+        self.log(f"atomic executor: {mode} mode, strategies {[s.name for s in self._strategies]}")
+
+    def on_warmup_finished(self) -> None:
+        # LEAN has loaded the brokerage's holdings and open orders by now (live start-up order).
+        report = self._executor.check_and_recover_incomplete_orders()
+        self.log(str(report))
+
+    def on_order_event(self, order_event: OrderEvent) -> None:
+        self._executor.on_order_event(order_event)
+
+    def on_data(self, slice: Slice) -> None:
+        if not self.live_mode:
+            self._executor.check_timeouts()
+        if not self._entry_due:
+            return
+        chain = slice.option_chains.get(self._option)
+        if chain is None:
+            return
+        self._entry_due = False
+        price = underlying_price(chain)
+        if price is None:
+            self.log("entry skipped: no underlying price in the chain")
+            return
+        rows = chain_rows(chain)
+        for strategy in self._strategies:
+            decision = strategy.trade(self._executor, rows, price, self.time.date(),
+                                      float(self.portfolio.total_portfolio_value))
+            self.log(decision.describe())
+
+    def on_end_of_algorithm(self) -> None:
+        for status, count in self._outcomes.items():
+            self.set_runtime_statistic(f"Groups {status.value.lower()}", count)
+        unbalanced = [g for g in self._executor.open_groups() if g.status is not GroupStatus.ROLLBACK_FAILED
+                      and not (g.complete or g.flat)]
+        if unbalanced:
+            raise AssertionError(f"groups left unbalanced at the end: {[g.group_id for g in unbalanced]}")
+
+    # --- helpers ---------------------------------------------------------------------------------
+
+    def _create_executor(self, atomic_config: config.AtomicConfig) -> EnhancedAtomicOrderExecutor:
+        """The executor; the local runner overrides this to compare with a naive order loop."""
+        return EnhancedAtomicOrderExecutor(self, atomic_config)
+
+    def _arm_entry(self) -> None:
+        """Scheduled at 10:30 on Fridays: trade on the next slice that carries the chain."""
+        self._entry_due = True
+
+    def _build_strategies(self) -> list[StructureStrategy]:
+        params = StrategyParams(
+            target_short_delta=self.get_parameter("target-short-delta", config.TARGET_SHORT_DELTA),
+            wing_width=self.get_parameter("wing-width", config.WING_WIDTH),
+            risk_fraction=self.get_parameter("risk-fraction", config.RISK_FRACTION),
+            max_structures=self.get_parameter("max-structures", config.MAX_STRUCTURES),
+        )
+        strategies: list[StructureStrategy] = [IronCondorStrategy(self.get_parameter("strategy", config.STRATEGY), params)]
+        second = self.get_parameter("second-strategy", config.SECOND_STRATEGY)
+        if second:
+            if second not in _SECOND_STRATEGIES:
+                raise ValueError(f"second-strategy must be one of {sorted(_SECOND_STRATEGIES)}, got {second!r}")
+            strategies.append(_SECOND_STRATEGIES[second](second, params))
+        return strategies
+
+    def _record_outcome(self, result: GroupResult) -> None:
+        status = result.status
+        self._outcomes[status] += 1
+        self.plot("Atomic groups", status.value.title().replace("_", " "), self._outcomes[status])
+
+    def _install_chaos(self) -> None:
+        plan = ChaosPlan(
+            seed=self.get_parameter("chaos-seed", config.CHAOS_SEED),
+            reject_probability=self.get_parameter("chaos-reject", config.CHAOS_REJECT_PROBABILITY),
+            partial_probability=self.get_parameter("chaos-partial", config.CHAOS_PARTIAL_PROBABILITY),
+            delay_probability=self.get_parameter("chaos-delay", config.CHAOS_DELAY_PROBABILITY),
+        )
+        fill_model = ChaosFillModel(plan)
+        self.set_brokerage_model(ChaosBrokerageModel(plan))
+        self.set_security_initializer(lambda security: security.set_fill_model(fill_model))

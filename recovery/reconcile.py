@@ -1,0 +1,135 @@
+"""Pure reconciliation: a stored group's truth from its record, open orders and holdings.
+
+The record may be behind the brokerage: LEAN flushes ObjectStore writes on a timer, and an order
+can fill while the algorithm is down. What the record cannot say is inferred from holdings: the
+snapshot each leg took before the group's first order, less what the group recorded, less what
+newer groups in the same contract account for. Holdings are net across groups and manual trades,
+so an inferred fill is clamped to what the group's own orders could have filled: recovery never
+attributes a whole holding to one group, and never reverses more than the group could have done.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+
+from atomic.model import ORDER_CLOSED, Group, GroupEvent, GroupStatus, Leg, OrderIdentified, OrderState, OrderUpdate
+from atomic.ports import BrokerOrder
+from atomic.tags import parse_tag
+
+
+class Decision(str, Enum):
+    MARK_FILLED = "mark filled"
+    ROLL_BACK_NOTHING_FILLED = "cancel, nothing filled"
+    FLATTEN_PARTIAL = "flatten partial"
+    HOLD_PARTIAL = "hold partial"
+    CONTINUE_ROLLBACK = "continue rollback"
+    HOLD_UNKNOWN = "hold: fills unknown"
+    STILL_FAILED = "still rollback-failed"
+
+
+@dataclass
+class Establishment:
+    """Events that bring the record up to date, and what the operator should know about them."""
+
+    events: list[GroupEvent] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    net: dict[str, int] = field(default_factory=dict)  # contract key -> the group's net after the events
+    unknown: bool = False  # fills could not be established (no holdings snapshot)
+
+
+def establish(group: Group, open_orders: Sequence[BrokerOrder], holdings: Mapping[str, int],
+              claimed: Mapping[str, int], now: datetime) -> Establishment:
+    """What really happened to `group`'s orders. `claimed` is what newer groups account for per contract."""
+    result = Establishment()
+    for leg in group.legs:
+        matched = _match_open(leg, open_orders)
+        for position, broker in matched.items():
+            record = leg.orders[position]
+            result.events.append(OrderIdentified(leg.index, record.role, record.attempt, broker.order_id, broker.broker_ids, now))
+        uncertain = [p for p, o in enumerate(leg.orders) if o.state not in ORDER_CLOSED]
+        extra = 0
+        if leg.holdings_before is None and not leg.orders:  # a schema-1 record: nothing to go on
+            result.unknown = True
+            result.notes.append(f"leg {leg.index} ({leg.contract.ticker}): no orders or holdings snapshot recorded")
+        elif uncertain:
+            if leg.holdings_before is None:
+                result.unknown = True
+                result.notes.append(f"leg {leg.index} ({leg.contract.ticker}): no holdings snapshot, fills unknown")
+            else:
+                unexplained = holdings.get(leg.contract.key, 0) - leg.holdings_before - leg.net_filled - claimed.get(leg.contract.key, 0)
+                rooms = [leg.orders[p].quantity - leg.orders[p].filled for p in uncertain]
+                low, high = sum(min(0, r) for r in rooms), sum(max(0, r) for r in rooms)
+                extra = max(low, min(high, unexplained))
+                if extra != unexplained:
+                    result.notes.append(f"leg {leg.index} ({leg.contract.ticker}): holdings differ by {unexplained}, "
+                                        f"the group's own orders explain {extra}: the rest is not the group's")
+                result.events += _spread(leg, uncertain, matched, extra, now)
+        result.net[leg.contract.key] = leg.net_filled + extra
+    return result
+
+
+def decide(group: Group, flatten: bool, unknown: bool) -> Decision:
+    """What to do with a group whose record is now up to date."""
+    if group.status is GroupStatus.ROLLBACK_FAILED:
+        return Decision.STILL_FAILED
+    if unknown:
+        return Decision.HOLD_UNKNOWN
+    if group.status is GroupStatus.ROLLING_BACK:
+        return Decision.CONTINUE_ROLLBACK
+    if group.complete:
+        return Decision.MARK_FILLED
+    if group.flat:
+        return Decision.ROLL_BACK_NOTHING_FILLED
+    return Decision.FLATTEN_PARTIAL if flatten else Decision.HOLD_PARTIAL
+
+
+def _match_open(leg: Leg, open_orders: Sequence[BrokerOrder]) -> dict[int, BrokerOrder]:
+    """Open brokerage orders that are this leg's records, keyed by the record's position in
+    leg.orders: by broker id (tags do not survive a live restart), else by tag (same run), else, for
+    a record whose broker id was never saved, an untagged order in the same contract and quantity."""
+    matched: dict[int, BrokerOrder] = {}
+    candidates = [b for b in open_orders if b.contract_key == leg.contract.key]
+    for position, record in enumerate(leg.orders):
+        if record.state in ORDER_CLOSED:
+            continue
+        own = parse_tag(record.tag)
+        for broker in candidates:
+            if set(record.broker_ids) & set(broker.broker_ids) or (broker.tag is not None and broker.tag == own):
+                matched[position] = broker
+                break
+    used = {b.order_id for b in matched.values()}
+    for position, record in enumerate(leg.orders):
+        if record.state in ORDER_CLOSED or position in matched or record.broker_ids:
+            continue
+        for broker in candidates:
+            if broker.tag is None and broker.order_id not in used and broker.quantity == record.quantity:
+                matched[position] = broker
+                used.add(broker.order_id)
+                break
+    return matched
+
+
+def _spread(leg: Leg, uncertain: list[int], matched: Mapping[int, BrokerOrder], extra: int,
+            now: datetime) -> list[GroupEvent]:
+    """Assign the inferred extra fill to the leg's uncertain orders in order, each within its room;
+    close the orders the brokerage no longer shows as open."""
+    events: list[GroupEvent] = []
+    for position in uncertain:
+        record = leg.orders[position]
+        room = record.quantity - record.filled
+        part = max(min(extra, room), 0) if room > 0 else min(max(extra, room), 0)
+        extra -= part
+        broker = matched.get(position)
+        tag = parse_tag(record.tag)
+        if broker is not None:
+            if part:
+                events.append(OrderUpdate(broker.order_id, 0, OrderState.PARTIALLY_FILLED, part, 0.0, now,
+                                          "fill inferred from holdings at recovery", tag, leg.contract.key))
+            continue
+        state = OrderState.FILLED if record.filled + part == record.quantity else OrderState.CANCELED
+        events.append(OrderUpdate(0, 0, state, part, 0.0, now, "closed while the algorithm was down; fill inferred "
+                                  "from holdings", tag, leg.contract.key))
+    return events

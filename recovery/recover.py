@@ -1,0 +1,134 @@
+"""Recovery run: read the stored groups, reconcile each with the brokerage, make it safe, report.
+
+Runs once per start from `on_warmup_finished`, when LEAN has loaded the brokerage's holdings and
+open orders. Every conclusion is recorded and saved before it is acted on, and every action goes
+through the executor's own machinery (cancels, reversals, retries, ROLLBACK_FAILED), so a recovery
+that is interrupted and run again resumes instead of reversing twice.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from atomic.decisions import ChangeStatus
+from atomic.model import Group, GroupStatus, SessionEnded
+from atomic.persistence import RecordError
+from atomic.ports import BrokerOrder
+from recovery.reconcile import Decision, decide, establish
+from recovery.report import GroupRecovery, RecoveryReport
+
+if TYPE_CHECKING:
+    from atomic.executor import EnhancedAtomicOrderExecutor
+
+
+def recover(executor: EnhancedAtomicOrderExecutor) -> RecoveryReport:
+    broker = executor.broker
+    report = RecoveryReport()
+    groups = _load(executor, report)
+    if not broker.live_mode:
+        for group in groups:  # a backtest starts from a fresh account: these are not its positions
+            executor.set_aside(group, "left by an earlier backtest run")
+            report.set_aside.append(group.group_id)
+        return report
+    now = broker.now()
+    open_orders = broker.open_orders()
+    holdings = {leg.contract.key: broker.holdings(leg.contract.key) for g in groups for leg in g.legs}
+    claimed: dict[str, int] = defaultdict(int)
+    # Newest first (see reconcile): a group's unexplained holdings exclude what every newer group,
+    # still open or settled since, accounts for.
+    settled = executor.store.archived_since(min(g.created_at for g in groups)) if groups else []
+    recovered = {id(g) for g in groups}
+    for group in sorted(groups + settled, key=lambda g: g.created_at, reverse=True):
+        if id(group) not in recovered:
+            for leg in group.legs:
+                claimed[leg.contract.key] += leg.net_filled
+            continue
+        entry = GroupRecovery(group.group_id, group.strategy, _describe(group))
+        report.groups.append(entry)
+        executor.adopt(group)
+        executor.record(group, SessionEnded(now))
+        found = establish(group, open_orders, holdings, claimed, now)
+        executor.record(group, *found.events)
+        for key, net in found.net.items():
+            claimed[key] += net
+        decision = decide(group, executor.config.emergency_flatten_mode, found.unknown)
+        entry.decision = decision.value
+        entry.found += "".join(f"; {note}" for note in found.notes)
+        before = {id(o) for leg in group.legs for o in leg.orders}
+        _carry_out(executor, group, decision, entry)
+        entry.orders_placed = [f"{o.role.value} leg {leg.index} {o.quantity:+d} {leg.contract.ticker}"
+                               for leg in group.legs for o in leg.orders if id(o) not in before]
+        entry.final_status = group.status.value
+    _cancel_orphans(executor, {g.group_id for g in groups}, open_orders, report)
+    report.halted = executor.halted
+    return report
+
+
+def _load(executor: EnhancedAtomicOrderExecutor, report: RecoveryReport) -> list[Group]:
+    """Every readable stored group; unreadable or inconsistent ones are quarantined, not deleted."""
+    groups = []
+    for key in executor.store.open_keys():
+        try:
+            group = executor.store.read(key)
+            unknown = [leg.contract.ticker for leg in group.legs
+                       if (leg.net_filled or leg.open_orders) and not executor.broker.knows(leg.contract.key)]
+            if unknown:
+                raise RecordError(f"holds contracts the algorithm does not know: {unknown}")
+        except RecordError as error:
+            where = executor.store.quarantine(key)
+            report.quarantined.append((where, str(error)))
+            executor.broker.alert("Unreadable group record quarantined", f"{key} -> {where}: {error}")
+            continue
+        groups.append(group)
+    return groups
+
+
+def _carry_out(executor: EnhancedAtomicOrderExecutor, group: Group, decision: Decision, entry: GroupRecovery) -> None:
+    def alert(subject: str, message: str) -> None:
+        executor.broker.alert(subject, message)
+        entry.alerts.append(f"{subject}: {message}")
+
+    if decision in (Decision.MARK_FILLED, Decision.ROLL_BACK_NOTHING_FILLED, Decision.FLATTEN_PARTIAL):
+        group.held = False  # an earlier run may have held it; this run decides afresh
+    if decision is Decision.MARK_FILLED:
+        executor.act(group, ChangeStatus(GroupStatus.FILLED, "recovery: every leg had filled before the restart"))
+    elif decision is Decision.ROLL_BACK_NOTHING_FILLED:
+        executor.act(group, ChangeStatus(GroupStatus.ROLLING_BACK, "recovery: nothing filled, cancelling", 0))
+    elif decision is Decision.FLATTEN_PARTIAL:
+        alert("Partial fill recovered", f"{group.group_id}: {_positions(group)}; flattening")
+        executor.act(group, ChangeStatus(GroupStatus.ROLLING_BACK, "recovery: partial fill, flattening", 0))
+    elif decision is Decision.HOLD_PARTIAL:
+        alert("Partial fill recovered", f"{group.group_id}: {_positions(group)}; held for the operator "
+              "(EMERGENCY_FLATTEN_MODE is off)")
+        executor.hold(group, "partial fill found at recovery")
+    elif decision is Decision.HOLD_UNKNOWN:
+        alert("Group with unknown fills", f"{group.group_id}: {entry.found}; held for the operator")
+        executor.hold(group, "fills could not be established")
+    elif decision is Decision.STILL_FAILED:
+        alert("Atomic rollback FAILED (still)", f"{group.group_id}: {_positions(group)}")
+        executor.halt(f"group {group.group_id} ROLLBACK_FAILED")
+    else:
+        executor.drive(group.group_id)
+
+
+def _cancel_orphans(executor: EnhancedAtomicOrderExecutor, known: set[str], open_orders: Sequence[BrokerOrder],
+                    report: RecoveryReport) -> None:
+    """Our tagged open orders whose group record is gone: cancel them and tell the operator."""
+    for order in open_orders:
+        if order.tag is None or order.tag.group_id in known:
+            continue
+        error = executor.broker.cancel(order.order_id)
+        text = f"order {order.order_id} {order.contract_key} qty {order.quantity} ({order.tag}): " + (
+            f"cancel refused: {error}" if error else "cancelled")
+        report.orphan_orders.append(text)
+        executor.broker.alert("Orphan atomic order", f"{text}; no group record: check its fills by hand")
+
+
+def _describe(group: Group) -> str:
+    return f"{group.status.value}, {_positions(group)}"
+
+
+def _positions(group: Group) -> str:
+    return ", ".join(f"{leg.contract.ticker} {leg.net_filled:+d}/{leg.quantity:+d}" for leg in group.legs)

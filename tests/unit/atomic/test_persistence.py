@@ -1,0 +1,388 @@
+"""atomic.persistence: the JSON record (schema 2, and schema 1 read back) and the namespaced GroupStore."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from atomic.errors import PersistenceError
+from atomic.model import (
+    CancelRequested,
+    Group,
+    GroupStatus,
+    Note,
+    OrderState,
+    StatusChanged,
+    TargetChosen,
+)
+from atomic.persistence import SCHEMA_VERSION, GroupStore, RecordError, group_from_json, group_to_dict
+from atomic.tags import Role
+from builders import LC, LP, SC, SP, MemoryStore, at, condor, equity, group_of, send, update
+
+# LEAN's LocalObjectStore key rule (Engine/Storage/LocalObjectStore.cs).
+LEAN_KEY = re.compile(r"^\.?[a-zA-Z0-9\\/_#\-\$= ]+\.?[a-zA-Z0-9]*$")
+NEW_YORK = timezone(timedelta(hours=-4))
+
+
+def busy_group(group_id: str = "0b7e4a4e-5d1c-4c35-9a4e-3f3cfd6f9a11") -> Group:
+    """A group that has been through most of what a group can record."""
+    group = condor(2, group_id=group_id, mode="combo", limit_price=1.35, holdings_before=3, created_at=at(-1))
+    group.legs[1].holdings_before = None
+    for leg in group.legs:
+        send(group, leg.index, order_id=leg.index + 1, broker_ids=(f"IB{leg.index}", f"IB{leg.index}b"))
+    group.apply(update(1, OrderState.FILLED, 2, price=1.1, event_id=3))
+    group.apply(update(2, OrderState.PARTIALLY_FILLED, 1, price=0.35, event_id=4))
+    group.apply(update(3, OrderState.INVALID, message="margin \"quoted\" / ünïcode", event_id=2))
+    group.apply(CancelRequested(2, at(5)))
+    group.apply(StatusChanged(GroupStatus.ROLLING_BACK, "leg 2 INVALID", at(6), None))
+    group.apply(TargetChosen(0, at(7)))
+    send(group, 0, quantity=-2, role=Role.ROLLBACK, attempt=1, order_id=9, time=at(8).astimezone(NEW_YORK))
+    group.apply(update(9, OrderState.PARTIALLY_FILLED, -1, price=0.9))
+    group.apply(Note("operator: watch this one", at(9)))
+    group.held = True
+    return group
+
+
+def roundtrip(group: Group) -> Group:
+    return group_from_json(json.dumps(group_to_dict(group)))
+
+
+# --- Round trip --------------------------------------------------------------------------------------
+
+
+def test_round_trip_keeps_every_field() -> None:
+    group = busy_group()
+    back = roundtrip(group)
+    assert back == group  # dataclass equality: every field of the group, its legs, orders and log
+    assert back.legs[0].orders[0].broker_ids == ["IB0", "IB0b"]
+    assert back.legs[0].orders[-1].submitted_at.utcoffset() == timedelta(hours=-4)
+    assert back.legs[2].orders[0].message == 'margin "quoted" / ünïcode'
+    assert (back.held, back.limit_price, back.mode, back.target_structures) == (True, 1.35, "combo", 0)
+    assert [leg.holdings_before for leg in back.legs] == [3, None, 3, 3]
+
+
+def test_round_trip_of_a_fresh_group() -> None:
+    group = group_of([(equity("SPY"), 100), (LC, -1)], group_id="g-fresh")
+    assert roundtrip(group) == group
+
+
+def test_record_carries_schema_version_and_the_seed_fields() -> None:
+    data = group_to_dict(busy_group("g1"))
+    assert data["schema"] == SCHEMA_VERSION == 2
+    assert (data["group_id"], data["strategy"], data["status"]) == ("g1", "test", "ROLLING_BACK")
+    assert data["timestamp"] == at(-1).isoformat()
+    assert [(leg["symbol"], leg["quantity"], leg["status"], leg["filled_quantity"]) for leg in data["legs"]] == [
+        (LC.key, 2, "FILLED", 1), (LP.key, 2, "PARTIALLY_FILLED", 1), (SC.key, -2, "INVALID", 0),
+        (SP.key, -2, "SUBMITTING", 0),
+    ]
+    assert group_to_dict(condor())["legs"][0]["status"] == "NEW"  # no order yet
+
+
+_states = st.sampled_from(list(OrderState) + [None])
+
+
+@settings(max_examples=60, deadline=None, database=None)
+@given(steps=st.lists(st.tuples(st.integers(1, 5), _states, st.integers(-3, 3), st.integers(0, 20)), max_size=25),
+       held=st.booleans(), limit=st.none() | st.floats(-5, 5, allow_nan=False))
+def test_round_trip_after_random_events(steps: list[tuple[int, OrderState | None, int, int]], held: bool,
+                                        limit: float | None) -> None:
+    group = condor(3, limit_price=limit)
+    for leg in group.legs:
+        send(group, leg.index, order_id=leg.index + 1, time=at(leg.index))
+    for order_id, state, quantity, event_id in steps:
+        group.apply(update(order_id, state, quantity, event_id=event_id, price=1 / 3, time=at(event_id)))
+    group.held = held
+    assert roundtrip(group) == group
+
+
+# --- Schema 1 ---------------------------------------------------------------------------------------
+
+
+def v1_record(**changes: Any) -> dict[str, Any]:
+    record = {
+        "group_id": "seed-17",
+        "strategy": "Friday_0DTE",
+        "timestamp": "2024-06-07T10:30:00-04:00",
+        "status": "pending",
+        "legs": [
+            {"symbol": "SPY 240607C00110000", "quantity": 1, "status": "FILLED"},
+            {"symbol": "SPY 240607C00105000", "quantity": -1, "status": "SUBMITTED"},
+        ],
+    }
+    record.update(changes)
+    return record
+
+
+def test_schema_1_record_reads_without_fills_ids_or_snapshot() -> None:
+    group = group_from_json(json.dumps(v1_record()))
+    assert (group.group_id, group.strategy, group.status) == ("seed-17", "Friday_0DTE", GroupStatus.PENDING)
+    assert group.created_at == datetime(2024, 6, 7, 14, 30, tzinfo=timezone.utc)
+    assert [(leg.index, leg.contract.key, leg.contract.underlying, leg.quantity) for leg in group.legs] == [
+        (0, "SPY 240607C00110000", "SPY", 1), (1, "SPY 240607C00105000", "SPY", -1)]
+    assert all(leg.holdings_before is None and leg.orders == [] for leg in group.legs)
+
+
+@pytest.mark.parametrize("status, expected", [
+    ("FILLED", GroupStatus.FILLED), ("rolled_back", GroupStatus.ROLLED_BACK), ("something else", GroupStatus.PENDING),
+])
+def test_schema_1_status_is_read_case_insensitively(status: str, expected: GroupStatus) -> None:
+    assert group_from_json(json.dumps(v1_record(status=status))).status is expected
+
+
+def test_explicit_schema_1_reads_too() -> None:
+    assert group_from_json(json.dumps(v1_record(schema=1))).group_id == "seed-17"
+
+
+# --- Unreadable records -----------------------------------------------------------------------------
+
+
+def v2_record() -> dict[str, Any]:
+    return group_to_dict(busy_group("g1"))
+
+
+def _broken(path: list[Any], value: Any = ...) -> str:
+    """The v2 record with the field at `path` replaced by `value` (removed when value is ...)."""
+    data = v2_record()
+    target = data
+    for step in path[:-1]:
+        target = target[step]
+    if value is ...:
+        del target[path[-1]]
+    else:
+        target[path[-1]] = value
+    return json.dumps(data)
+
+
+@pytest.mark.parametrize("text", ["", "{", "not json", "{'single': 'quotes'}"])
+def test_not_json(text: str) -> None:
+    with pytest.raises(RecordError, match="not JSON"):
+        group_from_json(text)
+
+
+@pytest.mark.parametrize("text", ["[]", "3", '"a string"', "null"])
+def test_not_an_object(text: str) -> None:
+    with pytest.raises(RecordError, match="not a JSON object"):
+        group_from_json(text)
+
+
+@pytest.mark.parametrize("version", [0, 3, "2", None])
+def test_unknown_schema_version(version: object) -> None:
+    data = v2_record()
+    data["schema"] = version
+    with pytest.raises(RecordError, match="unknown schema version"):
+        group_from_json(json.dumps(data))
+
+
+@pytest.mark.parametrize("path", [
+    ["group_id"], ["timestamp"], ["status"], ["mode"], ["legs"], ["log"],
+    ["legs", 0, "quantity"], ["legs", 0, "contract"], ["legs", 0, "orders"], ["legs", 0, "contract", "key"],
+    ["legs", 0, "orders", 0, "role"], ["legs", 0, "orders", 0, "state"], ["legs", 0, "orders", 0, "tag"],
+    ["legs", 0, "orders", 0, "quantity"], ["legs", 0, "orders", 0, "filled"], ["legs", 0, "orders", 0, "submitted_at"],
+    ["legs", 0, "orders", 0, "broker_ids"],
+], ids=lambda p: ".".join(map(str, p)))
+def test_missing_field(path: list[Any]) -> None:
+    with pytest.raises(RecordError, match="schema 2"):
+        group_from_json(_broken(path))
+
+
+COUNT_FIELDS = [
+    ["legs", 1, "quantity"], ["legs", 1, "orders", 0, "quantity"], ["legs", 1, "orders", 0, "filled"],
+    ["legs", 1, "orders", 0, "attempt"], ["legs", 1, "holdings_before"], ["target_structures"],
+    ["legs", 1, "contract", "multiplier"],
+]
+NULLABLE = ("holdings_before", "target_structures")
+
+
+@pytest.mark.parametrize("path, bad", [
+    (path, bad) for path in COUNT_FIELDS for bad in (1.5, "2", True, None, [2])
+    if not (bad is None and path[-1] in NULLABLE)
+], ids=lambda v: ".".join(map(str, v)) if isinstance(v, list) and v and v[0] != 2 else repr(v))
+def test_non_integer_counts(path: list[Any], bad: object) -> None:
+    with pytest.raises(RecordError):
+        group_from_json(_broken(path, bad))
+
+
+@pytest.mark.parametrize("bad", [1.5, "2", True])
+def test_schema_1_non_integer_quantity(bad: object) -> None:
+    record = v1_record()
+    record["legs"][1]["quantity"] = bad
+    with pytest.raises(RecordError, match="schema 1: quantity must be an integer"):
+        group_from_json(json.dumps(record))
+
+
+@pytest.mark.parametrize("record", [
+    v1_record(legs="none"), v1_record(legs=["SPY"]), v1_record(group_id=""), v1_record(timestamp=None),
+    {"legs": []},
+], ids=["legs-not-list", "leg-not-object", "empty-id", "no-timestamp", "nothing"])
+def test_schema_1_malformed(record: dict[str, Any]) -> None:
+    with pytest.raises(RecordError, match="schema 1"):
+        group_from_json(json.dumps(record))
+
+
+@pytest.mark.parametrize("path", [
+    ["timestamp"], ["submitted_at"], ["rollback_started_at"], ["legs", 0, "orders", 0, "submitted_at"],
+], ids=lambda p: ".".join(map(str, p)))
+def test_naive_timestamps_are_refused(path: list[Any]) -> None:
+    with pytest.raises(RecordError, match="time zone"):
+        group_from_json(_broken(path, "2024-06-07T10:30:00"))
+
+
+def test_schema_1_naive_timestamp_is_read_as_utc() -> None:
+    """The seed wrote LEAN's clock, which is naive in Python: refusing it would quarantine every seed record."""
+    group = group_from_json(json.dumps(v1_record(timestamp="2024-06-07T10:30:00")))
+    assert group.created_at == datetime(2024, 6, 7, 10, 30, tzinfo=timezone.utc)
+
+
+def test_naive_log_timestamp_is_refused() -> None:
+    data = v2_record()
+    data["log"][0][0] = "2024-06-07T10:30:00"
+    with pytest.raises(RecordError):
+        group_from_json(json.dumps(data))
+
+
+@pytest.mark.parametrize("path, value", [
+    (["status"], "DONE"), (["legs", 0, "orders", 0, "state"], "NEW"), (["legs", 0, "orders", 0, "role"], "hedge"),
+    (["legs", 0, "contract", "right"], "straddle"), (["legs", 0, "contract", "expiry"], "next friday"),
+    (["timestamp"], "yesterday"), (["limit_price"], "cheap"), (["log", 0], ["only", "two"]), (["log", 0], 7),
+    (["legs", 0], "leg"), (["legs", 0, "orders", 0], "order"),
+], ids=lambda v: str(v))
+def test_wrong_values(path: list[Any], value: object) -> None:
+    with pytest.raises(RecordError):
+        group_from_json(_broken(path, value))
+
+
+# --- GroupStore -------------------------------------------------------------------------------------
+
+NS = "atomic-executor/live"
+GID = "0b7e4a4e-5d1c-4c35-9a4e-3f3cfd6f9a11"
+
+
+def store_of(memory: MemoryStore | None = None, archive_max: int = 3) -> tuple[GroupStore, MemoryStore]:
+    memory = memory if memory is not None else MemoryStore()
+    return GroupStore(memory, NS, archive_max), memory
+
+
+def test_keys_are_namespaced_and_lean_legal() -> None:
+    store, memory = store_of()
+    group = busy_group(GID)
+    store.save_open(group)
+    store.archive(group, at(60))
+    memory.data[store.open_key("bad")] = "garbage"
+    store.quarantine(store.open_key("bad"))
+    keys = memory.keys()
+    assert sorted(keys) == [f"{NS}/archive/20240607T143100-{GID}", f"{NS}/quarantine/bad"]
+    for key in [*keys, store.open_key(GID)]:
+        assert key.startswith(NS + "/")
+        assert ":" not in key
+        assert LEAN_KEY.match(key), key
+
+
+def test_save_open_writes_a_readable_record_and_persists_on_request() -> None:
+    store, memory = store_of()
+    group = busy_group(GID)
+    store.save_open(group)
+    assert memory.persisted == []
+    store.save_open(group, durable=True)
+    assert memory.persisted == [f"{NS}/open/{GID}"]
+    assert store.open_keys() == [f"{NS}/open/{GID}"]
+    assert store.read(store.open_key(GID)) == group
+    assert store.writes == 2 and store.bytes_written == 2 * len(memory.data[store.open_key(GID)])
+
+
+def test_open_keys_ignore_other_namespaces_and_folders() -> None:
+    memory = MemoryStore(data={
+        f"{NS}/open/a": "{}", f"{NS}/open/b": "{}", f"{NS}/archive/20240101T000000-c": "{}",
+        "atomic-executor/backtest/open/d": "{}", f"{NS}x/open/e": "{}", "other/open/f": "{}",
+    })
+    store, _ = store_of(memory)
+    assert store.open_keys() == [f"{NS}/open/a", f"{NS}/open/b"]
+
+
+def test_archive_moves_the_group_out_of_the_open_keys() -> None:
+    store, memory = store_of()
+    group = busy_group(GID)
+    store.save_open(group)
+    store.archive(group, at(60))
+    assert store.open_keys() == []
+    assert store.read_archived(GID) == group
+    assert store.read_archived("never-seen") is None
+
+
+def test_archive_cap_deletes_the_oldest() -> None:
+    existing = {f"{NS}/archive/20240101T0000{i:02d}-old{i}": json.dumps(group_to_dict(condor(group_id=f"old{i}")))
+                for i in (3, 1, 2)}
+    store, memory = store_of(MemoryStore(data=dict(existing)), archive_max=3)
+    store.archive(condor(group_id="new1"), at(0))
+    assert f"{NS}/archive/20240101T000001-old1" not in memory.data
+    assert store.read_archived("old1") is None
+    store.archive(condor(group_id="new2"), at(1))
+    assert sorted(k.rsplit("-", 1)[-1] for k in memory.keys()) == ["new1", "new2", "old3"]
+    assert memory.deleted[-1] == f"{NS}/archive/20240101T000002-old2"
+
+
+def test_archiving_a_reopened_group_again_keeps_one_archive_key() -> None:
+    store, memory = store_of(archive_max=10)
+    group = condor(group_id=GID)
+    store.archive(group, at(0))
+    store.save_open(group)  # reopened by a late fill, settled again later
+    store.archive(group, at(30))
+    archived = [k for k in memory.keys() if k.startswith(f"{NS}/archive/")]
+    assert archived == [f"{NS}/archive/20240607T143030-{GID}"]
+
+
+def test_archive_refused_keeps_the_open_record() -> None:
+    store, memory = store_of()
+    group = condor(group_id=GID)
+    store.save_open(group)
+    memory.refuse_saves = True
+    with pytest.raises(PersistenceError, match="refused"):
+        store.archive(group, at(1))
+    assert store.open_keys() == [store.open_key(GID)]
+    assert store.read_archived(GID) is None
+
+
+def test_save_refused_raises() -> None:
+    store, memory = store_of()
+    memory.refuse_saves = True
+    with pytest.raises(PersistenceError, match=f"{NS}/open/{GID}"):
+        store.save_open(condor(group_id=GID), durable=True)
+    assert memory.persisted == [] and store.writes == 0
+
+
+def test_quarantine_moves_the_record_aside_with_its_text() -> None:
+    store, memory = store_of()
+    key = store.open_key(GID)
+    memory.data[key] = '{"schema": 2, "truncated'
+    with pytest.raises(RecordError):
+        store.read(key)
+    where = store.quarantine(key)
+    assert where == f"{NS}/quarantine/{GID}"
+    assert memory.data[where] == '{"schema": 2, "truncated'
+    assert store.open_keys() == []
+
+
+def test_quarantine_refused_keeps_the_original() -> None:
+    store, memory = store_of()
+    key = store.open_key(GID)
+    memory.data[key] = "garbage"
+    memory.refuse_saves = True
+    with pytest.raises(PersistenceError):
+        store.quarantine(key)
+    assert memory.data[key] == "garbage"
+
+
+def test_a_new_store_finds_the_archive_left_by_the_previous_run() -> None:
+    first, memory = store_of(archive_max=2)
+    for i, gid in enumerate(["a-1", "b-2", "c-3"]):
+        first.archive(condor(group_id=gid), at(i))
+    second, _ = store_of(memory, archive_max=2)
+    assert second.read_archived("a-1") is None
+    assert second.read_archived("b-2") == condor(group_id="b-2")  # group ids keep their dashes
+    second.archive(condor(group_id="d-4"), at(10))
+    assert second.read_archived("b-2") is None and second.read_archived("c-3") is not None

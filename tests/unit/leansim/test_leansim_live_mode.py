@@ -1,0 +1,64 @@
+"""Live mode: submission returns at once; events arrive later, possibly from another thread."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+from leansim_kit import OPEN, Recorder
+
+from leansim import Simulator
+from leansim.enums import OrderStatus
+
+
+def test_submission_returns_before_any_event() -> None:
+    sim = Simulator(start=OPEN, mode="live")
+    algo = sim.start(Recorder)
+    ticket = algo.market_order(algo.spy, 1, tag="g/0")
+    assert algo.statuses() == [] and ticket.status == OrderStatus.NEW
+    assert sim.pending_events == 1
+    sim.deliver()
+    assert algo.statuses() == ["SUBMITTED"] and ticket.status == OrderStatus.SUBMITTED
+    sim.advance(1)
+    assert algo.statuses() == ["SUBMITTED", "FILLED"] and ticket.status == OrderStatus.FILLED
+    assert algo.transactions.market_order_fill_timeout.total_seconds() == 5
+
+
+def test_brokerage_fills_before_the_event_is_delivered() -> None:
+    sim = Simulator(start=OPEN, mode="live")
+    algo = sim.start(Recorder)
+    algo.market_order(algo.spy, 1)
+    sim.advance(1)
+    assert sim.position("SPY") == 1 and algo.portfolio[algo.spy].quantity == 1
+    algo.market_order(algo.spy, 1)
+    sim.brokerage.scan(sim.now, sim._price_group)  # the brokerage fills; the events are still queued
+    assert sim.position("SPY") == 2 and algo.portfolio[algo.spy].quantity == 1
+
+
+def test_deliver_in_thread_calls_on_order_event_from_another_thread() -> None:
+    sim = Simulator(start=OPEN, mode="live")
+    algo = sim.start(Recorder)
+    algo.market_order(algo.spy, 1)
+    sim.deliver_in_thread()
+    assert algo.statuses() == ["SUBMITTED"]
+    assert algo.threads == ["leansim-brokerage"] and threading.current_thread().name != "leansim-brokerage"
+
+
+def test_a_cancel_after_the_brokerage_filled_fails_and_the_fill_arrives_later() -> None:
+    sim = Simulator(start=OPEN, mode="live")
+    algo = sim.start(Recorder)
+    ticket = algo.limit_order(algo.spy, 1, 200.0)
+    sim.deliver()
+    sim.brokerage.scan(sim.now + timedelta(seconds=1), sim._price_group)  # filled at the brokerage
+    response = ticket.cancel()
+    assert response.is_error
+    sim.deliver()
+    assert algo.statuses() == ["SUBMITTED", "CANCEL_PENDING", "FILLED"]
+
+
+def test_notify_sends_only_in_live_mode() -> None:
+    live = Simulator(start=OPEN, mode="live")
+    assert live.start(Recorder).notify.email("ops@example.com", "subject", "body") is True
+    backtest = Simulator(start=OPEN)
+    assert backtest.start(Recorder).notify.sms("+100", "text") is False
+    assert [(n.kind, n.sent) for n in live.notifications + backtest.notifications] == [("email", True), ("sms", False)]

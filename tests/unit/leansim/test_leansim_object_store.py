@@ -1,0 +1,70 @@
+"""The ObjectStore double: LEAN's key pattern, limits, write-behind persistence and statistics."""
+
+from __future__ import annotations
+
+import pytest
+from leansim_kit import OPEN, Recorder
+
+from leansim import Simulator
+
+
+@pytest.mark.parametrize("key", ["atomic-executor/groups/g1", "a/b/c.json", ".hidden", "with space/x", "a#b$c=d"])
+def test_valid_keys(key: str) -> None:
+    algo = Simulator(start=OPEN).start(Recorder)
+    assert algo.object_store.save(key, "v") and algo.object_store.read(key) == "v"
+
+
+@pytest.mark.parametrize("key", ["a:b", "a/b.c.d", "", "ü/x", "a/b*"])
+def test_invalid_keys_raise_naming_the_key(key: str) -> None:
+    algo = Simulator(start=OPEN).start(Recorder)
+    with pytest.raises(ValueError, match="path is not supported"):
+        algo.object_store.save(key, "v")
+
+
+def test_read_delete_contains_and_json() -> None:
+    sim = Simulator(start=OPEN)
+    store = sim.start(Recorder).object_store
+    assert store.save_json("ns/state", {"a": [1, 2]})
+    assert store.contains_key("ns/state") and store.read_json("ns/state") == {"a": [1, 2]}
+    assert store.delete("ns/state") and not store.delete("ns/state")
+    with pytest.raises(KeyError):
+        store.read("ns/state")
+    stats = sim.store_stats
+    assert (stats.saves, stats.deletes) == (1, 1) and stats.bytes_written == len('{"a": [1, 2]}')
+
+
+def test_file_count_and_size_limits_make_save_return_false() -> None:
+    sim = Simulator(start=OPEN, store_max_files=2, store_max_bytes=10)
+    store = sim.start(Recorder).object_store
+    assert store.save("k/1", "abc") and store.save("k/2", "abc")
+    assert store.save("k/3", "abc") is False  # a third file
+    assert store.save("k/2", "abcdefghijk") is False  # 3 + 11 bytes > 10
+    assert store.save("k/2", "abcdef") is True  # replacing a file does not add one
+
+
+def test_flushes_every_five_seconds_only_when_dirty() -> None:
+    sim = Simulator(start=OPEN)
+    store = sim.start(Recorder).object_store
+    store.save("k/1", "1")
+    sim.advance(4)
+    assert sim.stored == {} and sim.store_stats.flushes == 0
+    sim.advance(1)
+    assert sim.stored == {"k/1": "1"} and sim.store_stats.flushes == 1
+    sim.advance(20)
+    assert sim.store_stats.flushes == 1
+
+
+def test_zero_persistence_interval_writes_through() -> None:
+    sim = Simulator(start=OPEN, store_persistence_seconds=0)
+    sim.start(Recorder).object_store.save("k/1", "1")
+    assert sim.stored == {"k/1": "1"}
+
+
+def test_deletes_reach_the_disk_at_once() -> None:
+    sim = Simulator(start=OPEN)
+    store = sim.start(Recorder).object_store
+    store.save("k/1", "1")
+    store.get_file_path("k/1")
+    store.delete("k/1")
+    sim.crash()
+    assert sim.restart(Recorder).object_store.keys == []

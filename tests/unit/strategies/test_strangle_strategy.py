@@ -1,0 +1,46 @@
+"""StrangleStrategy.select: two shorts, and the margin estimate standing in for max loss."""
+
+from __future__ import annotations
+
+import pytest
+
+from strategies import LegRole, Selection, Skip, SkipReason, StrangleStrategy
+from strategies.sizing import strangle_margin
+from strategy_kit import SPOT, TODAY, model_chain, replace_row
+
+STRATEGY = StrangleStrategy()
+
+
+def test_two_shorts_by_delta_sized_on_margin() -> None:
+    selection = STRATEGY.select(model_chain(), SPOT, TODAY)
+    assert isinstance(selection, Selection), selection
+    call, put = selection.leg(LegRole.SHORT_CALL), selection.leg(LegRole.SHORT_PUT)
+    assert (put.strike, call.strike) == (94, 106)
+    assert selection.net_credit == pytest.approx(0.96)
+    assert selection.risk_basis == "margin_estimate"
+    assert selection.max_loss == pytest.approx(strangle_margin(106, 94, 0.48, 0.48, SPOT, 100))
+    assert selection.structure == "strangle"
+
+
+def test_by_distance_the_put_is_never_above_the_call() -> None:
+    selection = STRATEGY.select(model_chain(with_deltas=False), SPOT, TODAY)
+    assert isinstance(selection, Selection), selection
+    assert selection.leg(LegRole.SHORT_PUT).strike <= selection.leg(LegRole.SHORT_CALL).strike
+    assert [leg.chosen_by for leg in selection.legs] == ["distance", "distance"]
+
+
+def test_a_strangle_has_no_long_legs() -> None:
+    selection = STRATEGY.select(model_chain(), SPOT, TODAY)
+    assert isinstance(selection, Selection)
+    with pytest.raises(KeyError):
+        selection.leg(LegRole.LONG_CALL)
+
+
+def test_a_missing_bid_on_a_short_is_skipped() -> None:
+    skip = STRATEGY.select(replace_row(model_chain(), "put", 94, bid=None), SPOT, TODAY)
+    assert isinstance(skip, Skip) and skip.reason is SkipReason.NO_QUOTE
+
+
+def test_a_chain_of_puts_only_is_skipped() -> None:
+    skip = STRATEGY.select(model_chain(rights=("put",)), SPOT, TODAY)
+    assert isinstance(skip, Skip) and skip.reason is SkipReason.NO_OTM_STRIKE
