@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from AlgorithmImports import (
     BrokerageMessageEvent,
@@ -29,6 +29,9 @@ from AlgorithmImports import (
     OrderStatus,
     Security,
 )
+
+if TYPE_CHECKING:
+    from AlgorithmImports import IBrokerageModel
 
 Outcome = Literal["reject", "partial", "delay", "normal"]
 
@@ -60,17 +63,21 @@ class ChaosPlan:
 
 
 class ChaosBrokerageModel(DefaultBrokerageModel):
-    """Refuses the orders the plan marks "reject"; otherwise defers to the default rules."""
+    """Refuses the orders the plan marks "reject"; otherwise defers to the wrapped model's rules
+    (the brokerage the algorithm chose), so combo support and the like stay what they were."""
 
-    def __init__(self, plan: ChaosPlan) -> None:
+    def __init__(self, plan: ChaosPlan, inner: IBrokerageModel | None = None) -> None:
         super().__init__()
         self._plan = plan
+        self._inner = inner
 
     def can_submit_order(
         self, security: Security, order: Order, message: BrokerageMessageEvent | None
     ) -> tuple[bool, BrokerageMessageEvent]:
         if self._plan.outcome(order.id) == "reject":
             return False, BrokerageMessageEvent(BrokerageMessageType.WARNING, "ChaosReject", f"chaos: order {order.id} refused")
+        if self._inner is not None:
+            return self._inner.can_submit_order(security, order, message)
         return super().can_submit_order(security, order, message)
 
 

@@ -104,7 +104,8 @@ class AtomicConfig:
 
 STRATEGY = "Friday_0DTE"
 UNDERLYING = "SPY"
-# Exchange time of the Friday entry.
+# Weekdays of the entry (comma-separated names) and its exchange time.
+ENTRY_DAYS = "friday"
 ENTRY_HOUR = 10
 ENTRY_MINUTE = 30
 # Short strikes at this absolute delta when greeks are present, else this far from the underlying.

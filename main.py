@@ -23,6 +23,18 @@ from strategies.put_spread import PutSpreadStrategy
 from strategies.strangle import StrangleStrategy
 
 _SECOND_STRATEGIES: dict[str, type[StructureStrategy]] = {"put_spread": PutSpreadStrategy, "strangle": StrangleStrategy}
+# LEAN does not infer the brokerage model from the deployment: the algorithm sets it.
+_BROKERAGES: dict[str, type[DefaultBrokerageModel]] = {
+    "default": DefaultBrokerageModel,
+    "interactive-brokers": InteractiveBrokersBrokerageModel,
+    "schwab": CharlesSchwabBrokerageModel,
+    "tradestation": TradeStationBrokerageModel,
+    "tastytrade": TastytradeBrokerageModel,
+    "tradier": TradierBrokerageModel,
+    "alpaca": AlpacaBrokerageModel,
+}
+_WEEKDAYS = {day.name.lower(): day for day in (DayOfWeek.MONDAY, DayOfWeek.TUESDAY, DayOfWeek.WEDNESDAY,
+                                               DayOfWeek.THURSDAY, DayOfWeek.FRIDAY)}
 
 
 class AtomicOptionsAlgorithm(QCAlgorithm):
@@ -38,9 +50,13 @@ class AtomicOptionsAlgorithm(QCAlgorithm):
         option.set_filter(lambda universe: universe.include_weeklys().strikes(-40, 40).expiration(0, config.MAX_DAYS_TO_EXPIRY))
         self._option = option.symbol
 
+        brokerage = self.get_parameter("brokerage", "default")
+        if brokerage not in _BROKERAGES:
+            raise ValueError(f"brokerage must be one of {sorted(_BROKERAGES)}, got {brokerage!r}")
+        self.set_brokerage_model(_BROKERAGES[brokerage](AccountType.MARGIN))
         if self.get_parameter("chaos", "true" if config.CHAOS else "false").lower() == "true":
             self._install_chaos()
-        mode = execution_mode_for(type(self.brokerage_model).__name__, self.get_parameter("execution-mode", "auto"))
+        mode = execution_mode_for(_BROKERAGES[brokerage].__name__, self.get_parameter("execution-mode", "auto"))
         atomic_config = dataclasses.replace(
             config.AtomicConfig(),
             execution_mode=mode,
@@ -54,7 +70,7 @@ class AtomicOptionsAlgorithm(QCAlgorithm):
         self._outcomes = {status: 0 for status in GroupStatus}
         self._entry_due = False
 
-        self.schedule.on(self.date_rules.every(DayOfWeek.FRIDAY),
+        self.schedule.on(self.date_rules.every(self._entry_days()),
                          self.time_rules.at(config.ENTRY_HOUR, config.ENTRY_MINUTE), self._arm_entry)
         if self.live_mode:
             # LEAN's real-time thread wakes once a second: a finer interval would not fire sooner.
@@ -108,6 +124,14 @@ class AtomicOptionsAlgorithm(QCAlgorithm):
         """Scheduled at 10:30 on Fridays: trade on the next slice that carries the chain."""
         self._entry_due = True
 
+    def _entry_days(self) -> list[DayOfWeek]:
+        """Weekdays to trade on ("friday" by default: the seed's Friday 0DTE; e.g. "monday,friday")."""
+        names = [n.strip().lower() for n in self.get_parameter("entry-days", config.ENTRY_DAYS).split(",") if n.strip()]
+        unknown = [n for n in names if n not in _WEEKDAYS]
+        if unknown or not names:
+            raise ValueError(f"entry-days must name weekdays from {sorted(_WEEKDAYS)}, got {unknown or names}")
+        return [_WEEKDAYS[n] for n in names]
+
     def _build_strategies(self) -> list[StructureStrategy]:
         params = StrategyParams(
             target_short_delta=self.get_parameter("target-short-delta", config.TARGET_SHORT_DELTA),
@@ -136,5 +160,5 @@ class AtomicOptionsAlgorithm(QCAlgorithm):
             delay_probability=self.get_parameter("chaos-delay", config.CHAOS_DELAY_PROBABILITY),
         )
         fill_model = ChaosFillModel(plan)
-        self.set_brokerage_model(ChaosBrokerageModel(plan))
+        self.set_brokerage_model(ChaosBrokerageModel(plan, self.brokerage_model))
         self.set_security_initializer(lambda security: security.set_fill_model(fill_model))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from atomic.contract import Contract
+from atomic.contract import Contract, Right
 
 Position = tuple[Contract, int]  # a contract and a signed quantity
 
@@ -50,17 +50,30 @@ def naked_short_contracts(positions: Sequence[Position]) -> int:
     return sum(quantity for _, quantity in coverage(positions).uncovered)
 
 
+# Reg-T / CBOE naked short option: 20% of the underlying less the out-of-the-money amount, at
+# least 10% of the underlying (calls) or of the strike (puts), plus the premium.
+NAKED_UNDERLYING_RATE = 0.20
+NAKED_MINIMUM_RATE = 0.10
+
+
+def naked_short_requirement(right: Right, strike: float, underlying_price: float, premium: float = 0.0) -> float:
+    """Per-share margin of one naked short option, Reg-T / CBOE style (an estimate: brokers add
+    house rules)."""
+    otm = max(0.0, strike - underlying_price) if right == "call" else max(0.0, underlying_price - strike)
+    floor_base = underlying_price if right == "call" else strike
+    return premium + max(NAKED_UNDERLYING_RATE * underlying_price - otm, NAKED_MINIMUM_RATE * floor_base)
+
+
 def estimated_margin(positions: Sequence[Position], underlying_price: float) -> float:
-    """A conservative margin estimate: spread width for covered shorts, the CBOE naked-option rule
-    (max(20% of the underlying less the out-of-the-money amount, 10% of the strike)) for the rest.
-    Both sides of an iron condor are counted, which overstates it by one side: a pre-check may be
-    strict, never lax."""
+    """A conservative margin estimate: spread width for covered shorts, the naked-option rule for
+    the rest. Both sides of an iron condor are counted, which overstates it by one side: a
+    pre-check may be strict, never lax."""
     result = coverage(positions)
     total = sum(width * count * short.multiplier for short, count, width in result.covered)
     for short, count in result.uncovered:
-        strike = short.strike or underlying_price
-        out_of_money = max(0.0, strike - underlying_price) if short.right == "call" else max(0.0, underlying_price - strike)
-        total += max(0.2 * underlying_price - out_of_money, 0.1 * strike) * count * short.multiplier
+        assert short.right is not None  # coverage only lists options
+        requirement = naked_short_requirement(short.right, short.strike or underlying_price, underlying_price)
+        total += requirement * count * short.multiplier
     return total
 
 

@@ -331,12 +331,16 @@ class Group:
             return True
         if isinstance(event, SessionEnded):
             stale = [o.order_id for leg in self.legs for o in leg.orders if o.order_id is not None]
+            if not stale and self.status is not GroupStatus.ROLLING_BACK:
+                return False
             for leg in self.legs:
                 for record in leg.orders:
                     record.order_id = None
                     record.last_event_id = 0
+            if self.status is GroupStatus.ROLLING_BACK:
+                self.rollback_started_at = event.time  # the time it was down is not the rollback's
             self._log(event.time, f"restart: order ids {stale} of the previous run voided")
-            return bool(stale)
+            return True
         if isinstance(event, Note):
             self._log(event.time, event.message)
             return True

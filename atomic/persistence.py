@@ -268,6 +268,7 @@ class GroupStore:
         """Move a settled group out of the hot key set, dropping the oldest archive beyond the cap."""
         key = f"{self._archive_prefix}{finished:%Y%m%dT%H%M%S}-{group.group_id}"
         self._write(key, group)
+        self._store.persist(key)  # a delete reaches disk at once: the copy must be there first
         self._store.delete(self.open_key(group.group_id))
         earlier = self._archive.pop(group.group_id, None)  # a group reopened by a late fill
         if earlier is not None and earlier != key:
@@ -306,6 +307,7 @@ class GroupStore:
         target = self._quarantine_prefix + key[len(self._open_prefix):]
         if not self._store.save(target, raw):
             raise PersistenceError(f"ObjectStore refused to save quarantined record {target}")
+        self._store.persist(target)
         self._store.delete(key)
         return target
 

@@ -50,6 +50,13 @@ def establish(group: Group, open_orders: Sequence[BrokerOrder], holdings: Mappin
             record = leg.orders[position]
             result.events.append(OrderIdentified(leg.index, record.role, record.attempt, broker.order_id, broker.broker_ids, now))
         uncertain = [p for p, o in enumerate(leg.orders) if o.state not in ORDER_CLOSED]
+        strangers = [b for b in open_orders if b.contract_key == leg.contract.key and b.tag is None
+                     and b.order_id not in {m.order_id for m in matched.values()}]
+        if strangers and any(p not in matched for p in uncertain):
+            # It may be this leg's order under a quantity we cannot recognise: do not call it closed.
+            result.unknown = True
+            result.notes.append(f"leg {leg.index} ({leg.contract.ticker}): open orders of unknown origin "
+                                f"{[b.order_id for b in strangers]} rest in this contract")
         extra = 0
         if leg.holdings_before is None and not leg.orders:  # a schema-1 record: nothing to go on
             result.unknown = True

@@ -61,7 +61,8 @@ def recover(executor: EnhancedAtomicOrderExecutor) -> RecoveryReport:
         entry.orders_placed = [f"{o.role.value} leg {leg.index} {o.quantity:+d} {leg.contract.ticker}"
                                for leg in group.legs for o in leg.orders if id(o) not in before]
         entry.final_status = group.status.value
-    _cancel_orphans(executor, {g.group_id for g in groups}, open_orders, report)
+    matched = {o.order_id for g in groups for leg in g.legs for o in leg.orders if o.order_id is not None}
+    _cancel_orphans(executor, {g.group_id for g in groups}, [o for o in open_orders if o.order_id not in matched], report)
     report.halted = executor.halted
     return report
 
@@ -113,11 +114,18 @@ def _carry_out(executor: EnhancedAtomicOrderExecutor, group: Group, decision: De
         executor.drive(group.group_id)
 
 
-def _cancel_orphans(executor: EnhancedAtomicOrderExecutor, known: set[str], open_orders: Sequence[BrokerOrder],
+def _cancel_orphans(executor: EnhancedAtomicOrderExecutor, known: set[str], unmatched: Sequence[BrokerOrder],
                     report: RecoveryReport) -> None:
-    """Our tagged open orders whose group record is gone: cancel them and tell the operator."""
-    for order in open_orders:
-        if order.tag is None or order.tag.group_id in known:
+    """Open orders no stored group claims. Ours by tag (same run) whose record is gone are
+    cancelled; untagged ones (a live restart drops tags) may be manual, so they are only reported."""
+    for order in unmatched:
+        if order.tag is None:
+            text = f"order {order.order_id} {order.contract_key} qty {order.quantity} broker {list(order.broker_ids)}"
+            report.unrecognized_orders.append(text)
+            executor.broker.alert("Unrecognised open order at recovery", f"{text}: not matched to any stored group; "
+                                  "check whether it is a manual order")
+            continue
+        if order.tag.group_id in known:
             continue
         error = executor.broker.cancel(order.order_id)
         text = f"order {order.order_id} {order.contract_key} qty {order.quantity} ({order.tag}): " + (

@@ -23,6 +23,7 @@ class RecoveryReport:
     groups: list[GroupRecovery] = field(default_factory=list)
     quarantined: list[tuple[str, str]] = field(default_factory=list)  # (where it went, why)
     orphan_orders: list[str] = field(default_factory=list)
+    unrecognized_orders: list[str] = field(default_factory=list)  # untagged, unmatched: maybe manual
     set_aside: list[str] = field(default_factory=list)  # earlier backtests' groups, not this account's
     halted: str = ""
 
@@ -38,6 +39,7 @@ class RecoveryReport:
                          f"orders {g.orders_placed}")
         lines += [f"  quarantined {where}: {why}" for where, why in self.quarantined]
         lines += [f"  orphan {o}" for o in self.orphan_orders]
+        lines += [f"  unrecognised open order {o}" for o in self.unrecognized_orders]
         if self.halted:
             lines.append(f"  executor halted: {self.halted}")
         return "\n".join(lines)

@@ -8,12 +8,8 @@ from __future__ import annotations
 
 import math
 
-from strategies.chain import Right
+from atomic.margin import naked_short_requirement
 
-# Reg-T / CBOE naked short option: 20% of the underlying less the out-of-the-money amount, at
-# least 10% of the underlying (calls) or of the strike (puts), plus the premium.
-NAKED_UNDERLYING_RATE = 0.20
-NAKED_MINIMUM_RATE = 0.10
 # Slack so that a budget of exactly n structures is not floored to n - 1 by float error.
 _COUNT_TOLERANCE = 1e-9
 
@@ -43,19 +39,6 @@ def put_spread_max_loss(width: float, net_credit: float, multiplier: float) -> f
     return (width - net_credit) * multiplier
 
 
-def naked_short_requirement(right: Right, strike: float, underlying_price: float, premium: float) -> float:
-    """Per-share margin of one naked short option, Reg-T / CBOE style (an estimate, see module).
-
-    premium + max(20% of the underlying - out-of-the-money amount, 10% of the underlying for a call
-    or of the strike for a put).
-    """
-    _require_positive("strike", strike)
-    _require_positive("underlying_price", underlying_price)
-    otm = max(0.0, strike - underlying_price) if right == "call" else max(0.0, underlying_price - strike)
-    floor_base = underlying_price if right == "call" else strike
-    return premium + max(NAKED_UNDERLYING_RATE * underlying_price - otm, NAKED_MINIMUM_RATE * floor_base)
-
-
 def strangle_margin(
     call_strike: float,
     put_strike: float,
@@ -73,6 +56,8 @@ def strangle_margin(
     10% floor differently; the executor's buying-power check has the last word.
     """
     _require_positive("multiplier", multiplier)
+    for name, value in (("call_strike", call_strike), ("put_strike", put_strike), ("underlying_price", underlying_price)):
+        _require_positive(name, value)
     call_requirement = naked_short_requirement("call", call_strike, underlying_price, call_premium)
     put_requirement = naked_short_requirement("put", put_strike, underlying_price, put_premium)
     if call_requirement >= put_requirement:

@@ -6,9 +6,9 @@ import math
 
 import pytest
 
+from atomic.margin import naked_short_requirement
 from strategies.sizing import (
     iron_condor_max_loss,
-    naked_short_requirement,
     put_spread_max_loss,
     strangle_margin,
     structures_for_risk,
