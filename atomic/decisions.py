@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from atomic.model import Group, GroupStatus, Leg, OrderState
+from atomic.model import Group, GroupStatus, Leg, OrderRecord, OrderState
 from atomic.tags import Role
 from config import AtomicConfig
 
@@ -60,6 +60,7 @@ Action = PlaceOrder | PlaceCombo | CancelOrder | ChooseTarget | ChangeStatus
 
 # A rollback may take this many order timeouts per allowed attempt before it is declared failed.
 _ROLLBACK_PATIENCE = 2
+_CANCEL_RETRY = timedelta(seconds=1)
 
 
 def next_actions(group: Group, now: datetime, config: AtomicConfig) -> list[Action]:
@@ -152,19 +153,13 @@ def _rollback_actions(group: Group, now: datetime, config: AtomicConfig) -> list
     if now - started > patience:
         return [ChangeStatus(GroupStatus.ROLLBACK_FAILED, f"rollback not finished after {patience.total_seconds():g}s")]
 
+    stale = timedelta(seconds=config.atomic_order_timeout)
     actions: list[Action] = [
         CancelOrder(o.order_id)
         for leg in group.legs
         for o in leg.orders
-        if o.role is Role.ENTRY and o.is_open and not o.cancel_requested and o.order_id is not None
-    ]
-    stale = timedelta(seconds=config.atomic_order_timeout)
-    actions += [
-        CancelOrder(o.order_id)
-        for leg in group.legs
-        for o in leg.orders
-        if o.role is Role.ROLLBACK and o.is_open and not o.cancel_requested and o.order_id is not None
-        and now - o.submitted_at >= stale
+        if o.order_id is not None and o.is_open and not o.cancel_requested and _may_cancel(o, now)
+        and (o.role is Role.ENTRY or now - o.submitted_at >= stale)
     ]
     entries_open = any(o.is_open for leg in group.legs for o in leg.orders if o.role is Role.ENTRY)
     target = group.target_structures
@@ -179,7 +174,14 @@ def _rollback_actions(group: Group, now: datetime, config: AtomicConfig) -> list
     sells = [leg for leg in group.legs if needs[leg.index] < 0]
     buying = any(o.is_open and o.quantity > 0 for leg in group.legs for o in leg.orders if o.role is Role.ROLLBACK)
     actions += [PlaceOrder(leg.index, needs[leg.index], Role.ROLLBACK, _next_attempt(leg)) for leg in buys]
-    if not buys and not buying and not entries_open:
+    # A combo fills its legs in one LEAN batch, but their events arrive one by one (and ours, such
+    # as a cancel, may interleave): let the clock move past the latest combo fill before selling
+    # any protection, so every leg's part of that fill is known.
+    last_fill = max((o.last_fill_at for leg in group.legs for o in leg.orders
+                     if o.role is Role.ENTRY and o.attempt == 0 and group.mode == "combo" and o.last_fill_at is not None),
+                    default=None)
+    settled = last_fill is None or now > last_fill
+    if not buys and not buying and not entries_open and settled:
         actions += [PlaceOrder(leg.index, needs[leg.index], Role.ROLLBACK, _next_attempt(leg)) for leg in sells]
     if actions:
         return actions
@@ -188,6 +190,14 @@ def _rollback_actions(group: Group, now: datetime, config: AtomicConfig) -> list
     if target == 0:
         return [ChangeStatus(GroupStatus.ROLLED_BACK, "group flat: every fill reversed")]
     return [ChangeStatus(GroupStatus.FILLED, f"trimmed to {target} complete structures")]
+
+
+def _may_cancel(order: OrderRecord, now: datetime) -> bool:
+    """A refused cancel is asked again once the order has moved on (LEAN acknowledged it) or a
+    second has passed: not again in the same instant, which would only be refused again."""
+    if order.cancel_refused_at is None:
+        return True
+    return order.state is not order.cancel_refused_state or now - order.cancel_refused_at >= _CANCEL_RETRY
 
 
 def _needed(group: Group, leg: Leg, target_structures: int) -> int:

@@ -32,11 +32,12 @@ from atomic.decisions import (
     next_actions,
     start_rollback,
 )
-from atomic.errors import InvalidGroupError
+from atomic.errors import InvalidGroupError, PersistenceError
 from atomic.margin import estimated_margin
 from atomic.model import (
     TERMINAL,
     UNSETTLED,
+    CancelRefused,
     CancelRequested,
     Group,
     GroupEvent,
@@ -44,6 +45,7 @@ from atomic.model import (
     Leg,
     LogEntry,
     Note,
+    OrderHeldBack,
     OrderIdentified,
     OrderSent,
     OrderState,
@@ -408,10 +410,13 @@ class EnhancedAtomicOrderExecutor:
                 self._drive(group)
         for group_id in list(self._dirty):
             group = self._active.get(group_id)
-            if group is not None:
-                self._save(group)
-            else:  # a settled group's late, harmless event: its archive stays as it was
+            if group is None:  # a settled group's late, harmless event: its archive stays as it was
                 self._dirty.discard(group_id)
+                continue
+            try:
+                self._save(group)
+            except PersistenceError as error:  # kept dirty: the next write tries again
+                self.broker.alert("ObjectStore write refused", f"group {group_id}: {error}")
 
     def _drive(self, group: Group) -> None:
         for _ in range(_MAX_ACTIONS_PER_DRIVE):
@@ -420,7 +425,8 @@ class EnhancedAtomicOrderExecutor:
                 return
             batch = _leading_sends(actions)
             if batch:
-                self._send(group, batch)
+                if not self._send(group, batch):
+                    return
             else:
                 self._perform(group, actions[0])
             if group.group_id not in self._active:
@@ -437,33 +443,42 @@ class EnhancedAtomicOrderExecutor:
         else:
             self._change_status(group, action)
 
-    def _send(self, group: Group, batch: Sequence[PlaceOrder | CancelOrder]) -> None:
+    def _send(self, group: Group, batch: Sequence[PlaceOrder | CancelOrder]) -> bool:
         """Record the intent of every order or cancel in `batch`, save once, then send them.
 
         One write covers the batch (write-ahead). If LEAN refuses one of the group's orders while
         the batch goes out (in a backtest that happens inside market_order), the orders not yet
-        sent are recorded as never sent instead of being placed after a failure."""
+        sent are held back instead of being placed after a failure. False when the store refused
+        the write: nothing was sent, and the group waits for the next check to try again."""
         now = self.broker.now()
-        tags = [OrderTag(group.group_id, a.role, a.leg, a.attempt) if isinstance(a, PlaceOrder) else None for a in batch]
-        for action, tag in zip(batch, tags):
-            if isinstance(action, PlaceOrder) and tag is not None:
+        for action in batch:
+            if isinstance(action, PlaceOrder):
+                tag = OrderTag(group.group_id, action.role, action.leg, action.attempt)
                 self._apply(group, OrderSent(action.leg, action.role, action.attempt, action.quantity, str(tag), now))
-            elif isinstance(action, CancelOrder):
+            else:
                 self._apply(group, CancelRequested(action.order_id, now))
-        self._save(group, durable=True)
+        try:
+            self._save(group, durable=True)
+        except PersistenceError as error:
+            self._hold_back(group, batch, f"the ObjectStore refused the write-ahead record: {error}")
+            if group.group_id in self._unsaved:  # not even the intent exists: the group never started
+                self._forget(group)
+                raise
+            self.broker.alert("ObjectStore write refused", f"group {group.group_id}: {error}; nothing sent, retrying")
+            return False
         refused_before = _refused_orders(group)
-        for action, tag in zip(batch, tags):
+        for action in batch:
             if isinstance(action, CancelOrder):
                 with self._calling_lean():
-                    error = self.broker.cancel(action.order_id)
-                if error:
-                    self._apply(group, Note(f"cancel of order {action.order_id} refused: {error}", self.broker.now()))
+                    error_text = self.broker.cancel(action.order_id)
+                if error_text:
+                    self._apply(group, CancelRefused(action.order_id, error_text, self.broker.now()))
                 continue
-            assert tag is not None
-            key = group.legs[action.leg].contract.key
             if _refused_orders(group) > refused_before:
-                self._apply(group, _closed(tag, key, OrderState.CANCELED, "not sent: another order of the group was refused", now))
+                self._hold_back(group, [action], "another order of the group was refused")
                 continue
+            tag = OrderTag(group.group_id, action.role, action.leg, action.attempt)
+            key = group.legs[action.leg].contract.key
             try:
                 with self._calling_lean():
                     placed = self.broker.place_market(key, action.quantity, str(tag))
@@ -471,13 +486,35 @@ class EnhancedAtomicOrderExecutor:
                 self._apply(group, _closed(tag, key, OrderState.INVALID, f"submission failed: {error}", self.broker.now()))
                 continue
             self._bind(group, action.leg, action.role, action.attempt, placed.order_id, placed.broker_ids)
+        return True
+
+    def _hold_back(self, group: Group, batch: Sequence[PlaceOrder | CancelOrder], reason: str) -> None:
+        now = self.broker.now()
+        for action in batch:
+            if isinstance(action, PlaceOrder):
+                self._apply(group, OrderHeldBack(action.leg, action.role, action.attempt, reason, now))
+            else:
+                self._apply(group, CancelRefused(action.order_id, reason, now))
+
+    def _forget(self, group: Group) -> None:
+        """Drop a group whose intent could not be saved (nothing was sent for it)."""
+        for pending in (self._dirty, self._lazy, self._unsaved, self._touched):
+            pending.discard(group.group_id)
+        self._active.pop(group.group_id, None)
+        self._callbacks.pop(group.group_id, None)
 
     def _place_combo(self, group: Group, action: PlaceCombo) -> None:
         tag = OrderTag(group.group_id, Role.ENTRY, None, action.attempt)
         now = self.broker.now()
-        for leg in group.legs:
-            self._apply(group, OrderSent(leg.index, Role.ENTRY, action.attempt, group.ratio(leg) * action.structures, str(tag), now))
-        self._save(group, durable=True)
+        legs_as_orders = [PlaceOrder(leg.index, group.ratio(leg) * action.structures, Role.ENTRY, action.attempt)
+                          for leg in group.legs]
+        for leg_order in legs_as_orders:
+            self._apply(group, OrderSent(leg_order.leg, Role.ENTRY, action.attempt, leg_order.quantity, str(tag), now))
+        try:
+            self._save(group, durable=True)
+        except PersistenceError:  # a combo is always a group's first order: its intent was refused
+            self._forget(group)
+            raise
         legs = [(leg.contract.key, group.ratio(leg)) for leg in group.legs]
         try:
             with self._calling_lean():
@@ -502,7 +539,10 @@ class EnhancedAtomicOrderExecutor:
         elif action.status is GroupStatus.ROLLBACK_FAILED:
             self._unsaved.add(group.group_id)  # forced to disk: the operator's evidence
             self._dirty.add(group.group_id)
-            self._save(group)
+            try:
+                self._save(group)
+            except PersistenceError as error:
+                self.broker.alert("ObjectStore write refused", f"group {group.group_id}: {error}")
             self.halt(f"group {group.group_id} ROLLBACK_FAILED")
             self.broker.alert("Atomic rollback FAILED", f"group {group.group_id} ({group.strategy}): {action.reason}; "
                               f"positions {[(leg.contract.ticker, leg.net_filled) for leg in group.legs]}; "
@@ -512,8 +552,12 @@ class EnhancedAtomicOrderExecutor:
             self._finish(group)
 
     def _finish(self, group: Group) -> None:
-        """Archive a settled group and drop it from the hot set."""
-        self.store.archive(group, self.broker.now())
+        """Archive a settled group and drop it from the hot set. If the store refuses, the stale hot
+        record stays: recovery would reconcile it with the brokerage and settle it again."""
+        try:
+            self.store.archive(group, self.broker.now())
+        except PersistenceError as error:
+            self.broker.alert("ObjectStore write refused", f"group {group.group_id} settled but not archived: {error}")
         for pending in (self._dirty, self._lazy, self._unsaved):
             pending.discard(group.group_id)
         del self._active[group.group_id]

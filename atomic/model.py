@@ -100,8 +100,12 @@ class OrderRecord:
     broker_ids: list[str] = field(default_factory=list)
     filled: int = 0
     fill_value: float = 0.0  # sum of price x signed quantity, for the average price
-    last_event_id: int = 0
+    event_ids: list[int] = field(default_factory=list)  # LEAN event ids already applied (dedupe)
     cancel_requested: bool = False
+    cancel_refused_at: datetime | None = None  # LEAN refused our last cancel (e.g. not acknowledged yet)
+    cancel_refused_state: OrderState | None = None
+    last_fill_at: datetime | None = None
+    held_back: bool = False  # recorded, then never sent (see OrderHeldBack)
     message: str = ""  # LEAN's reason when the order was refused or canceled
 
     @property
@@ -155,7 +159,7 @@ class Leg:
         """Rollback orders sent since `since` (the current rollback) that closed short of their quantity."""
         return sum(
             1 for o in self.orders
-            if o.role is Role.ROLLBACK and not o.is_open and o.filled != o.quantity
+            if o.role is Role.ROLLBACK and not o.is_open and o.filled != o.quantity and not o.held_back
             and (since is None or o.submitted_at >= since)
         )
 
@@ -219,6 +223,27 @@ class CancelRequested:
 
 
 @dataclass(frozen=True)
+class OrderHeldBack:
+    """An order recorded as about to be sent was not sent (the store refused the write-ahead
+    record, or another order of the batch was refused): it is closed with nothing filled."""
+
+    leg: int
+    role: Role
+    attempt: int
+    reason: str
+    time: datetime
+
+
+@dataclass(frozen=True)
+class CancelRefused:
+    """LEAN refused the cancel (an order not acknowledged yet is NEW to it): ask again later."""
+
+    order_id: int
+    message: str
+    time: datetime
+
+
+@dataclass(frozen=True)
 class StatusChanged:
     status: GroupStatus
     reason: str
@@ -251,7 +276,8 @@ class Note:
 
 
 GroupEvent = (
-    OrderSent | OrderUpdate | OrderIdentified | CancelRequested | StatusChanged | TargetChosen | SessionEnded | Note
+    OrderSent | OrderUpdate | OrderIdentified | OrderHeldBack | CancelRequested | CancelRefused | StatusChanged
+    | TargetChosen | SessionEnded | Note
 )
 
 
@@ -325,6 +351,22 @@ class Group:
             located[1].cancel_requested = True
             self._log(event.time, f"cancel requested: leg {located[0].index} order {event.order_id}")
             return True
+        if isinstance(event, OrderHeldBack):
+            for record in self.legs[event.leg].orders:
+                if record.role is event.role and record.attempt == event.attempt and record.state is OrderState.SUBMITTING:
+                    record.state, record.held_back, record.message = OrderState.CANCELED, True, event.reason
+                    self._log(event.time, f"leg {event.leg} {event.role.value} order not sent: {event.reason}")
+                    return True
+            return False
+        if isinstance(event, CancelRefused):
+            located = self.order(event.order_id)
+            if located is None or not located[1].cancel_requested:
+                return False
+            record = located[1]
+            record.cancel_requested = False
+            record.cancel_refused_at, record.cancel_refused_state = event.time, record.state
+            self._log(event.time, f"cancel refused: leg {located[0].index} order {event.order_id}: {event.message}")
+            return True
         if isinstance(event, TargetChosen):
             self.target_structures = event.structures
             self._log(event.time, f"trim: keeping {event.structures} of {self.structures} structures")
@@ -336,7 +378,7 @@ class Group:
             for leg in self.legs:
                 for record in leg.orders:
                     record.order_id = None
-                    record.last_event_id = 0
+                    record.event_ids = []
             if self.status is GroupStatus.ROLLING_BACK:
                 self.rollback_started_at = event.time  # the time it was down is not the rollback's
             self._log(event.time, f"restart: order ids {stale} of the previous run voided")
@@ -364,7 +406,7 @@ class Group:
                 if record.order_id == event.order_id and set(event.broker_ids) <= set(record.broker_ids):
                     return False
                 if record.order_id != event.order_id:
-                    record.last_event_id = 0  # ids of events restart with a new LEAN order id
+                    record.event_ids = []  # ids of events restart with a new LEAN order id
                 record.order_id = event.order_id
                 record.broker_ids = sorted(set(record.broker_ids) | set(event.broker_ids))
                 self._log(event.time, f"leg {event.leg} {event.role.value} order id {event.order_id} broker {record.broker_ids}")
@@ -394,26 +436,32 @@ class Group:
         leg, record = located
         if event.broker_ids and not set(event.broker_ids) <= set(record.broker_ids):
             record.broker_ids = sorted(set(record.broker_ids) | set(event.broker_ids))
-        if event.event_id and event.event_id <= record.last_event_id:
+        if event.event_id and event.event_id in record.event_ids:
             return False  # a duplicate delivery
+        if event.event_id:
+            record.event_ids.append(event.event_id)
         if event.state is None or (event.state is record.state and not event.fill_quantity):
-            record.last_event_id = max(record.last_event_id, event.event_id)
-            return False
-        if (record.state, event.state) not in ORDER_TRANSITIONS:
-            self._log(event.time, f"ignored {event.state.value} for order {event.order_id} already {record.state.value}")
-            record.last_event_id = max(record.last_event_id, event.event_id)
             return False
         fill = self._bounded_fill(record, event.fill_quantity)
-        state = event.state
-        if record.state is OrderState.CANCELED:  # a fill after the cancel: it counts, the order stays closed
+        state: OrderState
+        if (record.state, event.state) not in ORDER_TRANSITIONS:
+            if not fill or record.state not in (OrderState.FILLED, OrderState.PARTIALLY_FILLED):
+                self._log(event.time, f"ignored {event.state.value} for order {event.order_id} already {record.state.value}")
+                return False
+            # An earlier partial fill delivered after a later event (events of one LEAN batch can
+            # interleave with our own cancel's): the quantity is real, the later state stands.
+            state = record.state
+        elif record.state is OrderState.CANCELED:  # a fill after the cancel: it counts, the order stays closed
             state = OrderState.FILLED if record.filled + fill == record.quantity else OrderState.CANCELED
+        else:
+            state = event.state
         record.state = state
-        record.last_event_id = max(record.last_event_id, event.event_id)
         if event.message and event.state in (OrderState.INVALID, OrderState.CANCELED):
             record.message = event.message
         if fill:
             record.filled += fill
             record.fill_value += fill * event.fill_price
+            record.last_fill_at = event.time
         detail = f" fill {fill} @ {event.fill_price:g}" if fill else ""
         note = f" ({event.message})" if event.message else ""
         self._log(event.time, f"leg {leg.index} {record.role.value} order {event.order_id} {event.state.value}{detail}{note}")

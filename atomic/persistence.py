@@ -89,8 +89,12 @@ def _order_to_dict(order: OrderRecord) -> dict[str, Any]:
         "broker_ids": order.broker_ids,
         "filled": order.filled,
         "fill_value": order.fill_value,
-        "last_event_id": order.last_event_id,
+        "event_ids": order.event_ids,
         "cancel_requested": order.cancel_requested,
+        "cancel_refused_at": _iso(order.cancel_refused_at),
+        "cancel_refused_state": order.cancel_refused_state.value if order.cancel_refused_state else None,
+        "last_fill_at": _iso(order.last_fill_at),
+        "held_back": order.held_back,
         "message": order.message,
     }
 
@@ -169,8 +173,12 @@ def _order_v2(raw: Any) -> OrderRecord:
         broker_ids=[str(b) for b in _list(raw, "broker_ids")],
         filled=_int(raw, "filled"),
         fill_value=float(raw.get("fill_value", 0.0)),
-        last_event_id=_int(raw, "last_event_id"),
+        event_ids=[_int({"id": i}, "id") for i in _list(raw, "event_ids")],
         cancel_requested=bool(raw.get("cancel_requested", False)),
+        cancel_refused_at=_time(raw, "cancel_refused_at") if raw.get("cancel_refused_at") else None,
+        cancel_refused_state=OrderState(raw["cancel_refused_state"]) if raw.get("cancel_refused_state") else None,
+        last_fill_at=_time(raw, "last_fill_at") if raw.get("last_fill_at") else None,
+        held_back=bool(raw.get("held_back", False)),
         message=str(raw.get("message", "")),
     )
 

@@ -191,10 +191,12 @@ def test_duplicate_event_id_is_ignored() -> None:
     assert group.apply(event) is True
     log_length = len(group.log)
     assert group.apply(event) is False
-    assert group.apply(update(1, OrderState.PARTIALLY_FILLED, 1, event_id=9)) is False  # older, redelivered late
-    assert (record.filled, len(group.log), record.last_event_id) == (1, log_length, 10)
+    assert (record.filled, len(group.log), record.event_ids) == (1, log_length, [10])
+    # An earlier event delivered late is not a duplicate: its fill is real.
+    assert group.apply(update(1, OrderState.PARTIALLY_FILLED, 1, event_id=9)) is True
+    assert group.apply(update(1, OrderState.PARTIALLY_FILLED, 1, event_id=9)) is False
     assert group.apply(update(1, OrderState.PARTIALLY_FILLED, 1, event_id=11)) is True
-    assert record.filled == 2
+    assert (record.filled, record.event_ids) == (3, [10, 9, 11])
 
 
 def test_event_without_state_changes_nothing_but_marks_the_event_seen() -> None:
@@ -202,8 +204,9 @@ def test_event_without_state_changes_nothing_but_marks_the_event_seen() -> None:
     record = send(group, 0, order_id=1)
     log_length = len(group.log)
     assert group.apply(update(1, None, event_id=5)) is False  # CANCEL_PENDING / UPDATE_SUBMITTED
-    assert (record.state, len(group.log), record.last_event_id) == (OrderState.SUBMITTING, log_length, 5)
-    assert group.apply(update(1, OrderState.SUBMITTED, event_id=4)) is False  # earlier than one already seen
+    assert (record.state, len(group.log), record.event_ids) == (OrderState.SUBMITTING, log_length, [5])
+    assert group.apply(update(1, OrderState.SUBMITTED, event_id=4)) is True  # an earlier event, late
+    assert group.apply(update(1, OrderState.SUBMITTED, event_id=4)) is False
 
 
 @pytest.mark.parametrize("quantity, fills, expected", [
@@ -337,7 +340,7 @@ def test_session_ended_voids_ids_and_identified_rebinds_by_leg_role_attempt() ->
     group.apply(update(1, OrderState.PARTIALLY_FILLED, 1, event_id=40))
     reversal = send(group, 1, quantity=-2, order_id=2)
     assert group.apply(SessionEnded(at(100))) is True
-    assert (entry.order_id, reversal.order_id, entry.last_event_id) == (None, None, 0)
+    assert (entry.order_id, reversal.order_id, entry.event_ids) == (None, None, [])
     assert entry.broker_ids == ["IB-1"]  # kept for matching
     assert "[1, 2]" in group.log[-1].message
     # The previous run's id 1 now means nothing: LEAN restarts ids at 1 and could reuse it.
