@@ -68,7 +68,7 @@ class AtomicOptionsAlgorithm(QCAlgorithm):
         self._executor.add_listener(self._record_outcome)
         self._strategies = self._build_strategies()
         self._outcomes = {status: 0 for status in GroupStatus}
-        self._entry_due = False
+        self._entry_due: date | None = None
 
         self.schedule.on(self.date_rules.every(self._entry_days()),
                          self.time_rules.at(config.ENTRY_HOUR, config.ENTRY_MINUTE), self._arm_entry)
@@ -90,12 +90,15 @@ class AtomicOptionsAlgorithm(QCAlgorithm):
     def on_data(self, slice: Slice) -> None:
         if not self.live_mode:
             self._executor.check_timeouts()
-        if not self._entry_due:
+        if self._entry_due is None:
+            return
+        if self._entry_due != self.time.date():  # armed on a holiday: no session that day to trade
+            self._entry_due = None
             return
         chain = slice.option_chains.get(self._option)
         if chain is None:
             return
-        self._entry_due = False
+        self._entry_due = None
         price = underlying_price(chain)
         if price is None:
             self.log("entry skipped: no underlying price in the chain")
@@ -121,8 +124,9 @@ class AtomicOptionsAlgorithm(QCAlgorithm):
         return EnhancedAtomicOrderExecutor(self, atomic_config)
 
     def _arm_entry(self) -> None:
-        """Scheduled at 10:30 on Fridays: trade on the next slice that carries the chain."""
-        self._entry_due = True
+        """Scheduled at 10:30 on entry days: trade on the next slice of that day that carries the
+        chain. LEAN fires date rules on holidays too, so the entry is only good for its own date."""
+        self._entry_due = self.time.date()
 
     def _entry_days(self) -> list[DayOfWeek]:
         """Weekdays to trade on ("friday" by default: the seed's Friday 0DTE; e.g. "monday,friday")."""
@@ -135,6 +139,7 @@ class AtomicOptionsAlgorithm(QCAlgorithm):
     def _build_strategies(self) -> list[StructureStrategy]:
         params = StrategyParams(
             target_short_delta=self.get_parameter("target-short-delta", config.TARGET_SHORT_DELTA),
+            short_strike_distance_pct=self.get_parameter("short-strike-distance-pct", config.SHORT_STRIKE_DISTANCE_PCT),
             wing_width=self.get_parameter("wing-width", config.WING_WIDTH),
             risk_fraction=self.get_parameter("risk-fraction", config.RISK_FRACTION),
             max_structures=self.get_parameter("max-structures", config.MAX_STRUCTURES),

@@ -92,7 +92,9 @@ def _pending_actions(group: Group, now: datetime, config: AtomicConfig) -> list[
     if failed is not None:
         refused = _combo_refusal(group, attempt) if config.combo_fallback_to_legged else None
         if refused is True and not timed_out:
-            return _legged_entries(group, config, attempt=1)
+            # The combo promised every leg at once: its legged stand-in sends no short before the
+            # longs that cover it have filled.
+            return _legged_entries(group, config, attempt=1, protective=True)
         if refused is None or timed_out:
             return [start_rollback(group, failed, config)]
         return []  # the other combo legs' INVALID events are on their way
@@ -102,15 +104,16 @@ def _pending_actions(group: Group, now: datetime, config: AtomicConfig) -> list[
         if any(leg.orders for leg in group.legs):
             return []
         return [PlaceCombo(group.structures, group.limit_price, attempt=0)]
-    return _legged_entries(group, config, attempt)
+    return _legged_entries(group, config, attempt, protective=group.mode == "combo")
 
 
-def _legged_entries(group: Group, config: AtomicConfig, attempt: int) -> list[Action]:
-    """Entry orders still to send for this attempt, longs first; shorts wait in sequential mode."""
+def _legged_entries(group: Group, config: AtomicConfig, attempt: int, protective: bool = False) -> list[Action]:
+    """Entry orders still to send for this attempt, longs first; shorts wait for the longs in
+    sequential mode (and in a combo's legged fallback)."""
     unsent = [leg for leg in group.legs if not any(o.role is Role.ENTRY and o.attempt == attempt for o in leg.orders)]
     longs = [leg for leg in unsent if not leg.is_short]
     shorts = [leg for leg in unsent if leg.is_short]
-    if config.sequential_protective_legs and shorts:
+    if (protective or config.sequential_protective_legs) and shorts:
         longs_done = all(leg.net_filled == leg.quantity for leg in group.legs if not leg.is_short)
         if not longs_done:
             shorts = []
@@ -149,10 +152,6 @@ def _rollback_actions(group: Group, now: datetime, config: AtomicConfig) -> list
         leg = failing[0]
         return [ChangeStatus(GroupStatus.ROLLBACK_FAILED,
                              f"leg {leg.index} ({leg.contract.ticker}): {config.max_rollback_attempts} rollback orders failed")]
-    patience = timedelta(seconds=config.atomic_order_timeout * config.max_rollback_attempts * _ROLLBACK_PATIENCE)
-    if now - started > patience:
-        return [ChangeStatus(GroupStatus.ROLLBACK_FAILED, f"rollback not finished after {patience.total_seconds():g}s")]
-
     stale = timedelta(seconds=config.atomic_order_timeout)
     actions: list[Action] = [
         CancelOrder(o.order_id)
@@ -165,7 +164,7 @@ def _rollback_actions(group: Group, now: datetime, config: AtomicConfig) -> list
     target = group.target_structures
     if target is None:
         if entries_open:
-            return actions
+            return actions or _waiting(started, now, config)
         kept = min(abs(leg.entry_filled) // abs(group.ratio(leg)) for leg in group.legs)
         return actions + [ChooseTarget(kept)]
 
@@ -186,10 +185,21 @@ def _rollback_actions(group: Group, now: datetime, config: AtomicConfig) -> list
     if actions:
         return actions
     if any(leg.open_orders for leg in group.legs) or any(needs.values()):
-        return []
+        return _waiting(started, now, config)
     if target == 0:
         return [ChangeStatus(GroupStatus.ROLLED_BACK, "group flat: every fill reversed")]
     return [ChangeStatus(GroupStatus.FILLED, f"trimmed to {target} complete structures")]
+
+
+def _waiting(started: datetime, now: datetime, config: AtomicConfig) -> list[Action]:
+    """Nothing can be done now: the rollback fails once it has lasted past its patience. Only a
+    rollback that cannot act is failed, so one checked once a minute (a backtest) is not failed
+    merely for having been checked late."""
+    patience = timedelta(seconds=config.atomic_order_timeout * config.max_rollback_attempts * _ROLLBACK_PATIENCE)
+    if now - started > patience:
+        return [ChangeStatus(GroupStatus.ROLLBACK_FAILED, f"rollback waited more than {patience.total_seconds():g}s "
+                             "for orders that did not close")]
+    return []
 
 
 def _may_cancel(order: OrderRecord, now: datetime) -> bool:

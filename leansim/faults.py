@@ -13,12 +13,27 @@ the whole combo: one matching leg selects every leg, and one combo consumes one 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal, Union
+from typing import TYPE_CHECKING, Literal, Union
+
+if TYPE_CHECKING:
+    from leansim.symbols import Symbol
 
 CrashPoint = Literal["before_save", "after_save", "before_order", "after_order", "after_fill"]
 CRASH_POINTS: tuple[CrashPoint, ...] = ("before_save", "after_save", "before_order", "after_order", "after_fill")
+
+
+@dataclass(frozen=True)
+class OrderCandidate:
+    """What a fault can match on for one order about to reach the brokerage (what `Match.where` sees)."""
+
+    symbol: Symbol
+    tag: str
+    nth: int
+    role: Literal["opening", "closing"]
+    utc_time: datetime | None = None  # simulated time of the submission
 
 
 @dataclass(frozen=True)
@@ -31,12 +46,17 @@ class Match:
         included; each combo leg counts as one order).
     role: "opening" if the order grows the absolute position it trades, "closing" if it shrinks it
         (judged from the brokerage's position when the order is submitted).
+    where: a predicate over the `OrderCandidate` (symbol, tag, nth, role, utc_time). It lets a
+        plan decide by what an order *is* (its contract, its day) rather than by its rank, so two
+        simulations placing different orders meet the same faults (leansim.scenario_faults). It
+        must be a pure function of its argument.
     """
 
     symbol: str | None = None
     tag_contains: str | None = None
     nth: int | None = None
     role: Literal["opening", "closing"] | None = None
+    where: Callable[[OrderCandidate], bool] | None = None
 
 
 @dataclass(frozen=True)

@@ -70,7 +70,8 @@ class SecurityPortfolioManager:
 
     @property
     def total_holdings_value(self) -> float:
-        return sum(holding.holdings_value for holding in self.values())
+        # Holdings of zero contribute nothing: skip them without pricing their security.
+        return sum(holding.holdings_value for holding in self.values() if holding.invested)
 
     @property
     def total_unrealized_profit(self) -> float:

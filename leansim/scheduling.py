@@ -7,7 +7,7 @@ each time step (LEAN's live real-time handler wakes once a second, the same gran
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -54,8 +54,10 @@ class DateRules:
             return _DateRule("EveryDay", lambda day: True)
         return _DateRule(f"{symbol}: EveryDay", lambda day: self._market.session(day) is not None)
 
-    def every(self, *days: DayOfWeek) -> _DateRule:
-        wanted = {int(day) for day in days}
+    def every(self, *days: DayOfWeek | Iterable[DayOfWeek]) -> _DateRule:
+        """Every given weekday; days may come one by one or as lists (LEAN accepts both)."""
+        flat = [d for day in days for d in (day if isinstance(day, Iterable) else (day,))]
+        wanted = {int(day) for day in flat}
         return _DateRule("Every " + ",".join(DayOfWeek(d).name for d in sorted(wanted)), lambda day: (day.weekday() + 1) % 7 in wanted)
 
     def on(self, year: int, month: int, day: int) -> _DateRule:

@@ -130,6 +130,7 @@ class Run:
         self.chain_subscriptions: dict[Symbol, Option] = {}
         self.current_slice: Slice | None = None
         self._universes: dict[Symbol, tuple[date, dict[SecurityKey, Symbol]]] = {}
+        self._equities: tuple[int, list[tuple[Symbol, Security]]] = (-1, [])
 
     def log(self, level: str, message: str) -> None:
         self.sim.logs.append(LogRecord(self.sim.now, level, message, self.index))
@@ -152,7 +153,7 @@ class Run:
         underlying = symbol.underlying if symbol.security_type == SecurityType.OPTION and symbol.underlying else symbol
         canonical = Symbol.create_canonical_option(underlying)
         spot = market.price(underlying)
-        local = market.local(self.sim.now)
+        local = market.local(market.now)  # market.now: a lazy chain read late is pinned to its slice
         listed = market.chain(underlying.id.symbol)
         if option is not None:
             universe = self._universe(option, canonical, listed, spot, local.date())
@@ -177,6 +178,8 @@ class Run:
         cached = self._universes.get(canonical)
         if cached is not None and cached[0] == today:
             return cached[1]
+        if spot <= 0:  # no underlying price yet (a data folder's first bar arrives a minute in)
+            return {}
         symbols = [symbol_for(contract.key) for contract in listed]
         strikes = sorted({s.id.strike_price for s in symbols})
         accepts = option._universe()._accepts(strikes, spot, today)
@@ -187,6 +190,16 @@ class Run:
             self._universes[canonical] = (today, universe)
         return universe
 
+    def select_universes(self) -> None:
+        """Select each subscribed option universe if today's selection has not run yet."""
+        today = self.sim.market.local(self.sim.now).date()
+        for canonical, option in self.chain_subscriptions.items():
+            cached = self._universes.get(canonical)
+            if cached is None or cached[0] != today:
+                underlying = canonical.underlying if canonical.underlying else canonical
+                market = self.sim.market
+                self._universe(option, canonical, market.chain(underlying.id.symbol), market.price(underlying), today)
+
     def chain_builder(self, canonical: Symbol, option: Option) -> Callable[[], OptionChain]:
         """Builds `canonical`'s chain as of now, whenever it is called (a lazy slice's chain)."""
         at = self.sim.now
@@ -196,6 +209,14 @@ class Run:
                 return self.build_chain(canonical, option)
 
         return build
+
+    def equities(self) -> list[tuple[Symbol, Security]]:
+        """The equity securities (a slice's prices), re-listed only when securities were added."""
+        count = len(self.securities)
+        if self._equities[0] != count:
+            found = [(s, sec) for s, sec in self.securities.items() if s.security_type == SecurityType.EQUITY]
+            self._equities = (count, found)
+        return self._equities[1]
 
     def _underlying_price(self, symbol: Symbol) -> float:
         underlying = symbol.underlying if symbol.underlying is not None else symbol
@@ -541,24 +562,31 @@ class Simulator:
 
     def _slice(self, run: Run) -> Slice:
         local = self.market.local(self._now)
-        prices = {
-            symbol: BaseData(symbol, local, security.price)
-            for symbol, security in run.securities.items()
-            if symbol.security_type == SecurityType.EQUITY
-        }
+        prices = {symbol: BaseData(symbol, local, security.price) for symbol, security in run.equities()}
+        run.select_universes()
         # Chains are built when the algorithm first reads them (most slices never are read).
         chains = OptionChains(LazyChains({canonical: run.chain_builder(canonical, option)
                                           for canonical, option in run.chain_subscriptions.items()}))
         return Slice(local, prices, chains, self._now)
 
+    def _expiry_close(self, symbol: Symbol) -> datetime:
+        expiry: date = symbol.id.date.date()
+        session = self.market.session(expiry)
+        return session[1] if session else self.market.next_session_close(
+            datetime(expiry.year, expiry.month, expiry.day, tzinfo=timezone.utc))
+
     def _settle_expired(self) -> None:
+        # Open orders on an expired contract are cancelled at its delisting, with or without a
+        # position, as LEAN's HandleDelistedSymbols does in backtests (live, it leaves them).
+        for order in [] if self.live else self.brokerage.open_orders():
+            symbol = order.symbol
+            if (order.is_open and symbol.security_type == SecurityType.OPTION and symbol not in self.brokerage.positions
+                    and self._now >= self._expiry_close(symbol)):
+                self.brokerage.cancel_expired(symbol, self._now)
         for symbol in list(self.brokerage.positions):
             if symbol.security_type != SecurityType.OPTION or symbol in self._settled:
                 continue
-            expiry: date = symbol.id.date.date()
-            session = self.market.session(expiry)
-            close = session[1] if session else self.market.next_session_close(
-                datetime(expiry.year, expiry.month, expiry.day, tzinfo=timezone.utc))
+            close = self._expiry_close(symbol)
             if self._now < close:
                 continue
             spot = self.market.price(symbol.underlying) if symbol.underlying else 0.0

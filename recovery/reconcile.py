@@ -37,15 +37,19 @@ class Establishment:
     events: list[GroupEvent] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     net: dict[str, int] = field(default_factory=dict)  # contract key -> the group's net after the events
+    matched: set[int] = field(default_factory=set)  # open orders recognised as this group's
     unknown: bool = False  # fills could not be established (no holdings snapshot)
 
 
 def establish(group: Group, open_orders: Sequence[BrokerOrder], holdings: Mapping[str, int],
               claimed: Mapping[str, int], now: datetime) -> Establishment:
-    """What really happened to `group`'s orders. `claimed` is what newer groups account for per contract."""
+    """What really happened to `group`'s orders. `claimed` is what newer groups account for per
+    contract; `open_orders` are the open orders no newer group has matched (each order is one
+    group's at most)."""
     result = Establishment()
     for leg in group.legs:
         matched = _match_open(leg, open_orders)
+        result.matched.update(b.order_id for b in matched.values())
         for position, broker in matched.items():
             record = leg.orders[position]
             result.events.append(OrderIdentified(leg.index, record.role, record.attempt, broker.order_id, broker.broker_ids, now))

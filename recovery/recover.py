@@ -36,6 +36,7 @@ def recover(executor: EnhancedAtomicOrderExecutor) -> RecoveryReport:
     open_orders = broker.open_orders()
     holdings = {leg.contract.key: broker.holdings(leg.contract.key) for g in groups for leg in g.legs}
     claimed: dict[str, int] = defaultdict(int)
+    taken: set[int] = set()  # open orders already recognised as a newer group's
     # Newest first (see reconcile): a group's unexplained holdings exclude what every newer group,
     # still open or settled since, accounts for.
     settled = executor.store.archived_since(min(g.created_at for g in groups)) if groups else []
@@ -49,7 +50,8 @@ def recover(executor: EnhancedAtomicOrderExecutor) -> RecoveryReport:
         report.groups.append(entry)
         executor.adopt(group)
         executor.record(group, SessionEnded(now))
-        found = establish(group, open_orders, holdings, claimed, now)
+        found = establish(group, [o for o in open_orders if o.order_id not in taken], holdings, claimed, now)
+        taken |= found.matched
         executor.record(group, *found.events)
         for key, net in found.net.items():
             claimed[key] += net

@@ -115,6 +115,7 @@ class SimBrokerage:
         self.cash = float(cash)
         self.positions: dict[Symbol, Position] = {}
         self.orders: dict[str, BrokerOrder] = {}
+        self._maybe_open: dict[str, BrokerOrder] = {}  # every open order, and some closed since (pruned)
         self._emit = emit
         self._ids = itertools.count(5001)
         self._event_seq = itertools.count(1)
@@ -132,6 +133,7 @@ class SimBrokerage:
         """Accept orders (one, or every leg of a combo): assign broker ids and report SUBMITTED."""
         for order in orders:
             self.orders[order.broker_id] = order
+            self._maybe_open[order.broker_id] = order
         for order in orders:
             self._event(order, OrderStatus.SUBMITTED, order.submitted_utc)
 
@@ -167,12 +169,18 @@ class SimBrokerage:
 
     # --- scanning -----------------------------------------------------------------------------------
 
+    def open_orders(self) -> list[BrokerOrder]:
+        """Orders still open, in submission order (without scanning every order ever placed)."""
+        closed = [broker_id for broker_id, order in self._maybe_open.items() if not order.is_open]
+        for broker_id in closed:
+            del self._maybe_open[broker_id]
+        return list(self._maybe_open.values())
+
     def open_groups(self) -> list[list[BrokerOrder]]:
         """Open orders grouped by combo, in submission order."""
         groups: dict[str, list[BrokerOrder]] = {}
-        for order in self.orders.values():
-            if order.is_open:
-                groups.setdefault(order.group_id or order.broker_id, []).append(order)
+        for order in self.open_orders():
+            groups.setdefault(order.group_id or order.broker_id, []).append(order)
         return list(groups.values())
 
     def group_of(self, order: BrokerOrder) -> list[BrokerOrder]:
@@ -283,14 +291,19 @@ class SimBrokerage:
 
     # --- expiry -----------------------------------------------------------------------------------
 
-    def settle(self, symbol: Symbol, intrinsic: float, now: datetime) -> float:
-        """Cash-settle an expired option position at intrinsic value; returns the cash credited."""
-        for order in list(self.orders.values()):
+    def cancel_expired(self, symbol: Symbol, now: datetime) -> None:
+        """Cancel the open orders of a contract that expired (with the rest of their combos)."""
+        for order in self.open_orders():
             if order.is_open and order.symbol == symbol:
                 for leg in self.group_of(order):
                     if leg.is_open:
                         leg.status = OrderStatus.CANCELED
                         self._event(leg, OrderStatus.CANCELED, now, message="Option expired")
+
+    def settle(self, symbol: Symbol, intrinsic: float, now: datetime) -> float:
+        """Cash-settle an expired option position at intrinsic value (its open orders cancelled
+        first); returns the cash credited."""
+        self.cancel_expired(symbol, now)
         position = self.positions.pop(symbol, None)
         if position is None:
             return 0.0

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
 
 from leansim.faults import (
     CRASH_POINTS,
@@ -22,22 +21,13 @@ from leansim.faults import (
     MarketClosed,
     Match,
     NeverFill,
+    OrderCandidate,
     OrderFault,
     PartialFill,
     Reject,
     StoreSaveFails,
 )
 from leansim.symbols import Symbol
-
-
-@dataclass(frozen=True)
-class OrderCandidate:
-    """What a fault can match on for one order about to reach the brokerage."""
-
-    symbol: Symbol
-    tag: str
-    nth: int
-    role: Literal["opening", "closing"]
 
 
 @dataclass
@@ -142,7 +132,9 @@ def _matches(match: Match, candidate: OrderCandidate) -> bool:
         return False
     if match.nth is not None and match.nth != candidate.nth:
         return False
-    return match.role is None or match.role == candidate.role
+    if match.role is not None and match.role != candidate.role:
+        return False
+    return match.where is None or bool(match.where(candidate))
 
 
 def _symbol_matches(symbol: Symbol, names: tuple[str, ...]) -> bool:

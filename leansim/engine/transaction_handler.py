@@ -168,7 +168,7 @@ class TransactionHandler:
         for order in orders:
             sim.pass_point("before_order")
             nth = sim.faults.counters["before_order"]
-            candidates.append(OrderCandidate(order.symbol, order.tag, nth, sim.role_of(order.symbol, order.quantity)))
+            candidates.append(OrderCandidate(order.symbol, order.tag, nth, sim.role_of(order.symbol, order.quantity), sim.now))
         behaviour = sim.faults.behaviour_for(candidates)
         group_id = sim.brokerage.new_group_id() if orders[0].type in COMBO_TYPES else None
         broker_orders = []
@@ -313,7 +313,7 @@ class TransactionHandler:
             broker_order.order_type,
             broker_order.symbol.security_type,
             broker_order.symbol,
-            broker_order.ratio if manager is not None else broker_order.quantity,
+            broker_order.ratio * broker_order.group_quantity if manager is not None else broker_order.quantity,
             0.0,
             broker_order.limit_price or 0.0,
             broker_order.submitted_utc,

@@ -140,6 +140,10 @@ class LeanDataFolder:
         """Tickers with any file, upper-case as LEAN writes symbols."""
         return sorted(self._files)
 
+    def days_of(self, ticker: str) -> list[date]:
+        """Days with any equity or option file of `ticker`, in order."""
+        return sorted(self._files.get(ticker.upper(), ()))
+
     def quote(self, key: SecurityKey, utc: datetime) -> Quote | None:
         """The book LEAN would show at `utc`: each side's latest value that day, `last` from
         trades; None when nothing is known yet that day, or for an option past its expiry's close.

@@ -213,7 +213,13 @@ def test_combo_refused_on_every_leg_falls_back_to_legged_orders() -> None:
         group.apply(update(100 + leg.index, OrderState.INVALID, message="combo not supported"))
     assert next_actions(group, at(1), COMBO) == []  # the fourth leg's INVALID is on its way
     group.apply(update(103, OrderState.INVALID))
-    assert next_actions(group, at(1), COMBO) == [entry(2, 1, 1), entry(3, 1, 1), entry(0, -1, 1), entry(1, -1, 1)]
+    # The legged stand-in for a combo is protective: the longs first, the shorts once they filled.
+    assert next_actions(group, at(1), COMBO) == [entry(2, 1, 1), entry(3, 1, 1)]
+    for index, order_id in ((2, 202), (3, 203)):
+        group.apply(OrderSent(index, Role.ENTRY, 1, 1, "t", T0))
+        group.apply(OrderIdentified(index, Role.ENTRY, 1, order_id, (), T0))
+        group.apply(update(order_id, OrderState.FILLED, 1))
+    assert next_actions(group, at(1), COMBO) == [entry(0, -1, 1), entry(1, -1, 1)]
 
 
 def test_combo_refusal_with_fallback_disabled_rolls_back() -> None:
@@ -389,6 +395,7 @@ def test_a_rollback_that_outlives_its_patience_fails() -> None:
     send(group, 1, quantity=1, role=Role.ROLLBACK, attempt=1, order_id=2, time=T0)
     patience = FLATTEN.atomic_order_timeout * FLATTEN.max_rollback_attempts * 2
     assert next_actions(group, at(patience), FLATTEN) == [CancelOrder(2)]  # stale reversal first
+    group.apply(CancelRequested(2, at(patience)))  # ...and the cancel is never confirmed
     [action] = next_actions(group, at(patience + 1), FLATTEN)
     assert isinstance(action, ChangeStatus) and action.status is GroupStatus.ROLLBACK_FAILED
 

@@ -1,0 +1,161 @@
+"""The seed's "never do this" loop, as an executor the demo algorithm can run with unchanged.
+
+`NaiveExecutor` offers the atomic executor's verbs (`execute_iron_condor_atomic`,
+`execute_put_spread_atomic`, `execute_strangle_atomic`) with the same signatures, and does what the
+project's seed did: one `market_order` per leg, in the caller's order (short call, long call, short
+put, long put: sells first), with no write-ahead record, no timeout and no rollback. Whatever fills,
+stays. The scenario runner injects it through the algorithm's `_create_executor` hook to show what
+the atomic executor prevents, on the same data and the same faults.
+
+It keeps its own per-group record of the tickets (its "fills"), which the runner measures.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+
+class NaiveStatus(str, Enum):
+    """What became of a naive group, read from its tickets (nothing decides it: it just happens)."""
+
+    PENDING = "PENDING"  # some leg's order is still open at the brokerage
+    FILLED = "FILLED"  # every leg filled completely
+    PARTIAL = "PARTIAL"  # orders closed with legs filled unevenly: left unbalanced
+    REJECTED = "REJECTED"  # orders closed and nothing filled
+
+
+@dataclass
+class NaiveLeg:
+    """One leg: its symbol, signed quantity and the ticket of the single order sent for it."""
+
+    symbol: Any
+    quantity: int
+    ticket: Any = None
+
+    @property
+    def filled(self) -> int:
+        return int(round(float(self.ticket.quantity_filled))) if self.ticket is not None else 0
+
+    @property
+    def open(self) -> bool:
+        return self.ticket is not None and self.ticket.status.name not in ("FILLED", "CANCELED", "INVALID")
+
+
+@dataclass
+class NaiveGroup:
+    """The legs one verb call placed."""
+
+    group_id: str
+    strategy: str
+    created_at: datetime
+    legs: list[NaiveLeg] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return all(leg.filled == leg.quantity for leg in self.legs)
+
+    @property
+    def flat(self) -> bool:
+        return all(leg.filled == 0 for leg in self.legs)
+
+    @property
+    def status(self) -> NaiveStatus:
+        if self.complete:
+            return NaiveStatus.FILLED
+        if any(leg.open for leg in self.legs):
+            return NaiveStatus.PENDING
+        return NaiveStatus.REJECTED if self.flat else NaiveStatus.PARTIAL
+
+
+class NaiveResult:
+    """The caller's handle: `group_id`, a live `status`, truthy once every leg filled."""
+
+    def __init__(self, group: NaiveGroup) -> None:
+        self._group = group
+        self.group_id = group.group_id
+
+    @property
+    def status(self) -> NaiveStatus:
+        return self._group.status
+
+    @property
+    def reason(self) -> str:
+        return ""
+
+    @property
+    def view(self) -> NaiveGroup:
+        return self._group
+
+    def __bool__(self) -> bool:
+        return self._group.complete
+
+    def __repr__(self) -> str:
+        return f"NaiveResult({self.group_id}, {self.status.value})"
+
+
+class NaiveExecutor:
+    """One market order per leg, in the caller's order; nothing persisted, nothing reversed."""
+
+    def __init__(self, algorithm: Any) -> None:
+        self._algorithm = algorithm
+        self._ids = itertools.count(1)
+        self.groups: list[NaiveGroup] = []
+        self._listeners: list[Callable[[NaiveResult], None]] = []
+
+    # --- the atomic executor's verbs ------------------------------------------------------------
+
+    def execute_iron_condor_atomic(
+        self, short_call: Any, long_call: Any, short_put: Any, long_put: Any, quantity: int,
+        strategy: str = "iron_condor", limit_price: float | None = None, on_complete: Any = None,
+    ) -> NaiveResult:
+        q = int(quantity)
+        return self._place(strategy, [(short_call, -q), (long_call, q), (short_put, -q), (long_put, q)])
+
+    def execute_put_spread_atomic(
+        self, short_put: Any, long_put: Any, quantity: int,
+        strategy: str = "put_spread", limit_price: float | None = None, on_complete: Any = None,
+    ) -> NaiveResult:
+        q = int(quantity)
+        return self._place(strategy, [(short_put, -q), (long_put, q)])
+
+    def execute_strangle_atomic(
+        self, short_call: Any, short_put: Any, quantity: int,
+        strategy: str = "strangle", limit_price: float | None = None, on_complete: Any = None,
+    ) -> NaiveResult:
+        q = int(quantity)
+        return self._place(strategy, [(short_call, -q), (short_put, -q)])
+
+    # --- the rest of the surface the demo algorithm calls -----------------------------------------
+
+    def add_listener(self, callback: Callable[[NaiveResult], None]) -> None:
+        """Accepted and never called: the naive loop has no notion of a group reaching an outcome."""
+        self._listeners.append(callback)
+
+    def on_order_event(self, order_event: Any) -> None:
+        """Nothing to do: the loop never looks at its orders again."""
+
+    def check_timeouts(self) -> None:
+        """Nothing to do: no timeout, no rollback."""
+
+    def check_and_recover_incomplete_orders(self) -> str:
+        return "naive executor: nothing persisted, nothing to recover"
+
+    def open_groups(self) -> list[NaiveGroup]:
+        """Groups still holding an uneven position (the algorithm's end-of-run self-check reads this)."""
+        return [group for group in self.groups if not (group.complete or group.flat)]
+
+    # --- internals --------------------------------------------------------------------------------
+
+    def _place(self, strategy: str, legs: list[tuple[Any, int]]) -> NaiveResult:
+        group = NaiveGroup(f"naive-{next(self._ids)}", strategy, self._algorithm.utc_time)
+        self.groups.append(group)
+        for index, (symbol, quantity) in enumerate(legs):
+            leg = NaiveLeg(symbol, quantity)
+            group.legs.append(leg)
+            leg.ticket = self._algorithm.market_order(symbol, quantity, tag=f"naive/{group.group_id}/{index}")
+        return NaiveResult(group)

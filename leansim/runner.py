@@ -1,0 +1,742 @@
+"""The scenario runner: a LEAN algorithm file over many simulated days, with faults, measured.
+
+`python -m leansim run main.py` (see leansim/__main__.py) builds a `Scenario`, and `run_scenario`
+runs the algorithm on the LEAN double over a synthetic market (or a LEAN data folder) under a named
+fault plan (leansim.scenario_faults), once with its own executor and, with `naive`, once more with
+the seed's naive order loop (leansim.naive_executor) injected through the algorithm's
+`_create_executor` hook: same data, same faults. Each run yields a `RunResult`: group outcomes,
+fills, rollback cost, naked-short exposure, store writes, equity over time.
+
+Time steps: one minute normally; one second while an order that may still fill rests at the
+brokerage (a delayed fill, a partial fill's remainder), so exposure is measured to the second. An
+order that can only change when the algorithm acts (a fill that never comes, until a cancel) does
+not need one-second steps in a backtest: the algorithm acts on minute slices and scheduled events,
+both of which are steps. Naked exposure is piecewise constant between steps and integrated exactly.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import re
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+import leansim
+
+leansim.install()
+
+from atomic.contract import Contract  # noqa: E402
+from atomic.margin import naked_short_contracts  # noqa: E402
+from atomic.tags import Role, parse_tag  # noqa: E402
+from leansim.algorithm import QCAlgorithm  # noqa: E402
+from leansim.engine.brokerage import BrokerOrder, multiplier_of  # noqa: E402
+from leansim.market.base import MarketData, SecurityKey  # noqa: E402
+from leansim.market.lean_folder import LeanDataFolder  # noqa: E402
+from leansim.market.synthetic import SyntheticMarket  # noqa: E402
+from leansim.naive_executor import NaiveExecutor, NaiveGroup  # noqa: E402
+from leansim.scenario_faults import PLAN_NAMES, describe, fault_plan  # noqa: E402
+from leansim.simulator import Simulator  # noqa: E402
+from leansim.symbols import Symbol  # noqa: E402
+
+NEW_YORK = ZoneInfo("America/New_York")
+UTC = timezone.utc
+RunKind = Literal["atomic", "naive"]
+EQUITY_SAMPLE_MINUTES = 5
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday")
+_SKIP_LINE = re.compile(r"^(?P<strategy>\S+) skipped: (?P<reason>[a-z_]+):")
+_SENT_LINE = re.compile(r"^(?P<strategy>\S+) sent ")
+
+
+# --- what to run --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One scenario: the algorithm, the market, the faults, and what to compare.
+
+    `days` and `start` shape the synthetic market (`start` may be a closed day); with `data_folder`
+    the days are those of the folder holding `underlying`'s files between `start` and `end`.
+    `parameters` reach the algorithm's `get_parameter`; the runner adds start-date, end-date, cash,
+    and underlying / entry-days when given.
+    """
+
+    algorithm_file: Path
+    days: int = 60
+    start: date | None = None
+    end: date | None = None
+    seed: int = 7
+    faults: str = "mixed"
+    data_folder: Path | None = None
+    underlying: str | None = None
+    entry_days: str | None = None
+    parameters: tuple[tuple[str, str], ...] = ()
+    naive: bool = True
+    cash: float = 100_000
+    algorithm_name: str | None = None
+    progress: bool = False
+
+    def __post_init__(self) -> None:
+        if self.faults not in PLAN_NAMES:
+            raise ValueError(f"unknown fault plan {self.faults!r}; expected one of {', '.join(PLAN_NAMES)}")
+        if self.days < 1:
+            raise ValueError("days must be at least 1")
+
+
+# --- what a run measured ------------------------------------------------------------------------------------
+
+
+@dataclass
+class GroupRecord:
+    """One group of one run, as the runner saw it."""
+
+    group_id: str
+    strategy: str
+    created_at: datetime
+    status: str = "PENDING"
+    reason: str = ""
+    settled_at: datetime | None = None
+    complete: bool = False
+    flat: bool = True
+    naked_max: int = 0  # largest naked-short contracts at any moment
+    naked_seconds: float = 0.0  # contracts x seconds naked (beyond the structure's design)
+    rollback_cost: float = 0.0  # dollars: realised P&L of reversing orders against the entry fills
+    entry_fills: int = 0
+    rollback_fills: int = 0
+
+    @property
+    def unbalanced(self) -> bool:
+        return not (self.complete or self.flat)
+
+
+@dataclass
+class RunResult:
+    """Everything one run of the algorithm measured."""
+
+    kind: RunKind
+    executor: str  # a one-line description of the executor and its mode
+    days: list[date]
+    groups: list[GroupRecord]
+    entries_sent: int
+    skips: Counter[str]
+    store_saves: int
+    store_failed_saves: int
+    store_bytes: int
+    store_flushes: int
+    start_equity: float
+    end_equity: float
+    equity: list[tuple[datetime, float]]
+    naked_curve: list[tuple[datetime, float]]  # cumulative contract-seconds over time
+    self_check: str  # the algorithm's own end-of-run check: "" when it passed
+    entry_faults: dict[tuple[date, str], str]  # (day, contract) -> fault the brokerage applied to its entry order
+    errors: list[str]
+    seconds: float
+    minute_steps: int
+    second_steps: int
+
+    # --- counts ---
+
+    def count(self, *statuses: str) -> int:
+        return sum(1 for g in self.groups if g.status in statuses)
+
+    @property
+    def attempted(self) -> int:
+        return len(self.groups)
+
+    @property
+    def unbalanced(self) -> list[GroupRecord]:
+        return [g for g in self.groups if g.unbalanced]
+
+    @property
+    def naked_total(self) -> float:
+        return sum(g.naked_seconds for g in self.groups)
+
+    @property
+    def naked_max(self) -> int:
+        return max((g.naked_max for g in self.groups), default=0)
+
+    @property
+    def worst_group(self) -> GroupRecord | None:
+        exposed = [g for g in self.groups if g.naked_seconds > 0 or g.naked_max > 0]
+        return max(exposed, key=lambda g: (g.naked_seconds, g.naked_max)) if exposed else None
+
+    @property
+    def rollback_cost(self) -> float:
+        return sum(g.rollback_cost for g in self.groups)
+
+    @property
+    def entry_fills(self) -> int:
+        return sum(g.entry_fills for g in self.groups)
+
+    @property
+    def rollback_fills(self) -> int:
+        return sum(g.rollback_fills for g in self.groups)
+
+    def reasons(self, *statuses: str) -> Counter[str]:
+        """Why groups of these statuses ended so, with ids and numbers masked, counted."""
+        return Counter(_generic_reason(g.reason) for g in self.groups if g.status in statuses and g.reason)
+
+
+@dataclass
+class ScenarioResult:
+    """A scenario and its runs (atomic first, then naive when asked)."""
+
+    scenario: Scenario
+    market: str
+    algorithm: str
+    notes: list[str]
+    runs: list[RunResult] = field(default_factory=list)
+
+    def run(self, kind: RunKind) -> RunResult | None:
+        return next((r for r in self.runs if r.kind == kind), None)
+
+
+# --- loading the algorithm ------------------------------------------------------------------------------
+
+
+def load_algorithm(path: Path, name: str | None = None) -> type[QCAlgorithm]:
+    """The QCAlgorithm subclass defined in `path` (the one named `name` when there are several).
+
+    The file's folder goes on sys.path first, as LEAN runs a project from its folder (main.py
+    imports its siblings).
+    """
+    path = Path(path).resolve()
+    if not path.is_file():
+        raise FileNotFoundError(f"no algorithm file {path}")
+    folder = str(path.parent)
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    module_name = f"leansim_algorithm_{path.stem}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot import {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    found = [
+        member for _, member in inspect.getmembers(module, inspect.isclass)
+        if issubclass(member, QCAlgorithm) and member is not QCAlgorithm and member.__module__ == module_name
+    ]
+    if name is not None:
+        found = [member for member in found if member.__name__ == name]
+    if len(found) != 1:
+        names = sorted(member.__name__ for member in found)
+        raise ValueError(f"{path.name}: expected one QCAlgorithm subclass{f' named {name}' if name else ''}, found {names}")
+    return found[0]
+
+
+# --- the scenario -------------------------------------------------------------------------------------------
+
+
+def run_scenario(scenario: Scenario, algorithm: type[QCAlgorithm] | None = None) -> ScenarioResult:
+    """Run `scenario`: the algorithm with its own executor, then (with `naive`) with the naive loop."""
+    algorithm = algorithm or load_algorithm(scenario.algorithm_file, scenario.algorithm_name)
+    market, underlying, days, market_text = _market(scenario)
+    if not days:
+        raise ValueError(f"no trading day with data for {underlying} in the chosen range")
+    notes: list[str] = []
+    parameters = dict(scenario.parameters)
+    parameters.setdefault("start-date", days[0].isoformat())
+    parameters.setdefault("end-date", days[-1].isoformat())
+    parameters.setdefault("cash", f"{scenario.cash:g}")
+    parameters.setdefault("underlying", underlying)
+    entry_days = scenario.entry_days
+    if entry_days is None and "entry-days" not in parameters and scenario.data_folder is not None:
+        present = sorted({day.weekday() for day in days})
+        if present and 4 not in present:  # no Friday in the data: trade the days there are
+            entry_days = ",".join(_WEEKDAYS[d] for d in present if d < 5)
+            notes.append(f"no Friday in the data: entry-days set to {entry_days}")
+    if entry_days is not None:
+        parameters["entry-days"] = entry_days
+    result = ScenarioResult(scenario, market_text, f"{scenario.algorithm_file.name} ({algorithm.__name__})", notes)
+    kinds: list[RunKind] = ["atomic", "naive"] if scenario.naive else ["atomic"]
+    for kind in kinds:
+        result.runs.append(_Run(scenario, algorithm, kind, market, days, parameters).execute())
+    return result
+
+
+def _market(scenario: Scenario) -> tuple[MarketData, str, list[date], str]:
+    if scenario.data_folder is None:
+        underlying = (scenario.underlying or dict(scenario.parameters).get("underlying") or "SPY").upper()
+        start = scenario.start or date(2024, 1, 2)
+        synthetic = SyntheticMarket(underlying, start=start, days=scenario.days, seed=scenario.seed)
+        days = [d for d in synthetic.days() if scenario.end is None or d <= scenario.end]
+        text = f"synthetic {underlying}, {len(days)} trading days {days[0]} .. {days[-1]}, seed {scenario.seed}"
+        return synthetic, underlying, days, text
+    folder = LeanDataFolder(scenario.data_folder)
+    tickers = folder.underlyings()
+    underlying = (scenario.underlying or dict(scenario.parameters).get("underlying") or "").upper()
+    if not underlying:
+        underlying = "SPY" if "SPY" in tickers else (tickers[0] if tickers else "SPY")
+    if underlying not in tickers:
+        raise ValueError(f"{scenario.data_folder} holds no files for {underlying}; it has {', '.join(tickers) or 'none'}")
+    days = [
+        d for d in folder.days_of(underlying)
+        if (scenario.start is None or d >= scenario.start) and (scenario.end is None or d <= scenario.end)
+        and folder.calendar.session(d) is not None
+    ]
+    span = f"{days[0]} .. {days[-1]}" if days else "no days"
+    return folder, underlying, days, f"LEAN data folder {scenario.data_folder} ({underlying}, {len(days)} days: {span})"
+
+
+# --- one run --------------------------------------------------------------------------------------------------
+
+
+class _Run:
+    """One simulation of the algorithm with one executor."""
+
+    def __init__(self, scenario: Scenario, algorithm: type[QCAlgorithm], kind: RunKind, market: MarketData,
+                 days: list[date], parameters: dict[str, str]) -> None:
+        self.scenario = scenario
+        self.kind = kind
+        self.market = market
+        self.days = days
+        self.parameters = parameters
+        self.algorithm_class = self._subclass(algorithm)
+        self.executor: Any = None
+        self.outcomes: dict[str, tuple[datetime, str]] = {}
+        self.sim: Simulator | None = None
+
+    def _subclass(self, algorithm: type[QCAlgorithm]) -> type[QCAlgorithm]:
+        """The algorithm with the runner's hold on its executor (or the naive loop in its place)."""
+        run = self
+        naive = self.kind == "naive"
+
+        def _create_executor(algo: Any, config: Any) -> Any:
+            executor = NaiveExecutor(algo) if naive else algorithm._create_executor(algo, config)  # type: ignore[attr-defined]
+            if not naive:
+                executor.add_listener(run._on_outcome)
+            run.executor = executor
+            return executor
+
+        if not hasattr(algorithm, "_create_executor"):
+            raise TypeError(f"{algorithm.__name__} has no _create_executor hook: the runner cannot observe its executor")
+        prefix = "Naive" if naive else "Observed"
+        return type(f"{prefix}{algorithm.__name__}", (algorithm,), {"_create_executor": _create_executor})
+
+    def _on_outcome(self, result: Any) -> None:
+        assert self.sim is not None
+        self.outcomes[str(result.group_id)] = (self.sim.now, str(getattr(result.status, "value", result.status)))
+
+    # --- the clock ---
+
+    def execute(self) -> RunResult:
+        wall = time.perf_counter()
+        calendar = self.market.calendar
+        first_open = calendar.session(self.days[0])[0]  # type: ignore[index]
+        sim = Simulator(market=self.market, start=first_open - timedelta(minutes=1),
+                        faults=fault_plan(self.scenario.faults, self.scenario.seed),
+                        cash=self.scenario.cash, parameters=self.parameters)
+        self.sim = sim
+        algo = sim.start(self.algorithm_class)
+        probe = _Probe(self, sim, algo)
+        watch = _OpenOrders(sim)
+        start_equity = probe.equity()
+        probe.sample(force_equity=True)
+        minute_steps = second_steps = 0
+        for day in _progress(self.days, self.kind, self.scenario.progress):
+            session = calendar.session(day)
+            if session is None:
+                continue
+            open_, close = session
+            if sim.now < open_:
+                sim.advance_to(open_, step=(open_ - sim.now).total_seconds())
+                probe.sample()
+            while sim.now < close:
+                if watch.may_fill():
+                    step = 1.0
+                    second_steps += 1
+                else:
+                    to_minute = 60.0 - (sim.now.second + sim.now.microsecond / 1e6)
+                    step = min(to_minute, (close - sim.now).total_seconds())
+                    minute_steps += 1
+                sim.advance(step, step=step)
+                probe.sample()
+            probe.sample(force_equity=True)
+        end_equity = probe.equity()
+        self_check = ""
+        try:
+            sim.stop()
+        except AssertionError as error:  # the algorithm's own end-of-run self-check
+            self_check = str(error)
+        probe.finish()
+        stats = sim.store_stats
+        entries_sent, skips = _entries(sim)
+        return RunResult(
+            kind=self.kind,
+            executor=probe.describe_executor(),
+            days=list(self.days),
+            groups=probe.records(),
+            entries_sent=entries_sent,
+            skips=skips,
+            store_saves=stats.saves,
+            store_failed_saves=stats.failed_saves,
+            store_bytes=stats.bytes_written,
+            store_flushes=stats.flushes,
+            start_equity=start_equity,
+            end_equity=end_equity,
+            equity=probe.equity_curve,
+            naked_curve=probe.naked_curve,
+            self_check=self_check,
+            entry_faults=_entry_faults(sim),
+            errors=sim.logs_at("ERROR"),
+            seconds=time.perf_counter() - wall,
+            minute_steps=minute_steps,
+            second_steps=second_steps,
+        )
+
+
+def _progress(days: list[date], label: str, enabled: bool) -> Iterable[date]:
+    if not enabled:
+        return days
+    from tqdm import tqdm
+
+    bar: Iterable[date] = tqdm(days, desc=f"{label:>6}", unit="day", leave=False, dynamic_ncols=True)
+    return bar
+
+
+class _OpenOrders:
+    """Whether an order that may still fill by itself rests at the brokerage (checked every step)."""
+
+    def __init__(self, sim: Simulator) -> None:
+        self._orders = sim.brokerage.orders
+        self._seen = 0
+        self._open: list[BrokerOrder] = []
+
+    def may_fill(self) -> bool:
+        if len(self._orders) != self._seen:
+            self._open.extend(list(self._orders.values())[self._seen:])
+            self._seen = len(self._orders)
+        self._open = [order for order in self._open if order.is_open]
+        return any(_may_fill_later(order) for order in self._open)
+
+
+def _may_fill_later(order: BrokerOrder) -> bool:
+    behaviour = order.behaviour
+    if behaviour.never:
+        return False  # until a cancel: the algorithm's act, which happens on a step anyway
+    partial = behaviour.partial
+    return not (partial is not None and order.partial_utc is not None and partial.remainder == "never")
+
+
+# --- measuring --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Exposure:
+    """What the probe tracks of one group between samples."""
+
+    record: GroupRecord
+    legs: list[tuple[Contract, int]]  # contract, target signed quantity
+    design_per_structure: float  # naked contracts the structure holds by design (a strangle's shorts)
+    structures: int
+    naked_now: int = 0
+
+
+class _Probe:
+    """Samples a run after every step: naked exposure per group, equity, outcomes."""
+
+    def __init__(self, run: _Run, sim: Simulator, algorithm: Any) -> None:
+        self.run = run
+        self.sim = sim
+        self.algorithm = algorithm
+        self.groups: dict[str, _Exposure] = {}
+        self.equity_curve: list[tuple[datetime, float]] = []
+        self.naked_curve: list[tuple[datetime, float]] = [(sim.now, 0.0)]
+        self._last = sim.now
+        self._naked_total = 0.0
+        self._closes: dict[date, datetime] = {}
+        self._last_equity_minute: datetime | None = None
+
+    # --- per step ---
+
+    def sample(self, force_equity: bool = False) -> None:
+        now = self.sim.now
+        elapsed = (now - self._last).total_seconds()
+        if elapsed > 0:
+            exposed = [g for g in self.groups.values() if g.naked_now]
+            for group in exposed:
+                group.record.naked_seconds += group.naked_now * elapsed
+                self._naked_total += group.naked_now * elapsed
+            if exposed:
+                self.naked_curve.append((now, self._naked_total))
+        self._last = now
+        for exposure in self._live_groups():
+            naked = self._naked(exposure, now)
+            if naked != exposure.naked_now and not exposure.naked_now:
+                self.naked_curve.append((now, self._naked_total))
+            exposure.naked_now = naked
+            exposure.record.naked_max = max(exposure.record.naked_max, naked)
+        minute = now.replace(second=0, microsecond=0)
+        if force_equity or (minute.minute % EQUITY_SAMPLE_MINUTES == 0 and minute != self._last_equity_minute
+                            and now == minute):
+            self._last_equity_minute = minute
+            self.equity_curve.append((now, self.equity()))
+
+    def equity(self) -> float:
+        """Cash plus positions at the market's price, from the brokerage (the truth)."""
+        brokerage = self.sim.brokerage
+        value = brokerage.cash
+        for symbol, position in brokerage.positions.items():
+            value += position.quantity * self.sim.market.price(symbol) * multiplier_of(symbol)
+        return value
+
+    def _live_groups(self) -> list[_Exposure]:
+        """Groups whose fills may change now (the atomic executor's open groups; every naive group
+        with a fill or an open order) and groups exposed a step ago."""
+        if self.run.kind == "naive":
+            executor: NaiveExecutor = self.run.executor
+            for group in executor.groups:
+                if group.group_id not in self.groups:
+                    self.groups[group.group_id] = self._naive_exposure(group)
+            return [g for g in self.groups.values() if g.naked_now or not self._expired(g)]
+        live = []
+        for view in self.run.executor.open_groups():
+            exposure = self.groups.get(view.group_id)
+            if exposure is None:
+                exposure = self.groups[view.group_id] = self._atomic_exposure(view)
+            exposure.record._view = view  # type: ignore[attr-defined]
+            live.append(exposure)
+        seen = {id(exposure) for exposure in live}
+        for exposure in self.groups.values():
+            if exposure.naked_now and id(exposure) not in seen:
+                exposure.record._view = None  # type: ignore[attr-defined]
+                live.append(exposure)  # settled since the last step: its exposure drops to 0
+        return live
+
+    def _naked(self, exposure: _Exposure, now: datetime) -> int:
+        filled = self._filled(exposure)
+        if filled is None:
+            return 0
+        positions = [(contract, quantity) for contract, quantity in filled
+                     if quantity and contract.expiry is not None and now < self._close_of(contract.expiry)]
+        naked = naked_short_contracts(positions) if positions else 0
+        if not naked or not exposure.design_per_structure:
+            return naked
+        by_design = exposure.design_per_structure * _structures_filled(exposure, filled)
+        return max(0, naked - int(round(by_design)))
+
+    def _filled(self, exposure: _Exposure) -> list[tuple[Contract, int]] | None:
+        """Each leg's contract and what the group holds of it now (from the group's own books)."""
+        if self.run.kind == "naive":
+            group: NaiveGroup = exposure.record._naive  # type: ignore[attr-defined]
+            return [(contract, leg.filled) for (contract, _), leg in zip(exposure.legs, group.legs)]
+        view = getattr(exposure.record, "_view", None)
+        if view is None:  # settled: complete or flat, read its final view
+            view = self.run.executor.get_group(exposure.record.group_id)
+            if view is None:
+                return None
+        return [(contract, leg.filled) for (contract, _), leg in zip(exposure.legs, view.legs)]
+
+    def _expired(self, exposure: _Exposure) -> bool:
+        return all(c.expiry is None or self.sim.now >= self._close_of(c.expiry) for c, _ in exposure.legs)
+
+    def _close_of(self, expiry: date) -> datetime:
+        close = self._closes.get(expiry)
+        if close is None:
+            session = self.sim.market.session(expiry)
+            if session is not None:
+                close = session[1]
+            else:
+                close = datetime.combine(expiry, datetime.min.time()).replace(hour=16, tzinfo=NEW_YORK).astimezone(UTC)
+            self._closes[expiry] = close
+        return close
+
+    # --- groups ---
+
+    def _atomic_exposure(self, view: Any) -> _Exposure:
+        legs = [(_contract_from_ticker(leg.symbol, leg.contract_key), int(leg.quantity)) for leg in view.legs]
+        record = GroupRecord(view.group_id, view.strategy, view.created_at)
+        return _exposure(record, legs)
+
+    def _naive_exposure(self, group: NaiveGroup) -> _Exposure:
+        legs = [(_contract_of(leg.symbol), int(leg.quantity)) for leg in group.legs]
+        record = GroupRecord(group.group_id, group.strategy, group.created_at)
+        record._naive = group  # type: ignore[attr-defined]
+        return _exposure(record, legs)
+
+    # --- the end ---
+
+    def finish(self) -> None:
+        """Final statuses, books and costs of every group."""
+        self.sample()
+        if self.run.kind == "naive":
+            naive: NaiveExecutor = self.run.executor
+            for group in naive.groups:
+                record = self.groups.setdefault(group.group_id, self._naive_exposure(group)).record
+                record.status = group.status.value
+                record.complete, record.flat = group.complete, group.flat
+        else:
+            atomic = self.run.executor
+            ids = list(dict.fromkeys([*self.run.outcomes, *self.groups]))
+            for group_id in ids:
+                view = atomic.get_group(group_id)
+                if view is None:
+                    continue
+                exposure = self.groups.get(group_id)
+                if exposure is None:
+                    exposure = self.groups[group_id] = self._atomic_exposure(view)
+                record = exposure.record
+                record.status = view.status.value
+                record.reason = view.reason
+                record.complete, record.flat = view.complete, view.flat
+                if group_id in self.run.outcomes:
+                    record.settled_at = self.run.outcomes[group_id][0]
+        self._costs()
+        for exposure in self.groups.values():
+            for name in ("_view", "_naive"):
+                if hasattr(exposure.record, name):
+                    delattr(exposure.record, name)
+
+    def _costs(self) -> None:
+        """Fills per group and the realised P&L of reversing orders, from the brokerage's orders."""
+        entries: dict[tuple[str, int], list[tuple[float, float]]] = {}
+        reversals: dict[tuple[str, int], list[tuple[float, float, float]]] = {}
+        for order in self.sim.broker_orders:
+            tag = order.tag
+            if tag.startswith("naive/"):
+                naive_id = tag.split("/")[1]
+                record = self.groups[naive_id].record if naive_id in self.groups else None
+                if record is not None:
+                    record.entry_fills += len(order.fills)
+                continue
+            parsed = parse_tag(tag)
+            if parsed is None or parsed.group_id not in self.groups:
+                continue
+            record = self.groups[parsed.group_id].record
+            multiplier = multiplier_of(order.symbol)
+            key = (parsed.group_id, _leg_index(parsed.leg, order, self.groups[parsed.group_id]))
+            if parsed.role is Role.ROLLBACK:
+                record.rollback_fills += len(order.fills)
+                reversals.setdefault(key, []).extend((f.quantity, f.price, multiplier) for f in order.fills)
+            else:
+                record.entry_fills += len(order.fills)
+                entries.setdefault(key, []).extend((f.quantity, f.price) for f in order.fills)
+        for (group_id, leg), fills in reversals.items():
+            opened = entries.get((group_id, leg), [])
+            quantity = sum(q for q, _ in opened)
+            average = sum(q * p for q, p in opened) / quantity if quantity else 0.0
+            cost = sum(-q * (price - average) * multiplier for q, price, multiplier in fills)
+            self.groups[group_id].record.rollback_cost += cost
+
+    def records(self) -> list[GroupRecord]:
+        return sorted((g.record for g in self.groups.values()), key=lambda r: r.created_at)
+
+    def describe_executor(self) -> str:
+        executor = self.run.executor
+        if self.run.kind == "naive":
+            return "naive loop: one market order per leg, sells first; no persistence, no rollback"
+        config = getattr(executor, "config", None)
+        if config is None:
+            return type(executor).__name__
+        order = "sequential (longs fill before shorts are sent)" if config.sequential_protective_legs else "parallel legs"
+        return (f"{type(executor).__name__}: {config.execution_mode}, {order}, timeout {config.atomic_order_timeout:g}s, "
+                f"partial fills: {config.partial_fill_policy}")
+
+
+def _exposure(record: GroupRecord, legs: list[tuple[Contract, int]]) -> _Exposure:
+    structures = 0
+    for _, quantity in legs:
+        structures = _gcd(structures, abs(quantity))
+    structures = max(structures, 1)
+    design = naked_short_contracts(legs) / structures
+    return _Exposure(record, legs, design, structures)
+
+
+def _structures_filled(exposure: _Exposure, filled: Sequence[tuple[Contract, int]]) -> float:
+    """How many structures the fills amount to, counting the most-filled leg (so the design's naked
+    count is never scaled below what the fills could carry by design)."""
+    ratios = [quantity / exposure.structures for _, quantity in exposure.legs]
+    return max((abs(q) / abs(r) for (_, q), r in zip(filled, ratios) if r), default=0.0)
+
+
+def _leg_index(leg: int | None, order: BrokerOrder, exposure: _Exposure) -> int:
+    if leg is not None:
+        return leg
+    key = order.symbol.value
+    return next((i for i, (contract, _) in enumerate(exposure.legs) if contract.ticker == key), -1)
+
+
+def _gcd(a: int, b: int) -> int:
+    while b:
+        a, b = b, a % b
+    return a
+
+
+def _contract_of(symbol: Symbol) -> Contract:
+    sid = symbol.id
+    if symbol.underlying is None:
+        return Contract(str(sid), symbol.value, symbol.value, multiplier=1)
+    right: Literal["call", "put"] = "call" if sid.option_right.name == "CALL" else "put"
+    return Contract(str(sid), symbol.value, symbol.underlying.value, right, sid.strike_price, sid.date.date(),
+                    int(multiplier_of(symbol)))
+
+
+_OSI = re.compile(r"^(?P<root>.{1,6}?)\s*(?P<ymd>\d{6})(?P<right>[CP])(?P<strike>\d{8})$")
+
+
+def _contract_from_ticker(ticker: str, key: str) -> Contract:
+    """A leg's Contract from its OSI ticker (`SPY   240105C00431000`), as LEAN prints option symbols."""
+    match = _OSI.match(ticker)
+    if match is None:
+        return Contract(key, ticker, ticker, multiplier=1)
+    ymd = match["ymd"]
+    expiry = date(2000 + int(ymd[:2]), int(ymd[2:4]), int(ymd[4:]))
+    right: Literal["call", "put"] = "call" if match["right"] == "C" else "put"
+    return Contract(key, ticker, match["root"].strip(), right, int(match["strike"]) / 1000, expiry)
+
+
+def _entry_faults(sim: Simulator) -> dict[tuple[date, str], str]:
+    """What the brokerage did to each contract's first entry order of a day (reject, partial,
+    delay, slow, never, race or none), by (New York day, contract)."""
+    found: dict[tuple[date, str], str] = {}
+    for order in sim.broker_orders:
+        if not (order.tag.startswith("naive/") or "/entry/" in order.tag):
+            continue
+        key = (order.submitted_utc.astimezone(NEW_YORK).date(), order.symbol.value)
+        found.setdefault(key, _fault_kind(order))
+    return found
+
+
+def _fault_kind(order: BrokerOrder) -> str:
+    behaviour = order.behaviour
+    if behaviour.reject is not None:
+        return "reject"
+    if behaviour.never:
+        return "race" if behaviour.cancel_loses_race else "never"
+    if behaviour.partial is not None:
+        return "partial"
+    if behaviour.delay:
+        return "slow" if behaviour.delay > 60 else "delay"
+    return "none"
+
+
+def _entries(sim: Simulator) -> tuple[int, Counter[str]]:
+    """Entries the strategies sent, and skips by reason, from the algorithm's log lines."""
+    sent, skips = 0, Counter[str]()
+    for message in sim.logs_at("LOG") + sim.logs_at("DEBUG"):
+        skipped = _SKIP_LINE.match(message)
+        if skipped:
+            skips[skipped["reason"]] += 1
+        elif _SENT_LINE.match(message):
+            sent += 1
+    return sent, skips
+
+
+def _generic_reason(reason: str) -> str:
+    """A reason with its group ids, tickers and numbers masked, so like reasons count together."""
+    text = re.sub(r"\b[0-9a-f]{8}-[0-9a-f-]{27}\b", "<group>", reason)
+    text = re.sub(r"\([A-Z]{1,6}\s+\d{6}[CP]\d{8}\)", "", text)
+    text = re.sub(r"\bleg \d+\b", "leg", text)
+    text = re.sub(r"[~$]?\d[\d,]*(\.\d+)?", "N", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+__all__ = ["GroupRecord", "RunResult", "Scenario", "ScenarioResult", "load_algorithm", "run_scenario", "describe"]

@@ -1,0 +1,36 @@
+"""main.py on real LEAN data: GOOG on 2015-12-24, a half day (13:00 close) with a real 0DTE chain.
+Skipped where the sample folder is absent (it is not part of the project)."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from runner_kit import LEAN_SAMPLE, MAIN, main_algorithm  # noqa: E402
+
+from leansim import report  # noqa: E402
+from leansim.runner import Scenario, run_scenario  # noqa: E402
+
+pytestmark = pytest.mark.skipif(not (LEAN_SAMPLE / "option").is_dir(), reason="LEAN sample data not present")
+
+
+@pytest.mark.parametrize("faults", ["none", "mixed"])
+def test_goog_half_day_condor_on_the_real_chain(faults: str) -> None:
+    scenario = Scenario(MAIN, data_folder=LEAN_SAMPLE, underlying="GOOG", faults=faults)
+    result = run_scenario(scenario, main_algorithm())
+    atomic, naive = result.run("atomic"), result.run("naive")
+    assert atomic is not None and naive is not None
+    assert atomic.days == [date(2015, 12, 24)]
+    assert "thursday" in " ".join(result.notes)  # no Friday in the data: the runner enters on Thursday
+    assert atomic.entries_sent == naive.entries_sent == 1 and atomic.attempted == 1
+    assert atomic.unbalanced == [] and atomic.self_check == ""
+    assert atomic.minute_steps + atomic.second_steps >= 209  # 09:30 .. 13:00, the early close
+    assert "GOOG" in report.render(result)
+    if faults == "none":
+        assert atomic.count("FILLED") == naive.count("FILLED") == 1
+        assert atomic.end_equity == naive.end_equity
