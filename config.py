@@ -41,8 +41,9 @@ BUYING_POWER_USAGE_LIMIT = 0.9
 # ObjectStore keys start with this namespace (the store is shared by a whole organisation).
 STORE_NAMESPACE = "atomic-executor"
 # Finished groups kept in the store's archive (one key each); the oldest beyond this are deleted.
-# LEAN's local store allows 10,000 files by default.
-ARCHIVE_MAX_GROUPS = 2000
+# LEAN's local store allows 10,000 files by default, and every save checks its limits by walking
+# every stored file (LocalObjectStore.IsWithinStorageLimit), so a large archive slows each write.
+ARCHIVE_MAX_GROUPS = 500
 # Finished groups kept in memory for get_group(); older ones are read back from the archive.
 HISTORY_IN_MEMORY = 500
 # Address for operator alerts sent through algorithm.notify in live mode ("" sends none).

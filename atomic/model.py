@@ -398,6 +398,8 @@ class Group:
             self.rollback_reason = event.reason
             self.rollback_started_at = event.time
             self.target_structures = event.target_structures
+        elif event.status is GroupStatus.ROLLBACK_FAILED:
+            self.rollback_reason = f"{self.rollback_reason}; rollback failed: {event.reason}"
         self._log(event.time, event.reason)
 
     def _identify(self, event: OrderIdentified) -> bool:

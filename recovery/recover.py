@@ -39,7 +39,10 @@ def recover(executor: EnhancedAtomicOrderExecutor) -> RecoveryReport:
     taken: set[int] = set()  # open orders already recognised as a newer group's
     # Newest first (see reconcile): a group's unexplained holdings exclude what every newer group,
     # still open or settled since, accounts for.
-    settled = executor.store.archived_since(min(g.created_at for g in groups)) if groups else []
+    # Only groups whose fills must be inferred need the others' claims: an old ROLLBACK_FAILED group
+    # with every order closed must not make each restart read the whole archive.
+    inferring = [g for g in groups if any(o.is_open for leg in g.legs for o in leg.orders)]
+    settled = executor.store.archived_since(min(g.created_at for g in inferring)) if inferring else []
     recovered = {id(g) for g in groups}
     for group in sorted(groups + settled, key=lambda g: g.created_at, reverse=True):
         if id(group) not in recovered:

@@ -1,7 +1,7 @@
 """The ObjectStore's storage: a memory layer the algorithm writes to and a "disk" that survives.
 
 Mirrors LEAN's LocalObjectStore: saves go to memory and a timer persists dirty data every
-`persistence_seconds` (5 s in LEAN); deletes remove the file at once; a crash drops whatever was not
+`persistence_seconds` (5 s in LEAN); deletes remove the file at once (LocalObjectStore.Delete, master of 2026-08-21); a crash drops whatever was not
 persisted yet. A persistence interval of 0 persists on every save, as LEAN does.
 """
 
@@ -30,6 +30,7 @@ class StoreBackend:
         self.max_bytes = max_bytes
         self.disk: dict[str, bytes] = {}
         self.memory: dict[str, bytes] = {}
+        self._memory_bytes = 0
         self._dirty = False
         self.saves = 0
         self.failed_saves = 0
@@ -38,11 +39,16 @@ class StoreBackend:
         self.flushes = 0
 
     def within_limits(self, key: str, contents: bytes) -> bool:
-        """LEAN's IsWithinStorageLimit: file count and total size including this write."""
-        others = {k: v for k, v in self.memory.items() if k != key}
-        return len(others) + 1 <= self.max_files and sum(map(len, others.values())) + len(contents) <= self.max_bytes
+        """LEAN's IsWithinStorageLimit: file count and total size including this write. LEAN sums
+        every entry on each save; the double keeps the running total, with the same answer."""
+        replaced = self.memory.get(key)
+        others = len(self.memory) - (replaced is not None)
+        size = self._memory_bytes - (len(replaced) if replaced is not None else 0)
+        return others + 1 <= self.max_files and size + len(contents) <= self.max_bytes
 
     def write(self, key: str, contents: bytes) -> None:
+        replaced = self.memory.get(key)
+        self._memory_bytes += len(contents) - (len(replaced) if replaced is not None else 0)
         self.memory[key] = contents
         self.bytes_written += len(contents)
         self._dirty = True
@@ -51,8 +57,9 @@ class StoreBackend:
 
     def delete(self, key: str) -> bool:
         """Deletes reach the disk immediately (LEAN deletes the file in Delete)."""
-        existed = self.memory.pop(key, None) is not None
-        existed = self.disk.pop(key, None) is not None or existed
+        removed = self.memory.pop(key, None)
+        self._memory_bytes -= len(removed) if removed is not None else 0
+        existed = self.disk.pop(key, None) is not None or removed is not None
         if existed:
             self.deletes += 1
         return existed
@@ -65,9 +72,15 @@ class StoreBackend:
         self._dirty = False
         self.flushes += 1
 
+    def load(self, contents: dict[str, bytes]) -> None:
+        """Start from `contents` on disk and in memory (a store left by an earlier deployment)."""
+        self.disk, self.memory = dict(contents), dict(contents)
+        self._memory_bytes = sum(map(len, self.memory.values()))
+
     def crash(self) -> None:
         """The process died: memory is gone; the next run loads what reached the disk."""
         self.memory = dict(self.disk)
+        self._memory_bytes = sum(map(len, self.memory.values()))
         self._dirty = False
 
     def stats(self) -> StoreStats:

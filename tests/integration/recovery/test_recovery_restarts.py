@@ -149,7 +149,7 @@ def test_a_backtest_sets_earlier_backtests_records_aside_without_trading() -> No
     assert backtest_open in storage
 
     sim = Simulator(mode="backtest", start=OPEN, cash=1_000_000)  # a new backtest, same storage folder
-    sim.store.disk, sim.store.memory = dict(storage), dict(storage)
+    sim.store.load(storage)
     algo = sim.start(host())
     report = algo.recovery
     assert report.set_aside == [left_open.group_id] and report.groups == [] and report.quarantined == []

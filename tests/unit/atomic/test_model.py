@@ -75,6 +75,9 @@ def test_allowed_group_transition_is_applied_and_logged(pair: tuple[GroupStatus,
     assert group.log[-1].status is after and group.log[-1].message == "why" and group.log[-1].time == at(3)
     if after is GroupStatus.ROLLING_BACK:
         assert (group.rollback_reason, group.rollback_started_at, group.target_structures) == ("why", at(3), 0)
+    elif after is GroupStatus.ROLLBACK_FAILED:  # the reason says why it started and why it failed
+        assert (group.rollback_reason, group.rollback_started_at, group.target_structures) == (
+            "; rollback failed: why", None, None)
     else:
         assert (group.rollback_reason, group.rollback_started_at, group.target_structures) == ("", None, None)
 
@@ -99,7 +102,7 @@ def test_rolling_back_again_resets_reason_start_and_target() -> None:
     group = condor()
     group.apply(StatusChanged(GroupStatus.ROLLING_BACK, "timeout", at(5), None))
     group.apply(StatusChanged(GroupStatus.ROLLBACK_FAILED, "gave up", at(40)))
-    assert group.rollback_reason == "timeout"  # a failure keeps the reason the rollback began with
+    assert group.rollback_reason == "timeout; rollback failed: gave up"  # why it began, then why it failed
     group.apply(StatusChanged(GroupStatus.ROLLING_BACK, "operator retry", at(60), 0))
     assert (group.rollback_reason, group.rollback_started_at, group.target_structures) == ("operator retry", at(60), 0)
 
