@@ -164,7 +164,7 @@ def _rollback_actions(group: Group, now: datetime, config: AtomicConfig) -> list
     target = group.target_structures
     if target is None:
         if entries_open:
-            return actions or _waiting(started, now, config)
+            return actions or _waiting(group, now, config)
         kept = min(abs(leg.entry_filled) // abs(group.ratio(leg)) for leg in group.legs)
         return actions + [ChooseTarget(kept)]
 
@@ -185,18 +185,20 @@ def _rollback_actions(group: Group, now: datetime, config: AtomicConfig) -> list
     if actions:
         return actions
     if any(leg.open_orders for leg in group.legs) or any(needs.values()):
-        return _waiting(started, now, config)
+        return _waiting(group, now, config)
     if target == 0:
         return [ChangeStatus(GroupStatus.ROLLED_BACK, "group flat: every fill reversed")]
     return [ChangeStatus(GroupStatus.FILLED, f"trimmed to {target} complete structures")]
 
 
-def _waiting(started: datetime, now: datetime, config: AtomicConfig) -> list[Action]:
-    """Nothing can be done now: the rollback fails once it has lasted past its patience. Only a
-    rollback that cannot act is failed, so one checked once a minute (a backtest) is not failed
-    merely for having been checked late."""
+def _waiting(group: Group, now: datetime, config: AtomicConfig) -> list[Action]:
+    """Nothing can be done now: the rollback fails once it has waited past its patience since its
+    last step (its start, or the last reversal it sent). Measured from the last step, a rollback
+    checked once a minute (a backtest) is not failed merely for having been checked late."""
     patience = timedelta(seconds=config.atomic_order_timeout * config.max_rollback_attempts * _ROLLBACK_PATIENCE)
-    if now - started > patience:
+    steps = [o.submitted_at for leg in group.legs for o in leg.orders if o.role is Role.ROLLBACK]
+    last_step = max(steps + [group.rollback_started_at or now])
+    if now - last_step > patience:
         return [ChangeStatus(GroupStatus.ROLLBACK_FAILED, f"rollback waited more than {patience.total_seconds():g}s "
                              "for orders that did not close")]
     return []

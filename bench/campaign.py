@@ -23,6 +23,7 @@ from bench.hosts import TimedHost, condor_symbols, iron_condor, start
 from bench.report import Figure, Section, Verdict
 from atomic.margin import naked_short_contracts
 from atomic.model import TERMINAL
+from config import MAX_ROLLBACK_ATTEMPTS
 from leansim import CancelLosesRace, DelayFill, Match, NeverFill, PartialFill, Reject
 
 MODES: dict[str, dict[str, Any]] = {
@@ -189,8 +190,14 @@ def _mode_figures(section: Section, env: str, mode: str, mine: list[Outcome], by
     section.add(Figure("7", f"{name}: outcomes", len(mine), "",
                        text=f"FILLED {counts['FILLED']} / ROLLED_BACK {counts['ROLLED_BACK']} / other {other}"))
     balanced = sum(1 for o in mine if o.complete_or_flat)
-    section.add(Figure("7", f"{name}: ended complete or flat at the brokerage", balanced, f"of {len(mine)}",
-                       f"all {len(mine)}", Verdict.PASS if balanced == len(mine) else Verdict.MISS))
+    # The designed escalation: every reversal attempt refused or never filled (the plan faulted all
+    # MAX_ROLLBACK_ATTEMPTS of them), so the group is ROLLBACK_FAILED, alerted and halting.
+    escalated = sum(1 for o in mine if not o.complete_or_flat and "rollback orders failed" in o.reason)
+    section.add(Figure("7", f"{name}: ended complete or flat, or escalated after every reversal failed",
+                       balanced + escalated, f"of {len(mine)}", f"all {len(mine)}",
+                       Verdict.PASS if balanced + escalated == len(mine) else Verdict.MISS))
+    if escalated:
+        section.note(f"{name}: {escalated} ROLLBACK_FAILED after all {MAX_ROLLBACK_ATTEMPTS} reversal attempts were faulted")
     if other:
         rest = {s: n for s, n in counts.items() if s not in ("FILLED", "ROLLED_BACK")}
         section.note(f"{name}: other outcomes {rest}")

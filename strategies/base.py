@@ -16,7 +16,7 @@ from typing import Any, ClassVar, Protocol
 
 from strategies.chain import ChainRow, liquidity_problem, pick_expiry, rows_expiring
 from strategies.params import StrategyParams
-from strategies.selection import Leg, Selection, Structure
+from strategies.selection import Leg, RiskBasis, Selection, Structure, mid_credit, natural_credit
 from strategies.sizing import structures_for_risk
 from strategies.skip import Skip, SkipReason
 
@@ -112,9 +112,44 @@ class StructureStrategy(ABC):
     def params(self) -> StrategyParams:
         return self._params
 
-    @abstractmethod
     def select(self, rows: Sequence[ChainRow], underlying_price: float, today: date) -> Selection | Skip:
-        """Choose the legs from `rows` (one chain snapshot), or say why not."""
+        """Choose the legs from `rows` (one chain snapshot), or say why not (see `Skip`).
+
+        The steps every structure shares: one expiry, the legs the structure picks, liquidity,
+        shape, a positive credit at natural prices, and its risk per structure."""
+        found = self._expiry_rows(rows, underlying_price, today)
+        if isinstance(found, Skip):
+            return found
+        expiry, chain = found
+        legs = self._pick_legs(chain, underlying_price)
+        if isinstance(legs, Skip):
+            return legs
+        illiquid = self._illiquid(legs)
+        if illiquid is not None:
+            return illiquid
+        shape = self._shape_problem(legs)
+        if shape is not None:
+            return Skip(SkipReason.BAD_SHAPE, shape)
+        credit = natural_credit(legs)
+        if credit <= 0:
+            return Skip(SkipReason.NO_CREDIT, f"natural credit {credit:.2f} is not positive")
+        risk = self._risk(legs, credit, underlying_price)
+        if isinstance(risk, Skip):
+            return risk
+        max_loss, basis = risk
+        return Selection(self.name, self.structure, expiry, underlying_price, legs, credit, mid_credit(legs), max_loss, basis)
+
+    @abstractmethod
+    def _pick_legs(self, chain: Sequence[ChainRow], underlying_price: float) -> tuple[Leg, ...] | Skip:
+        """The structure's contracts from one expiry's rows."""
+
+    @abstractmethod
+    def _shape_problem(self, legs: tuple[Leg, ...]) -> str | None:
+        """Why the picked strikes do not make this structure (None when they do)."""
+
+    @abstractmethod
+    def _risk(self, legs: tuple[Leg, ...], credit: float, underlying_price: float) -> tuple[float, RiskBasis] | Skip:
+        """Dollars at risk per structure and what that figure is."""
 
     @abstractmethod
     def _submit(self, executor: AtomicExecutor, selection: Selection, quantity: int) -> GroupResultLike:

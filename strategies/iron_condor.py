@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 from typing import ClassVar
 
 from strategies.base import AtomicExecutor, GroupResultLike, StructureStrategy
 from strategies.chain import ChainRow, pick_short, pick_wing
-from strategies.selection import Leg, LegRole, Selection, Structure, mid_credit, natural_credit
+from strategies.selection import Leg, LegRole, RiskBasis, Selection, Structure
 from strategies.shape import iron_condor_problem
 from strategies.sizing import iron_condor_max_loss
 from strategies.skip import Skip, SkipReason
@@ -19,12 +18,7 @@ class IronCondorStrategy(StructureStrategy):
 
     structure: ClassVar[Structure] = "iron_condor"
 
-    def select(self, rows: Sequence[ChainRow], underlying_price: float, today: date) -> Selection | Skip:
-        """The four legs, or why not (see `Skip`)."""
-        found = self._expiry_rows(rows, underlying_price, today)
-        if isinstance(found, Skip):
-            return found
-        expiry, chain = found
+    def _pick_legs(self, chain: Sequence[ChainRow], underlying_price: float) -> tuple[Leg, ...] | Skip:
         p = self.params
         short_call = pick_short(chain, "call", underlying_price, p.target_short_delta, p.short_strike_distance_pct)
         if isinstance(short_call, Skip):
@@ -38,39 +32,25 @@ class IronCondorStrategy(StructureStrategy):
         long_put = pick_wing(chain, short_put.row, p.wing_width)
         if isinstance(long_put, Skip):
             return long_put
-        legs = (
+        return (
             Leg(LegRole.SHORT_CALL, short_call.row, short_call.chosen_by),
             Leg(LegRole.LONG_CALL, long_call.row, long_call.chosen_by),
             Leg(LegRole.SHORT_PUT, short_put.row, short_put.chosen_by),
             Leg(LegRole.LONG_PUT, long_put.row, long_put.chosen_by),
         )
-        illiquid = self._illiquid(legs)
-        if illiquid is not None:
-            return illiquid
-        shape = iron_condor_problem(long_put.row, short_put.row, short_call.row, long_call.row)
-        if shape is not None:
-            return Skip(SkipReason.BAD_SHAPE, shape)
-        credit = natural_credit(legs)
-        if credit <= 0:
-            return Skip(SkipReason.NO_CREDIT, f"natural credit {credit:.2f} is not positive")
-        call_width = long_call.row.strike - short_call.row.strike
-        put_width = short_put.row.strike - long_put.row.strike
-        max_loss = iron_condor_max_loss(call_width, put_width, credit, p.multiplier)
+
+    def _shape_problem(self, legs: tuple[Leg, ...]) -> str | None:
+        sc, lc, sp, lp = (leg.row for leg in legs)
+        return iron_condor_problem(lp, sp, sc, lc)
+
+    def _risk(self, legs: tuple[Leg, ...], credit: float, underlying_price: float) -> tuple[float, RiskBasis] | Skip:
+        sc, lc, sp, lp = (leg.row for leg in legs)
+        call_width, put_width = lc.strike - sc.strike, sp.strike - lp.strike
+        max_loss = iron_condor_max_loss(call_width, put_width, credit, self.params.multiplier)
         if max_loss <= 0:
-            return Skip(
-                SkipReason.INCONSISTENT_PRICES,
-                f"credit {credit:.2f} is not below the wider width {max(call_width, put_width):g}",
-            )
-        return Selection(
-            strategy=self.name,
-            structure=self.structure,
-            expiry=expiry,
-            underlying_price=underlying_price,
-            legs=legs,
-            net_credit=credit,
-            mid_credit=mid_credit(legs),
-            max_loss=max_loss,
-        )
+            return Skip(SkipReason.INCONSISTENT_PRICES,
+                        f"credit {credit:.2f} is not below the wider width {max(call_width, put_width):g}")
+        return max_loss, "max_loss"
 
     def _submit(self, executor: AtomicExecutor, selection: Selection, quantity: int) -> GroupResultLike:
         return executor.execute_iron_condor_atomic(

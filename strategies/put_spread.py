@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 from typing import ClassVar
 
 from strategies.base import AtomicExecutor, GroupResultLike, StructureStrategy
 from strategies.chain import ChainRow, pick_short, pick_wing
-from strategies.selection import Leg, LegRole, Selection, Structure, mid_credit, natural_credit
+from strategies.selection import Leg, LegRole, RiskBasis, Selection, Structure
 from strategies.shape import put_spread_problem
 from strategies.sizing import put_spread_max_loss
 from strategies.skip import Skip, SkipReason
@@ -19,12 +18,7 @@ class PutSpreadStrategy(StructureStrategy):
 
     structure: ClassVar[Structure] = "put_spread"
 
-    def select(self, rows: Sequence[ChainRow], underlying_price: float, today: date) -> Selection | Skip:
-        """The two legs, or why not (see `Skip`)."""
-        found = self._expiry_rows(rows, underlying_price, today)
-        if isinstance(found, Skip):
-            return found
-        expiry, chain = found
+    def _pick_legs(self, chain: Sequence[ChainRow], underlying_price: float) -> tuple[Leg, ...] | Skip:
         p = self.params
         short_put = pick_short(chain, "put", underlying_price, p.target_short_delta, p.short_strike_distance_pct)
         if isinstance(short_put, Skip):
@@ -32,33 +26,22 @@ class PutSpreadStrategy(StructureStrategy):
         long_put = pick_wing(chain, short_put.row, p.wing_width)
         if isinstance(long_put, Skip):
             return long_put
-        legs = (
+        return (
             Leg(LegRole.SHORT_PUT, short_put.row, short_put.chosen_by),
             Leg(LegRole.LONG_PUT, long_put.row, long_put.chosen_by),
         )
-        illiquid = self._illiquid(legs)
-        if illiquid is not None:
-            return illiquid
-        shape = put_spread_problem(short_put.row, long_put.row)
-        if shape is not None:
-            return Skip(SkipReason.BAD_SHAPE, shape)
-        credit = natural_credit(legs)
-        if credit <= 0:
-            return Skip(SkipReason.NO_CREDIT, f"natural credit {credit:.2f} is not positive")
-        width = short_put.row.strike - long_put.row.strike
-        max_loss = put_spread_max_loss(width, credit, p.multiplier)
+
+    def _shape_problem(self, legs: tuple[Leg, ...]) -> str | None:
+        short_put, long_put = (leg.row for leg in legs)
+        return put_spread_problem(short_put, long_put)
+
+    def _risk(self, legs: tuple[Leg, ...], credit: float, underlying_price: float) -> tuple[float, RiskBasis] | Skip:
+        short_put, long_put = (leg.row for leg in legs)
+        width = short_put.strike - long_put.strike
+        max_loss = put_spread_max_loss(width, credit, self.params.multiplier)
         if max_loss <= 0:
             return Skip(SkipReason.INCONSISTENT_PRICES, f"credit {credit:.2f} is not below the width {width:g}")
-        return Selection(
-            strategy=self.name,
-            structure=self.structure,
-            expiry=expiry,
-            underlying_price=underlying_price,
-            legs=legs,
-            net_credit=credit,
-            mid_credit=mid_credit(legs),
-            max_loss=max_loss,
-        )
+        return max_loss, "max_loss"
 
     def _submit(self, executor: AtomicExecutor, selection: Selection, quantity: int) -> GroupResultLike:
         return executor.execute_put_spread_atomic(
