@@ -141,8 +141,8 @@ class EnhancedAtomicOrderExecutor:
         self._listeners: list[Callback] = []
         self._dirty: set[str] = set()
         self._unsaved: set[str] = set()
-        # Changes that only add ids (an acknowledgement, a broker id): written with the next write,
-        # before the next order, or by the next check_timeouts, not one write per event.
+        # Changes written with the next write, before the next order, or by the next
+        # check_timeouts, rather than one write per event (see _informational).
         self._lazy: set[str] = set()
         self._touched: set[str] = set()
         self._depth = 0
@@ -396,9 +396,11 @@ class EnhancedAtomicOrderExecutor:
         return self._active.get(group_id) or self._history.get(group_id)
 
     def _apply(self, group: Group, event: GroupEvent) -> bool:
+        known_ids = _broker_id_count(group)
         changed = group.apply(event)
         if changed:
-            (self._lazy if _informational(event) else self._dirty).add(group.group_id)
+            urgent = not _informational(event) or _broker_id_count(group) > known_ids
+            (self._dirty if urgent else self._lazy).add(group.group_id)
         return changed
 
     def _settle_touched(self) -> None:
@@ -631,10 +633,16 @@ def _closed(tag: OrderTag, contract_key: str, state: OrderState, message: str, n
 
 
 def _informational(event: GroupEvent) -> bool:
-    """Events that add ids but change no quantity or state the executor acts on."""
-    if isinstance(event, OrderIdentified):
-        return True
-    return isinstance(event, OrderUpdate) and event.state is OrderState.SUBMITTED and not event.fill_quantity
+    """Events whose record can wait for the next write: acknowledgements, ids and fills. A write
+    precedes every order or cancel and every status change anyway, check_timeouts writes the rest
+    within a second in live mode, and recovery infers a fill it did not read from holdings. New
+    broker ids are written at once (see _apply): after a live restart they are the only way to
+    find an order again."""
+    return isinstance(event, (OrderIdentified, OrderUpdate, CancelRefused, Note))
+
+
+def _broker_id_count(group: Group) -> int:
+    return sum(len(o.broker_ids) for leg in group.legs for o in leg.orders)
 
 
 def _leading_sends(actions: Sequence[Action]) -> list[PlaceOrder | CancelOrder]:

@@ -77,7 +77,9 @@ CORRUPTIONS: dict[str, Callable[[str], str]] = {
 def _valid_partial(sim: Simulator, algo: HostAlgorithm) -> str:
     """A real group whose short call never fills: three legs filled, recovery must flatten it."""
     result = algo.executor.execute_iron_condor_atomic(*algo.condor(), STRUCTURES)
-    sim.advance(10)
+    sim.advance(3)
+    algo.executor.check_timeouts()  # main.py's live schedule runs it every second: it writes the fills
+    sim.advance(7)  # LEAN's timer has persisted them; the group is past its timeout when it dies
     assert [leg.filled for leg in result.view.legs] == [2, 2, 0, -2]
     return result.group_id
 
