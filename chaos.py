@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Literal
 from AlgorithmImports import (
     BrokerageMessageEvent,
     BrokerageMessageType,
+    BrokerageModelSecurityInitializer,
     DefaultBrokerageModel,
     FillModelParameters,
     ImmediateFillModel,
@@ -28,7 +29,10 @@ from AlgorithmImports import (
     OrderEvent,
     OrderStatus,
     Security,
+    SecuritySeeder,
 )
+
+from atomic.tags import Role, parse_tag
 
 if TYPE_CHECKING:
     from AlgorithmImports import IBrokerageModel
@@ -45,13 +49,19 @@ class ChaosPlan:
     partial_probability: float
     delay_probability: float
     delay_scans: int = 2
+    # Orders that reverse a group's fills fill normally, so a chaos run shows rollbacks completing
+    # rather than mostly ROLLBACK_FAILED halts (set False to fault them too).
+    spare_rollbacks: bool = True
 
     def __post_init__(self) -> None:
         total = self.reject_probability + self.partial_probability + self.delay_probability
         if min(self.reject_probability, self.partial_probability, self.delay_probability) < 0 or total > 1:
             raise ValueError(f"chaos probabilities must be non-negative and sum to at most 1, got {total:g}")
 
-    def outcome(self, order_id: int) -> Outcome:
+    def outcome(self, order_id: int, tag: str = "") -> Outcome:
+        parsed = parse_tag(tag)
+        if self.spare_rollbacks and parsed is not None and parsed.role is Role.ROLLBACK:
+            return "normal"
         draw = random.Random(self.seed * 1_000_003 + order_id).random()
         if draw < self.reject_probability:
             return "reject"
@@ -74,7 +84,7 @@ class ChaosBrokerageModel(DefaultBrokerageModel):
     def can_submit_order(
         self, security: Security, order: Order, message: BrokerageMessageEvent | None
     ) -> tuple[bool, BrokerageMessageEvent]:
-        if self._plan.outcome(order.id) == "reject":
+        if self._plan.outcome(order.id, order.tag) == "reject":
             return False, BrokerageMessageEvent(BrokerageMessageType.WARNING, "ChaosReject", f"chaos: order {order.id} refused")
         if self._inner is not None:
             return self._inner.can_submit_order(security, order, message)
@@ -93,7 +103,7 @@ class ChaosFillModel(ImmediateFillModel):
         fill = super().market_fill(asset, order)
         if fill.status != OrderStatus.FILLED:
             return fill
-        keep = self._kept(order.id, abs(int(order.quantity)), 1)
+        keep = self._kept(order.id, order.tag, abs(int(order.quantity)), 1)
         return self._no_fill(fill) if keep == 0 else self._part(fill, keep)
 
     def combo_market_fill(self, order: Order, parameters: FillModelParameters) -> list[OrderEvent]:
@@ -103,14 +113,14 @@ class ChaosFillModel(ImmediateFillModel):
         if group is None or not fills or any(f.status != OrderStatus.FILLED for f in fills):
             return fills
         structures = abs(int(group.quantity))
-        keep = self._kept(group.id, structures, structures)
+        keep = self._kept(group.id, order.tag, structures, structures)
         if keep == 0:
             return [self._no_fill(f) for f in fills]
         return [self._part(f, abs(int(f.fill_quantity)) // structures * keep) for f in fills]
 
-    def _kept(self, key: int, quantity: int, structures: int) -> int:
+    def _kept(self, key: int, tag: str, quantity: int, structures: int) -> int:
         """How much of `quantity` fills on this scan (in structures for a combo); 0 for none."""
-        outcome = self._plan.outcome(key)
+        outcome = self._plan.outcome(key, tag)
         scans = self._scans.get(key, 0) + 1
         self._scans[key] = scans
         if outcome == "delay" and scans <= self._plan.delay_scans:
@@ -131,3 +141,16 @@ class ChaosFillModel(ImmediateFillModel):
         fill.fill_quantity = 0
         fill.status = OrderStatus.NONE
         return fill
+
+
+class ChaosSecurityInitializer(BrokerageModelSecurityInitializer):
+    """LEAN's brokerage-model initializer (reality models, price seeding), then the chaos fill
+    model: a bare set_security_initializer lambda would replace the brokerage's models."""
+
+    def __init__(self, brokerage_model: IBrokerageModel, fill_model: ChaosFillModel) -> None:
+        super().__init__(brokerage_model, SecuritySeeder.NULL)
+        self._fill_model = fill_model
+
+    def initialize(self, security: Security) -> None:
+        super().initialize(security)
+        security.set_fill_model(self._fill_model)

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 import config
 from atomic import EnhancedAtomicOrderExecutor, GroupResult, GroupStatus
 from atomic.brokerages import execution_mode_for
-from chaos import ChaosBrokerageModel, ChaosFillModel, ChaosPlan
+from chaos import ChaosBrokerageModel, ChaosFillModel, ChaosPlan, ChaosSecurityInitializer
 from strategies.base import StructureStrategy
 from strategies.iron_condor import IronCondorStrategy
 from strategies.lean_chain import chain_rows, underlying_price
@@ -24,14 +24,14 @@ from strategies.strangle import StrangleStrategy
 
 _SECOND_STRATEGIES: dict[str, type[StructureStrategy]] = {"put_spread": PutSpreadStrategy, "strangle": StrangleStrategy}
 # LEAN does not infer the brokerage model from the deployment: the algorithm sets it.
-_BROKERAGES: dict[str, type[DefaultBrokerageModel]] = {
-    "default": DefaultBrokerageModel,
-    "interactive-brokers": InteractiveBrokersBrokerageModel,
-    "schwab": CharlesSchwabBrokerageModel,
-    "tradestation": TradeStationBrokerageModel,
-    "tastytrade": TastytradeBrokerageModel,
-    "tradier": TradierBrokerageModel,
-    "alpaca": AlpacaBrokerageModel,
+_BROKERAGES: dict[str, BrokerageName] = {
+    "default": BrokerageName.DEFAULT,
+    "interactive-brokers": BrokerageName.INTERACTIVE_BROKERS_BROKERAGE,
+    "schwab": BrokerageName.CHARLES_SCHWAB,
+    "tradestation": BrokerageName.TRADE_STATION,
+    "tastytrade": BrokerageName.TASTYTRADE,
+    "tradier": BrokerageName.TRADIER_BROKERAGE,
+    "alpaca": BrokerageName.ALPACA,
 }
 _WEEKDAYS = {day.name.lower(): day for day in (DayOfWeek.MONDAY, DayOfWeek.TUESDAY, DayOfWeek.WEDNESDAY,
                                                DayOfWeek.THURSDAY, DayOfWeek.FRIDAY)}
@@ -44,19 +44,19 @@ class AtomicOptionsAlgorithm(QCAlgorithm):
         self.set_start_date(date.fromisoformat(self.get_parameter("start-date", "2024-01-02")))
         self.set_end_date(date.fromisoformat(self.get_parameter("end-date", "2024-03-29")))
         self.set_cash(self.get_parameter("cash", 100_000))
+        brokerage = self.get_parameter("brokerage", "default")
+        if brokerage not in _BROKERAGES:
+            raise ValueError(f"brokerage must be one of {sorted(_BROKERAGES)}, got {brokerage!r}")
+        self.set_brokerage_model(_BROKERAGES[brokerage], AccountType.MARGIN)
+        mode = execution_mode_for(type(self.brokerage_model).__name__, self.get_parameter("execution-mode", "auto"))
+        if self.get_parameter("chaos", "true" if config.CHAOS else "false").lower() == "true":
+            self._install_chaos()  # before any security is added: initializers apply to later ones
+
         ticker = self.get_parameter("underlying", config.UNDERLYING)
         self._underlying = self.add_equity(ticker, Resolution.MINUTE).symbol
         option = self.add_option(ticker, Resolution.MINUTE)
         option.set_filter(lambda universe: universe.include_weeklys().strikes(-40, 40).expiration(0, config.MAX_DAYS_TO_EXPIRY))
         self._option = option.symbol
-
-        brokerage = self.get_parameter("brokerage", "default")
-        if brokerage not in _BROKERAGES:
-            raise ValueError(f"brokerage must be one of {sorted(_BROKERAGES)}, got {brokerage!r}")
-        self.set_brokerage_model(_BROKERAGES[brokerage](AccountType.MARGIN))
-        if self.get_parameter("chaos", "true" if config.CHAOS else "false").lower() == "true":
-            self._install_chaos()
-        mode = execution_mode_for(_BROKERAGES[brokerage].__name__, self.get_parameter("execution-mode", "auto"))
         atomic_config = dataclasses.replace(
             config.AtomicConfig(),
             execution_mode=mode,
@@ -164,6 +164,5 @@ class AtomicOptionsAlgorithm(QCAlgorithm):
             partial_probability=self.get_parameter("chaos-partial", config.CHAOS_PARTIAL_PROBABILITY),
             delay_probability=self.get_parameter("chaos-delay", config.CHAOS_DELAY_PROBABILITY),
         )
-        fill_model = ChaosFillModel(plan)
         self.set_brokerage_model(ChaosBrokerageModel(plan, self.brokerage_model))
-        self.set_security_initializer(lambda security: security.set_fill_model(fill_model))
+        self.set_security_initializer(ChaosSecurityInitializer(self.brokerage_model, ChaosFillModel(plan)))

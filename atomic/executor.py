@@ -67,6 +67,8 @@ from atomic.views import GroupView, view_of
 from config import AtomicConfig
 
 if TYPE_CHECKING:
+    from AlgorithmImports import QCAlgorithm
+
     from recovery.report import RecoveryReport
 
 Callback = Callable[["GroupResult"], None]
@@ -122,12 +124,12 @@ class EnhancedAtomicOrderExecutor:
         The host port; built over `algorithm` when None. Tests may pass another implementation.
     """
 
-    def __init__(self, algorithm: object, config: AtomicConfig | None = None, broker: Broker | None = None) -> None:
+    def __init__(self, algorithm: QCAlgorithm, config: AtomicConfig | None = None, broker: Broker | None = None) -> None:
         self.config = config or AtomicConfig()
         if broker is None:
             from atomic.lean_broker import LeanBroker  # the LEAN shell, imported only when LEAN is there
 
-            broker = LeanBroker(algorithm, self.config.alert_email)  # type: ignore[arg-type]
+            broker = LeanBroker(algorithm, self.config.alert_email)
         self.broker: Broker = broker
         # Backtests and live share the lean CLI's storage folder: keep their records apart, so a
         # backtest can never touch (or "recover") a live deployment's groups.

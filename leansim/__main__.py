@@ -36,7 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--start", type=date.fromisoformat, default=None,
                      help="first day (YYYY-MM-DD); synthetic default 2024-01-02, data folder: its first day")
     run.add_argument("--end", type=date.fromisoformat, default=None, help="last day (YYYY-MM-DD)")
-    plans = "; ".join(f"{name}: {spec.description}" for name, spec in SCENARIOS.items())
+    # argparse %-formats help texts: the plans' percentages must be escaped.
+    plans = "; ".join(f"{name}: {spec.description}" for name, spec in SCENARIOS.items()).replace("%", "%%")
     run.add_argument("--faults", choices=PLAN_NAMES, default=DEFAULT_FAULTS, help=f"fault plan ({plans})")
     run.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the synthetic market and of the faults")
     run.add_argument("--data-folder", type=Path, default=None,

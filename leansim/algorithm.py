@@ -150,6 +150,11 @@ class QCAlgorithm:
         else:
             self._run.brokerage_model = brokerage_model_for(int(model), account_type)
 
+    def set_security_initializer(self, security_initializer: Any) -> None:
+        """A callable or an object with initialize(security), applied to every security added after
+        this call (as in LEAN: call it before adding securities)."""
+        self._run.security_initializer = security_initializer
+
     def add_equity(self, ticker: str, resolution: Any = None, market: str | None = None, fill_forward: bool = True,
                    leverage: float = 0, extended_market_hours: bool = False, data_normalization_mode: Any = None) -> Equity:
         symbol = Symbol.create(ticker, SecurityType.EQUITY, market or Market.USA)

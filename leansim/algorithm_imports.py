@@ -27,6 +27,7 @@ from leansim import (
     portfolio,
     scheduling,
     securities,
+    security_initializers,
     symbols,
     tickets,
     transactions,
@@ -62,6 +63,7 @@ LEAN_CLASSES: dict[str, type] = {
         brokerage_models.TradeStationBrokerageModel, brokerage_models.TastytradeBrokerageModel,
         brokerage_models.TradierBrokerageModel, brokerage_models.AlpacaBrokerageModel,
         transactions.SecurityTransactionManager,
+        security_initializers.SecuritySeeder, security_initializers.BrokerageModelSecurityInitializer,
         algorithm.QCAlgorithm,
     )
 }

@@ -127,6 +127,7 @@ class Run:
         self.time_rules = TimeRules(sim.market)
         self.notify = NotificationManager(sim.live, self._record_notification)
         self.brokerage_model: DefaultBrokerageModel = DefaultBrokerageModel()
+        self.security_initializer: Any = None
         self.chain_subscriptions: dict[Symbol, Option] = {}
         self.current_slice: Slice | None = None
         self._universes: dict[Symbol, tuple[date, dict[SecurityKey, Symbol]]] = {}
@@ -140,7 +141,13 @@ class Run:
         existing = self.securities.get(symbol)
         if existing is not None:
             return existing
-        return self.securities._add(self.sim._new_security(symbol, self))
+        security = self.sim._new_security(symbol, self)
+        initializer = self.security_initializer
+        if callable(initializer):
+            initializer(security)
+        elif initializer is not None:
+            initializer.initialize(security)
+        return self.securities._add(security)
 
     def build_chain(self, symbol: Symbol, option: Option | None) -> OptionChain:
         """The chain of `symbol`'s underlying now, filtered by `option`'s universe when given.

@@ -9,6 +9,7 @@ several tests read the same run.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -30,12 +31,15 @@ from leansim.runner import RunResult, Scenario, run_scenario  # noqa: E402
 from leansim.symbols import Symbol  # noqa: E402
 
 NEW_YORK = ZoneInfo("America/New_York")
+_GROUP_ID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
 CONDOR = "Friday_0DTE"  # the iron condor's strategy name (config.STRATEGY)
-# Brokerage positions are read this long before the close: every 0DTE contract is settled at it.
+# The brokerage's positions are read at this New York time each day: after the 10:30 entries and
+# their rollbacks, before the 16:00 close settles every 0DTE contract.
 SNAPSHOT_HOUR, SNAPSHOT_MINUTE = 15, 50
 Params = tuple[tuple[str, str], ...]
 
-__all__ = ["CONDOR", "EVERY_WEEKDAY", "MAIN", "MainRun", "chaos_parameters", "run_main", "run_main_uncached"]
+__all__ = ["CONDOR", "EVERY_WEEKDAY", "MAIN", "NEW_YORK", "MainRun", "chaos_parameters", "local_date", "run_main",
+           "run_main_uncached"]
 
 
 @dataclass
@@ -44,6 +48,7 @@ class MainRun:
 
     result: RunResult
     sim: Simulator
+    algorithm: QCAlgorithm  # main.py's algorithm, after on_end_of_algorithm
     executor: EnhancedAtomicOrderExecutor
     # New York date -> the brokerage's position in each contract at SNAPSHOT time that day.
     positions: dict[date, dict[str, int]] = field(default_factory=dict)
@@ -78,10 +83,10 @@ class MainRun:
 
     def signature(self) -> list[tuple[Any, ...]]:
         """What a reproducible run must repeat exactly: each group's outcome and legs, every
-        brokerage order's fills."""
-        groups = [(v.strategy, v.status.value, v.reason, tuple((leg.symbol, leg.quantity, leg.filled) for leg in v.legs))
-                  for v in self.views]
-        fills = [(o.symbol.value, o.quantity, o.tag.split("/")[2:] if o.tag else (),
+        brokerage order's fills. Group ids are random (uuid4), so they are masked."""
+        groups = [(v.strategy, v.status.value, _GROUP_ID.sub("<group>", v.reason),
+                   tuple((leg.symbol, leg.quantity, leg.filled) for leg in v.legs)) for v in self.views]
+        fills = [(o.symbol.value, o.quantity, tuple(o.tag.split("/")[2:]),
                   tuple((f.quantity, f.price) for f in o.fills)) for o in self.sim.broker_orders]
         return groups + fills
 
@@ -104,7 +109,7 @@ def run_main_uncached(days: int, start: date = date(2024, 1, 2), faults: str = "
                         entry_days=entry_days, naive=False)
     result = run_scenario(scenario, _observing(observed)).run("atomic")
     assert result is not None
-    return MainRun(result, observed["sim"], observed["executor"], dict(observed["positions"]))
+    return MainRun(result, observed["sim"], observed["algorithm"], observed["executor"], dict(observed["positions"]))
 
 
 run_main = cache(run_main_uncached)
@@ -117,11 +122,11 @@ def _observing(observed: dict[str, Any]) -> type[QCAlgorithm]:
 
     class ObservingAlgorithm(base):  # type: ignore[misc, valid-type]
         def initialize(self) -> None:
-            super().initialize()
             # The double keeps the simulator on the algorithm's process record: the one place the
             # kit reaches past LEAN's API, to read what LEAN itself would show (plots, statistics,
             # the brokerage's books).
-            observed["sim"] = self._run.sim
+            observed["sim"], observed["algorithm"] = self._run.sim, self
+            super().initialize()
             self.schedule.on(self.date_rules.every_day(), self.time_rules.at(SNAPSHOT_HOUR, SNAPSHOT_MINUTE),
                              self._snapshot_positions)
 

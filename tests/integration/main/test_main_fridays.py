@@ -1,0 +1,76 @@
+"""main.py with its defaults over three simulated weeks, no faults: one 0DTE iron condor each
+Friday at 10:30 New York time, filled, nothing on any other day; the runtime statistics and the
+"Atomic groups" chart are what LEAN would show, and the end-of-run self-check passes."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date, time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from main_kit import CONDOR, NEW_YORK, MainRun, local_date, run_main  # noqa: E402
+
+from atomic import GroupStatus  # noqa: E402
+
+# 15 trading days from Tuesday 2024-01-02 (Monday 01-15 is a holiday): three Fridays.
+FRIDAYS = [date(2024, 1, 5), date(2024, 1, 12), date(2024, 1, 19)]
+
+
+def fridays_run() -> MainRun:
+    return run_main(days=15)
+
+
+def test_the_run_spans_three_weeks_with_three_fridays() -> None:
+    days = fridays_run().result.days
+    assert (days[0], days[-1], len(days)) == (date(2024, 1, 2), date(2024, 1, 23), 15)
+    assert [d for d in days if d.weekday() == 4] == FRIDAYS
+
+
+def test_one_filled_condor_each_friday_at_ten_thirty_expiring_that_friday() -> None:
+    run = fridays_run()
+    views = run.views
+    assert [local_date(v.created_at) for v in views] == FRIDAYS
+    for view in views:
+        assert view.strategy == CONDOR and view.status is GroupStatus.FILLED and view.complete
+        assert view.created_at.astimezone(NEW_YORK).time() == time(10, 30)
+        assert len(view.legs) == 4
+        assert run.expiries_of(view.group_id) == {local_date(view.created_at)}  # 0DTE
+
+
+def test_nothing_is_sent_on_other_days() -> None:
+    run = fridays_run()
+    assert {local_date(order.submitted_utc) for order in run.sim.broker_orders} == set(FRIDAYS)
+    sent = [local_date(at) for at, _ in run.logs(f"{CONDOR} sent ")]
+    assert sent == FRIDAYS
+    assert run.result.entries_sent == 3 and not run.result.skips
+
+
+def test_runtime_statistics_count_the_groups_by_status() -> None:
+    statistics = fridays_run().sim.runtime_statistics
+    expected = {f"Groups {status.value.lower()}": "0" for status in GroupStatus}
+    expected["Groups filled"] = "3"
+    assert statistics == expected
+
+
+def test_atomic_groups_chart_plots_each_filled_group_when_it_settles() -> None:
+    plots = [p for p in fridays_run().sim.plots if p.chart == "Atomic groups"]
+    assert [(p.series, p.value) for p in plots] == [("Filled", 1.0), ("Filled", 2.0), ("Filled", 3.0)]
+    assert [local_date(p.utc_time) for p in plots] == FRIDAYS
+
+
+def test_end_of_run_self_check_passes_with_nothing_left_open() -> None:
+    run = fridays_run()
+    assert run.result.self_check == ""
+    assert run.result.errors == []
+    assert run.executor.open_groups() == []
+
+
+def test_the_brokerage_holds_each_condor_until_its_close_and_nothing_on_other_days() -> None:
+    run = fridays_run()
+    assert set(FRIDAYS) <= run.positions.keys()
+    for day, held in run.positions.items():  # read at 15:50 New York time
+        expected = {leg.symbol: leg.quantity for view in run.views_on(day) for leg in view.legs}
+        assert held == expected, day
+    assert run.sim.positions == {}  # every 0DTE contract settled at its close
