@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 from bench.hosts import TimedHost, iron_condor, settle_live, start
 from bench.report import Figure, Section, Verdict, at_most
-from config import AtomicConfig
 
 LEGS = 4
 MAX_SAVES = LEGS + 3  # target: intent, a few progress saves, the archive record
@@ -27,7 +26,6 @@ class Traffic:
     deletes: float
     bytes_written: float
     flushes: float
-    archive_record_bytes: float
 
 
 def measure(mode: str, execution: str, groups: int) -> Traffic:
@@ -37,14 +35,11 @@ def measure(mode: str, execution: str, groups: int) -> Traffic:
     sim, algo = start(mode, TimedHost, **overrides)
     _one(sim, algo, mode)  # warm-up: first-use work stays out of the averages
     before = sim.store_stats
-    archive_before = _archive_bytes(algo)
     for _ in range(groups):
         _one(sim, algo, mode)
     after = sim.store_stats
-    archived = _archive_bytes(algo) - archive_before
     return Traffic(mode, execution, groups, (after.saves - before.saves) / groups, (after.deletes - before.deletes) / groups,
-                   (after.bytes_written - before.bytes_written) / groups, (after.flushes - before.flushes) / groups,
-                   archived / groups)
+                   (after.bytes_written - before.bytes_written) / groups, (after.flushes - before.flushes) / groups)
 
 
 def _one(sim: object, algo: TimedHost, mode: str) -> None:
@@ -55,14 +50,8 @@ def _one(sim: object, algo: TimedHost, mode: str) -> None:
         raise RuntimeError(f"a clean group ended {result.status.value}: {result.reason}")
 
 
-def _archive_bytes(algo: TimedHost) -> int:
-    store = algo.object_store
-    return sum(len(store.read_bytes(key)) for key in store.keys if "/archive/" in key)
-
-
 def run(groups: int) -> Section:
     section = Section("4", "ObjectStore writes per clean 4-leg condor")
-    config = AtomicConfig()
     results = [measure(mode, execution, groups) for mode in ("backtest", "live")
                for execution in ("legged", "combo", "sequential")]
     for t in results:
@@ -75,13 +64,10 @@ def run(groups: int) -> Section:
         section.add(Figure("4", f"bytes saved per group, {name}", t.bytes_written, "B"))
     for t in results:
         if t.mode == "live":
-            volume = t.flushes * config.archive_max_groups * t.archive_record_bytes
             section.add(Figure("4", f"store persists per group, {t.execution}, live", t.flushes, ""))
-            section.add(Figure("4", f"  LEAN Persist volume/group, full archive, {t.execution} (model)",
-                               volume / 1e6, "MB"))
     section.note(f"{groups} clean 1-structure condors per line after one warm-up group; counted by the double's store.")
     section.note("sequential (SEQUENTIAL_PROTECTIVE_LEGS) is shown for context; the target names legged and combo.")
-    section.note("persists: the intent save is forced to disk through get_file_path, and LEAN's 5 s timer persists a "
-                 "dirty store (one group a second here); LocalObjectStore.PersistData rewrites every stored file (read in LEAN's Engine/Storage/"
-                 "LocalObjectStore.cs), so the model volume is persists x ARCHIVE_MAX_GROUPS x archive record size.")
+    section.note("persists: the write before each batch of orders and the archive copy are forced to disk through "
+                 "get_file_path, and LEAN's 5 s timer persists a dirty store (one group a second here); LEAN's "
+                 "LocalObjectStore.PersistData (master of 2026-08-21) writes only the entries saved since the last persist.")
     return section
