@@ -35,15 +35,13 @@ from atomic.decisions import (
 from atomic.errors import InvalidGroupError, PersistenceError
 from atomic.margin import estimated_margin
 from atomic.model import (
-    TERMINAL,
-    UNSETTLED,
+    SETTLED,
     CancelRefused,
     CancelRequested,
     Group,
     GroupEvent,
     GroupStatus,
     Leg,
-    LogEntry,
     Note,
     OrderHeldBack,
     OrderIdentified,
@@ -75,7 +73,6 @@ Callback = Callable[["GroupResult"], None]
 # Actions one drive may take before it stops and logs: every action records a change, so only a
 # bug can loop; a guard keeps such a bug from hanging the algorithm thread.
 _MAX_ACTIONS_PER_DRIVE = 200
-_SETTLED = frozenset({GroupStatus.FILLED, GroupStatus.ROLLED_BACK})
 
 
 class GroupResult:
@@ -168,7 +165,6 @@ class EnhancedAtomicOrderExecutor:
         """
         with self._lock:
             contracts = [(self.broker.describe(symbol), quantity) for symbol, quantity in legs]
-            validate_legs(contracts, self.config.max_atomic_group_size)
             return self._start(contracts, strategy, limit_price, on_complete)
 
     def execute_iron_condor_atomic(
@@ -181,7 +177,6 @@ class EnhancedAtomicOrderExecutor:
             sc, lc, sp, lp = (self.broker.describe(s) for s in (short_call, long_call, short_put, long_put))
             validate_iron_condor(sc, lc, sp, lp)
             contracts = [(lc, count), (lp, count), (sc, -count), (sp, -count)]
-            validate_legs(contracts, self.config.max_atomic_group_size)
             return self._start(contracts, strategy, limit_price, on_complete)
 
     def execute_put_spread_atomic(
@@ -194,7 +189,6 @@ class EnhancedAtomicOrderExecutor:
             sp, lp = self.broker.describe(short_put), self.broker.describe(long_put)
             validate_put_spread(sp, lp)
             contracts = [(lp, count), (sp, -count)]
-            validate_legs(contracts, self.config.max_atomic_group_size)
             return self._start(contracts, strategy, limit_price, on_complete)
 
     def execute_strangle_atomic(
@@ -207,7 +201,6 @@ class EnhancedAtomicOrderExecutor:
             sc, sp = self.broker.describe(short_call), self.broker.describe(short_put)
             validate_strangle(sc, sp)
             contracts = [(sc, -count), (sp, -count)]
-            validate_legs(contracts, self.config.max_atomic_group_size)
             return self._start(contracts, strategy, limit_price, on_complete)
 
     # --- events and time ----------------------------------------------------------------------
@@ -218,11 +211,14 @@ class EnhancedAtomicOrderExecutor:
         with self._lock:
             group = self._group_for(update)
             if group is None:
+                if update.tag is not None and update.fill_quantity:
+                    self.broker.alert("Fill for an unknown atomic group", f"order {update.order_id} ({update.tag}) "
+                                      f"filled {update.fill_quantity}: its group is no longer in memory")
                 return
             self._orders.setdefault(update.order_id, group.group_id)
             if not self._apply(group, update):
                 return
-            if group.status in _SETTLED and not self._settled_still(group):
+            if group.status in SETTLED and not self._settled_still(group):
                 self._reopen(group, "fill after the group settled: reversing it")
             self._touched.add(group.group_id)
             if self._depth == 0:
@@ -233,9 +229,7 @@ class EnhancedAtomicOrderExecutor:
         with self._lock:
             self._touched.update(self._active)
             if self._depth == 0:
-                self._settle_touched()
-                for group in [g for g in self._active.values() if g.group_id in self._lazy]:
-                    self._save(group)
+                self._settle_touched(flush_lazy=True)
 
     # --- operator -----------------------------------------------------------------------------
 
@@ -260,7 +254,10 @@ class EnhancedAtomicOrderExecutor:
             self._halted = ""
 
     def add_listener(self, callback: Callback) -> None:
-        """Call `callback(result)` whenever any group reaches a final status (for plots and reports)."""
+        """Call `callback(result)` whenever any group reaches a final status (for plots and reports).
+
+        Callbacks (these and `on_complete`) run under the executor's lock, on whichever thread
+        delivered the deciding event: keep them quick and never wait in them on another thread."""
         with self._lock:
             self._listeners.append(callback)
 
@@ -340,6 +337,7 @@ class EnhancedAtomicOrderExecutor:
 
     def _start(self, contracts: list[tuple[Contract, int]], strategy: str, limit_price: float | None,
                on_complete: Callback | None) -> GroupResult:
+        validate_legs(contracts, self.config.max_atomic_group_size)
         if limit_price is not None and self.config.execution_mode != "combo":
             raise InvalidGroupError("limit_price is a net combo price: it needs execution_mode 'combo'")
         now = self.broker.now()
@@ -354,16 +352,14 @@ class EnhancedAtomicOrderExecutor:
         result = GroupResult(self, group.group_id)
         refusal = self._refusal(contracts)
         if refusal:
-            group.status = GroupStatus.REJECTED
-            group.rollback_reason = refusal
-            group.log.append(_entry(group, f"rejected: {refusal}"))
+            group.apply(StatusChanged(GroupStatus.REJECTED, f"rejected: {refusal}", now))
             self.broker.log(f"group {group.group_id} ({strategy}) rejected: {refusal}")
             self._remember(group)
             self._notify(group, on_complete)
             return result
         if on_complete is not None:
             self._callbacks[group.group_id] = on_complete
-        group.log.append(_entry(group, f"created: {strategy} {len(contracts)} legs x{group.structures}"))
+        group.apply(Note(f"created: {strategy} {len(contracts)} legs x{group.structures}", now))
         self._active[group.group_id] = group
         self._unsaved.add(group.group_id)  # its first save, just before its first order, is the intent
         self._touched.add(group.group_id)
@@ -405,17 +401,19 @@ class EnhancedAtomicOrderExecutor:
             (self._dirty if urgent else self._lazy).add(group.group_id)
         return changed
 
-    def _settle_touched(self) -> None:
-        """Drive every group that changed until each waits for events; then save what changed."""
+    def _settle_touched(self, flush_lazy: bool = False) -> None:
+        """Drive every group that changed until each waits for events; then save what changed
+        (`flush_lazy`: the changes that may wait, too)."""
         while self._touched:
             group_id = self._touched.pop()
             group = self._active.get(group_id)
             if group is not None:
                 self._drive(group)
-        for group_id in list(self._dirty):
+        for group_id in list(self._dirty | self._lazy if flush_lazy else self._dirty):
             group = self._active.get(group_id)
             if group is None:  # a settled group's late, harmless event: its archive stays as it was
                 self._dirty.discard(group_id)
+                self._lazy.discard(group_id)
                 continue
             try:
                 self._save(group)
@@ -510,10 +508,9 @@ class EnhancedAtomicOrderExecutor:
     def _place_combo(self, group: Group, action: PlaceCombo) -> None:
         tag = OrderTag(group.group_id, Role.ENTRY, None, action.attempt)
         now = self.broker.now()
-        legs_as_orders = [PlaceOrder(leg.index, group.ratio(leg) * action.structures, Role.ENTRY, action.attempt)
-                          for leg in group.legs]
-        for leg_order in legs_as_orders:
-            self._apply(group, OrderSent(leg_order.leg, Role.ENTRY, action.attempt, leg_order.quantity, str(tag), now))
+        for leg in group.legs:
+            self._apply(group, OrderSent(leg.index, Role.ENTRY, action.attempt, group.ratio(leg) * action.structures,
+                                         str(tag), now))
         try:
             self._save(group, durable=True)
         except PersistenceError:  # a combo is always a group's first order: its intent was refused
@@ -541,10 +538,8 @@ class EnhancedAtomicOrderExecutor:
         if action.status is GroupStatus.ROLLING_BACK:
             self.broker.log(f"group {group.group_id} rolling back: {action.reason}")
         elif action.status is GroupStatus.ROLLBACK_FAILED:
-            self._unsaved.add(group.group_id)  # forced to disk: the operator's evidence
-            self._dirty.add(group.group_id)
             try:
-                self._save(group)
+                self._save(group, durable=True)  # forced to disk: the operator's evidence
             except PersistenceError as error:
                 self.broker.alert("ObjectStore write refused", f"group {group.group_id}: {error}")
             self.halt(f"group {group.group_id} ROLLBACK_FAILED")
@@ -552,7 +547,7 @@ class EnhancedAtomicOrderExecutor:
                               f"positions {[(leg.contract.ticker, leg.net_filled) for leg in group.legs]}; "
                               "new groups refused until resume()")
             self._notify(group, self._callbacks.pop(group.group_id, None))
-        elif action.status in _SETTLED:
+        elif action.status in SETTLED:
             self._finish(group)
 
     def _finish(self, group: Group) -> None:
@@ -569,19 +564,22 @@ class EnhancedAtomicOrderExecutor:
         self.broker.log(f"group {group.group_id} {group.status.value}")
         self._notify(group, self._callbacks.pop(group.group_id, None))
 
+    @staticmethod
+    def _goal(group: Group) -> int:
+        """Structures a settled group holds: none when rolled back, the kept ones when trimmed."""
+        if group.status is GroupStatus.ROLLED_BACK:
+            return 0
+        return group.target_structures if group.target_structures is not None else group.structures
+
     def _settled_still(self, group: Group) -> bool:
-        target = group.target_structures if group.status is GroupStatus.FILLED and group.target_structures else None
-        if group.status is GroupStatus.FILLED and target is None:
-            return group.complete
-        goal = 0 if group.status is GroupStatus.ROLLED_BACK else (target or 0)
+        goal = self._goal(group)
         return all(leg.net_filled == group.ratio(leg) * goal for leg in group.legs)
 
     def _reopen(self, group: Group, reason: str) -> None:
-        target = 0 if group.status is GroupStatus.ROLLED_BACK else group.target_structures
+        goal = self._goal(group)
         self._history.pop(group.group_id, None)
         self._active[group.group_id] = group
-        self._apply(group, StatusChanged(GroupStatus.ROLLING_BACK, reason, self.broker.now(),
-                                         target if target is not None else group.structures))
+        self._apply(group, StatusChanged(GroupStatus.ROLLING_BACK, reason, self.broker.now(), goal))
         self.broker.alert("Late fill on a settled group", f"group {group.group_id}: {reason}")
 
     def _remember(self, group: Group) -> None:
@@ -623,10 +621,6 @@ class EnhancedAtomicOrderExecutor:
             self._depth -= 1
 
 
-def _entry(group: Group, message: str) -> LogEntry:
-    return LogEntry(group.created_at, group.status, message)
-
-
 def _closed(tag: OrderTag, contract_key: str, state: OrderState, message: str, now: datetime) -> OrderUpdate:
     """An order that never reached LEAN (refused by the call itself, or held back), recorded as
     closed with nothing filled; it has no LEAN id."""
@@ -658,4 +652,4 @@ def _leading_sends(actions: Sequence[Action]) -> list[PlaceOrder | CancelOrder]:
 
 
 def _refused_orders(group: Group) -> int:
-    return sum(1 for leg in group.legs for o in leg.orders if o.state in (OrderState.INVALID, OrderState.CANCELED))
+    return sum(1 for leg in group.legs for o in leg.orders if o.state is OrderState.INVALID)

@@ -17,6 +17,7 @@ from AlgorithmImports import (
     Order,
     OrderEvent,
     OrderStatus,
+    OrderTicket,
     QCAlgorithm,
     SecurityType,
     Symbol,
@@ -36,6 +37,15 @@ _STATES = {
     OrderStatus.INVALID: OrderState.INVALID,
 }
 _OPTION_TYPES = (SecurityType.OPTION, SecurityType.INDEX_OPTION, SecurityType.FUTURE_OPTION)
+
+
+def _refused_before_the_market(ticket: OrderTicket) -> None:
+    """LEAN's own pre-checks (warming up, no price, not tradable...) refuse an order before it
+    exists: the ticket is INVALID with no order id, and no order event will ever come. Raised so
+    the executor records the refusal at once (an order refused later gets its INVALID event)."""
+    if ticket.status == OrderStatus.INVALID and int(ticket.order_id) <= 0:
+        response = ticket.submit_request.response
+        raise RuntimeError(str(response.error_message) if response is not None else "refused by LEAN's pre-checks")
 
 
 class ObjectStoreAdapter:
@@ -111,6 +121,7 @@ class LeanBroker:
 
     def place_market(self, contract_key: str, quantity: int, tag: str) -> PlacedOrder:
         ticket = self._algorithm.market_order(self._require(contract_key), quantity, asynchronous=True, tag=tag)
+        _refused_before_the_market(ticket)
         return PlacedOrder(int(ticket.order_id), contract_key, self._broker_ids(int(ticket.order_id)))
 
     def place_combo(self, legs: Sequence[tuple[str, int]], structures: int, limit_price: float | None, tag: str) -> list[PlacedOrder]:
@@ -119,6 +130,8 @@ class LeanBroker:
             tickets = self._algorithm.combo_market_order(lean_legs, structures, asynchronous=True, tag=tag)
         else:
             tickets = self._algorithm.combo_limit_order(lean_legs, structures, limit_price, asynchronous=True, tag=tag)
+        for ticket in tickets:
+            _refused_before_the_market(ticket)
         return [PlacedOrder(int(t.order_id), str(t.symbol.id), self._broker_ids(int(t.order_id))) for t in tickets]
 
     def cancel(self, order_id: int) -> str | None:

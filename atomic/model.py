@@ -32,9 +32,13 @@ class GroupStatus(str, Enum):
 TERMINAL = frozenset({GroupStatus.FILLED, GroupStatus.ROLLED_BACK, GroupStatus.ROLLBACK_FAILED, GroupStatus.REJECTED})
 # These may hold an unbalanced position: they stay in the store's hot key set and recovery reads them.
 UNSETTLED = frozenset({GroupStatus.PENDING, GroupStatus.ROLLING_BACK, GroupStatus.ROLLBACK_FAILED})
+# Balanced for good (complete, or flat): archived, out of the hot key set.
+SETTLED = frozenset({GroupStatus.FILLED, GroupStatus.ROLLED_BACK})
 
 GROUP_TRANSITIONS = frozenset(
     {
+        # Refused before any order was placed (see Group.apply: only a group with no orders).
+        (GroupStatus.PENDING, GroupStatus.REJECTED),
         (GroupStatus.PENDING, GroupStatus.FILLED),
         (GroupStatus.PENDING, GroupStatus.ROLLING_BACK),
         (GroupStatus.ROLLING_BACK, GroupStatus.ROLLED_BACK),
@@ -106,6 +110,9 @@ class OrderRecord:
     cancel_refused_state: OrderState | None = None
     last_fill_at: datetime | None = None
     held_back: bool = False  # recorded, then never sent (see OrderHeldBack)
+    # Recovery counted this order's fills up to here from holdings: an event of an earlier fill,
+    # still on its way then, must not count again.
+    fills_known_until: datetime | None = None
     message: str = ""  # LEAN's reason when the order was refused or canceled
 
     @property
@@ -120,6 +127,14 @@ class OrderRecord:
     @property
     def average_price(self) -> float:
         return self.fill_value / self.filled if self.filled else 0.0
+
+    def add_broker_ids(self, broker_ids: tuple[str, ...] | list[str]) -> bool:
+        """Merge brokerage ids; True when one was new."""
+        merged = sorted(set(self.broker_ids) | set(broker_ids))
+        if merged == self.broker_ids:
+            return False
+        self.broker_ids = merged
+        return True
 
 
 @dataclass
@@ -155,12 +170,12 @@ class Leg:
     def is_short(self) -> bool:
         return self.quantity < 0
 
-    def rollback_failures(self, since: datetime | None) -> int:
+    def rollback_failures(self, since: datetime) -> int:
         """Rollback orders sent since `since` (the current rollback) that closed short of their quantity."""
         return sum(
             1 for o in self.orders
             if o.role is Role.ROLLBACK and not o.is_open and o.filled != o.quantity and not o.held_back
-            and (since is None or o.submitted_at >= since)
+            and o.submitted_at >= since
         )
 
 
@@ -202,6 +217,7 @@ class OrderUpdate:
     tag: OrderTag | None = None
     contract_key: str = ""
     broker_ids: tuple[str, ...] = ()
+    inferred: bool = False  # recovery's reading of holdings, not a LEAN event
 
 
 @dataclass(frozen=True)
@@ -297,7 +313,7 @@ class Group:
     limit_price: float | None = None
     status: GroupStatus = GroupStatus.PENDING
     submitted_at: datetime | None = None
-    rollback_reason: str = ""
+    rollback_reason: str = ""  # why it was rejected or rolled back (and why a rollback failed)
     rollback_started_at: datetime | None = None
     target_structures: int | None = None  # set when a rollback starts: 0 flattens, k > 0 trims
     held: bool = False  # recovery left it for the operator
@@ -393,11 +409,15 @@ class Group:
     def _change_status(self, event: StatusChanged) -> None:
         if (self.status, event.status) not in GROUP_TRANSITIONS:
             raise TransitionError(f"group {self.group_id}: {self.status.value} -> {event.status.value} is not allowed")
+        if event.status is GroupStatus.REJECTED and any(leg.orders for leg in self.legs):
+            raise TransitionError(f"group {self.group_id}: a group that placed orders cannot be rejected")
         self.status = event.status
         if event.status is GroupStatus.ROLLING_BACK:
             self.rollback_reason = event.reason
             self.rollback_started_at = event.time
             self.target_structures = event.target_structures
+        elif event.status is GroupStatus.REJECTED:
+            self.rollback_reason = event.reason
         elif event.status is GroupStatus.ROLLBACK_FAILED:
             self.rollback_reason = f"{self.rollback_reason}; rollback failed: {event.reason}"
         self._log(event.time, event.reason)
@@ -410,7 +430,7 @@ class Group:
                 if record.order_id != event.order_id:
                     record.event_ids = []  # ids of events restart with a new LEAN order id
                 record.order_id = event.order_id
-                record.broker_ids = sorted(set(record.broker_ids) | set(event.broker_ids))
+                record.add_broker_ids(event.broker_ids)
                 self._log(event.time, f"leg {event.leg} {event.role.value} order id {event.order_id} broker {record.broker_ids}")
                 return True
         return False
@@ -436,8 +456,7 @@ class Group:
         if located is None:
             return False
         leg, record = located
-        if event.broker_ids and not set(event.broker_ids) <= set(record.broker_ids):
-            record.broker_ids = sorted(set(record.broker_ids) | set(event.broker_ids))
+        record.add_broker_ids(event.broker_ids)
         if event.event_id and event.event_id in record.event_ids:
             return False  # a duplicate delivery
         if event.event_id:
@@ -445,6 +464,10 @@ class Group:
         if event.state is None or (event.state is record.state and not event.fill_quantity):
             return False
         fill = self._bounded_fill(record, event.fill_quantity)
+        if not event.inferred and record.fills_known_until is not None and event.time <= record.fills_known_until:
+            fill = 0  # already in the holdings recovery counted
+        if event.inferred:
+            record.fills_known_until = event.time
         state: OrderState
         if (record.state, event.state) not in ORDER_TRANSITIONS:
             if not fill or record.state not in (OrderState.FILLED, OrderState.PARTIALLY_FILLED):

@@ -95,6 +95,7 @@ def _order_to_dict(order: OrderRecord) -> dict[str, Any]:
         "cancel_refused_state": order.cancel_refused_state.value if order.cancel_refused_state else None,
         "last_fill_at": _iso(order.last_fill_at),
         "held_back": order.held_back,
+        "fills_known_until": _iso(order.fills_known_until),
         "message": order.message,
     }
 
@@ -179,6 +180,7 @@ def _order_v2(raw: Any) -> OrderRecord:
         cancel_refused_state=OrderState(raw["cancel_refused_state"]) if raw.get("cancel_refused_state") else None,
         last_fill_at=_time(raw, "last_fill_at") if raw.get("last_fill_at") else None,
         held_back=bool(raw.get("held_back", False)),
+        fills_known_until=_time(raw, "fills_known_until") if raw.get("fills_known_until") else None,
         message=str(raw.get("message", "")),
     )
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from atomic.model import Group, GroupStatus, LogEntry
+from atomic.model import Group, GroupStatus, Leg, LogEntry
+from atomic.tags import Role
 
 
 @dataclass(frozen=True)
@@ -16,6 +17,7 @@ class LegView:
     quantity: int
     filled: int  # what the group holds now: entry fills less reversals
     entry_filled: int
+    entry_price: float  # average fill price of the entry orders (0 when nothing filled)
     holdings_before: int | None
     open_orders: int
 
@@ -54,8 +56,14 @@ def view_of(group: Group) -> GroupView:
         structures=group.structures,
         legs=tuple(
             LegView(leg.index, leg.contract.ticker, leg.contract.key, leg.quantity, leg.net_filled,
-                    leg.entry_filled, leg.holdings_before, len(leg.open_orders))
+                    leg.entry_filled, _entry_price(leg), leg.holdings_before, len(leg.open_orders))
             for leg in group.legs
         ),
         log=tuple(group.log),
     )
+
+
+def _entry_price(leg: Leg) -> float:
+    entries = [o for o in leg.orders if o.role is Role.ENTRY and o.filled]
+    filled = sum(o.filled for o in entries)
+    return sum(o.fill_value for o in entries) / filled if filled else 0.0

@@ -19,14 +19,14 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "integration"))
 
-import executor_kit  # noqa: E402  (installs leansim's AlgorithmImports before atomic is imported)
-from executor_kit import EXPIRY, OPEN, HostAlgorithm, iron_condor  # noqa: E402
+import executor_kit
+from executor_kit import EXPIRY, OPEN, HostAlgorithm, iron_condor
 
-from AlgorithmImports import Market, OptionRight, OptionStyle, Symbol  # noqa: E402
-from atomic.executor import EnhancedAtomicOrderExecutor, GroupResult  # noqa: E402
-from atomic.model import Group, GroupStatus  # noqa: E402
-from atomic.tags import parse_tag  # noqa: E402
-from leansim import Simulator  # noqa: E402
+from AlgorithmImports import Market, OptionRight, OptionStyle, Symbol
+from atomic.executor import EnhancedAtomicOrderExecutor, GroupResult
+from atomic.model import Group, GroupStatus
+from atomic.tags import parse_tag
+from leansim import Simulator
 
 __all__ = ["EXPIRY", "OPEN", "HostAlgorithm", "iron_condor"]
 

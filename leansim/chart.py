@@ -12,10 +12,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.dates as mdates  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
 
-from leansim.runner import ScenarioResult  # noqa: E402
+from leansim.runner import ScenarioResult
 
 _COLOURS = {"atomic": "tab:blue", "naive": "tab:red"}
 # status -> (marker, colour, label)

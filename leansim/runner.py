@@ -22,7 +22,7 @@ import re
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -33,18 +33,18 @@ import leansim
 
 leansim.install()
 
-from atomic.contract import Contract  # noqa: E402
-from atomic.margin import naked_short_contracts  # noqa: E402
-from atomic.tags import Role, parse_tag  # noqa: E402
-from leansim.algorithm import QCAlgorithm  # noqa: E402
-from leansim.engine.brokerage import BrokerOrder, multiplier_of  # noqa: E402
-from leansim.market.base import MarketData, SecurityKey  # noqa: E402
-from leansim.market.lean_folder import LeanDataFolder  # noqa: E402
-from leansim.market.synthetic import SyntheticMarket  # noqa: E402
-from leansim.naive_executor import NaiveExecutor, NaiveGroup  # noqa: E402
-from leansim.scenario_faults import PLAN_NAMES, describe, fault_plan  # noqa: E402
-from leansim.simulator import Simulator  # noqa: E402
-from leansim.symbols import Symbol  # noqa: E402
+from atomic.contract import Contract
+from atomic.margin import naked_short_contracts
+from atomic.tags import Role, parse_tag
+from leansim.algorithm import QCAlgorithm
+from leansim.engine.brokerage import BrokerOrder, multiplier_of
+from leansim.market.base import MarketData
+from leansim.market.lean_folder import LeanDataFolder
+from leansim.market.synthetic import SyntheticMarket
+from leansim.naive_executor import NaiveExecutor, NaiveGroup
+from leansim.scenario_faults import PLAN_NAMES, describe, fault_plan
+from leansim.simulator import Simulator
+from leansim.symbols import Symbol
 
 NEW_YORK = ZoneInfo("America/New_York")
 UTC = timezone.utc

@@ -414,7 +414,7 @@ class Simulator:
         def target() -> None:
             try:
                 self.deliver()
-            except BaseException as error:  # noqa: BLE001 - handed back to the caller
+            except BaseException as error:
                 failure.append(error)
 
         thread = threading.Thread(target=target, name="leansim-brokerage")

@@ -138,9 +138,10 @@ def _spread(leg: Leg, uncertain: list[int], matched: Mapping[int, BrokerOrder], 
         if broker is not None:
             if part:
                 events.append(OrderUpdate(broker.order_id, 0, OrderState.PARTIALLY_FILLED, part, 0.0, now,
-                                          "fill inferred from holdings at recovery", tag, leg.contract.key))
+                                          "fill inferred from holdings at recovery", tag, leg.contract.key,
+                                          inferred=True))
             continue
         state = OrderState.FILLED if record.filled + part == record.quantity else OrderState.CANCELED
         events.append(OrderUpdate(0, 0, state, part, 0.0, now, "closed while the algorithm was down; fill inferred "
-                                  "from holdings", tag, leg.contract.key))
+                                  "from holdings", tag, leg.contract.key, inferred=True))
     return events

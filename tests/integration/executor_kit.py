@@ -17,14 +17,14 @@ import leansim
 
 leansim.install()
 
-from AlgorithmImports import Market, OptionRight, OptionStyle, OrderEvent, QCAlgorithm, Symbol  # noqa: E402
+from AlgorithmImports import Market, OptionRight, OptionStyle, OrderEvent, QCAlgorithm, Symbol
 
-from atomic import EnhancedAtomicOrderExecutor  # noqa: E402
-from atomic.executor import GroupResult  # noqa: E402
-from atomic.margin import naked_short_contracts  # noqa: E402
-from atomic.tags import parse_tag  # noqa: E402
-from config import AtomicConfig  # noqa: E402
-from leansim import BrokerOrder, FaultPlan, Simulator  # noqa: E402
+from atomic import EnhancedAtomicOrderExecutor
+from atomic.executor import GroupResult
+from atomic.margin import naked_short_contracts
+from atomic.tags import parse_tag
+from config import AtomicConfig
+from leansim import BrokerOrder, FaultPlan, Simulator
 
 # Tuesday 2024-01-02, 15:00 UTC = 10:00 in New York: the market is open for six hours.
 OPEN = datetime(2024, 1, 2, 15, 0, tzinfo=timezone.utc)

@@ -3,14 +3,10 @@ combos, and the safety net when a combo fills only part of its structures."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the integration test kit
-
-from executor_kit import (  # noqa: E402
+from executor_kit import (
     HostAlgorithm,
     condor_targets,
     flat_positions,
@@ -21,10 +17,10 @@ from executor_kit import (  # noqa: E402
     start,
 )
 
-from AlgorithmImports import AccountType, BrokerageName, OrderType, TradierBrokerageModel  # noqa: E402
-from atomic import GroupStatus  # noqa: E402
-from atomic.tags import parse_tag  # noqa: E402
-from leansim import CancelLosesRace, DelayFill, Match, PartialFill, Reject  # noqa: E402
+from AlgorithmImports import AccountType, BrokerageName, OrderType, TradierBrokerageModel
+from atomic import GroupStatus
+from atomic.tags import parse_tag
+from leansim import CancelLosesRace, DelayFill, Match, PartialFill, Reject
 
 MODES = ("backtest", "live")
 COMBO = Match(tag_contains="/combo/")

@@ -4,15 +4,11 @@ from the hot key set to the archive with few writes."""
 from __future__ import annotations
 
 import json
-import sys
 import threading
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the integration test kit
-
-from executor_kit import (  # noqa: E402
+from executor_kit import (
     LEAN_KEY,
     condor_targets,
     group_orders,
@@ -23,8 +19,8 @@ from executor_kit import (  # noqa: E402
     store_keys,
 )
 
-from atomic import GroupStatus  # noqa: E402
-from atomic.tags import parse_tag  # noqa: E402
+from atomic import GroupStatus
+from atomic.tags import parse_tag
 
 MODES = ("backtest", "live")
 

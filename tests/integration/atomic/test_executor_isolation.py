@@ -3,14 +3,10 @@ reverses only what its own group filled, and foreign orders are left alone."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the integration test kit
-
-from executor_kit import (  # noqa: E402
+from executor_kit import (
     condor_targets,
     group_orders,
     iron_condor,
@@ -21,8 +17,8 @@ from executor_kit import (  # noqa: E402
     store_keys,
 )
 
-from atomic import GroupStatus  # noqa: E402
-from leansim import Match, NeverFill, Reject  # noqa: E402
+from atomic import GroupStatus
+from leansim import Match, NeverFill, Reject
 
 MODES = ("backtest", "live")
 

@@ -5,21 +5,17 @@ holds a naked short."""
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the integration test kit
+from executor_kit import CONDOR_LEGS, iron_condor, naked_shorts, option, positions, settle, start
 
-from executor_kit import CONDOR_LEGS, iron_condor, naked_shorts, option, positions, settle, start  # noqa: E402
-
-from atomic import GroupStatus  # noqa: E402
-from config import MAX_ROLLBACK_ATTEMPTS  # noqa: E402
-from leansim import CancelLosesRace, DelayFill, Match, NeverFill, PartialFill, Reject  # noqa: E402
+from atomic import GroupStatus
+from config import MAX_ROLLBACK_ATTEMPTS
+from leansim import CancelLosesRace, DelayFill, Match, NeverFill, PartialFill, Reject
 
 # The condor's contracts by leg index (longs first, as execute_iron_condor_atomic orders them).
 LEG_CONTRACTS = (option("call", 485), option("put", 455), option("call", 480), option("put", 460))

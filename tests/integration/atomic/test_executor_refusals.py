@@ -3,17 +3,13 @@ REJECTED result, a failed intent write raises PersistenceError; in every case no
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the integration test kit
-
-from executor_kit import (  # noqa: E402
+from executor_kit import (
     EXPIRY,
     HostAlgorithm,
     NoRecoveryHost,
@@ -26,10 +22,10 @@ from executor_kit import (  # noqa: E402
     store_keys,
 )
 
-from AlgorithmImports import Market, OptionRight, OptionStyle, Symbol  # noqa: E402
-from atomic import GroupStatus, InvalidGroupError, PersistenceError  # noqa: E402
-from config import MAX_ATOMIC_GROUP_SIZE, MAX_PENDING_GROUPS  # noqa: E402
-from leansim import MarketClosed, Match, NeverFill, StoreSaveFails  # noqa: E402
+from AlgorithmImports import Market, OptionRight, OptionStyle, Symbol
+from atomic import GroupStatus, InvalidGroupError, PersistenceError
+from config import MAX_ATOMIC_GROUP_SIZE, MAX_PENDING_GROUPS
+from leansim import MarketClosed, Match, NeverFill, StoreSaveFails
 
 MODES = ("backtest", "live")
 

@@ -4,14 +4,10 @@ loses its race: every way back to flat, and what happens when there is none."""
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the integration test kit
-
-from executor_kit import (  # noqa: E402
+from executor_kit import (
     CONDOR_LEGS,
     EverySecondHost,
     flat_positions,
@@ -22,10 +18,10 @@ from executor_kit import (  # noqa: E402
     start,
 )
 
-from atomic import GroupStatus  # noqa: E402
-from atomic.tags import parse_tag  # noqa: E402
-from config import ATOMIC_ORDER_TIMEOUT, MAX_ROLLBACK_ATTEMPTS  # noqa: E402
-from leansim import CancelLosesRace, DelayFill, Match, NeverFill, Reject  # noqa: E402
+from atomic import GroupStatus
+from atomic.tags import parse_tag
+from config import ATOMIC_ORDER_TIMEOUT, MAX_ROLLBACK_ATTEMPTS
+from leansim import CancelLosesRace, DelayFill, Match, NeverFill, Reject
 
 MODES = ("backtest", "live")
 

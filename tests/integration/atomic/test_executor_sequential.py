@@ -3,15 +3,11 @@ the group ever holds a naked short, whatever the brokerage does."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the integration test kit
-
-from executor_kit import (  # noqa: E402
+from executor_kit import (
     condor_targets,
     flat_positions,
     iron_condor,
@@ -21,9 +17,9 @@ from executor_kit import (  # noqa: E402
     start,
 )
 
-from atomic import GroupStatus  # noqa: E402
-from atomic.tags import parse_tag  # noqa: E402
-from leansim import CancelLosesRace, DelayFill, Match, NeverFill, PartialFill, Reject  # noqa: E402
+from atomic import GroupStatus
+from atomic.tags import parse_tag
+from leansim import CancelLosesRace, DelayFill, Match, NeverFill, PartialFill, Reject
 
 MODES = ("backtest", "live")
 LONGS, SHORTS = (0, 1), (2, 3)

@@ -10,25 +10,21 @@ several tests read the same run.
 from __future__ import annotations
 
 import re
-import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "runner"))
+from runner_kit import EVERY_WEEKDAY, MAIN, main_algorithm
 
-from runner_kit import EVERY_WEEKDAY, MAIN, main_algorithm  # noqa: E402
-
-from atomic import EnhancedAtomicOrderExecutor, GroupView  # noqa: E402
-from atomic.tags import parse_tag  # noqa: E402
-from leansim import BrokerOrder, Simulator  # noqa: E402
-from leansim.algorithm import QCAlgorithm  # noqa: E402
-from leansim.runner import RunResult, Scenario, run_scenario  # noqa: E402
-from leansim.symbols import Symbol  # noqa: E402
+from atomic import EnhancedAtomicOrderExecutor, GroupView
+from atomic.tags import parse_tag
+from leansim import BrokerOrder, Simulator
+from leansim.algorithm import QCAlgorithm
+from leansim.runner import RunResult, Scenario, run_scenario
+from leansim.symbols import Symbol
 
 NEW_YORK = ZoneInfo("America/New_York")
 _GROUP_ID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")

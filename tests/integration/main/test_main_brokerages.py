@@ -4,19 +4,15 @@ it falls back to legged orders and still fills. One Friday (2024-01-05) per run,
 
 from __future__ import annotations
 
-import sys
 from datetime import date
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from main_kit import CONDOR, MainRun, run_main
 
-from main_kit import CONDOR, MainRun, run_main  # noqa: E402
-
-from atomic import GroupStatus  # noqa: E402
-from atomic.tags import parse_tag  # noqa: E402
-from leansim.enums import OrderType  # noqa: E402
+from atomic import GroupStatus
+from atomic.tags import parse_tag
+from leansim.enums import OrderType
 
 FRIDAY = date(2024, 1, 5)
 

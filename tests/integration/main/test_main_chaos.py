@@ -10,19 +10,15 @@ complete; the invariants test runs seeds that do not, too.
 
 from __future__ import annotations
 
-import sys
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from main_kit import EVERY_WEEKDAY, MainRun, chaos_parameters, local_date, run_main, run_main_uncached
 
-from main_kit import EVERY_WEEKDAY, MainRun, chaos_parameters, local_date, run_main, run_main_uncached  # noqa: E402
-
-from atomic import GroupStatus  # noqa: E402
-from chaos import ChaosBrokerageModel, ChaosFillModel  # noqa: E402
-from leansim.enums import OrderStatus, SecurityType  # noqa: E402
+from atomic import GroupStatus
+from chaos import ChaosBrokerageModel, ChaosFillModel
+from leansim.enums import OrderStatus, SecurityType
 
 CHAOS_SEED = 7
 OTHER_SEED = 4

@@ -13,7 +13,7 @@ import leansim
 
 leansim.install()
 
-from AlgorithmImports import (  # noqa: E402
+from AlgorithmImports import (
     Leg,
     Market,
     OptionRight,
@@ -24,8 +24,8 @@ from AlgorithmImports import (  # noqa: E402
     TradierBrokerageModel,
 )
 
-from chaos import ChaosBrokerageModel, ChaosFillModel, ChaosPlan  # noqa: E402
-from leansim import Simulator  # noqa: E402
+from chaos import ChaosBrokerageModel, ChaosFillModel, ChaosPlan
+from leansim import Simulator
 
 OPEN = datetime(2024, 1, 2, 15, 0, tzinfo=timezone.utc)  # Tuesday, 10:00 in New York
 EXPIRY = datetime(2024, 1, 5)

@@ -4,15 +4,11 @@ Friday at 10:30 New York time, filled, nothing on any other day; the runtime sta
 
 from __future__ import annotations
 
-import sys
 from datetime import date, time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from main_kit import CONDOR, NEW_YORK, MainRun, local_date, run_main
 
-from main_kit import CONDOR, NEW_YORK, MainRun, local_date, run_main  # noqa: E402
-
-from atomic import GroupStatus  # noqa: E402
+from atomic import GroupStatus
 
 # 15 trading days from Tuesday 2024-01-02 (Monday 01-15 is a holiday): three Fridays.
 FRIDAYS = [date(2024, 1, 5), date(2024, 1, 12), date(2024, 1, 19)]

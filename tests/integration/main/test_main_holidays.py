@@ -3,15 +3,11 @@ entry for that date only, so the entry must not spill over to the next session's
 
 from __future__ import annotations
 
-import sys
 from datetime import date
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from main_kit import CONDOR, MainRun, local_date, run_main
 
-from main_kit import CONDOR, MainRun, local_date, run_main  # noqa: E402
-
-from atomic import GroupStatus  # noqa: E402
+from atomic import GroupStatus
 
 MLK_DAY = date(2024, 1, 15)  # Monday, NYSE closed
 GOOD_FRIDAY = date(2024, 3, 29)  # Friday, NYSE closed

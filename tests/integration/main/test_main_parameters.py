@@ -3,14 +3,10 @@ parameter, before anything trades."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from main_kit import run_main_uncached  # noqa: E402
+from main_kit import run_main_uncached
 
 
 @pytest.mark.parametrize(

@@ -6,19 +6,15 @@ FILLED groups' legs."""
 
 from __future__ import annotations
 
-import sys
 from collections import Counter
 from datetime import date
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from main_kit import CONDOR, EVERY_WEEKDAY, MainRun, run_main
 
-from main_kit import CONDOR, EVERY_WEEKDAY, MainRun, run_main  # noqa: E402
-
-from atomic import GroupStatus, GroupView  # noqa: E402
-from atomic.tags import Role, parse_tag  # noqa: E402
+from atomic import GroupStatus, GroupView
+from atomic.tags import Role, parse_tag
 
 SECOND_STRATEGIES = {
     "put_spread": (),

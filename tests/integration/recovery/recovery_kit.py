@@ -10,20 +10,17 @@ breaks the invariant (empty when it holds), so an assertion message says exactly
 from __future__ import annotations
 
 import json
-import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/integration: executor_kit
 
-import executor_kit  # noqa: E402
-from executor_kit import EXPIRY, OPEN, HostAlgorithm, host  # noqa: E402
+import executor_kit
+from executor_kit import EXPIRY, OPEN, HostAlgorithm, host
 
-from AlgorithmImports import Market, OptionRight, OptionStyle, Symbol  # noqa: E402
-from leansim import CrashAt, FaultPlan, Match, NeverFill, Reject, SimulatedCrash, Simulator  # noqa: E402
-from leansim.faults import CRASH_POINTS  # noqa: E402
+from AlgorithmImports import Market, OptionRight, OptionStyle, Symbol
+from leansim import CrashAt, FaultPlan, Match, NeverFill, Reject, SimulatedCrash, Simulator
+from leansim.faults import CRASH_POINTS
 
 __all__ = ["CRASH_POINTS", "EXPIRY", "OPEN", "CrashAt", "HostAlgorithm", "executor_kit", "host"]
 

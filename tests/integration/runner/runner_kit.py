@@ -10,8 +10,8 @@ import leansim
 
 leansim.install()
 
-from leansim.algorithm import QCAlgorithm  # noqa: E402
-from leansim.runner import Scenario, ScenarioResult, load_algorithm, run_scenario  # noqa: E402
+from leansim.algorithm import QCAlgorithm
+from leansim.runner import Scenario, ScenarioResult, load_algorithm, run_scenario
 
 ROOT = Path(__file__).resolve().parents[3]
 MAIN = ROOT / "main.py"

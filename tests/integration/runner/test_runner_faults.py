@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import sys
 from collections import Counter
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from runner_kit import LEGGED, run
 
-from runner_kit import LEGGED, run  # noqa: E402
-
-from leansim.scenario_faults import PLAN_NAMES, SCENARIOS, fault_plan, leg_fault, rollback_refused  # noqa: E402
+from leansim.scenario_faults import PLAN_NAMES, SCENARIOS, fault_plan, leg_fault, rollback_refused
 
 DAYS = [date(2024, 1, 2) + timedelta(days=n) for n in range(60)]
 CONTRACTS = [f"SPY   2401{d:02d}{r}00{k:03d}000" for d in (5, 12) for r in "CP" for k in range(400, 480)]

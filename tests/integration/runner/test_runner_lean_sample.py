@@ -3,18 +3,14 @@ Skipped where the sample folder is absent (it is not part of the project)."""
 
 from __future__ import annotations
 
-import sys
 from datetime import date
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from runner_kit import LEAN_SAMPLE, MAIN, main_algorithm
 
-from runner_kit import LEAN_SAMPLE, MAIN, main_algorithm  # noqa: E402
-
-from leansim import report  # noqa: E402
-from leansim.runner import Scenario, run_scenario  # noqa: E402
+from leansim import report
+from leansim.runner import Scenario, run_scenario
 
 pytestmark = pytest.mark.skipif(not (LEAN_SAMPLE / "option").is_dir(), reason="LEAN sample data not present")
 

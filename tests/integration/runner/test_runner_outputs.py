@@ -3,16 +3,13 @@ and a valid PNG chart."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from runner_kit import MAIN
 
-from runner_kit import MAIN  # noqa: E402
-
-from leansim.__main__ import build_parser, main  # noqa: E402
+from leansim.__main__ import build_parser, main
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

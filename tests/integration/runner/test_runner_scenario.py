@@ -4,14 +4,10 @@ short; the naive loop does."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from runner_kit import LEGGED, run
 
-from runner_kit import LEGGED, run  # noqa: E402
-
-from leansim import report  # noqa: E402
+from leansim import report
 
 ATOMIC_FINAL = ("FILLED", "ROLLED_BACK", "ROLLBACK_FAILED", "REJECTED")
 

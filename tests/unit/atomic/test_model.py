@@ -44,6 +44,7 @@ def _ids(pair: tuple[object, object]) -> str:
 def test_group_transition_table_is_exactly_the_documented_edges() -> None:
     S = GroupStatus
     assert GROUP_TRANSITIONS == {
+        (S.PENDING, S.REJECTED),
         (S.PENDING, S.FILLED),
         (S.PENDING, S.ROLLING_BACK),
         (S.ROLLING_BACK, S.ROLLED_BACK),
@@ -53,9 +54,18 @@ def test_group_transition_table_is_exactly_the_documented_edges() -> None:
         (S.ROLLED_BACK, S.ROLLING_BACK),
         (S.FILLED, S.ROLLING_BACK),
     }
-    # Nothing ever returns to PENDING or becomes REJECTED through apply; REJECTED is a dead end.
-    assert not any(b in (S.PENDING, S.REJECTED) for _, b in GROUP_TRANSITIONS)
+    # Nothing ever returns to PENDING; only a PENDING group can be rejected; REJECTED is a dead end.
+    assert not any(b is S.PENDING for _, b in GROUP_TRANSITIONS)
+    assert {a for a, b in GROUP_TRANSITIONS if b is S.REJECTED} == {S.PENDING}
     assert not any(a is S.REJECTED for a, _ in GROUP_TRANSITIONS)
+
+
+def test_a_group_that_placed_orders_cannot_be_rejected() -> None:
+    group = condor()
+    send(group, 0)
+    with pytest.raises(TransitionError, match="cannot be rejected"):
+        group.apply(StatusChanged(GroupStatus.REJECTED, "late refusal", at(1)))
+    assert group.status is GroupStatus.PENDING
 
 
 def test_named_status_sets() -> None:
@@ -75,6 +85,8 @@ def test_allowed_group_transition_is_applied_and_logged(pair: tuple[GroupStatus,
     assert group.log[-1].status is after and group.log[-1].message == "why" and group.log[-1].time == at(3)
     if after is GroupStatus.ROLLING_BACK:
         assert (group.rollback_reason, group.rollback_started_at, group.target_structures) == ("why", at(3), 0)
+    elif after is GroupStatus.REJECTED:
+        assert (group.rollback_reason, group.rollback_started_at, group.target_structures) == ("why", None, None)
     elif after is GroupStatus.ROLLBACK_FAILED:  # the reason says why it started and why it failed
         assert (group.rollback_reason, group.rollback_started_at, group.target_structures) == (
             "; rollback failed: why", None, None)
@@ -429,7 +441,6 @@ def test_leg_entry_and_net_fills_and_rollback_failures() -> None:
     assert (leg.entry_filled, leg.net_filled) == (3, 2)
     assert leg.entry_order is leg.orders[0]
     assert leg.open_orders == [leg.orders[2]]
-    assert leg.rollback_failures(None) == 1
     assert leg.rollback_failures(at(10)) == 1
     assert leg.rollback_failures(at(11)) == 0  # before the current rollback began: not counted
     group.apply(update(3, OrderState.INVALID))

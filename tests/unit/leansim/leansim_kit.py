@@ -9,10 +9,10 @@ import leansim
 
 leansim.install()
 
-from AlgorithmImports import QCAlgorithm  # noqa: E402  (needs install() first)
+from AlgorithmImports import QCAlgorithm
 
-from leansim.orders import OrderEvent  # noqa: E402
-from leansim.symbols import Symbol  # noqa: E402
+from leansim.orders import OrderEvent
+from leansim.symbols import Symbol
 
 # Tuesday 2024-01-02: 15:00 UTC is 10:00 in New York (open); 22:00 UTC is after the close.
 OPEN = datetime(2024, 1, 2, 15, 0, tzinfo=timezone.utc)

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
-import sys
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -27,8 +25,7 @@ from atomic.ports import BrokerOrder
 from atomic.tags import Role, parse_tag
 from recovery.reconcile import Decision, Establishment, decide, establish
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "atomic"))  # the shared test kit
-from builders import LC, LP, SC, SP, T0, at, condor, filled_leg, put_spread, send, update  # noqa: E402
+from builders import LC, LP, SC, SP, T0, at, condor, filled_leg, put_spread, send, update
 
 NOW = at(3600)
 
