@@ -113,7 +113,7 @@ class ChaosFillModel(ImmediateFillModel):
         if group is None or not fills or any(f.status != OrderStatus.FILLED for f in fills):
             return fills
         structures = abs(int(group.quantity))
-        keep = self._kept(group.id, order.tag, structures, structures)
+        keep = self._kept(-group.id, order.tag, structures, structures)  # negative: not an order id
         if keep == 0:
             return [self._no_fill(f) for f in fills]
         return [self._part(f, abs(int(f.fill_quantity)) // structures * keep) for f in fills]

@@ -25,7 +25,7 @@ EMERGENCY_FLATTEN_MODE = True
 # Submit short legs only once every long leg has filled, so no state ever holds a naked short.
 SEQUENTIAL_PROTECTIVE_LEGS = False
 # "legged": one market order per leg; "combo": LEAN's combo_market_order (combo_limit_order when a
-# net limit price is given). Combo needs a brokerage that accepts combos (see strategies/brokerage).
+# net limit price is given). Combo needs a brokerage that accepts combos (see atomic/brokerages.py).
 EXECUTION_MODE = "legged"
 # When the brokerage refuses a combo as a whole (every leg INVALID, nothing filled), send the same
 # group again as legged orders instead of failing the trade.

@@ -74,7 +74,7 @@ class AtomicOptionsAlgorithm(QCAlgorithm):
                          self.time_rules.at(config.ENTRY_HOUR, config.ENTRY_MINUTE), self._arm_entry)
         if self.live_mode:
             # LEAN's real-time thread wakes once a second: a finer interval would not fire sooner.
-            interval = timedelta(seconds=max(1.0, config.FILL_CHECK_INTERVAL))
+            interval = timedelta(seconds=max(1.0, atomic_config.fill_check_interval))
             self.schedule.on(self.date_rules.every_day(self._underlying), self.time_rules.every(interval),
                              self._executor.check_timeouts)
         self.log(f"atomic executor: {mode} mode, strategies {[s.name for s in self._strategies]}")

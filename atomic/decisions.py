@@ -1,7 +1,8 @@
 """What a group should do next, decided from its state alone.
 
-`next_actions` is pure: the executor asks it after every change, carries out the first action,
-records it on the group and asks again. Because each answer derives from recorded state, asking
+`next_actions` is pure: the executor asks it after every change, carries out the first action (or
+the run of orders, or of cancels, at the head of the list, under one write), records it on the group
+and asks again. Because each answer derives from recorded state, asking
 twice never places an order twice, and a restart that rebuilds the group resumes where it stopped.
 
 Protective ordering holds everywhere: long legs are bought before short legs are sold, and when a
@@ -61,6 +62,8 @@ Action = PlaceOrder | PlaceCombo | CancelOrder | ChooseTarget | ChangeStatus
 # A rollback may take this many order timeouts per allowed attempt before it is declared failed.
 _ROLLBACK_PATIENCE = 2
 _CANCEL_RETRY = timedelta(seconds=1)
+# Entry orders of a combo are attempt 0; its legged stand-in, after a refusal, is attempt 1.
+_LEGGED_FALLBACK_ATTEMPT = 1
 
 
 def next_actions(group: Group, now: datetime, config: AtomicConfig) -> list[Action]:
@@ -94,7 +97,7 @@ def _pending_actions(group: Group, now: datetime, config: AtomicConfig) -> list[
         if refused is True and not timed_out:
             # The combo promised every leg at once: its legged stand-in sends no short before the
             # longs that cover it have filled.
-            return _legged_entries(group, config, attempt=1, protective=True)
+            return _legged_entries(group, config, attempt=_LEGGED_FALLBACK_ATTEMPT, protective=True)
         if refused is None or timed_out:
             return [start_rollback(group, failed, config)]
         return []  # the other combo legs' INVALID events are on their way
@@ -176,9 +179,9 @@ def _rollback_actions(group: Group, now: datetime, config: AtomicConfig) -> list
     # A combo fills its legs in one LEAN batch, but their events arrive one by one (and ours, such
     # as a cancel, may interleave): let the clock move past the latest combo fill before selling
     # any protection, so every leg's part of that fill is known.
-    last_fill = max((o.last_fill_at for leg in group.legs for o in leg.orders
-                     if o.role is Role.ENTRY and o.attempt == 0 and group.mode == "combo" and o.last_fill_at is not None),
-                    default=None)
+    combo_fills = [o.last_fill_at for leg in group.legs for o in leg.orders
+                   if o.role is Role.ENTRY and o.attempt == 0 and o.last_fill_at is not None] if group.mode == "combo" else []
+    last_fill = max(combo_fills, default=None)
     settled = last_fill is None or now > last_fill
     if not buys and not buying and not entries_open and settled:
         actions += [PlaceOrder(leg.index, needs[leg.index], Role.ROLLBACK, _next_attempt(leg)) for leg in sells]

@@ -36,6 +36,7 @@ from atomic.errors import InvalidGroupError, PersistenceError
 from atomic.margin import estimated_margin
 from atomic.model import (
     SETTLED,
+    TERMINAL,
     CancelRefused,
     CancelRequested,
     Group,
@@ -81,6 +82,7 @@ class GroupResult:
     def __init__(self, executor: EnhancedAtomicOrderExecutor, group_id: str) -> None:
         self._executor = executor
         self.group_id = group_id
+        self._last: GroupView | None = None  # what it last was, once the executor forgets it
 
     @property
     def status(self) -> GroupStatus:
@@ -88,9 +90,11 @@ class GroupResult:
 
     @property
     def view(self) -> GroupView:
-        view = self._executor.get_group(self.group_id)
-        if view is None:  # evicted from memory and archive alike
+        view = self._executor.get_group(self.group_id) or self._last
+        if view is None:
             raise KeyError(self.group_id)
+        if view.status in TERMINAL:  # final: a rejected group is never archived, keep it here
+            self._last = view
         return view
 
     @property

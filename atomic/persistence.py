@@ -256,8 +256,6 @@ class GroupStore:
         self._quarantine_prefix = f"{namespace}/quarantine/"
         self._archive_max = archive_max
         self._archive: OrderedDict[str, str] = OrderedDict()  # group_id -> key, oldest first
-        self.writes = 0
-        self.bytes_written = 0
         for key in sorted(k for k in store.keys() if k.startswith(self._archive_prefix)):
             group_id = _group_id_of(key)
             if group_id:
@@ -325,8 +323,6 @@ class GroupStore:
         text = json.dumps(group_to_dict(group), separators=(",", ":"))
         if not self._store.save(key, text):
             raise PersistenceError(f"ObjectStore refused to save {key} ({len(text)} bytes): store full?")
-        self.writes += 1
-        self.bytes_written += len(text)
 
 
 def _group_id_of(archive_key: str) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, ClassVar, Protocol
 
-from strategies.chain import ChainRow, liquidity_problem, pick_expiry, rows_expiring
+from strategies.chain import ChainRow, Picked, Right, liquidity_problem, pick_expiry, pick_short, rows_expiring
 from strategies.params import StrategyParams
 from strategies.selection import Leg, RiskBasis, Selection, Structure, mid_credit, natural_credit
 from strategies.sizing import structures_for_risk
@@ -198,6 +198,11 @@ class StructureStrategy(ABC):
         if isinstance(expiry, Skip):
             return expiry
         return expiry, rows_expiring(rows, expiry)
+
+    def _short(self, chain: Sequence[ChainRow], right: Right, underlying_price: float) -> Picked | Skip:
+        """The short strike on `right`'s side, by this strategy's delta or distance."""
+        p = self._params
+        return pick_short(chain, right, underlying_price, p.target_short_delta, p.short_strike_distance_pct)
 
     def _illiquid(self, legs: Sequence[Leg]) -> Skip | None:
         """The first illiquid leg's skip, naming every other illiquid leg too, or None."""

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from strategies.base import AtomicExecutor, GroupResultLike, StructureStrategy
-from strategies.chain import ChainRow, pick_short, pick_wing
+from strategies.chain import ChainRow, pick_wing
 from strategies.selection import Leg, LegRole, RiskBasis, Selection, Structure
 from strategies.shape import put_spread_problem
 from strategies.sizing import put_spread_max_loss
@@ -19,11 +19,10 @@ class PutSpreadStrategy(StructureStrategy):
     structure: ClassVar[Structure] = "put_spread"
 
     def _pick_legs(self, chain: Sequence[ChainRow], underlying_price: float) -> tuple[Leg, ...] | Skip:
-        p = self.params
-        short_put = pick_short(chain, "put", underlying_price, p.target_short_delta, p.short_strike_distance_pct)
+        short_put = self._short(chain, "put", underlying_price)
         if isinstance(short_put, Skip):
             return short_put
-        long_put = pick_wing(chain, short_put.row, p.wing_width)
+        long_put = pick_wing(chain, short_put.row, self.params.wing_width)
         if isinstance(long_put, Skip):
             return long_put
         return (

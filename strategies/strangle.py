@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from strategies.base import AtomicExecutor, GroupResultLike, StructureStrategy
-from strategies.chain import ChainRow, pick_short
+from strategies.chain import ChainRow
 from strategies.selection import Leg, LegRole, RiskBasis, Selection, Structure
 from strategies.shape import strangle_problem
 from strategies.sizing import strangle_margin
@@ -21,11 +21,10 @@ class StrangleStrategy(StructureStrategy):
     structure: ClassVar[Structure] = "strangle"
 
     def _pick_legs(self, chain: Sequence[ChainRow], underlying_price: float) -> tuple[Leg, ...] | Skip:
-        p = self.params
-        short_call = pick_short(chain, "call", underlying_price, p.target_short_delta, p.short_strike_distance_pct)
+        short_call = self._short(chain, "call", underlying_price)
         if isinstance(short_call, Skip):
             return short_call
-        short_put = pick_short(chain, "put", underlying_price, p.target_short_delta, p.short_strike_distance_pct)
+        short_put = self._short(chain, "put", underlying_price)
         if isinstance(short_put, Skip):
             return short_put
         return (
