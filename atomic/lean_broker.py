@@ -197,12 +197,10 @@ class LeanBroker:
     def open_orders(self) -> list[BrokerOrder]:
         result = []
         for order in self._algorithm.transactions.get_open_orders():
-            ticket = self._algorithm.transactions.get_order_ticket(order.id)
-            filled = int(ticket.quantity_filled) if ticket is not None else 0
             key = str(order.symbol.id)
             self._symbols.setdefault(key, order.symbol)
-            result.append(BrokerOrder(int(order.id), key, int(order.quantity), filled,
-                                      tuple(str(b) for b in order.broker_id), parse_tag(order.tag)))
+            result.append(BrokerOrder(int(order.id), key, int(order.quantity), tuple(str(b) for b in order.broker_id),
+                                      parse_tag(order.tag)))
         return result
 
     def alert(self, subject: str, message: str) -> None:

@@ -33,7 +33,6 @@ class BrokerOrder:
     order_id: int
     contract_key: str
     quantity: int
-    filled: int
     broker_ids: tuple[str, ...]
     tag: OrderTag | None
 

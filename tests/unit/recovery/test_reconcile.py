@@ -160,7 +160,7 @@ def test_an_inferred_fill_is_spread_over_the_legs_uncertain_orders_in_order() ->
 
 def test_open_order_is_matched_by_broker_id_after_a_restart() -> None:
     """LEAN gives reloaded open orders new ids and no tag; the broker id is what matches."""
-    open_orders = [BrokerOrder(order_id=1, contract_key=SP.key, quantity=-2, filled=-1, broker_ids=("IB2",), tag=None)]
+    open_orders = [BrokerOrder(order_id=1, contract_key=SP.key, quantity=-2, broker_ids=("IB2",), tag=None)]
     group, found = recover_one(sent_put_spread(), open_orders, holdings={LP.key: 2, SP.key: -1})
     assert OrderIdentified(1, Role.ENTRY, 0, 1, ("IB2",), NOW) in found.events
     short = group.legs[1].orders[0]
@@ -171,7 +171,7 @@ def test_open_order_is_matched_by_broker_id_after_a_restart() -> None:
 
 
 def test_open_order_without_a_fill_is_only_identified() -> None:
-    open_orders = [BrokerOrder(5, LP.key, 2, 0, ("IB1",), None)]
+    open_orders = [BrokerOrder(5, LP.key, 2, ("IB1",), None)]
     group, found = recover_one(sent_put_spread(), open_orders, holdings={})
     assert [type(e).__name__ for e in found.events] == ["OrderIdentified", "OrderUpdate"]
     assert (group.legs[0].orders[0].order_id, group.legs[0].orders[0].state) == (5, OrderState.SUBMITTED)
@@ -181,13 +181,13 @@ def test_open_order_without_a_fill_is_only_identified() -> None:
 def test_open_order_is_matched_by_tag_in_the_same_run() -> None:
     group = sent_put_spread()
     tag = parse_tag(group.legs[0].orders[0].tag)
-    open_orders = [BrokerOrder(8, LP.key, 2, 0, (), tag)]
+    open_orders = [BrokerOrder(8, LP.key, 2, (), tag)]
     group, found = recover_one(group, open_orders, holdings={})
     assert OrderIdentified(0, Role.ENTRY, 0, 8, (), NOW) in found.events
 
 
 def test_an_order_on_another_contract_is_not_matched() -> None:
-    open_orders = [BrokerOrder(5, SC.key, -2, 0, ("IB2",), None)]  # same broker id, other symbol
+    open_orders = [BrokerOrder(5, SC.key, -2, ("IB2",), None)]  # same broker id, other symbol
     group, found = recover_one(sent_put_spread(), open_orders, holdings={})
     assert not any(isinstance(e, OrderIdentified) for e in found.events)
 
@@ -196,7 +196,7 @@ def test_closed_records_are_left_alone() -> None:
     group = put_spread(1)
     filled_leg(group, 0, order_id=1)
     filled_leg(group, 1, order_id=2)
-    group, found = recover_one(group, [BrokerOrder(9, LP.key, 1, 0, ("x",), parse_tag(group.legs[0].orders[0].tag))],
+    group, found = recover_one(group, [BrokerOrder(9, LP.key, 1, ("x",), parse_tag(group.legs[0].orders[0].tag))],
                         holdings={LP.key: 50})
     assert found.events == [] and found.notes == []
     assert found.net == {LP.key: 1, SP.key: -1}
@@ -331,8 +331,7 @@ def stored_groups(draw: st.DrawFn) -> tuple[Group, list[BrokerOrder]]:
                 group.apply(update(order_id, OrderState.SUBMITTED))
                 group.apply(update(order_id, state, quantity if state is OrderState.FILLED else fill))
             if record.is_open and draw(st.booleans()):
-                open_orders.append(BrokerOrder(100 + order_id, leg.contract.key, quantity, record.filled,
-                                               (f"IB{order_id}",), None))
+                open_orders.append(BrokerOrder(100 + order_id, leg.contract.key, quantity, (f"IB{order_id}",), None))
     return group, open_orders
 
 
