@@ -168,7 +168,11 @@ class EnhancedAtomicOrderExecutor:
         result with its reason. `limit_price` is a net combo price and needs combo mode.
         """
         with self._lock:
-            contracts = [(self.broker.describe(symbol), quantity) for symbol, quantity in legs]
+            contracts = []
+            for index, leg in enumerate(legs):
+                if not isinstance(leg, (tuple, list)) or len(leg) != 2:
+                    raise InvalidGroupError(f"leg {index}: expected a (symbol, quantity) pair, got {leg!r}")
+                contracts.append((self.broker.describe(leg[0]), leg[1]))
             return self._start(contracts, strategy, limit_price, on_complete)
 
     def execute_iron_condor_atomic(

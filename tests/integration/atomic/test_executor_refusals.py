@@ -261,3 +261,11 @@ def test_transient_store_failure_during_a_rollback_does_not_wedge_the_group() ->
     assert positions(sim, algo.condor()) == {str(s): 0 for s in algo.condor()}
     assert algo.executor.open_groups() == []
     assert algo.executor.halted == ""
+
+
+@pytest.mark.parametrize("leg", ["SPY", ("SPY",), (1, 2, 3)])
+def test_a_leg_that_is_not_a_symbol_quantity_pair_is_named(leg: object) -> None:
+    sim, algo = start("backtest")
+    with pytest.raises(InvalidGroupError, match="leg 1: expected a \\(symbol, quantity\\) pair"):
+        algo.executor.execute_atomic([(algo.long_call, 1), leg])
+    assert sim.broker_orders == []
