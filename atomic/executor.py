@@ -467,13 +467,9 @@ class EnhancedAtomicOrderExecutor:
                 self._apply(group, OrderSent(action.leg, action.role, action.attempt, action.quantity, str(tag), now))
             else:
                 self._apply(group, CancelRequested(action.order_id, now))
-        try:
-            self._save(group, durable=True)
-        except PersistenceError as error:
+        error = self._write_ahead(group)
+        if error is not None:
             self._hold_back(group, batch, f"the ObjectStore refused the write-ahead record: {error}")
-            if group.group_id in self._unsaved:  # not even the intent exists: the group never started
-                self._forget(group)
-                raise
             self.broker.alert("ObjectStore write refused", f"group {group.group_id}: {error}; nothing sent, retrying")
             return False
         refused_before = _refused_orders(group)
@@ -498,6 +494,19 @@ class EnhancedAtomicOrderExecutor:
             self._bind(group, action.leg, action.role, action.attempt, placed.order_id, placed.broker_ids)
         return True
 
+    def _write_ahead(self, group: Group) -> PersistenceError | None:
+        """Save the intents just recorded, forced to disk. If the group's very first write is
+        refused, the group never started: it is dropped and the error raised. A later refusal is
+        returned, for the caller to hold its orders back."""
+        try:
+            self._save(group, durable=True)
+        except PersistenceError as error:
+            if group.group_id in self._unsaved:
+                self._forget(group)
+                raise
+            return error
+        return None
+
     def _hold_back(self, group: Group, batch: Sequence[PlaceOrder | CancelOrder], reason: str) -> None:
         now = self.broker.now()
         for action in batch:
@@ -519,11 +528,7 @@ class EnhancedAtomicOrderExecutor:
         for leg in group.legs:
             self._apply(group, OrderSent(leg.index, Role.ENTRY, action.attempt, group.ratio(leg) * action.structures,
                                          str(tag), now))
-        try:
-            self._save(group, durable=True)
-        except PersistenceError:  # a combo is always a group's first order: its intent was refused
-            self._forget(group)
-            raise
+        self._write_ahead(group)  # a combo is always a group's first order: a refusal raises
         legs = [(leg.contract.key, group.ratio(leg)) for leg in group.legs]
         try:
             with self._calling_lean():
