@@ -1,4 +1,4 @@
-"""Checks on LEAN's real sample data (GOOG 2015-12-24, a half day with a 0DTE chain; SPY 2023-08-03).
+"""Checks on LEAN's real sample data (GOOG 2015-12-23..28 with a half day and a 0DTE chain on 12-24; SPY 2023-08-03).
 
 Skipped when the sample folder is absent (it is not part of the project). Point LEAN_SAMPLE_DATA at
 another copy to run them elsewhere.
@@ -40,7 +40,7 @@ def et(hour: int, minute: int) -> datetime:
 def test_half_day_closes_at_13(data: LeanDataFolder) -> None:
     assert data.calendar.session(CHRISTMAS_EVE) == (et(9, 30), et(13, 0))
     assert data.calendar.session(date(2015, 12, 25)) is None
-    assert data.days() == [CHRISTMAS_EVE, date(2023, 8, 3)]
+    assert data.days() == [date(2015, 12, 23), CHRISTMAS_EVE, date(2015, 12, 28), date(2023, 8, 3)]
 
 
 def test_nyse_rules_match_lean_hours_file() -> None:
