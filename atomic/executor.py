@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -310,6 +310,14 @@ class EnhancedAtomicOrderExecutor:
                 if isinstance(event, OrderIdentified):
                     self._orders[event.order_id] = group.group_id
             self._save(group)
+
+    def cancel_open(self, group: Group, order_ids: Iterable[int]) -> None:
+        """Cancel these orders of the group again, write-ahead as any cancel: a cancel recorded
+        before a restart may never have reached the brokerage (see SessionEnded)."""
+        with self._lock:
+            batch = [CancelOrder(order_id) for order_id in sorted(order_ids)]
+            if batch:
+                self._send(group, batch)
 
     def act(self, group: Group, action: ChangeStatus) -> None:
         """Carry out a status decision, then drive the group as far as it can go now."""

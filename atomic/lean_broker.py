@@ -16,6 +16,8 @@ from AlgorithmImports import (
     OptionRight,
     Order,
     OrderEvent,
+    OrderResponse,
+    OrderResponseErrorCode,
     OrderStatus,
     OrderTicket,
     QCAlgorithm,
@@ -46,6 +48,15 @@ def _refused_before_the_market(ticket: OrderTicket) -> None:
     if ticket.status == OrderStatus.INVALID and int(ticket.order_id) <= 0:
         response = ticket.submit_request.response
         raise RuntimeError(str(response.error_message) if response is not None else "refused by LEAN's pre-checks")
+
+
+def _cancel_in_progress(response: OrderResponse) -> bool:
+    """LEAN refuses a second cancel while an earlier one is on its way (OrderTicket.Cancel:
+    RequestCanceled; BrokerageTransactionHandler.CancelOrder: "Cancellation is already in
+    progress."). The order is being cancelled, which is what was asked: not a refusal."""
+    code = response.error_code
+    return code == OrderResponseErrorCode.REQUEST_CANCELED or (
+        code == OrderResponseErrorCode.INVALID_REQUEST and "already in progress" in str(response.error_message))
 
 
 class ObjectStoreAdapter:
@@ -139,7 +150,9 @@ class LeanBroker:
         if ticket is None:
             return f"no ticket for order {order_id}"
         response = ticket.cancel()
-        return None if response.is_success else str(response.error_message or response.error_code)
+        if response.is_success or _cancel_in_progress(response):
+            return None
+        return str(response.error_message or response.error_code)
 
     def market_refusal(self, contract_keys: Sequence[str], minutes: int) -> str | None:
         for key in contract_keys:

@@ -278,7 +278,11 @@ class TargetChosen:
 @dataclass(frozen=True)
 class SessionEnded:
     """The algorithm restarted: LEAN order ids of the previous run are void (ids restart at 1, and
-    a stale id could collide with a new order). Broker ids stay, for matching."""
+    a stale id could collide with a new order). Broker ids stay, for matching.
+
+    So are its cancel requests: `ticket.cancel()` answers before LEAN's transaction thread sends the
+    request to the brokerage, and a crash in between loses it. A recorded "cancel requested" is a
+    hint, not a fact: recovery asks again for every order the brokerage still shows open."""
 
     time: datetime
 
@@ -388,17 +392,7 @@ class Group:
             self._log(event.time, f"trim: keeping {event.structures} of {self.structures} structures")
             return True
         if isinstance(event, SessionEnded):
-            stale = [o.order_id for leg in self.legs for o in leg.orders if o.order_id is not None]
-            if not stale and self.status is not GroupStatus.ROLLING_BACK:
-                return False
-            for leg in self.legs:
-                for record in leg.orders:
-                    record.order_id = None
-                    record.event_ids = []
-            if self.status is GroupStatus.ROLLING_BACK:
-                self.rollback_started_at = event.time  # the time it was down is not the rollback's
-            self._log(event.time, f"restart: order ids {stale} of the previous run voided")
-            return True
+            return self._end_session(event)
         if isinstance(event, Note):
             self._log(event.time, event.message)
             return True
@@ -421,6 +415,23 @@ class Group:
         elif event.status is GroupStatus.ROLLBACK_FAILED:
             self.rollback_reason = f"{self.rollback_reason}; rollback failed: {event.reason}"
         self._log(event.time, event.reason)
+
+    def _end_session(self, event: SessionEnded) -> bool:
+        records = [o for leg in self.legs for o in leg.orders]
+        stale = [o.order_id for o in records if o.order_id is not None]
+        unsent = [o.order_id for o in records if o.cancel_requested]
+        if not stale and not unsent and self.status is not GroupStatus.ROLLING_BACK:
+            return False
+        for record in records:
+            record.order_id = None
+            record.event_ids = []
+            record.cancel_requested = False
+            record.cancel_refused_at = record.cancel_refused_state = None
+        if self.status is GroupStatus.ROLLING_BACK:
+            self.rollback_started_at = event.time  # the time it was down is not the rollback's
+        detail = f"; cancels of orders {unsent} may never have reached the brokerage" if unsent else ""
+        self._log(event.time, f"restart: order ids {stale} of the previous run voided{detail}")
+        return True
 
     def _identify(self, event: OrderIdentified) -> bool:
         for record in self.legs[event.leg].orders:

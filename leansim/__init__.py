@@ -34,7 +34,8 @@ and events arrive on advance()/deliver(). Faults are data (leansim.faults); a Si
 
 Simplifications: no fees; fills at the quote (ask to buy, bid to sell); a simple margin model
 (leansim.portfolio); expired options are cash-settled at intrinsic value at their session close,
-without order events; the live brokerage processes cancels synchronously.
+without order events; a live cancel reaches the brokerage on the next time step or deliver()
+(LEAN's transaction thread), a backtest's at once.
 """
 
 from leansim.algorithm_imports import install

@@ -21,8 +21,10 @@ from typing import TYPE_CHECKING, Literal, Union
 if TYPE_CHECKING:
     from leansim.symbols import Symbol
 
-CrashPoint = Literal["before_save", "after_save", "before_order", "after_order", "after_fill"]
-CRASH_POINTS: tuple[CrashPoint, ...] = ("before_save", "after_save", "before_order", "after_order", "after_fill")
+CrashPoint = Literal["before_save", "after_save", "before_order", "after_order", "after_fill", "before_cancel"]
+CRASH_POINTS: tuple[CrashPoint, ...] = (
+    "before_save", "after_save", "before_order", "after_order", "after_fill", "before_cancel",
+)
 
 
 @dataclass(frozen=True)
@@ -142,6 +144,9 @@ class CrashAt:
     before_order: an order is about to reach the brokerage (each combo leg counts).
     after_order: the brokerage accepted the order; its events have not reached the algorithm.
     after_fill: a fill changed the brokerage's positions; its event has not reached the algorithm.
+    before_cancel: ticket.cancel() has answered success and CANCEL_PENDING reached the algorithm,
+        but the brokerage has not received the request (live: it waits for LEAN's transaction
+        thread, sent on the next time step or deliver()); the cancel is lost.
     """
 
     point: CrashPoint

@@ -304,7 +304,8 @@ class Simulator:
         """Move the clock by `duration` in steps of `step` (seconds), running each step's work.
 
         Each step: persist the store every `store_persistence_seconds`, settle expired options at
-        their session close, scan open orders through the fill models, deliver queued live events,
+        their session close, send the live cancels LEAN has answered (its transaction thread), scan
+        open orders through the fill models, deliver queued live events,
         run due scheduled events, and call on_data at each new minute while the market is open.
         Time also passes while the process is dead (after a crash): the brokerage keeps filling.
         """
@@ -396,7 +397,11 @@ class Simulator:
         return len(self._pending)
 
     def deliver(self) -> None:
-        """Deliver every queued event now, on the calling thread (including ones queued meanwhile)."""
+        """Let LEAN's threads catch up now, on the calling thread: the transaction thread sends the
+        cancels already answered, then every queued event is delivered (including ones queued meanwhile)."""
+        if self.alive:
+            assert self._run is not None
+            self._run.handler.send_cancels()
         guard = 0
         while self._pending and self.alive:
             event = self._pending.popleft()
@@ -553,6 +558,8 @@ class Simulator:
             self.store.flush()
             self._last_flush = self._now
         self._settle_expired()
+        if run is not None:
+            run.handler.send_cancels()  # the transaction thread runs before the brokerage's next scan
         self.brokerage.scan(self._now, self._price_group)
         self.deliver()
         if run is None or not run.alive:

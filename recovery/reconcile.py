@@ -17,7 +17,7 @@ from enum import Enum
 
 from atomic.model import ORDER_CLOSED, Group, GroupEvent, GroupStatus, Leg, OrderIdentified, OrderState, OrderUpdate
 from atomic.ports import BrokerOrder
-from atomic.tags import parse_tag
+from atomic.tags import Role, parse_tag
 
 
 class Decision(str, Enum):
@@ -95,6 +95,16 @@ def decide(group: Group, flatten: bool, unknown: bool) -> Decision:
     if group.flat:
         return Decision.ROLL_BACK_NOTHING_FILLED
     return Decision.FLATTEN_PARTIAL if flatten else Decision.HOLD_PARTIAL
+
+
+def orders_to_cancel(group: Group, still_open: set[int], decision: Decision) -> list[int]:
+    """The group's orders (by LEAN id) that the brokerage still shows open and recovery cancels,
+    whatever the record says was asked before the restart (a cancel LEAN answered may never have
+    been sent). Every entry: no group resumes its entry after a restart. Every reversal too, unless
+    the rollback goes on: then it is the rollback's own work (and a stale one is cancelled by it)."""
+    kept = Role.ROLLBACK if decision is Decision.CONTINUE_ROLLBACK else None
+    return sorted(o.order_id for leg in group.legs for o in leg.orders
+                  if o.order_id is not None and o.order_id in still_open and o.role is not kept)
 
 
 def _match_open(leg: Leg, open_orders: Sequence[BrokerOrder]) -> dict[int, BrokerOrder]:

@@ -16,7 +16,7 @@ from atomic.decisions import ChangeStatus
 from atomic.model import Group, GroupStatus, SessionEnded
 from atomic.persistence import RecordError
 from atomic.ports import BrokerOrder
-from recovery.reconcile import Decision, decide, establish
+from recovery.reconcile import Decision, decide, establish, orders_to_cancel
 from recovery.report import GroupRecovery, RecoveryReport
 
 if TYPE_CHECKING:
@@ -61,6 +61,12 @@ def recover(executor: EnhancedAtomicOrderExecutor) -> RecoveryReport:
         decision = decide(group, executor.config.emergency_flatten_mode, found.unknown)
         entry.decision = decision.value
         entry.found += "".join(f"; {note}" for note in found.notes)
+        # Whatever the previous run asked, recovery leaves no order working behind a group it
+        # settles, holds or unwinds (a rollback that goes on keeps its reversals).
+        cancels = orders_to_cancel(group, found.matched, decision)
+        if cancels:
+            entry.found += f"; orders {cancels} still open at the brokerage: cancelled"
+            executor.cancel_open(group, cancels)
         before = {id(o) for leg in group.legs for o in leg.orders}
         _carry_out(executor, group, decision, entry)
         entry.orders_placed = [f"{o.role.value} leg {leg.index} {o.quantity:+d} {leg.contract.ticker}"

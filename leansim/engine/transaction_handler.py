@@ -9,13 +9,22 @@ first, as LEAN does.
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from leansim.engine.brokerage import BrokerEvent, BrokerOrder
 from leansim.engine.fault_state import OrderCandidate
-from leansim.enums import CLOSED_STATUSES, COMBO_TYPES, OrderResponseErrorCode, OrderStatus, OrderType, SecurityType
+from leansim.enums import (
+    CLOSED_STATUSES,
+    COMBO_TYPES,
+    OrderRequestStatus,
+    OrderResponseErrorCode,
+    OrderStatus,
+    OrderType,
+    SecurityType,
+)
 from leansim.orders import (
     ComboLegLimitOrder,
     ComboLimitOrder,
@@ -48,6 +57,8 @@ class TransactionHandler:
         self._next_group_id = 1
         self._event_ids: dict[int, int] = {}
         self._applied: dict[int, OrderEvent] = {}
+        self._cancels: deque[CancelOrderRequest] = deque()  # answered, not yet sent (live)
+        self._cancel_pending: dict[int, OrderStatus] = {}  # order id -> its status before the cancel
         self.lock = threading.RLock()
 
     @property
@@ -188,7 +199,8 @@ class TransactionHandler:
     # --- cancel / update ---------------------------------------------------------------------------
 
     def process_cancel(self, request: CancelOrderRequest) -> OrderTicket:
-        """LEAN's CancelOrder: tag first, then status checks, CANCEL_PENDING, then the brokerage."""
+        """LEAN's CancelOrder: tag first, then status checks, CANCEL_PENDING and a success answer;
+        the brokerage gets the request afterwards (see send_cancels)."""
         with self.lock:
             ticket = self.tickets.get(request.order_id)
             order = self.orders.get(request.order_id)
@@ -212,22 +224,44 @@ class TransactionHandler:
             if self._run.warming_up:
                 request.set_response(OrderResponse.warming_up(request))
                 return ticket
-            previous = order.status
+            self._cancel_pending[order.id] = order.status
             order._status = OrderStatus.CANCEL_PENDING
             self._fire(order, OrderStatus.CANCEL_PENDING)
-            accepted = self._sim.brokerage.cancel(order.broker_id[0], self.utc_time, self._sim.market.fill_price)
-            if accepted:
-                request.set_response(OrderResponse.success(request))
+            # Answered before the brokerage hears of it: live, LEAN dispatches the request to the
+            # transaction thread (BrokerageTransactionHandler.CancelOrder: HandleOrderEvent(CancelPending),
+            # SetResponse(Success, Processing), then _threadPool.Dispatch). A crash before that thread
+            # sends it loses the cancel. The double sends a backtest's at once.
+            request.set_response(OrderResponse.success(request), OrderRequestStatus.PROCESSING)
+            if self._sim.live:
+                self._cancels.append(request)
             else:
-                if order.status == OrderStatus.CANCEL_PENDING:
-                    order._status = previous
-                message = f"Brokerage failed to cancel order with id {order.id}"
-                self._run.log("ERROR", message)
-                request.set_response(
-                    OrderResponse.error(request, OrderResponseErrorCode.BROKERAGE_FAILED_TO_CANCEL_ORDER, message)
-                )
+                self._send_cancel(request)
             self._sim.after_request()
             return ticket
+
+    def send_cancels(self) -> None:
+        """The transaction thread: hand every answered cancel to the brokerage, in arrival order."""
+        with self.lock:
+            while self._cancels:
+                self._send_cancel(self._cancels.popleft())
+
+    def _send_cancel(self, request: CancelOrderRequest) -> None:
+        """LEAN's HandleCancelOrderRequest: a refusal restores the status the order had before
+        (CancelPendingOrders.RemoveAndFallback) and turns the request's response into an error."""
+        self._sim.pass_point("before_cancel")
+        order = self.orders[request.order_id]
+        previous = self._cancel_pending.pop(order.id, order.status)
+        if order.status in CLOSED_STATUSES:
+            request.set_response(OrderResponse.invalid_status(request, order))
+            return
+        if self._sim.brokerage.cancel(order.broker_id[0], self.utc_time, self._sim.market.fill_price):
+            request.set_response(OrderResponse.success(request))
+            return
+        if order.status == OrderStatus.CANCEL_PENDING:
+            order._status = previous
+        message = f"Brokerage failed to cancel order with id {order.id}"
+        self._run.log("ERROR", message)
+        request.set_response(OrderResponse.error(request, OrderResponseErrorCode.BROKERAGE_FAILED_TO_CANCEL_ORDER, message))
 
     def process_tag_update(self, request: UpdateOrderRequest) -> OrderResponse:
         with self.lock:

@@ -199,6 +199,8 @@ def violations(outcome: Outcome, groups: int = 1) -> list[str]:
     4. Store: every group known (executor.open_groups() and the archived records) is FILLED and
        complete, or flat in every contract; a group whose orders reached the brokerage is known; the
        groups' recorded nets add up to the brokerage's positions (less the manual ones).
+    5. No order of a group is left working at the brokerage: a group that settled, waits for the
+       operator or rolls back must not have an order that could still fill unaccounted for.
     """
     sim, algo = outcome.sim, outcome.algo
     found: list[str] = []
@@ -214,6 +216,10 @@ def violations(outcome: Outcome, groups: int = 1) -> list[str]:
     strangers = {s.value: q for s, q in sim.positions.items() if s not in position}
     if strangers:
         found.append(f"positions outside the group appeared: {strangers}")
+
+    working = [f"{o.tag} {o.symbol.value} {o.remaining:+g}" for o in sim.open_broker_orders if o.tag.startswith("atomic/")]
+    if working:
+        found.append(f"orders of ours still working at the brokerage: {working}")
 
     traded = group_ids_traded(sim)
     for group_id in traded:

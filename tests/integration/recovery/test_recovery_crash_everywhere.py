@@ -3,9 +3,11 @@
 For each execution mode and scenario a fault-free reference run tells, from `sim.counters`, how many
 times each crash point is passed once the group starts; then every (point, n) is replayed with
 CrashAt(point, n), restarted at once or after 30 s dead (the brokerage keeps filling meanwhile),
-and given time for cancels, reversals and timeouts. The invariant (recovery_kit.violations): the
-brokerage holds exactly the condor or nothing in its contracts, the manual positions are intact,
-nothing was reversed twice, and every group the store knows is FILLED and complete or flat.
+and given time for cancels, reversals and timeouts. The points include `before_cancel`: LEAN has
+answered a cancel but its transaction thread has not sent it, so the crash loses it. The invariant
+(recovery_kit.violations): the brokerage holds exactly the condor or nothing in its contracts, the
+manual positions are intact, nothing was reversed twice, every group the store knows is FILLED and
+complete or flat, and no order of ours is left working at the brokerage.
 """
 
 from __future__ import annotations

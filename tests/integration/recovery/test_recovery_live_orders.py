@@ -54,10 +54,12 @@ def test_open_orders_after_a_live_restart_are_matched_by_broker_id_and_cancelled
     new_id = reloaded[0].id
     assert reloaded[0].tag == "" and new_id != old_id
 
-    assert resting.status == OrderStatus.CANCELED  # cancelled by recovery, through LEAN's new order id
+    # Recovery cancelled it through LEAN's new order id; LEAN's transaction thread sends it on.
+    assert restarted.transactions.get_order_by_id(new_id).status == OrderStatus.CANCEL_PENDING
     entries = [o for o in sim.broker_orders if "/entry/2/" in o.tag]
     assert entries == [resting]  # matched, not sent again
     sim.advance(300)
+    assert resting.status == OrderStatus.CANCELED
     assert any(e.run == 2 and e.order_id == new_id and e.status == OrderStatus.CANCELED for e in sim.events)
     record = _record_of(stored_records(restarted, ARCHIVE_PREFIX), result.group_id)
     short_call_entry = record["legs"][2]["orders"][0]

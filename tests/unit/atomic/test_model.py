@@ -15,6 +15,7 @@ from atomic.model import (
     ORDER_TRANSITIONS,
     TERMINAL,
     UNSETTLED,
+    CancelRefused,
     CancelRequested,
     Group,
     GroupStatus,
@@ -374,6 +375,29 @@ def test_session_ended_without_ids_reports_no_change() -> None:
     group = put_spread()
     send(group, 0)
     assert group.apply(SessionEnded(at(1))) is False
+
+
+def test_session_ended_forgets_cancels_the_previous_run_requested() -> None:
+    """LEAN answers cancel() before its transaction thread sends the request: a crash in between
+    loses it, so after a restart the flag is a hint and the order may be cancelled again."""
+    group = put_spread(2)
+    hanging = send(group, 1, order_id=2, broker_ids=("IB-2",))
+    group.apply(StatusChanged(GroupStatus.ROLLING_BACK, "timeout", at(30), 0))
+    assert group.apply(CancelRequested(2, at(30))) is True
+    assert group.apply(SessionEnded(at(100))) is True
+    assert not hanging.cancel_requested
+    assert "cancels of orders [2] may never have reached the brokerage" in group.log[-1].message
+    assert group.apply(OrderIdentified(1, Role.ENTRY, 0, 7, ("IB-2",), at(101))) is True
+    assert group.apply(CancelRequested(7, at(101))) is True  # asked again under the new id
+
+
+def test_session_ended_clears_a_refused_cancel_of_the_previous_run() -> None:
+    group = put_spread(2)
+    record = send(group, 1, order_id=2)
+    group.apply(CancelRequested(2, at(1)))
+    group.apply(CancelRefused(2, "not acknowledged yet", at(1)))
+    assert group.apply(SessionEnded(at(100))) is True
+    assert (record.cancel_refused_at, record.cancel_refused_state) == (None, None)
 
 
 def test_identified_does_not_steal_a_record_bound_to_another_id() -> None:

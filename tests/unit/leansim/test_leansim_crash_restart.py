@@ -159,3 +159,27 @@ def test_a_dead_algorithm_cannot_write_to_the_store() -> None:
     sim.crash()
     with pytest.raises(RuntimeError):
         algo.object_store.save("test/zombie", "x")
+
+
+def test_a_live_crash_before_the_cancel_is_sent_loses_it_and_the_restart_finds_the_order_open() -> None:
+    sim = Simulator(start=OPEN, mode="live", faults=FaultPlan((NeverFill(), CrashAt("before_cancel"))))
+    algo = sim.start(Recorder)
+    ticket = algo.market_order(algo.spy, 2, tag="g/0")
+    sim.advance(1)
+    assert ticket.cancel().is_success  # answered, CANCEL_PENDING delivered: the algorithm believes it
+    assert algo.statuses() == ["SUBMITTED", "CANCEL_PENDING"]
+    with pytest.raises(SimulatedCrash, match="before_cancel"):
+        sim.advance(1)  # LEAN's transaction thread would send it now
+    [order] = sim.open_broker_orders
+    assert order.status == OrderStatus.SUBMITTED
+    restarted = sim.restart(Recorder)
+    assert [(o.id, o.status) for o in restarted.transactions.get_open_orders()] == [(1, OrderStatus.SUBMITTED)]
+
+
+def test_a_backtest_cancel_passes_the_same_point_inside_the_call() -> None:
+    sim = Simulator(start=OPEN, faults=FaultPlan((NeverFill(), CrashAt("before_cancel"))))
+    algo = sim.start(Recorder)
+    ticket = algo.market_order(algo.spy, 2)
+    with pytest.raises(SimulatedCrash, match="before_cancel"):
+        ticket.cancel()
+    assert algo.statuses() == ["SUBMITTED", "CANCEL_PENDING"] and len(sim.open_broker_orders) == 1

@@ -51,9 +51,25 @@ def test_a_cancel_after_the_brokerage_filled_fails_and_the_fill_arrives_later() 
     sim.deliver()
     sim.brokerage.scan(sim.now + timedelta(seconds=1), sim._price_group)  # filled at the brokerage
     response = ticket.cancel()
-    assert response.is_error
-    sim.deliver()
+    assert response.is_success  # answered before the brokerage hears of it
+    sim.deliver()  # the transaction thread sends it: refused, the order falls back, the fill arrives
+    assert ticket.cancel_request is not None and ticket.cancel_request.response.is_error
     assert algo.statuses() == ["SUBMITTED", "CANCEL_PENDING", "FILLED"]
+
+
+def test_a_cancel_is_answered_at_once_and_reaches_the_brokerage_on_the_next_step() -> None:
+    sim = Simulator(start=OPEN, mode="live")
+    algo = sim.start(Recorder)
+    ticket = algo.limit_order(algo.spy, 1, 1.0)
+    sim.advance(1)
+    response = ticket.cancel()
+    assert response.is_success and ticket.status == OrderStatus.CANCEL_PENDING
+    assert algo.statuses() == ["SUBMITTED", "CANCEL_PENDING"]  # on the caller's thread, inside cancel()
+    assert [o.status for o in sim.open_broker_orders] == [OrderStatus.SUBMITTED]
+    assert ticket.cancel().is_error  # a second cancel while the first is in flight is refused
+    sim.advance(1)
+    assert sim.open_broker_orders == [] and ticket.status == OrderStatus.CANCELED
+    assert algo.statuses() == ["SUBMITTED", "CANCEL_PENDING", "CANCELED"]
 
 
 def test_notify_sends_only_in_live_mode() -> None:

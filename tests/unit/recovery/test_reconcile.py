@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from atomic.model import (
     GROUP_TRANSITIONS,
+    CancelRequested,
     Group,
     GroupStatus,
     OrderIdentified,
@@ -23,7 +24,7 @@ from atomic.model import (
 from atomic.persistence import group_from_json, group_to_dict
 from atomic.ports import BrokerOrder
 from atomic.tags import Role, parse_tag
-from recovery.reconcile import Decision, Establishment, decide, establish
+from recovery.reconcile import Decision, Establishment, decide, establish, orders_to_cancel
 
 from builders import LC, LP, SC, SP, T0, at, condor, filled_leg, put_spread, send, update
 
@@ -184,6 +185,29 @@ def test_open_order_is_matched_by_tag_in_the_same_run() -> None:
     open_orders = [BrokerOrder(8, LP.key, 2, (), tag)]
     group, found = recover_one(group, open_orders, holdings={})
     assert OrderIdentified(0, Role.ENTRY, 0, 8, (), NOW) in found.events
+
+
+def test_every_entry_still_open_is_cancelled_whatever_the_record_says_was_asked() -> None:
+    """A cancel requested before the restart may never have left LEAN: the order is cancelled again."""
+    group = sent_put_spread()
+    group.apply(StatusChanged(GroupStatus.ROLLING_BACK, "timeout", at(30), 0))
+    group.apply(CancelRequested(2, at(30)))
+    open_orders = [BrokerOrder(5, SP.key, -2, ("IB2",), None)]
+    group, found = recover_one(group, open_orders, holdings={})
+    decision = decide(group, flatten=True, unknown=False)
+    assert decision is Decision.CONTINUE_ROLLBACK
+    assert orders_to_cancel(group, found.matched, decision) == [5]
+
+
+@pytest.mark.parametrize("decision", list(Decision))
+def test_a_reversal_still_open_is_kept_only_by_a_rollback_that_goes_on(decision: Decision) -> None:
+    group = put_spread(2)
+    filled_leg(group, 1, order_id=2)
+    group.apply(StatusChanged(GroupStatus.ROLLING_BACK, "timeout", at(30), 0))
+    send(group, 1, quantity=2, role=Role.ROLLBACK, attempt=1, order_id=3, broker_ids=("IB3",), time=at(31))
+    group, found = recover_one(group, [BrokerOrder(6, SP.key, 2, ("IB3",), None)], holdings={SP.key: -2})
+    expected = [] if decision is Decision.CONTINUE_ROLLBACK else [6]
+    assert orders_to_cancel(group, found.matched, decision) == expected
 
 
 def test_an_order_on_another_contract_is_not_matched() -> None:

@@ -1,0 +1,64 @@
+"""A cancel LEAN answered but never sent: the live process died in between (issue 9, item 1).
+
+`ticket.cancel()` returns success and delivers CANCEL_PENDING at once; the request reaches the
+brokerage later, from LEAN's transaction thread (BrokerageTransactionHandler.CancelOrder). A crash
+in that gap (the double's `before_cancel` crash point) leaves the order working at the brokerage
+while the stored group says "cancel requested". After the restart recovery must cancel it again:
+the persisted flag is a hint, not a fact.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from recovery_kit import (
+    MODES,
+    OPEN,
+    OPEN_PREFIX,
+    SHORT_CALL,
+    STRUCTURES,
+    CrashAt,
+    Outcome,
+    Trial,
+    describe,
+    host,
+    open_manual_positions,
+    violations,
+)
+
+from leansim import FaultPlan, Match, NeverFill, SimulatedCrash, Simulator
+
+HANGING_SHORT_CALL = NeverFill(Match(symbol=SHORT_CALL.value, tag_contains="/entry/"))
+
+
+@pytest.mark.parametrize("dead_seconds", [0.0, 30.0], ids=lambda s: f"dead{s:g}s")
+@pytest.mark.parametrize("mode", list(MODES))
+def test_a_cancel_lost_in_a_live_crash_is_sent_again_after_the_restart(mode: str, dead_seconds: float) -> None:
+    """One entry hangs, the group times out, the rollback records "cancel requested" and calls
+    cancel(); the process dies before LEAN sends it. After restart and recovery the hanging order
+    is cancelled, every fill is reversed, nothing of the group is left working."""
+    sim = Simulator(mode="live", start=OPEN, cash=1_000_000,
+                    faults=FaultPlan((HANGING_SHORT_CALL, CrashAt("before_cancel"))))
+    cls = host(**MODES[mode])
+    algo = sim.start(cls)
+    open_manual_positions(sim, algo)
+    result = algo.executor.execute_iron_condor_atomic(*algo.condor(), STRUCTURES)
+    with pytest.raises(SimulatedCrash, match="before_cancel"):
+        sim.advance(300)
+    stored = json.loads(sim.stored[OPEN_PREFIX + result.group_id])
+    requested = [o for leg in stored["legs"] for o in leg["orders"] if o["cancel_requested"]]
+    assert requested, "the rollback's cancel request should have been saved before cancel() was called"
+    hanging = [o for o in sim.open_broker_orders if result.group_id in o.tag and "/entry/" in o.tag]
+    assert hanging, "the crash should leave the hanging entry working at the brokerage"
+
+    sim.advance(dead_seconds)
+    restarted = sim.restart(cls)
+    sim.advance(300)
+
+    outcome = Outcome(Trial(mode, "never_fills", (CrashAt("before_cancel"),), dead_seconds), sim, restarted, {})
+    problems = violations(outcome)
+    assert not problems, f"{problems}\n{describe(outcome)}"
+    assert [o.status.name for o in hanging] == ["CANCELED"] * len(hanging)
+    assert restarted.executor.get_group(result.group_id).status.value == "ROLLED_BACK"  # type: ignore[union-attr]
+    assert not restarted.executor.halted
