@@ -419,7 +419,7 @@ class Group:
     def _end_session(self, event: SessionEnded) -> bool:
         records = [o for leg in self.legs for o in leg.orders]
         stale = [o.order_id for o in records if o.order_id is not None]
-        unsent = [o.order_id for o in records if o.cancel_requested]
+        unsent = [o.order_id for o in records if o.cancel_requested and o.is_open]
         if not stale and not unsent and self.status is not GroupStatus.ROLLING_BACK:
             return False
         for record in records:

@@ -27,6 +27,7 @@ from recovery_kit import (
     violations,
 )
 
+from executor_kit import EverySecondHost
 from leansim import FaultPlan, Match, NeverFill, SimulatedCrash, Simulator
 
 HANGING_SHORT_CALL = NeverFill(Match(symbol=SHORT_CALL.value, tag_contains="/entry/"))
@@ -62,3 +63,30 @@ def test_a_cancel_lost_in_a_live_crash_is_sent_again_after_the_restart(mode: str
     assert [o.status.name for o in hanging] == ["CANCELED"] * len(hanging)
     assert restarted.executor.get_group(result.group_id).status.value == "ROLLED_BACK"  # type: ignore[union-attr]
     assert not restarted.executor.halted
+
+
+@pytest.mark.parametrize("mode", ["legged", "sequential"])
+def test_a_lost_cancel_of_a_hanging_reversal_is_sent_again_and_the_rollback_completes(mode: str) -> None:
+    """The rollback's first reversal hangs too; once stale it is cancelled, and that cancel is the
+    one the crash loses. Recovery lets the rollback go on with its reversal, and the rollback,
+    no longer believing a cancel is on its way, cancels it again and sends a new one. (Timeouts
+    are checked every second, as main.py does live, so the rollback is not failed first.)"""
+    hanging_reversal = NeverFill(Match(tag_contains="/rollback/"))
+    sim = Simulator(mode="live", start=OPEN, cash=1_000_000,
+                    faults=FaultPlan((HANGING_SHORT_CALL, hanging_reversal, CrashAt("before_cancel", 2))))
+    cls = host(base=EverySecondHost, **MODES[mode])
+    algo = sim.start(cls)
+    open_manual_positions(sim, algo)
+    result = algo.executor.execute_iron_condor_atomic(*algo.condor(), STRUCTURES)
+    with pytest.raises(SimulatedCrash, match="before_cancel #2"):
+        sim.advance(300)
+    [reversal] = [o for o in sim.open_broker_orders if result.group_id in o.tag and "/rollback/" in o.tag]
+
+    restarted = sim.restart(cls)
+    sim.advance(300)
+
+    outcome = Outcome(Trial(mode, "never_fills", (CrashAt("before_cancel", 2),)), sim, restarted, {})
+    problems = violations(outcome)
+    assert not problems, f"{problems}\n{describe(outcome)}"
+    assert reversal.status.name == "CANCELED"
+    assert restarted.executor.get_group(result.group_id).status.value == "ROLLED_BACK"  # type: ignore[union-attr]
