@@ -1,9 +1,10 @@
 """atomic.margin over any structure: verticals (debit and credit), butterflies, condors, ratio
 spreads, calendars, strangles, and the partial states a legged entry or a rollback passes through.
 
-Margins are at an underlying of 100, per LEAN's OptionStrategyPositionGroupBuyingPowerModel where it
-defines the structure (see atomic/margin.py); a naked short call at 100 needs 20 per share, a naked
-short call at 105 or put at 95 needs 15.
+Margins are at an underlying of 100, pair by pair with LEAN's spread rules (see atomic/margin.py: as
+LEAN's OptionStrategyPositionGroupBuyingPowerModel for verticals, calendars and short butterflies,
+stricter for iron condors and long butterflies); a naked short call at 100 needs 20 per share, a
+naked short call at 105 or put at 95 needs 15.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ STRUCTURES: list[tuple[str, list[Position], int, float]] = [
     ("bear put debit spread", [(put(100), 1), (put(95), -1)], 0, 0),
     ("call butterfly 1-2-1", [(call(95), 1), (call(100), -2), (call(105), 1)], 0, 500),
     ("put butterfly 1-2-1", [(put(105), 1), (put(100), -2), (put(95), 1)], 0, 500),
+    ("short call butterfly", [(call(95), -1), (call(100), 2), (call(105), -1)], 0, 500),
     ("iron condor x2", [(LP, 2), (SP, -2), (SC, -2), (LC, 2)], 0, 2000),
     ("iron butterfly", [(put(95), 1), (put(100), -1), (call(100), -1), (call(105), 1)], 0, 1000),
     ("call ratio spread 1x2", [(call(100), 1), (call(105), -2)], 1, 1500),
@@ -38,6 +40,7 @@ STRUCTURES: list[tuple[str, list[Position], int, float]] = [
     ("short call calendar", [(call(100), 1), (call(100, expiry=FAR), -1)], 1, 2000),
     ("naked strangle", [(call(105), -1), (put(95), -1)], 2, 3000),
     ("long straddle", [(call(100), 1), (put(100), 1)], 0, 0),
+    ("box spread", [(call(95), 1), (call(100), -1), (put(100), 1), (put(95), -1)], 0, 0),
     # The pairing that costs least: 100 with the 95 (debit side), 105 with the 110 (width 5).
     ("two shorts, cheapest pairing", [(call(100), -1), (call(105), -1), (call(95), 1), (call(110), 1)], 0, 500),
     # Covering the most shorts across expiries: each short by its own calendar long, although the
