@@ -40,21 +40,20 @@ class Coverage:
 def coverage(positions: Sequence[Position]) -> Coverage:
     """Match each short option against the longs that can cover it (quantities are netted per
     contract first; stock is ignored)."""
-    net: dict[str, tuple[Contract, int]] = {}
+    contracts = {c.key: c for c, _ in positions if c.is_option}
+    net = dict.fromkeys(contracts, 0)
     for contract, quantity in positions:
         if contract.is_option:
-            net[contract.key] = (contract, net.get(contract.key, (contract, 0))[1] + quantity)
-    shorts = [(c, -q) for c, q in net.values() if q < 0]
-    longs = [(c, q) for c, q in net.values() if q > 0]
-    pairs = _best_cover(shorts, longs)
+            net[contract.key] += quantity
+    shorts = [(contracts[key], -q) for key, q in net.items() if q < 0]
+    longs = [(contracts[key], q) for key, q in net.items() if q > 0]
+    widths = {(i, j): width for i, (short, _) in enumerate(shorts) for j, (long, _) in enumerate(longs)
+              if (width := spread_requirement(short, long)) is not None}
     covered = []
     left = [need for _, need in shorts]
-    for short_index, long_index, count in pairs:
-        short = shorts[short_index][0]
-        width = spread_requirement(short, longs[long_index][0])
-        assert width is not None  # only eligible pairs are matched
-        covered.append((short, count, width))
-        left[short_index] -= count
+    for i, j, count in _best_cover([q for _, q in shorts], [q for _, q in longs], widths):
+        covered.append((shorts[i][0], count, widths[i, j]))
+        left[i] -= count
     uncovered = tuple((short, need) for (short, _), need in zip(shorts, left) if need)
     return Coverage(tuple(covered), uncovered)
 
@@ -106,10 +105,11 @@ def estimated_margin(positions: Sequence[Position], underlying_price: float) -> 
     return total
 
 
-def _best_cover(shorts: list[tuple[Contract, int]], longs: list[tuple[Contract, int]]) -> list[tuple[int, int, int]]:
+def _best_cover(shorts: list[int], longs: list[int], widths: dict[tuple[int, int], float]) -> list[tuple[int, int, int]]:
     """(short index, long index, contracts) covering the most short contracts at the least total
-    requirement: a min-cost max-flow from shorts to longs (successive shortest paths; a group has a
-    handful of contracts, so Bellman-Ford on the residual graph is plenty)."""
+    requirement, given the quantities and the requirement of each eligible (short, long) pair: a
+    min-cost max-flow (successive shortest paths; a group has a handful of contracts, so
+    Bellman-Ford on the residual graph is plenty)."""
     n = len(shorts)
     source, sink = n + len(longs), n + len(longs) + 1
     edges_of: list[list[int]] = [[] for _ in range(sink + 1)]
@@ -124,15 +124,12 @@ def _best_cover(shorts: list[tuple[Contract, int]], longs: list[tuple[Contract, 
             capacity.append(c)
             cost.append(p)
 
-    for i, (_, quantity) in enumerate(shorts):
+    for i, quantity in enumerate(shorts):
         add_edge(source, i, quantity, 0)
-    for j, (_, quantity) in enumerate(longs):
+    for j, quantity in enumerate(longs):
         add_edge(n + j, sink, quantity, 0)
-    for i, (short, quantity) in enumerate(shorts):
-        for j, (long, available) in enumerate(longs):
-            width = spread_requirement(short, long)
-            if width is not None:
-                add_edge(i, n + j, min(quantity, available), round(width * 1000))  # exact integer costs
+    for (i, j), width in widths.items():
+        add_edge(i, n + j, min(shorts[i], longs[j]), round(width * 1000))  # exact integer costs
     while True:
         distance: list[float] = [float("inf")] * (sink + 1)
         via = [-1] * (sink + 1)

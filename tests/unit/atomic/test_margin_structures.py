@@ -9,6 +9,7 @@ naked short call at 105 or put at 95 needs 15.
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 
 import pytest
@@ -16,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from atomic.contract import Contract
-from atomic.margin import Position, coverage, estimated_margin, naked_short_contracts
+from atomic.margin import Position, coverage, estimated_margin, naked_short_contracts, spread_requirement
 from builders import EXPIRY, LC, LP, SC, SP, UNDERLYING_PRICE, call, put
 
 FAR = date(2024, 6, 14)
@@ -127,3 +128,23 @@ def test_one_right_and_expiry_leaves_naked_only_the_excess_of_shorts(quantities:
     positions = [(call(strike), q) for strike, q in zip((95, 100, 105), quantities)]
     shorts, longs = -sum(q for q in quantities if q < 0), sum(q for q in quantities if q > 0)
     assert naked_short_contracts(positions) == max(0, shorts - longs)
+
+
+@settings(database=None)
+@given(positions=st.lists(st.tuples(st.sampled_from(CONTRACTS), st.integers(-2, 2)), max_size=4))
+def test_the_matching_is_the_best_any_pairing_of_contracts_could_do(positions: list[Position]) -> None:
+    """Against every pairing of single contracts: the most shorts covered, then the least requirement."""
+    net: dict[Contract, int] = {}
+    for contract, quantity in positions:
+        net[contract] = net.get(contract, 0) + quantity
+    shorts = [c for c, q in net.items() if q < 0 for _ in range(-q)]
+    longs = [c for c, q in net.items() if q > 0 for _ in range(q)]
+    best = (0, 0.0)
+    for pairing in itertools.permutations(list(range(len(longs))) + [-1] * len(shorts), len(shorts)):
+        pairs = [(s, longs[j]) for s, j in zip(shorts, pairing) if j >= 0]
+        widths = [spread_requirement(s, long) for s, long in pairs]
+        if None not in widths:
+            best = max(best, (len(pairs), -sum(w for w in widths if w is not None)))
+    result = coverage(positions)
+    assert sum(count for _, count, _ in result.covered) == best[0]
+    assert sum(count * width for _, count, width in result.covered) == pytest.approx(-best[1])
