@@ -22,10 +22,19 @@ MAX_ATOMIC_GROUP_SIZE = 6
 MAX_PENDING_GROUPS = 2
 # On restart, flatten a partially filled group (True) or keep it halted for the operator (False).
 EMERGENCY_FLATTEN_MODE = True
-# Submit short legs only once every long leg has filled, so no state ever holds a naked short.
-SEQUENTIAL_PROTECTIVE_LEGS = False
+# Legged mode: submit short legs only once every long leg has filled, so no state ever holds a naked
+# short (the default). False sends every leg at once, longs first: faster to fill (one brokerage
+# round trip instead of two in live trading; no difference in a backtest, where LEAN fills market
+# orders inside market_order()), but a short can fill while its protective long has not,
+# and stays naked until the long fills or the rollback buys it back (up to ATOMIC_ORDER_TIMEOUT
+# plus the check interval: a minute in a backtest checked on minute data).
+SEQUENTIAL_PROTECTIVE_LEGS = True
 # "legged": one market order per leg; "combo": LEAN's combo_market_order (combo_limit_order when a
-# net limit price is given). Combo needs a brokerage that accepts combos (see atomic/brokerages.py).
+# net limit price is given). Combo needs a brokerage that accepts combos: atomic.brokerages'
+# execution_mode_for(brokerage model name, "auto") picks combo where the model accepts combo market
+# orders, legged elsewhere (main.py does this). Neither holds a naked short with the defaults: a
+# guaranteed combo fills whole structures, and one the brokerage refuses is resent as protective
+# legged orders.
 EXECUTION_MODE = "legged"
 # When the brokerage refuses a combo as a whole (every leg INVALID, nothing filled), send the same
 # group again as legged orders instead of failing the trade.

@@ -60,7 +60,8 @@ class AtomicOptionsAlgorithm(QCAlgorithm):
         atomic_config = dataclasses.replace(
             config.AtomicConfig(),
             execution_mode=mode,
-            sequential_protective_legs=self.get_parameter("sequential-protective-legs", "false").lower() == "true",
+            sequential_protective_legs=self.get_parameter(
+                "sequential-protective-legs", str(config.SEQUENTIAL_PROTECTIVE_LEGS).lower()).lower() == "true",
             partial_fill_policy=self.get_parameter("partial-fill-policy", config.PARTIAL_FILL_POLICY),
             alert_email=self.get_parameter("alert-email", config.ALERT_EMAIL),
         )

@@ -1,5 +1,5 @@
 """Figure 7: a fault campaign. Random brokerage fault plans over 4-leg iron condors, each played in
-sequential-protective, combo and default legged mode, measuring naked-short exposure.
+sequential-protective (the default), combo and parallel legged mode, measuring naked-short exposure.
 
 Each scenario is one live simulation (faults such as delays and cancel races play out in time
 there): one condor of 1-4 structures, the executor's timeouts checked every second as main.py
@@ -29,9 +29,9 @@ from leansim import CancelLosesRace, DelayFill, Match, NeverFill, PartialFill, R
 MODES: dict[str, dict[str, Any]] = {
     "sequential": {"sequential_protective_legs": True},
     "combo": {"execution_mode": "combo"},
-    "legged": {},
+    "parallel": {"sequential_protective_legs": False},
 }
-TARGETED = ("sequential", "combo")  # target: zero exposure; legged is shown for contrast
+TARGETED = ("sequential", "combo")  # target: zero exposure; parallel legs are shown for contrast
 MAX_SECONDS = 600  # longer than any rollback may take, even checked once a minute (backtest)
 GRACE_SECONDS = 5  # kept running after the group is final, for late fills
 

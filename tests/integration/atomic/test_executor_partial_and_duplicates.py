@@ -111,7 +111,9 @@ def test_live_duplicate_partial_fills_are_counted_once() -> None:
 
 
 def test_live_duplicate_events_during_a_rollback_reverse_each_fill_once() -> None:
-    sim, algo = start("live", [DuplicateEvents(times=None), Reject("refused", Match(tag_contains="/entry/3/"))])
+    # Parallel legs: three legs fill (each reported twice) before the short put is refused.
+    sim, algo = start("live", [DuplicateEvents(times=None), Reject("refused", Match(tag_contains="/entry/3/"))],
+                      sequential_protective_legs=False)
 
     result = iron_condor(algo, 2)
     settle(sim, 60)

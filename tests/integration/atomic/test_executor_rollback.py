@@ -66,7 +66,8 @@ def test_backtest_places_no_entry_leg_after_the_refusal(leg: int) -> None:
 
 @pytest.mark.parametrize("mode", MODES)
 def test_rollback_buys_back_shorts_before_selling_the_longs_that_cover_them(mode: str) -> None:
-    sim, algo = start(mode, [_leg_fails(3)])  # the short put is refused after the others filled
+    # Parallel legs: the short put is refused after the other three legs filled.
+    sim, algo = start(mode, [_leg_fails(3)], sequential_protective_legs=False)
 
     result = iron_condor(algo, 2)
     settle(sim, 60)
@@ -138,8 +139,9 @@ def test_live_timeout_fires_within_a_second_of_atomic_order_timeout_when_checked
 
 @pytest.mark.parametrize("mode", MODES)
 def test_rollback_refused_every_time_ends_rollback_failed_halted_and_alerted(mode: str) -> None:
+    # Parallel legs, so the short call has filled by the time the short put is refused.
     sim, algo = start(mode, [_leg_fails(3), Reject("rollback refused", Match(tag_contains="/rollback/"), times=None)],
-                      alert_email="ops@example.com")
+                      alert_email="ops@example.com", sequential_protective_legs=False)
     executor = algo.executor
 
     result = iron_condor(algo, 2)

@@ -49,7 +49,7 @@ CONDOR_QUANTITY = {SHORT_CALL: -STRUCTURES, LONG_CALL: STRUCTURES, SHORT_PUT: -S
 MANUAL = {SHORT_PUT: 3, FAR_PUT: 1}
 
 MODES: dict[str, dict[str, Any]] = {
-    "legged": {},
+    "legged": {"sequential_protective_legs": False},  # parallel legs
     "sequential": {"sequential_protective_legs": True},
     "combo": {"execution_mode": "combo"},
 }

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[3]
 MAIN = ROOT / "main.py"
 LEAN_SAMPLE = ROOT.parent / "shared" / "data" / "lean-sample"
 EVERY_WEEKDAY = "monday,tuesday,wednesday,thursday,friday"
-LEGGED = (("execution-mode", "legged"),)
+PARALLEL = (("execution-mode", "legged"), ("sequential-protective-legs", "false"))
 SEQUENTIAL = (("execution-mode", "legged"), ("sequential-protective-legs", "true"))
 
 

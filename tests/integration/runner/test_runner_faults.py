@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from runner_kit import LEGGED, run
+from runner_kit import PARALLEL, run
 
 from leansim.scenario_faults import PLAN_NAMES, SCENARIOS, fault_plan, leg_fault, rollback_refused
 
@@ -50,7 +50,7 @@ def test_unknown_plan_is_refused() -> None:
 def test_both_runs_meet_the_same_faults_on_the_same_legs() -> None:
     """The executor sends longs first and the naive loop shorts first, so their orders differ in
     number and order; the faults applied to each (day, contract)'s entry order do not."""
-    result = run(parameters=LEGGED)
+    result = run(parameters=PARALLEL)
     atomic, naive = result.run("atomic"), result.run("naive")
     assert atomic is not None and naive is not None
     common = atomic.entry_faults.keys() & naive.entry_faults.keys()
@@ -61,8 +61,8 @@ def test_both_runs_meet_the_same_faults_on_the_same_legs() -> None:
 
 
 def test_a_second_run_of_the_same_scenario_is_identical() -> None:
-    first = run(days=5, parameters=LEGGED, seed=11)
-    second = run.__wrapped__(days=5, parameters=LEGGED, seed=11)  # type: ignore[attr-defined]
+    first = run(days=5, parameters=PARALLEL, seed=11)
+    second = run.__wrapped__(days=5, parameters=PARALLEL, seed=11)  # type: ignore[attr-defined]
     for a, b in zip(first.runs, second.runs, strict=True):
         assert a.entry_faults == b.entry_faults
         assert [(g.status, g.naked_seconds, g.rollback_cost) for g in a.groups] == \

@@ -5,7 +5,7 @@ short; the naive loop does."""
 from __future__ import annotations
 
 
-from runner_kit import LEGGED, run
+from runner_kit import PARALLEL, run
 
 from leansim import report
 
@@ -36,7 +36,7 @@ def test_sequential_atomic_run_never_holds_a_naked_short_while_the_naive_loop_do
 
 
 def test_parallel_legs_bound_the_atomic_exposure_far_below_the_naive_loop() -> None:
-    result = run(parameters=LEGGED)
+    result = run(parameters=PARALLEL)
     atomic, naive = result.run("atomic"), result.run("naive")
     assert atomic is not None and naive is not None
     assert atomic.unbalanced == []

@@ -56,6 +56,7 @@ from builders import (
 FLATTEN = config()
 TRIM = config(partial_fill_policy="trim")
 SEQUENTIAL = config(sequential_protective_legs=True)
+PARALLEL = config(sequential_protective_legs=False)  # shorts sent with the longs, not after their fills
 COMBO = config(execution_mode="combo")
 NO_FALLBACK = config(execution_mode="combo", combo_fallback_to_legged=False)
 
@@ -89,15 +90,15 @@ def test_the_functional_core_imports_nothing_from_lean() -> None:
 
 
 def test_fresh_legged_group_places_long_legs_before_short_legs() -> None:
-    assert next_actions(shorts_first_condor(2), T0, FLATTEN) == [entry(2, 2), entry(3, 2), entry(0, -2), entry(1, -2)]
+    assert next_actions(shorts_first_condor(2), T0, PARALLEL) == [entry(2, 2), entry(3, 2), entry(0, -2), entry(1, -2)]
 
 
 def test_asking_twice_does_not_place_an_order_twice() -> None:
     group = shorts_first_condor()
-    first = next_actions(group, T0, FLATTEN)
-    assert next_actions(group, T0, FLATTEN) == first  # pure: asking changed nothing
+    first = next_actions(group, T0, PARALLEL)
+    assert next_actions(group, T0, PARALLEL) == first  # pure: asking changed nothing
     send(group, 2, order_id=1)
-    assert next_actions(group, T0, FLATTEN) == [entry(3, 1), entry(0, -1), entry(1, -1)]
+    assert next_actions(group, T0, PARALLEL) == [entry(3, 1), entry(0, -1), entry(1, -1)]
 
 
 def test_sequential_mode_sends_shorts_only_once_every_long_has_filled() -> None:
@@ -117,7 +118,7 @@ def test_without_sequential_mode_shorts_do_not_wait_for_fills() -> None:
     group = shorts_first_condor()
     send(group, 2, order_id=1)
     send(group, 3, order_id=2)
-    assert next_actions(group, T0, FLATTEN) == [entry(0, -1), entry(1, -1)]
+    assert next_actions(group, T0, PARALLEL) == [entry(0, -1), entry(1, -1)]
 
 
 def test_combo_mode_places_one_combo_then_waits() -> None:

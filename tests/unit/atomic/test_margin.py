@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -45,10 +46,13 @@ def test_put_spread_is_covered_but_a_call_does_not_cover_a_put() -> None:
 
 
 @pytest.mark.parametrize("protector", [
-    put(100),                              # above the short put: not protective
-    put(90, expiry=date(2024, 6, 14)),     # another expiry: not counted
-], ids=["wrong-side", "other-expiry"])
-def test_a_long_on_the_wrong_side_or_expiry_does_not_cover(protector: object) -> None:
+    call(90),                              # another right: a call does not cover a put
+    put(90, expiry=date(2024, 6, 14)),     # a later expiry at another strike: a diagonal, not covered
+    put(95, expiry=date(2024, 5, 31)),     # the same strike expiring first: a short calendar
+    put(90, underlying="QQQ"),             # another underlying
+    replace(put(90), multiplier=10),       # a mini option covers a tenth of a contract
+], ids=["other-right", "diagonal", "long-expires-first", "other-underlying", "other-multiplier"])
+def test_a_long_that_cannot_cover(protector: object) -> None:
     assert naked_short_contracts([(protector, 1), (SP, -1)]) == 1  # type: ignore[list-item]
 
 
