@@ -1,8 +1,8 @@
 """The real lean CLI (PyPI `lean`, pinned in requirements-lean-cli.txt) takes the project the way the
 README says: from a workspace laid out as `lean init` makes it, with this project copied in as a
-sub-folder, `lean backtest` and `lean optimize` pass every check up to starting Docker, and
-`lean cloud push` up to calling QuantConnect's API. The README's lean commands use only options
-the CLI has.
+sub-folder, `lean backtest`, `lean optimize` and `lean live deploy` pass every check up to starting
+Docker, and `lean cloud push` up to calling QuantConnect's API. The README's lean commands use only
+options the CLI has.
 
 The CLI runs offline: a stub modules file stands in for the one it fetches from QuantConnect's CDN
 (lean/models/__init__.py reads `lean/modules-<version>.json` and fetches it only when it is missing or
@@ -32,12 +32,18 @@ REQUIREMENTS = ROOT / "requirements-lean-cli.txt"
 VENV = ROOT / ".venv" / "lean-cli"
 PROJECT = "atomic-options"  # the README's folder name for this project inside the workspace
 ORGANIZATION = "0123456789abcdef0123456789abcdef"  # what `lean init` writes: the organization's id
-# The one module `lean backtest` needs offline: the default historical data provider, "Local".
-STUB_MODULES = {"modules": [{
-    "id": "local", "display-id": "Local", "type": ["data-downloader"], "platform": ["cli"],
-    "configurations": [{"id": "data-provider", "type": "info",
-                        "value": "QuantConnect.Lean.Engine.DataFeeds.DefaultDataProvider"}],
-}]}
+# The modules the commands below need offline: the default historical data provider ("Local") and,
+# for `lean live deploy`, QuantConnect's paper brokerage and live data.
+STUB_MODULES = {"modules": [
+    {"id": "local", "display-id": "Local", "type": ["data-downloader"], "platform": ["cli"],
+     "configurations": [{"id": "data-provider", "type": "info",
+                         "value": "QuantConnect.Lean.Engine.DataFeeds.DefaultDataProvider"}]},
+    {"id": "QuantConnectBrokerage", "display-id": "Paper Trading", "type": ["brokerage"], "platform": ["cli"],
+     "configurations": [{"id": "live-mode-brokerage", "type": "info", "value": "PaperBrokerage"}]},
+    {"id": "QuantConnectDataQueueHandler", "display-id": "QuantConnect", "type": ["data-queue-handler"],
+     "platform": ["cli"], "configurations": [{"id": "data-queue-handler", "type": "info",
+                                              "value": '["QuantConnect.Lean.Engine.DataFeeds.Queues.LiveDataQueue"]'}]},
+]}
 DOCKER_ERROR = "Error: Please make sure Docker is installed and running"
 # The LEAN project as LEAN imports it; everything else the CLI uploads is tooling LEAN never imports.
 PRODUCT = {"main.py", "config.py", "parameters.py", "chaos.py", "atomic", "recovery", "strategies"}
@@ -146,6 +152,12 @@ def test_backtest_from_inside_the_project_reaches_docker(cli: Cli, workspace: Pa
 def test_optimize_reaches_docker(cli: Cli, workspace: Path) -> None:
     done = cli.run("optimize", PROJECT, "--strategy", "Grid Search", "--target", "Sharpe Ratio",
                    "--target-direction", "max", "--parameter", "wing-width", "5", "10", "5", cwd=workspace)
+    assert_stops_at_docker(done)
+
+
+def test_live_deploy_reaches_docker(cli: Cli, workspace: Path) -> None:
+    done = cli.run("live", "deploy", PROJECT, "--brokerage", "Paper Trading", "--data-provider-live", "QuantConnect",
+                   cwd=workspace)
     assert_stops_at_docker(done)
 
 
