@@ -8,10 +8,11 @@ STAMP := $(VENV)/.requirements-installed
 
 .PHONY: demo check typecheck test bench clean
 
-$(STAMP): requirements.txt
+# requirements.txt is what LEAN's container gets (nothing); the tools are in requirements-dev.txt.
+$(STAMP): requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
-	cp requirements.txt $(STAMP)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	cp requirements-dev.txt $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/python -m leansim run main.py $(ARGS)

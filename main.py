@@ -4,8 +4,9 @@ from AlgorithmImports import *
 """Friday 0DTE iron condors on SPY, placed all-or-nothing by the atomic executor.
 
 Runs unchanged under `lean backtest`, `lean live deploy` and QuantConnect cloud, and on the local
-LEAN double (`make demo`). Every knob comes from `get_parameter` with config.py's default, so
-`lean backtest --parameter name value` and `lean optimize` can change it.
+LEAN double (`make demo`). Every knob is a parameter (parameters.py, listed in config.json) read
+as raw text and parsed strictly, so `lean backtest --parameter name value`, `lean optimize` and a
+live deployment's config.json can change it, and a value that does not parse stops `initialize`.
 """
 
 import dataclasses
@@ -15,6 +16,7 @@ import config
 from atomic import EnhancedAtomicOrderExecutor, GroupResult, GroupStatus
 from atomic.brokerages import execution_mode_for
 from chaos import ChaosBrokerageModel, ChaosFillModel, ChaosPlan, ChaosSecurityInitializer
+from parameters import AlgorithmParameters, check_names
 from strategies.base import StructureStrategy
 from strategies.iron_condor import IronCondorStrategy
 from strategies.lean_chain import chain_rows, underlying_price
@@ -41,18 +43,22 @@ class AtomicOptionsAlgorithm(QCAlgorithm):
     """One iron condor each Friday at 10:30 exchange time (0DTE), optionally with a second strategy."""
 
     def initialize(self) -> None:
-        self.set_start_date(date.fromisoformat(self.get_parameter("start-date", "2024-01-02")))
-        self.set_end_date(date.fromisoformat(self.get_parameter("end-date", "2024-03-29")))
-        self.set_cash(self.get_parameter("cash", 100_000))
-        brokerage = self.get_parameter("brokerage", "default")
+        for name in check_names(self.get_parameters().keys()):
+            self.log(f"parameter {name!r} ignored: the algorithm reads no parameter of that name")
+        # The raw text (no typed default): LEAN's typed overloads drop a value that does not parse.
+        self._parameters = parameters = AlgorithmParameters(self.get_parameter)
+        self.set_start_date(parameters.day("start-date"))
+        self.set_end_date(parameters.day("end-date"))
+        self.set_cash(parameters.number("cash"))
+        brokerage = parameters.text("brokerage")
         if brokerage not in _BROKERAGES:
             raise ValueError(f"brokerage must be one of {sorted(_BROKERAGES)}, got {brokerage!r}")
         self.set_brokerage_model(_BROKERAGES[brokerage], AccountType.MARGIN)
-        mode = execution_mode_for(type(self.brokerage_model).__name__, self.get_parameter("execution-mode", "auto"))
-        if self.get_parameter("chaos", "true" if config.CHAOS else "false").lower() == "true":
+        mode = execution_mode_for(type(self.brokerage_model).__name__, parameters.text("execution-mode"))
+        if parameters.flag("chaos"):
             self._install_chaos()  # before any security is added: initializers apply to later ones
 
-        ticker = self.get_parameter("underlying", config.UNDERLYING)
+        ticker = parameters.text("underlying")
         self._underlying = self.add_equity(ticker, Resolution.MINUTE).symbol
         option = self.add_option(ticker, Resolution.MINUTE)
         option.set_filter(lambda universe: universe.include_weeklys().strikes(-40, 40).expiration(0, config.MAX_DAYS_TO_EXPIRY))
@@ -60,10 +66,9 @@ class AtomicOptionsAlgorithm(QCAlgorithm):
         atomic_config = dataclasses.replace(
             config.AtomicConfig(),
             execution_mode=mode,
-            sequential_protective_legs=self.get_parameter(
-                "sequential-protective-legs", str(config.SEQUENTIAL_PROTECTIVE_LEGS).lower()).lower() == "true",
-            partial_fill_policy=self.get_parameter("partial-fill-policy", config.PARTIAL_FILL_POLICY),
-            alert_email=self.get_parameter("alert-email", config.ALERT_EMAIL),
+            sequential_protective_legs=parameters.flag("sequential-protective-legs"),
+            partial_fill_policy=parameters.text("partial-fill-policy"),
+            alert_email=parameters.text("alert-email"),
         )
         self._executor = self._create_executor(atomic_config)
         self._executor.add_listener(self._record_outcome)
@@ -131,22 +136,23 @@ class AtomicOptionsAlgorithm(QCAlgorithm):
 
     def _entry_days(self) -> list[DayOfWeek]:
         """Weekdays to trade on ("friday" by default: the seed's Friday 0DTE; e.g. "monday,friday")."""
-        names = [n.strip().lower() for n in self.get_parameter("entry-days", config.ENTRY_DAYS).split(",") if n.strip()]
+        names = [n.strip().lower() for n in self._parameters.text("entry-days").split(",") if n.strip()]
         unknown = [n for n in names if n not in _WEEKDAYS]
         if unknown or not names:
             raise ValueError(f"entry-days must name weekdays from {sorted(_WEEKDAYS)}, got {unknown or names}")
         return [_WEEKDAYS[n] for n in names]
 
     def _build_strategies(self) -> list[StructureStrategy]:
+        parameters = self._parameters
         params = StrategyParams(
-            target_short_delta=self.get_parameter("target-short-delta", config.TARGET_SHORT_DELTA),
-            short_strike_distance_pct=self.get_parameter("short-strike-distance-pct", config.SHORT_STRIKE_DISTANCE_PCT),
-            wing_width=self.get_parameter("wing-width", config.WING_WIDTH),
-            risk_fraction=self.get_parameter("risk-fraction", config.RISK_FRACTION),
-            max_structures=self.get_parameter("max-structures", config.MAX_STRUCTURES),
+            target_short_delta=parameters.number("target-short-delta"),
+            short_strike_distance_pct=parameters.number("short-strike-distance-pct"),
+            wing_width=parameters.number("wing-width"),
+            risk_fraction=parameters.number("risk-fraction"),
+            max_structures=parameters.integer("max-structures"),
         )
-        strategies: list[StructureStrategy] = [IronCondorStrategy(self.get_parameter("strategy", config.STRATEGY), params)]
-        second = self.get_parameter("second-strategy", config.SECOND_STRATEGY)
+        strategies: list[StructureStrategy] = [IronCondorStrategy(parameters.text("strategy"), params)]
+        second = parameters.text("second-strategy")
         if second:
             if second not in _SECOND_STRATEGIES:
                 raise ValueError(f"second-strategy must be one of {sorted(_SECOND_STRATEGIES)}, got {second!r}")
@@ -159,11 +165,12 @@ class AtomicOptionsAlgorithm(QCAlgorithm):
         self.plot("Atomic groups", status.value.title().replace("_", " "), self._outcomes[status])
 
     def _install_chaos(self) -> None:
+        parameters = self._parameters
         plan = ChaosPlan(
-            seed=self.get_parameter("chaos-seed", config.CHAOS_SEED),
-            reject_probability=self.get_parameter("chaos-reject", config.CHAOS_REJECT_PROBABILITY),
-            partial_probability=self.get_parameter("chaos-partial", config.CHAOS_PARTIAL_PROBABILITY),
-            delay_probability=self.get_parameter("chaos-delay", config.CHAOS_DELAY_PROBABILITY),
+            seed=parameters.integer("chaos-seed"),
+            reject_probability=parameters.number("chaos-reject"),
+            partial_probability=parameters.number("chaos-partial"),
+            delay_probability=parameters.number("chaos-delay"),
         )
         self.set_brokerage_model(ChaosBrokerageModel(plan, self.brokerage_model))
         self.set_security_initializer(ChaosSecurityInitializer(self.brokerage_model, ChaosFillModel(plan)))

@@ -61,8 +61,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command != "run":  # pragma: no cover - argparse enforces the choice
         return 2
+    from config import ConfigError
     from leansim import chart, report
-    from leansim.runner import Scenario, run_scenario
+    from leansim.runner import Scenario, ScenarioError, run_scenario
 
     parameters = []
     for item in args.param:
@@ -72,13 +73,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         parameters.append((name.strip(), value.strip()))
     progress = args.progress if args.progress is not None else sys.stderr.isatty()
-    scenario = Scenario(
-        algorithm_file=args.algorithm, days=args.days, start=args.start, end=args.end, seed=args.seed,
-        faults=args.faults, data_folder=args.data_folder, underlying=args.underlying, entry_days=args.entry_days,
-        parameters=tuple(parameters), naive=args.naive, cash=args.cash, algorithm_name=args.algorithm_name,
-        progress=progress,
-    )
-    result = run_scenario(scenario)
+    try:
+        scenario = Scenario(
+            algorithm_file=args.algorithm, days=args.days, start=args.start, end=args.end, seed=args.seed,
+            faults=args.faults, data_folder=args.data_folder, underlying=args.underlying, entry_days=args.entry_days,
+            parameters=tuple(parameters), naive=args.naive, cash=args.cash, algorithm_name=args.algorithm_name,
+            progress=progress,
+        )
+        result = run_scenario(scenario)
+    except (ScenarioError, ConfigError) as error:  # bad input: a sentence, not a traceback
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    for note in result.notes:
+        if note.startswith("warning:"):
+            print(note, file=sys.stderr)
     text = report.render(result)
     print(text, end="")
     report.write(result, args.out)

@@ -7,6 +7,7 @@ use it. Every method here exists on LEAN's QCAlgorithm with the same snake_case 
 from __future__ import annotations
 
 import math
+import re
 from datetime import date, datetime
 from functools import reduce
 from typing import TYPE_CHECKING, Any
@@ -270,17 +271,26 @@ class QCAlgorithm:
         self._run.quit_requested = True
 
     def get_parameter(self, name: str, default_value: Any = None) -> Any:
-        """The parameter's text, converted to the default's type (int/float) like LEAN; else the default."""
-        value = self._run.sim.parameters.get(name)
-        if value is None:
-            return default_value
-        if isinstance(default_value, bool) or default_value is None or isinstance(default_value, str):
-            return value
+        """LEAN's overloads (Algorithm/QCAlgorithm.cs, GetParameter): with no default or a text default,
+        the raw text or the default; with an int or float default, the text parsed like .NET's
+        `int.TryParse` / `double.TryParse`, and the default, silently, when it does not parse."""
+        self._run.sim.parameters_read.add(name)
+        text = self._run.sim.parameters.get(name)
+        if default_value is None or isinstance(default_value, str):
+            return default_value if text is None else text
+        if isinstance(default_value, bool):  # pythonnet finds no bool overload
+            raise TypeError(f"get_parameter({name!r}, {default_value!r}): LEAN has no bool overload")
         if isinstance(default_value, int):
-            return int(value)
-        if isinstance(default_value, float):
-            return float(value)
-        return value
+            parsed: int | float | None = _dotnet_int(text)
+        elif isinstance(default_value, float):
+            parsed = _dotnet_double(text)
+        else:
+            raise TypeError(f"get_parameter({name!r}, {default_value!r}): LEAN takes a str, int or float default")
+        return default_value if parsed is None else parsed
+
+    def get_parameters(self) -> dict[str, str]:
+        """Every parameter's name and raw text (LEAN's ReadOnlyExtendedDictionary)."""
+        return dict(self._run.sim.parameters)
 
     def plot(self, chart: str, series: Any, value: Any = None) -> None:
         """plot(chart, series, value) or plot(series, value)."""
@@ -290,6 +300,30 @@ class QCAlgorithm:
 
     def set_runtime_statistic(self, name: str, value: Any) -> None:
         self._run.sim.runtime_statistics[name] = str(value)
+
+
+_DOTNET_INT = re.compile(r"^\s*[+-]?\d+\s*$")
+# NumberStyles.Any with the invariant culture: signs, thousands separators, a decimal point, an exponent.
+_DOTNET_DOUBLE = re.compile(r"^\s*[+-]?(\d[\d,]*\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$")
+
+
+def _dotnet_int(text: str | None) -> int | None:
+    """`int.TryParse`: an optionally signed run of digits that fits 32 bits, else None."""
+    if text is None or not _DOTNET_INT.match(text):
+        return None
+    value = int(text)
+    return value if -2**31 <= value < 2**31 else None
+
+
+def _dotnet_double(text: str | None) -> float | None:
+    """`double.TryParse(text, NumberStyles.Any, CultureInfo.InvariantCulture)`, else None."""
+    if text is None:
+        return None
+    if text.strip() in ("NaN", "Infinity", "-Infinity"):
+        return float(text.strip())
+    if not _DOTNET_DOUBLE.match(text):
+        return None
+    return float(text.replace(",", ""))
 
 
 def _as_datetime(year: int | date | datetime, month: int | None, day: int | None) -> datetime:

@@ -58,6 +58,10 @@ _SENT_LINE = re.compile(r"^(?P<strategy>\S+) sent ")
 # --- what to run --------------------------------------------------------------------------------------------
 
 
+class ScenarioError(ValueError):
+    """A scenario that cannot run as asked (dates, cash, data folder, fault plan); the message says why."""
+
+
 @dataclass(frozen=True)
 class Scenario:
     """One scenario: the algorithm, the market, the faults, and what to compare.
@@ -85,9 +89,16 @@ class Scenario:
 
     def __post_init__(self) -> None:
         if self.faults not in PLAN_NAMES:
-            raise ValueError(f"unknown fault plan {self.faults!r}; expected one of {', '.join(PLAN_NAMES)}")
+            raise ScenarioError(f"unknown fault plan {self.faults!r}; expected one of {', '.join(PLAN_NAMES)}")
         if self.days < 1:
-            raise ValueError("days must be at least 1")
+            raise ScenarioError("days must be at least 1")
+        if self.start is not None and self.end is not None and self.end < self.start:
+            raise ScenarioError(f"the end date {self.end} is before the start date {self.start}")
+        if not self.cash >= 0:
+            raise ScenarioError(f"the starting cash must not be negative, got {self.cash:g}")
+        if self.data_folder is not None and not Path(self.data_folder).is_dir():
+            what = "is not a folder" if Path(self.data_folder).exists() else "does not exist"
+            raise ScenarioError(f"the data folder {self.data_folder} {what}")
 
 
 # --- what a run measured ------------------------------------------------------------------------------------
@@ -240,7 +251,7 @@ def run_scenario(scenario: Scenario, algorithm: type[QCAlgorithm] | None = None)
     algorithm = algorithm or load_algorithm(scenario.algorithm_file, scenario.algorithm_name)
     market, underlying, days, market_text = _market(scenario)
     if not days:
-        raise ValueError(f"no trading day with data for {underlying} in the chosen range")
+        raise ScenarioError(f"no trading day with data for {underlying} in the chosen range")
     notes: list[str] = []
     parameters = dict(scenario.parameters)
     parameters.setdefault("start-date", days[0].isoformat())
@@ -257,8 +268,15 @@ def run_scenario(scenario: Scenario, algorithm: type[QCAlgorithm] | None = None)
         parameters["entry-days"] = entry_days
     result = ScenarioResult(scenario, market_text, f"{scenario.algorithm_file.name} ({algorithm.__name__})", notes)
     kinds: list[RunKind] = ["atomic", "naive"] if scenario.naive else ["atomic"]
+    read: set[str] = set()
     for kind in kinds:
-        result.runs.append(_Run(scenario, algorithm, kind, market, days, parameters).execute())
+        run = _Run(scenario, algorithm, kind, market, days, parameters)
+        result.runs.append(run.execute())
+        assert run.sim is not None
+        read |= run.sim.parameters_read
+    for name in dict(scenario.parameters):
+        if name not in read:
+            notes.append(f"warning: parameter {name!r} was never read by the algorithm (no get_parameter asked for it)")
     return result
 
 
@@ -268,6 +286,8 @@ def _market(scenario: Scenario) -> tuple[MarketData, str, list[date], str]:
         start = scenario.start or date(2024, 1, 2)
         synthetic = SyntheticMarket(underlying, start=start, days=scenario.days, seed=scenario.seed)
         days = [d for d in synthetic.days() if scenario.end is None or d <= scenario.end]
+        if not days:
+            raise ScenarioError(f"no trading day from {start} to {scenario.end}")
         text = f"synthetic {underlying}, {len(days)} trading days {days[0]} .. {days[-1]}, seed {scenario.seed}"
         return synthetic, underlying, days, text
     folder = LeanDataFolder(scenario.data_folder)
@@ -276,7 +296,7 @@ def _market(scenario: Scenario) -> tuple[MarketData, str, list[date], str]:
     if not underlying:
         underlying = "SPY" if "SPY" in tickers else (tickers[0] if tickers else "SPY")
     if underlying not in tickers:
-        raise ValueError(f"{scenario.data_folder} holds no files for {underlying}; it has {', '.join(tickers) or 'none'}")
+        raise ScenarioError(f"{scenario.data_folder} holds no files for {underlying}; it has {', '.join(tickers) or 'none'}")
     days = [
         d for d in folder.days_of(underlying)
         if (scenario.start is None or d >= scenario.start) and (scenario.end is None or d <= scenario.end)
@@ -739,4 +759,4 @@ def _generic_reason(reason: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-__all__ = ["GroupRecord", "RunResult", "Scenario", "ScenarioResult", "load_algorithm", "run_scenario", "describe"]
+__all__ = ["GroupRecord", "RunResult", "Scenario", "ScenarioError", "ScenarioResult", "load_algorithm", "run_scenario", "describe"]

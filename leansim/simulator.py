@@ -261,6 +261,7 @@ class Simulator:
             raise ValueError("DuplicateEvents models a live brokerage; use mode='live'")
         self.mode: Mode = mode
         self.parameters: dict[str, str] = dict(parameters or {})
+        self.parameters_read: set[str] = set()  # names any algorithm asked get_parameter for
         self._now = start.astimezone(timezone.utc)
         self.faults = FaultState(plan)
         self.market = MarketView(market or StaticMarket(), lambda: self._now, self.faults)

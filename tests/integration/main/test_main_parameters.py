@@ -1,12 +1,14 @@
 """main.py refuses an unknown parameter value in initialize() with a ValueError naming the
-parameter, before anything trades."""
+parameter, before anything trades; flags, numbers and dates are parsed strictly from the raw text."""
 
 from __future__ import annotations
 
 
 import pytest
 
-from main_kit import run_main_uncached
+from main_kit import chaos_parameters, run_main_uncached
+
+from parameters import BY_NAME, ParameterError
 
 
 @pytest.mark.parametrize(
@@ -25,3 +27,53 @@ def test_an_invalid_value_is_refused_in_initialize(name: str, value: str, messag
     with pytest.raises(ValueError, match=message) as raised:
         run_main_uncached(days=1, parameters=((name, value),))
     assert "initialize" in [entry.name for entry in raised.traceback]
+
+
+# --- strict parsing (issue 9.5): the raw text, as on real LEAN -------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["yes", "1", "ON", "True"])
+def test_sequential_protection_is_on_for_every_true_spelling(value: str) -> None:
+    run = run_main_uncached(days=1, parameters=(("sequential-protective-legs", value),))
+    assert run.executor.config.sequential_protective_legs is True
+
+
+@pytest.mark.parametrize("value", ["no", "0", "OFF", "False"])
+def test_sequential_protection_is_off_for_every_false_spelling(value: str) -> None:
+    run = run_main_uncached(days=1, parameters=(("sequential-protective-legs", value),))
+    assert run.executor.config.sequential_protective_legs is False
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("sequential-protective-legs", "maybe",
+         r"parameter 'sequential-protective-legs' must be true or false .*, got 'maybe'"),
+        ("chaos", "", r"parameter 'chaos' must be true or false .*, got ''"),
+        ("wing-width", "abc", r"parameter 'wing-width' must be a number, got 'abc'"),
+        ("max-structures", "3x", r"parameter 'max-structures' must be a whole number, got '3x'"),
+        ("risk-fraction", "2%", r"parameter 'risk-fraction' must be a number, got '2%'"),
+        ("cash", "lots", r"parameter 'cash' must be a number, got 'lots'"),
+        ("start-date", "2024/01/02", r"parameter 'start-date' must be a date as YYYY-MM-DD, got '2024/01/02'"),
+        ("sequential_protective_legs", "true",
+         r"parameter 'sequential_protective_legs' .* did you mean 'sequential-protective-legs'"),
+    ],
+)
+def test_a_value_that_does_not_parse_is_refused_naming_the_parameter(name: str, value: str, message: str) -> None:
+    with pytest.raises(ParameterError, match=message) as raised:
+        run_main_uncached(days=1, parameters=((name, value),))
+    assert "initialize" in [entry.name for entry in raised.traceback]
+
+
+def test_a_parameter_main_py_does_not_know_is_logged() -> None:
+    run = run_main_uncached(days=1, parameters=(("colour", "blue"),))
+    assert [message for _, message in run.logs("parameter 'colour'")] == [
+        "parameter 'colour' ignored: the algorithm reads no parameter of that name"]
+
+
+def test_main_py_reads_exactly_the_declared_parameters() -> None:
+    """Every name main.py asks get_parameter for is in parameters.PARAMETERS (so config.json, which
+    the config.json test holds to that table, lists every parameter main.py reads), and with chaos on
+    it asks for every one of them."""
+    run = run_main_uncached(days=1, parameters=chaos_parameters(seed=1))
+    assert run.sim.parameters_read == set(BY_NAME)

@@ -39,3 +39,28 @@ def test_defaults_are_the_readme_demo() -> None:
 def test_bad_parameter_syntax_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run", str(MAIN), "--param", "no-equals-sign", "--out", str(tmp_path)]) == 2
     assert "NAME=VALUE" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("arguments", "sentence"),
+    [
+        (["--start", "2024-02-01", "--end", "2024-01-01"], "error: the end date 2024-01-01 is before the start date 2024-02-01"),
+        (["--start", "2024-01-06", "--end", "2024-01-07"], "error: no trading day from 2024-01-06 to 2024-01-07"),
+        (["--cash", "-5"], "error: the starting cash must not be negative, got -5"),
+        (["--data-folder", "no/such/folder"], "error: the data folder no/such/folder does not exist"),
+        (["--param", "chaos=maybe"], "error: parameter 'chaos' must be true or false (or 1/0, yes/no, on/off), got 'maybe'"),
+    ],
+)
+def test_bad_input_is_refused_with_a_sentence(arguments: list[str], sentence: str, tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", str(MAIN), "--no-naive", "--out", str(tmp_path), *arguments]) == 2
+    assert capsys.readouterr().err.strip() == sentence
+
+
+def test_a_parameter_the_algorithm_never_reads_is_warned_about(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", str(MAIN), "--days", "1", "--no-naive", "--no-progress", "--out", str(tmp_path),
+                 "--param", "colour=blue", "--param", "wing-width=5"]) == 0
+    warning = "warning: parameter 'colour' was never read by the algorithm (no get_parameter asked for it)"
+    printed = capsys.readouterr()
+    assert printed.err.strip() == warning
+    assert warning in printed.out  # the report's notes

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from datetime import date, datetime, timedelta
 
+import pytest
+
 from leansim_kit import CLOSED, OPEN, Recorder
 
 import leansim
@@ -79,6 +81,26 @@ def test_parameters_are_typed_by_the_default() -> None:
     algo = sim.start(Recorder)
     assert algo.get_parameter("width", 3) == 5 and algo.get_parameter("delta", 0.2) == 0.16
     assert algo.get_parameter("name") == "condor" and algo.get_parameter("missing", 7) == 7
+
+
+@pytest.mark.parametrize(
+    ("text", "default", "value"),
+    [
+        ("3x", 7, 7), ("3.0", 7, 7), ("3000000000", 7, 7), (" 5 ", 7, 5), ("-5", 7, -5),  # int.TryParse
+        ("abc", 0.2, 0.2), ("inf", 0.2, 0.2), ("1_0", 0.2, 0.2), ("1,000.5", 0.2, 1000.5), ("1e-3", 0.2, 0.001),
+        ("yes", "false", "yes"),  # a text default: the raw text
+    ],
+)
+def test_typed_defaults_follow_lean_s_overloads_and_drop_what_does_not_parse(text: str, default: object,
+                                                                           value: object) -> None:
+    """Algorithm/QCAlgorithm.cs GetParameter: TryParse, else the default, silently (which is why
+    main.py reads the raw text and parses it itself)."""
+    sim = Simulator(start=OPEN, parameters={"knob": text})
+    algo = sim.start(Recorder)
+    assert algo.get_parameter("knob", default) == value
+    assert algo.get_parameter("knob") == text and algo.get_parameter("absent") is None
+    assert algo.get_parameters() == {"knob": text}
+    assert sim.parameters_read == {"knob", "absent"}
 
 
 def test_logs_plots_and_statistics_are_recorded() -> None:
