@@ -11,10 +11,11 @@ group is unwound its shorts are bought back before any long that covers them is 
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from atomic.model import Group, GroupStatus, Leg, OrderRecord, OrderState
+from atomic.model import Group, GroupStatus, Leg, OrderRecord, OrderState, OrderUpdate
 from atomic.tags import Role
 from config import AtomicConfig
 
@@ -64,6 +65,8 @@ _ROLLBACK_PATIENCE = 2
 _CANCEL_RETRY = timedelta(seconds=1)
 # Entry orders of a combo are attempt 0; its legged stand-in, after a refusal, is attempt 1.
 _LEGGED_FALLBACK_ATTEMPT = 1
+# A quiet group's orders are compared with LEAN's own records at most this often.
+RECONCILE_INTERVAL = timedelta(minutes=1)
 
 
 def next_actions(group: Group, now: datetime, config: AtomicConfig) -> list[Action]:
@@ -81,6 +84,34 @@ def start_rollback(group: Group, reason: str, config: AtomicConfig) -> ChangeSta
     """The status change that begins unwinding: flatten fixes the target at zero now, trim later."""
     target = 0 if config.partial_fill_policy == "flatten" else None
     return ChangeStatus(GroupStatus.ROLLING_BACK, reason, target)
+
+
+def reconcile_due(group: Group, now: datetime, last: datetime | None, config: AtomicConfig) -> bool:
+    """Whether to compare the group's orders with LEAN's records now: once a minute (counted from
+    `last`, or from its submission), and always before the clock would change its status (a timeout
+    rollback, a rollback declared failed), which a lost event must not decide."""
+    if group.status not in (GroupStatus.PENDING, GroupStatus.ROLLING_BACK):
+        return False
+    if not any(o.order_id for leg in group.legs for o in leg.orders):
+        return False
+    since = last or group.submitted_at or group.created_at
+    if now - since >= RECONCILE_INTERVAL:
+        return True
+    return any(isinstance(action, ChangeStatus) for action in next_actions(group, now, config))
+
+
+def missed_events(group: Group, recorded: Mapping[int, Sequence[OrderUpdate]]) -> list[OrderUpdate]:
+    """The events LEAN recorded for the group's orders (by order id) that the group never applied:
+    a delivery lost to a disconnect or a failed handler. Each keeps its LEAN event id, so the late
+    delivery of the same event is still a duplicate."""
+    missed = []
+    for leg in group.legs:
+        for record in leg.orders:
+            if record.order_id is None:
+                continue
+            missed += [event for event in recorded.get(record.order_id, ())
+                       if event.state is not None and event.event_id and event.event_id not in record.event_ids]
+    return missed
 
 
 # --- PENDING ------------------------------------------------------------------------------------

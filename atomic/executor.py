@@ -29,7 +29,9 @@ from atomic.decisions import (
     ChooseTarget,
     PlaceCombo,
     PlaceOrder,
+    missed_events,
     next_actions,
+    reconcile_due,
     start_rollback,
 )
 from atomic.errors import InvalidGroupError, PersistenceError
@@ -42,6 +44,7 @@ from atomic.model import (
     Group,
     GroupEvent,
     GroupStatus,
+    HoldChanged,
     Leg,
     Note,
     OrderHeldBack,
@@ -149,6 +152,7 @@ class EnhancedAtomicOrderExecutor:
         self._lazy: set[str] = set()
         self._touched: set[str] = set()
         self._depth = 0
+        self._reconciled: dict[str, datetime] = {}  # group id -> when its orders were last compared with LEAN's
         self._halted = ""
         self._recovered = False
 
@@ -233,23 +237,38 @@ class EnhancedAtomicOrderExecutor:
                 self._settle_touched()
 
     def check_timeouts(self) -> None:
-        """Act on the algorithm clock: roll back groups past ATOMIC_ORDER_TIMEOUT, retry stale reversals."""
+        """Act on the algorithm clock: roll back groups past ATOMIC_ORDER_TIMEOUT, retry stale reversals.
+
+        First, a group due for it (once a minute, and before the clock changes its status) has its
+        orders compared with LEAN's own records, and applies the events it missed."""
         with self._lock:
+            if self._depth:
+                self._touched.update(self._active)
+                return
+            now = self.broker.now()
+            for group in list(self._active.values()):
+                if reconcile_due(group, now, self._reconciled.get(group.group_id), self.config):
+                    self._reconcile(group, now)
             self._touched.update(self._active)
-            if self._depth == 0:
-                self._settle_touched(flush_lazy=True)
+            self._settle_touched(flush_lazy=True)
 
     # --- operator -----------------------------------------------------------------------------
 
     def rollback_group(self, group_id: str) -> GroupResult:
-        """Unwind a group now (PENDING), or retry a ROLLBACK_FAILED one after fixing its cause."""
+        """Unwind a group now (PENDING), retry a ROLLBACK_FAILED one after fixing its cause, or take
+        back a held one. A group with unexpected fills returns to flat: every fill is reversed as
+        it really was, so holdings return to what they were before the group."""
         with self._lock:
             group = self._active.get(group_id)
             if group is None:
                 raise KeyError(f"no open group {group_id}")
-            if group.status in (GroupStatus.PENDING, GroupStatus.ROLLBACK_FAILED):
-                group.held = False
-                self._perform(group, start_rollback(group, "operator requested rollback", self.config))
+            reason = "operator requested rollback"
+            if group.status in (GroupStatus.PENDING, GroupStatus.ROLLBACK_FAILED) or group.held:
+                action = start_rollback(group, reason, self.config)
+                if group.anomalies:
+                    action = ChangeStatus(GroupStatus.ROLLING_BACK, f"{reason}: unexpected fills reversed as filled", 0)
+                self._perform(group, action)
+                self._apply(group, HoldChanged(False, reason, self.broker.now()))
             self._touched.add(group_id)
             self._settle_touched()
             return GroupResult(self, group_id)
@@ -321,8 +340,7 @@ class EnhancedAtomicOrderExecutor:
     def hold(self, group: Group, reason: str) -> None:
         """Leave a group untouched for the operator, and refuse new groups meanwhile."""
         with self._lock:
-            group.held = True
-            self.record(group, Note(f"held for the operator: {reason}", self.broker.now()))
+            self.record(group, HoldChanged(True, reason, self.broker.now()))
             self.halt(f"group {group.group_id} held: {reason}")
 
     def set_aside(self, group: Group, reason: str) -> None:
@@ -402,12 +420,32 @@ class EnhancedAtomicOrderExecutor:
         return self._active.get(group_id) or self._history.get(group_id)
 
     def _apply(self, group: Group, event: GroupEvent) -> bool:
-        known_ids = _broker_id_count(group)
+        known_ids, known_anomalies = _broker_id_count(group), len(group.anomalies)
         changed = group.apply(event)
         if changed:
             urgent = not _informational(event) or _broker_id_count(group) > known_ids
+            urgent = urgent or len(group.anomalies) > known_anomalies
             (self._dirty if urgent else self._lazy).add(group.group_id)
+        for anomaly in group.anomalies[known_anomalies:]:
+            self.halt(f"group {group.group_id}: unexpected fill")
+            self.broker.alert("Unexpected fill: group held", f"group {group.group_id} ({group.strategy}): {anomaly}; "
+                              f"positions {[(leg.contract.ticker, leg.net_filled) for leg in group.legs]}; "
+                              "no automatic action on it, new groups refused until resume(); "
+                              "rollback_group() reverses what really filled")
         return changed
+
+    def _reconcile(self, group: Group, now: datetime) -> None:
+        """Apply the events LEAN recorded for the group's orders that never reached on_order_event."""
+        self._reconciled[group.group_id] = now
+        recorded = {}
+        for leg in group.legs:
+            for order in leg.orders:
+                if order.order_id is not None:
+                    recorded[order.order_id] = self.broker.recorded_events(order.order_id) or []
+        for event in missed_events(group, recorded):
+            self._apply(group, Note(f"reconciliation: order {event.order_id} event {event.event_id} was never "
+                                    "delivered; applied from LEAN's order record", now))
+            self._apply(group, event)
 
     def _settle_touched(self, flush_lazy: bool = False) -> None:
         """Drive every group that changed until each waits for events; then save what changed
@@ -572,6 +610,7 @@ class EnhancedAtomicOrderExecutor:
             self.broker.alert("ObjectStore write refused", f"group {group.group_id} settled but not archived: {error}")
         for pending in (self._dirty, self._lazy, self._unsaved):
             pending.discard(group.group_id)
+        self._reconciled.pop(group.group_id, None)
         del self._active[group.group_id]
         self._remember(group)
         self.broker.log(f"group {group.group_id} {group.status.value}")

@@ -249,7 +249,8 @@ class TransactionHandler:
         """Apply a brokerage report, then tell the algorithm; a repeated report is only re-told."""
         with self.lock:
             if event.seq in self._applied:
-                self._deliver(self._applied[event.seq].clone())
+                if not self._lost(event):
+                    self._deliver(self._applied[event.seq].clone())
                 return
             order_id = self._by_broker_id.get(event.broker_id)
             if order_id is None:
@@ -270,7 +271,8 @@ class TransactionHandler:
                 order, event.status, event.fill_quantity, event.fill_price, event.message, event.utc_time, deliver=False
             )
             self._applied[event.seq] = order_event
-            self._deliver(order_event)
+            if not self._lost(event):
+                self._deliver(order_event)
 
     def _fire(
         self,
@@ -295,6 +297,11 @@ class TransactionHandler:
         if deliver:
             self._deliver(event)
         return event
+
+    def _lost(self, event: BrokerEvent) -> bool:
+        """LostEvents: a fill LEAN applied (order, ticket, portfolio) whose on_order_event call is lost."""
+        order = self._sim.brokerage.orders.get(event.broker_id)
+        return bool(event.fill_quantity) and order is not None and order.behaviour.lose_fills
 
     def _deliver(self, event: OrderEvent) -> None:
         self._run.algorithm.on_order_event(event)
