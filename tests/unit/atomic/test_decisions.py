@@ -20,7 +20,9 @@ from atomic.decisions import (
     ChooseTarget,
     PlaceCombo,
     PlaceOrder,
+    missed_events,
     next_actions,
+    reconcile_due,
     start_rollback,
 )
 from atomic.margin import naked_short_contracts
@@ -194,6 +196,55 @@ def test_a_held_group_takes_no_action() -> None:
     begin_rollback(group)
     filled_leg(group, 2, order_id=1)
     assert next_actions(group, T0, FLATTEN) == []
+
+
+# --- In-session reconciliation --------------------------------------------------------------------
+
+
+def test_a_quiet_group_is_reconciled_once_a_minute() -> None:
+    group = put_spread()
+    assert not reconcile_due(group, at(600), None, FLATTEN)  # no order placed: nothing to compare
+    send(group, 0, order_id=1, time=T0)
+    group.apply(update(1, OrderState.SUBMITTED))
+    patient = config(atomic_order_timeout=300)
+    assert not reconcile_due(group, at(59), None, patient)
+    assert reconcile_due(group, at(60), None, patient)  # a minute after submission
+    assert not reconcile_due(group, at(119), at(60), patient)
+    assert reconcile_due(group, at(120), at(60), patient)
+
+
+def test_a_group_is_always_reconciled_before_the_clock_changes_its_status() -> None:
+    group = put_spread()
+    send(group, 0, order_id=1, time=T0)
+    limit = FLATTEN.atomic_order_timeout
+    assert not reconcile_due(group, at(limit - 1), at(0), FLATTEN)
+    assert reconcile_due(group, at(limit), at(limit - 1), FLATTEN)  # a timeout rollback is due
+    begin_rollback(group, time=at(limit))
+    group.apply(CancelRequested(1, at(limit)))  # a cancel that never comes back
+    assert not reconcile_due(group, at(limit + 1), at(limit), FLATTEN)
+    assert reconcile_due(group, at(10_000), at(10_000), FLATTEN)  # declaring the rollback failed is due
+
+
+@pytest.mark.parametrize("status", [GroupStatus.FILLED, GroupStatus.ROLLED_BACK, GroupStatus.ROLLBACK_FAILED])
+def test_groups_the_clock_no_longer_moves_are_not_reconciled(status: GroupStatus) -> None:
+    group = put_spread(status=status)
+    send(group, 0, order_id=1, time=T0)
+    assert not reconcile_due(group, at(600), None, FLATTEN)
+
+
+def test_missed_events_are_the_recorded_ones_the_group_never_applied() -> None:
+    group = put_spread(2)
+    send(group, 0, order_id=1)
+    send(group, 1, order_id=2)
+    seen = update(1, OrderState.SUBMITTED, event_id=1)
+    group.apply(seen)
+    lost_fill = update(1, OrderState.FILLED, 2, event_id=2)
+    cancel_pending = update(1, None, event_id=3)  # changes nothing: not reported as missed
+    other = update(2, OrderState.SUBMITTED, event_id=1)
+    recorded = {1: [seen, lost_fill, cancel_pending], 2: [other], 99: [update(99, OrderState.FILLED, 1, event_id=1)]}
+    assert missed_events(group, recorded) == [lost_fill, other]
+    group.apply(lost_fill)
+    assert missed_events(group, recorded) == [other]
 
 
 # --- Combo refusal ---------------------------------------------------------------------------------
