@@ -1,0 +1,106 @@
+"""Fills the executor did not expect: a broker that reports a fill twice (each report with its own
+LEAN event id, so LEAN applies both to the portfolio) over-fills an order. The group's books count
+what really filled, the anomaly is recorded and alerted, the group is held and new groups are
+refused until resume(); an operator's rollback_group reverses what really filled."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from executor_kit import condor_targets, flat_positions, group_orders, iron_condor, positions, settle, start
+
+from atomic import GroupStatus
+from leansim import DoubleReport, Match, PartialFill, Reject
+
+# Execution mode -> executor settings, and the entry orders the broker double-reports: the last short
+# of a legged group (after which the group had settled FILLED), a long of a sequential group (the
+# shorts must then never be sent), every leg of a combo.
+MODES: dict[str, tuple[dict[str, Any], Match]] = {
+    "legged": ({}, Match(tag_contains="/entry/3/")),
+    "sequential": ({"sequential_protective_legs": True}, Match(tag_contains="/entry/0/")),
+    "combo": ({"execution_mode": "combo"}, Match(tag_contains="/combo/")),
+}
+
+
+def _portfolio(algo: Any) -> dict[str, int]:
+    return {str(s): int(algo.portfolio[s].quantity) for s in algo.condor()}
+
+
+def _books(result: Any) -> dict[str, int]:
+    return {leg.contract_key: leg.filled for leg in result.view.legs}
+
+
+def _keys(algo: Any, positions_by_symbol: dict[str, int]) -> dict[str, int]:
+    """Positions keyed like the group's legs (LEAN SecurityIdentifier strings)."""
+    return {str(s.id): positions_by_symbol[str(s)] for s in algo.condor()}
+
+
+def _assert_held_and_halted(sim: Any, algo: Any, result: Any) -> None:
+    view = result.view
+    assert result.group_id in [g.group_id for g in algo.executor.open_groups()]
+    assert any("UNEXPECTED FILL" in entry.message for entry in view.log)
+    assert "unexpected fill" in algo.executor.halted
+    assert any(m.startswith("Unexpected fill: group held") for m in sim.logs_at("ERROR"))
+    refused = iron_condor(algo, 1)
+    assert refused.status is GroupStatus.REJECTED and "halted" in refused.reason
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_live_double_report_is_counted_recorded_alerted_and_holds_the_group(mode: str) -> None:
+    settings, doubled = MODES[mode]
+    sim, algo = start("live", [DoubleReport(doubled)], **settings)
+
+    result = iron_condor(algo, 2)
+    settle(sim, 120)
+
+    brokerage = positions(sim, algo.condor())
+    assert brokerage != condor_targets(algo, 2)  # the broker over-filled
+    assert brokerage == _portfolio(algo)  # and LEAN applied both reports
+    assert _books(result) == _keys(algo, brokerage)  # the group counts what really filled
+    _assert_held_and_halted(sim, algo, result)
+    assert group_orders(sim, result.group_id, "rollback") == []  # held: no automatic action
+    if mode == "sequential":  # the long over-filled: the shorts were never sold
+        assert {q for s, q in brokerage.items() if q < 0} == set()
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_operator_rollback_of_a_double_reported_group_reverses_what_really_filled(mode: str) -> None:
+    settings, doubled = MODES[mode]
+    sim, algo = start("live", [DoubleReport(doubled)], **settings)
+    result = iron_condor(algo, 2)
+    settle(sim, 120)
+
+    algo.executor.rollback_group(result.group_id)
+    settle(sim, 60)
+
+    assert result.status is GroupStatus.ROLLED_BACK
+    assert positions(sim, algo.condor()) == flat_positions(algo) == _portfolio(algo)
+    assert result.view.flat
+    assert "unexpected fill" in algo.executor.halted  # until the operator resumes
+    algo.executor.resume()
+    assert iron_condor(algo, 1).status is not GroupStatus.REJECTED
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_double_reported_reversal_is_an_anomaly_and_the_operator_rollback_flattens(mode: str) -> None:
+    settings, _ = MODES[mode]
+    failing = (PartialFill(0.5, remainder="never", match=Match(tag_contains="/combo/")) if mode == "combo"
+               else Reject("refused", Match(tag_contains="/entry/3/")))
+    sim, algo = start("live", [failing, DoubleReport(Match(tag_contains="/rollback/0/"))], **settings)
+
+    result = iron_condor(algo, 2)
+    settle(sim, 120)
+
+    brokerage = positions(sim, algo.condor())
+    assert brokerage[str(algo.long_call)] < 0  # the reversal of the long call was booked twice
+    assert _books(result) == _keys(algo, brokerage)
+    _assert_held_and_halted(sim, algo, result)
+    assert result.status is GroupStatus.ROLLING_BACK
+
+    algo.executor.rollback_group(result.group_id)
+    settle(sim, 60)
+
+    assert result.status is GroupStatus.ROLLED_BACK
+    assert positions(sim, algo.condor()) == flat_positions(algo) == _portfolio(algo)
