@@ -317,9 +317,12 @@ class EnhancedAtomicOrderExecutor:
     # --- used by recovery ---------------------------------------------------------------------
 
     def adopt(self, group: Group) -> None:
-        """Take charge of a group rebuilt from the store (its order ids are indexed as they are bound)."""
+        """Take charge of a group rebuilt from the store (its order ids are indexed as they are bound).
+        A group an unexpected fill held still refuses new groups, as it did before the restart."""
         with self._lock:
             self._active[group.group_id] = group
+            if group.held and group.anomalies:
+                self.halt(f"group {group.group_id}: unexpected fill (held before the restart)")
 
     def record(self, group: Group, *events: GroupEvent) -> None:
         """Apply events recovery established, and save them before anything acts on them."""

@@ -12,7 +12,7 @@ import pytest
 from executor_kit import condor_targets, flat_positions, group_orders, iron_condor, positions, settle, start
 
 from atomic import GroupStatus
-from leansim import DoubleReport, Match, PartialFill, Reject
+from leansim import DoubleReport, LostEvents, Match, PartialFill, Reject
 
 # Execution mode -> executor settings, and the entry orders the broker double-reports: the last short
 # of a legged group (after which the group had settled FILLED), a long of a sequential group (the
@@ -104,3 +104,37 @@ def test_double_reported_reversal_is_an_anomaly_and_the_operator_rollback_flatte
 
     assert result.status is GroupStatus.ROLLED_BACK
     assert positions(sim, algo.condor()) == flat_positions(algo) == _portfolio(algo)
+
+
+def test_an_over_fill_found_by_reconciliation_is_an_anomaly_too() -> None:
+    """Both reports of the doubled fill were lost: LEAN's order record shows them, and the second
+    takes the order past its size."""
+    last = Match(tag_contains="/entry/3/")
+    sim, algo = start("live", [DoubleReport(last), LostEvents(last)])
+
+    result = iron_condor(algo, 2)
+    settle(sim, 120)
+
+    brokerage = positions(sim, algo.condor())
+    assert brokerage[str(algo.short_put)] == -4 == result.view.legs[3].filled
+    assert any("applied from LEAN's order record" in entry.message for entry in result.view.log)
+    _assert_held_and_halted(sim, algo, result)
+    assert group_orders(sim, result.group_id, "rollback") == []
+
+
+def test_a_held_anomaly_still_halts_after_a_restart() -> None:
+    settings, doubled = MODES["legged"]
+    sim, algo = start("live", [DoubleReport(doubled)], **settings)
+    result = iron_condor(algo, 2)
+    settle(sim, 120)
+    orders = len(sim.broker_orders)
+
+    algo = sim.restart(type(algo))
+    settle(sim, 120)
+
+    assert "unexpected fill" in algo.executor.halted
+    assert [g.group_id for g in algo.executor.open_groups()] == [result.group_id]
+    assert len(sim.broker_orders) == orders  # still no automatic action
+    algo.executor.rollback_group(result.group_id)
+    settle(sim, 60)
+    assert positions(sim, algo.condor()) == flat_positions(algo)
