@@ -9,23 +9,34 @@ from typing import Any
 
 import pytest
 
-from executor_kit import condor_targets, flat_positions, group_orders, iron_condor, positions, settle, start
+from executor_kit import (
+    EXECUTION_MODES,
+    condor_targets,
+    flat_positions,
+    group_orders,
+    iron_condor,
+    portfolio,
+    positions,
+    settle,
+    start,
+)
 
 from atomic import GroupStatus
 from leansim import DoubleReport, LostEvents, Match, PartialFill, Reject
 
-# Execution mode -> executor settings, and the entry orders the broker double-reports: the last short
-# of a legged group (after which the group had settled FILLED), a long of a sequential group (the
-# shorts must then never be sent), every leg of a combo.
-MODES: dict[str, tuple[dict[str, Any], Match]] = {
-    "legged": ({}, Match(tag_contains="/entry/3/")),
-    "sequential": ({"sequential_protective_legs": True}, Match(tag_contains="/entry/0/")),
-    "combo": ({"execution_mode": "combo"}, Match(tag_contains="/combo/")),
-}
+# Execution mode -> the entry orders the broker double-reports: the last short of a legged group
+# (after which the group had settled FILLED), a long of a sequential group (the shorts must then
+# never be sent), every leg of a combo.
+DOUBLED = {"legged": Match(tag_contains="/entry/3/"), "sequential": Match(tag_contains="/entry/0/"),
+           "combo": Match(tag_contains="/combo/")}
 
 
-def _portfolio(algo: Any) -> dict[str, int]:
-    return {str(s): int(algo.portfolio[s].quantity) for s in algo.condor()}
+def _double_reported_condor(mode: str) -> tuple[Any, Any, Any]:
+    """A live condor of 2 whose `DOUBLED[mode]` fills the broker reported twice, after 2 minutes."""
+    sim, algo = start("live", [DoubleReport(DOUBLED[mode])], **EXECUTION_MODES[mode])
+    result = iron_condor(algo, 2)
+    settle(sim, 120)
+    return sim, algo, result
 
 
 def _books(result: Any) -> dict[str, int]:
@@ -47,17 +58,13 @@ def _assert_held_and_halted(sim: Any, algo: Any, result: Any) -> None:
     assert refused.status is GroupStatus.REJECTED and "halted" in refused.reason
 
 
-@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("mode", EXECUTION_MODES)
 def test_live_double_report_is_counted_recorded_alerted_and_holds_the_group(mode: str) -> None:
-    settings, doubled = MODES[mode]
-    sim, algo = start("live", [DoubleReport(doubled)], **settings)
-
-    result = iron_condor(algo, 2)
-    settle(sim, 120)
+    sim, algo, result = _double_reported_condor(mode)
 
     brokerage = positions(sim, algo.condor())
     assert brokerage != condor_targets(algo, 2)  # the broker over-filled
-    assert brokerage == _portfolio(algo)  # and LEAN applied both reports
+    assert brokerage == portfolio(algo)  # and LEAN applied both reports
     assert _books(result) == _keys(algo, brokerage)  # the group counts what really filled
     _assert_held_and_halted(sim, algo, result)
     assert group_orders(sim, result.group_id, "rollback") == []  # held: no automatic action
@@ -65,30 +72,26 @@ def test_live_double_report_is_counted_recorded_alerted_and_holds_the_group(mode
         assert {q for s, q in brokerage.items() if q < 0} == set()
 
 
-@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("mode", EXECUTION_MODES)
 def test_operator_rollback_of_a_double_reported_group_reverses_what_really_filled(mode: str) -> None:
-    settings, doubled = MODES[mode]
-    sim, algo = start("live", [DoubleReport(doubled)], **settings)
-    result = iron_condor(algo, 2)
-    settle(sim, 120)
+    sim, algo, result = _double_reported_condor(mode)
 
     algo.executor.rollback_group(result.group_id)
     settle(sim, 60)
 
     assert result.status is GroupStatus.ROLLED_BACK
-    assert positions(sim, algo.condor()) == flat_positions(algo) == _portfolio(algo)
+    assert positions(sim, algo.condor()) == flat_positions(algo) == portfolio(algo)
     assert result.view.flat
     assert "unexpected fill" in algo.executor.halted  # until the operator resumes
     algo.executor.resume()
     assert iron_condor(algo, 1).status is not GroupStatus.REJECTED
 
 
-@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("mode", EXECUTION_MODES)
 def test_double_reported_reversal_is_an_anomaly_and_the_operator_rollback_flattens(mode: str) -> None:
-    settings, _ = MODES[mode]
     failing = (PartialFill(0.5, remainder="never", match=Match(tag_contains="/combo/")) if mode == "combo"
                else Reject("refused", Match(tag_contains="/entry/3/")))
-    sim, algo = start("live", [failing, DoubleReport(Match(tag_contains="/rollback/0/"))], **settings)
+    sim, algo = start("live", [failing, DoubleReport(Match(tag_contains="/rollback/0/"))], **EXECUTION_MODES[mode])
 
     result = iron_condor(algo, 2)
     settle(sim, 120)
@@ -103,7 +106,7 @@ def test_double_reported_reversal_is_an_anomaly_and_the_operator_rollback_flatte
     settle(sim, 60)
 
     assert result.status is GroupStatus.ROLLED_BACK
-    assert positions(sim, algo.condor()) == flat_positions(algo) == _portfolio(algo)
+    assert positions(sim, algo.condor()) == flat_positions(algo) == portfolio(algo)
 
 
 def test_an_over_fill_found_by_reconciliation_is_an_anomaly_too() -> None:
@@ -123,10 +126,7 @@ def test_an_over_fill_found_by_reconciliation_is_an_anomaly_too() -> None:
 
 
 def test_a_held_anomaly_still_halts_after_a_restart() -> None:
-    settings, doubled = MODES["legged"]
-    sim, algo = start("live", [DoubleReport(doubled)], **settings)
-    result = iron_condor(algo, 2)
-    settle(sim, 120)
+    sim, algo, result = _double_reported_condor("legged")
     orders = len(sim.broker_orders)
 
     algo = sim.restart(type(algo))

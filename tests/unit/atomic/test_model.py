@@ -294,7 +294,8 @@ def test_an_over_filled_reversal_is_an_anomaly_too() -> None:
     group.apply(update(3, OrderState.FILLED, -2, event_id=1))
     group.apply(update(3, OrderState.FILLED, -2, event_id=2))
     assert group.legs[0].net_filled == -2  # short now: a reversal must buy it back
-    assert group.held and group.anomalies == [f"leg 0 ({LP.ticker}) rollback order 3: fill -2 takes the order to -4 of -2"]
+    assert group.held
+    assert group.anomalies == [f"leg 0 ({LP.ticker}) rollback order 3: fill -2 takes the order to -4 of -2"]
 
 
 def test_hold_changed_holds_and_releases_once() -> None:
