@@ -6,7 +6,10 @@ what to do, records the step on the group, saves the record, and only then calls
 back through `on_order_event`; timeouts through `check_timeouts`, called from a scheduled event.
 
 One re-entrant lock guards all state: in live mode events arrive on LEAN's brokerage threads and
-scheduled events on its real-time thread. In a backtest LEAN delivers an order's events *inside*
+scheduled events on its real-time thread. A live event can also be lost on its way (a dropped
+connection, a failed handler): `check_timeouts` compares open groups with LEAN's own order records
+and applies what was missed. A fill the group could not have had (a broker's double report) is
+counted as it is, and holds the group for the operator. In a backtest LEAN delivers an order's events *inside*
 `market_order()`, on the same thread, before the ticket is returned: such nested events are
 recorded at once (correlated by tag) and acted on when the outer call resumes.
 """
@@ -231,7 +234,8 @@ class EnhancedAtomicOrderExecutor:
             if not self._apply(group, update):
                 return
             if group.status in SETTLED and not self._settled_still(group):
-                self._reopen(group, "fill after the group settled: reversing it")
+                self._reopen(group, "fill after the group settled: " + (
+                    "held for the operator" if group.held else "reversing it"))
             self._touched.add(group.group_id)
             if self._depth == 0:
                 self._settle_touched()
@@ -274,10 +278,12 @@ class EnhancedAtomicOrderExecutor:
             return GroupResult(self, group_id)
 
     def resume(self) -> None:
-        """Clear a halt after a human has dealt with the ROLLBACK_FAILED groups."""
+        """Clear a halt after a human has dealt with the ROLLBACK_FAILED and held groups."""
         with self._lock:
             failed = [g.group_id for g in self._active.values() if g.status is GroupStatus.ROLLBACK_FAILED]
-            self.broker.log(f"executor resumed by operator (was halted: {self._halted}); still failed: {failed}")
+            held = [g.group_id for g in self._active.values() if g.held]
+            self.broker.log(f"executor resumed by operator (was halted: {self._halted}); still failed: {failed}; "
+                            f"still held: {held}")
             self._halted = ""
 
     def add_listener(self, callback: Callback) -> None:
