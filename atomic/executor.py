@@ -6,12 +6,14 @@ what to do, records the step on the group, saves the record, and only then calls
 back through `on_order_event`; timeouts through `check_timeouts`, called from a scheduled event.
 
 One re-entrant lock guards all state: in live mode events arrive on LEAN's brokerage threads and
-scheduled events on its real-time thread. A live event can also be lost on its way (a dropped
-connection, a failed handler): `check_timeouts` compares open groups with LEAN's own order records
-and applies what was missed. A fill the group could not have had (a broker's double report) is
-counted as it is, and holds the group for the operator. In a backtest LEAN delivers an order's events *inside*
+scheduled events on its real-time thread. In a backtest LEAN delivers an order's events *inside*
 `market_order()`, on the same thread, before the ticket is returned: such nested events are
 recorded at once (correlated by tag) and acted on when the outer call resumes.
+
+A live event can also be lost on its way (a dropped connection, a failed handler): `check_timeouts`
+compares open groups with LEAN's own order records and applies what was missed. A fill the group
+could not have had (a broker's double report) is counted as it is, and holds the group for the
+operator.
 """
 
 from __future__ import annotations
