@@ -67,6 +67,7 @@ _CANCEL_RETRY = timedelta(seconds=1)
 _LEGGED_FALLBACK_ATTEMPT = 1
 # A quiet group's orders are compared with LEAN's own records at most this often.
 RECONCILE_INTERVAL = timedelta(minutes=1)
+_UNWINDING = frozenset({GroupStatus.ROLLING_BACK, GroupStatus.ROLLBACK_FAILED})
 
 
 def next_actions(group: Group, now: datetime, config: AtomicConfig) -> list[Action]:
@@ -86,18 +87,20 @@ def start_rollback(group: Group, reason: str, config: AtomicConfig) -> ChangeSta
     return ChangeStatus(GroupStatus.ROLLING_BACK, reason, target)
 
 
-def reconcile_due(group: Group, now: datetime, last: datetime | None, config: AtomicConfig) -> bool:
-    """Whether to compare the group's orders with LEAN's records now: once a minute (counted from
-    `last`, or from its submission), and always before the clock would change its status (a timeout
-    rollback, a rollback declared failed), which a lost event must not decide."""
+def reconcile_due(group: Group, now: datetime, last: datetime | None) -> bool:
+    """Whether a quiet group's orders are due for comparison with LEAN's records: once a minute,
+    counted from `last` (or from its submission). See also `reconcile_first`."""
     if group.status not in (GroupStatus.PENDING, GroupStatus.ROLLING_BACK):
         return False
     if not any(o.order_id for leg in group.legs for o in leg.orders):
         return False
-    since = last or group.submitted_at or group.created_at
-    if now - since >= RECONCILE_INTERVAL:
-        return True
-    return any(isinstance(action, ChangeStatus) for action in next_actions(group, now, config))
+    return now - (last or group.submitted_at or group.created_at) >= RECONCILE_INTERVAL
+
+
+def reconcile_first(actions: Sequence[Action]) -> bool:
+    """Whether the decision unwinds the group (a rollback, a rollback declared failed): it is taken
+    on LEAN's latest records, since a lost event must not decide it."""
+    return bool(actions) and isinstance(actions[0], ChangeStatus) and actions[0].status in _UNWINDING
 
 
 def missed_events(group: Group, recorded: Mapping[int, Sequence[OrderUpdate]]) -> list[OrderUpdate]:

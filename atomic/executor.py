@@ -37,6 +37,7 @@ from atomic.decisions import (
     missed_events,
     next_actions,
     reconcile_due,
+    reconcile_first,
     start_rollback,
 )
 from atomic.errors import InvalidGroupError, PersistenceError
@@ -245,15 +246,15 @@ class EnhancedAtomicOrderExecutor:
     def check_timeouts(self) -> None:
         """Act on the algorithm clock: roll back groups past ATOMIC_ORDER_TIMEOUT, retry stale reversals.
 
-        First, a group due for it (once a minute, and before the clock changes its status) has its
-        orders compared with LEAN's own records, and applies the events it missed."""
+        First, a quiet group due for it (once a minute) has its orders compared with LEAN's own
+        records, and applies the events it missed (see also _drive)."""
         with self._lock:
             if self._depth:
                 self._touched.update(self._active)
                 return
             now = self.broker.now()
             for group in list(self._active.values()):
-                if reconcile_due(group, now, self._reconciled.get(group.group_id), self.config):
+                if reconcile_due(group, now, self._reconciled.get(group.group_id)):
                     self._reconcile(group, now)
             self._touched.update(self._active)
             self._settle_touched(flush_lazy=True)
@@ -479,9 +480,13 @@ class EnhancedAtomicOrderExecutor:
 
     def _drive(self, group: Group) -> None:
         for _ in range(_MAX_ACTIONS_PER_DRIVE):
-            actions = next_actions(group, self.broker.now(), self.config)
+            now = self.broker.now()
+            actions = next_actions(group, now, self.config)
             if not actions:
                 return
+            if reconcile_first(actions) and self._reconciled.get(group.group_id) != now:
+                self._reconcile(group, now)  # a lost event must not decide an unwind: ask again
+                continue
             batch = _leading_sends(actions)
             if batch:
                 if not self._send(group, batch):

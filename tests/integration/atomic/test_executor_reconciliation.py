@@ -8,6 +8,7 @@ import pytest
 
 from executor_kit import (
     EXECUTION_MODES,
+    EverySecondHost,
     condor_targets,
     flat_positions,
     group_orders,
@@ -41,6 +42,20 @@ def test_live_lost_fill_event_is_found_in_leans_record_and_the_group_fills(mode:
     assert algo.executor.halted == ""
 
 
+@pytest.mark.parametrize("mode", EXECUTION_MODES)
+def test_live_lost_fill_is_found_before_the_timeout_checked_every_second_rolls_back(mode: str) -> None:
+    """Checked each second, the group times out long before its minute's reconciliation: the
+    rollback decision itself looks at LEAN's records first."""
+    sim, algo = start("live", [LostEvents(LOST[mode])], base=EverySecondHost, **EXECUTION_MODES[mode])
+
+    result = iron_condor(algo, 2)
+    settle(sim, 10)
+
+    assert result.status is GroupStatus.FILLED and bool(result)
+    assert positions(sim, algo.condor()) == condor_targets(algo, 2) == portfolio(algo)
+    assert group_orders(sim, result.group_id, "rollback") == []
+
+
 def test_live_lost_long_fill_in_sequential_mode_is_known_before_the_timeout_rollback() -> None:
     """The shorts wait for a long whose FILLED event was lost: the group times out, but the rollback
     that follows reverses the long that really filled."""
@@ -69,3 +84,15 @@ def test_live_lost_partial_fill_then_timeout_rolls_back_the_real_quantity(mode: 
     assert result.view.flat
     entries, reversals = (group_orders(sim, result.group_id, role) for role in ("entry", "rollback"))
     assert sum(abs(o.filled) for o in reversals) == sum(abs(o.filled) for o in entries) > 0
+
+
+def test_a_quiet_group_is_reconciled_within_a_minute_long_before_its_timeout() -> None:
+    sim, algo = start("live", [LostEvents(LOST["legged"])], base=EverySecondHost, atomic_order_timeout=600)
+
+    result = iron_condor(algo, 2)
+    settle(sim, 30)
+    assert result.status is GroupStatus.PENDING  # the lost FILLED event is not known yet
+    settle(sim, 31)
+
+    assert result.status is GroupStatus.FILLED and bool(result)
+    assert positions(sim, algo.condor()) == condor_targets(algo, 2)

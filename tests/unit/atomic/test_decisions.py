@@ -23,6 +23,7 @@ from atomic.decisions import (
     missed_events,
     next_actions,
     reconcile_due,
+    reconcile_first,
     start_rollback,
 )
 from atomic.margin import naked_short_contracts
@@ -203,33 +204,37 @@ def test_a_held_group_takes_no_action() -> None:
 
 def test_a_quiet_group_is_reconciled_once_a_minute() -> None:
     group = put_spread()
-    assert not reconcile_due(group, at(600), None, FLATTEN)  # no order placed: nothing to compare
+    assert not reconcile_due(group, at(600), None)  # no order placed: nothing to compare
     send(group, 0, order_id=1, time=T0)
-    group.apply(update(1, OrderState.SUBMITTED))
-    patient = config(atomic_order_timeout=300)
-    assert not reconcile_due(group, at(59), None, patient)
-    assert reconcile_due(group, at(60), None, patient)  # a minute after submission
-    assert not reconcile_due(group, at(119), at(60), patient)
-    assert reconcile_due(group, at(120), at(60), patient)
-
-
-def test_a_group_is_always_reconciled_before_the_clock_changes_its_status() -> None:
-    group = put_spread()
-    send(group, 0, order_id=1, time=T0)
-    limit = FLATTEN.atomic_order_timeout
-    assert not reconcile_due(group, at(limit - 1), at(0), FLATTEN)
-    assert reconcile_due(group, at(limit), at(limit - 1), FLATTEN)  # a timeout rollback is due
-    begin_rollback(group, time=at(limit))
-    group.apply(CancelRequested(1, at(limit)))  # a cancel that never comes back
-    assert not reconcile_due(group, at(limit + 1), at(limit), FLATTEN)
-    assert reconcile_due(group, at(10_000), at(10_000), FLATTEN)  # declaring the rollback failed is due
+    assert not reconcile_due(group, at(59), None)
+    assert reconcile_due(group, at(60), None)  # a minute after submission
+    assert not reconcile_due(group, at(119), at(60))
+    assert reconcile_due(group, at(120), at(60))
+    begin_rollback(group)
+    assert reconcile_due(group, at(120), at(60))
 
 
 @pytest.mark.parametrize("status", [GroupStatus.FILLED, GroupStatus.ROLLED_BACK, GroupStatus.ROLLBACK_FAILED])
 def test_groups_the_clock_no_longer_moves_are_not_reconciled(status: GroupStatus) -> None:
     group = put_spread(status=status)
     send(group, 0, order_id=1, time=T0)
-    assert not reconcile_due(group, at(600), None, FLATTEN)
+    assert not reconcile_due(group, at(600), None)
+
+
+def test_an_unwinding_decision_is_taken_on_fresh_records() -> None:
+    group = put_spread()
+    send(group, 0, order_id=1, time=T0)
+    limit = FLATTEN.atomic_order_timeout
+    assert not reconcile_first(next_actions(group, at(limit - 1), FLATTEN))
+    assert reconcile_first(next_actions(group, at(limit), FLATTEN))  # a timeout rollback
+    begin_rollback(group, time=at(limit))
+    group.apply(CancelRequested(1, at(limit)))  # a cancel that never comes back
+    assert not reconcile_first(next_actions(group, at(limit + 1), FLATTEN))
+    assert reconcile_first(next_actions(group, at(10_000), FLATTEN))  # declaring the rollback failed
+    filled = put_spread()
+    filled_leg(filled, 0, order_id=1)
+    filled_leg(filled, 1, order_id=2)
+    assert not reconcile_first(next_actions(filled, T0, FLATTEN))  # completing is no unwind
 
 
 def test_missed_events_are_the_recorded_ones_the_group_never_applied() -> None:
