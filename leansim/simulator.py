@@ -78,7 +78,8 @@ class NotificationRecord:
 
 @dataclass(frozen=True)
 class EventRecord:
-    """One order event as the algorithm received it (LEAN ids of that run)."""
+    """One order event as LEAN recorded it for the algorithm (LEAN ids of that run); a LostEvents
+    fault's events are recorded but never delivered."""
 
     run: int
     order_id: int

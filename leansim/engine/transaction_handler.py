@@ -246,7 +246,9 @@ class TransactionHandler:
     # --- events -------------------------------------------------------------------------------------
 
     def on_broker_event(self, event: BrokerEvent) -> None:
-        """Apply a brokerage report, then tell the algorithm; a repeated report is only re-told."""
+        """Apply a brokerage report, then tell the algorithm; a repeated report is only re-told.
+        A report the brokerage sends again under a new sequence number (DoubleReport) is a new
+        event, applied again, as LEAN gives every event a fresh id."""
         with self.lock:
             if event.seq in self._applied:
                 if not self._lost(event):
