@@ -11,10 +11,11 @@ group is unwound its shorts are bought back before any long that covers them is 
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from atomic.model import Group, GroupStatus, Leg, OrderRecord, OrderState
+from atomic.model import Group, GroupStatus, Leg, OrderRecord, OrderState, OrderUpdate
 from atomic.tags import Role
 from config import AtomicConfig
 
@@ -64,6 +65,9 @@ _ROLLBACK_PATIENCE = 2
 _CANCEL_RETRY = timedelta(seconds=1)
 # Entry orders of a combo are attempt 0; its legged stand-in, after a refusal, is attempt 1.
 _LEGGED_FALLBACK_ATTEMPT = 1
+# A quiet group's orders are compared with LEAN's own records at most this often.
+RECONCILE_INTERVAL = timedelta(minutes=1)
+_UNWINDING = frozenset({GroupStatus.ROLLING_BACK, GroupStatus.ROLLBACK_FAILED})
 
 
 def next_actions(group: Group, now: datetime, config: AtomicConfig) -> list[Action]:
@@ -81,6 +85,36 @@ def start_rollback(group: Group, reason: str, config: AtomicConfig) -> ChangeSta
     """The status change that begins unwinding: flatten fixes the target at zero now, trim later."""
     target = 0 if config.partial_fill_policy == "flatten" else None
     return ChangeStatus(GroupStatus.ROLLING_BACK, reason, target)
+
+
+def reconcile_due(group: Group, now: datetime, last: datetime | None) -> bool:
+    """Whether a quiet group's orders are due for comparison with LEAN's records: once a minute,
+    counted from `last` (or from its submission). See also `reconcile_first`."""
+    if group.status not in (GroupStatus.PENDING, GroupStatus.ROLLING_BACK):
+        return False
+    if not any(o.order_id for leg in group.legs for o in leg.orders):
+        return False
+    return now - (last or group.submitted_at or group.created_at) >= RECONCILE_INTERVAL
+
+
+def reconcile_first(actions: Sequence[Action]) -> bool:
+    """Whether the decision unwinds the group (a rollback, a rollback declared failed): it is taken
+    on LEAN's latest records, since a lost event must not decide it."""
+    return bool(actions) and isinstance(actions[0], ChangeStatus) and actions[0].status in _UNWINDING
+
+
+def missed_events(group: Group, recorded: Mapping[int, Sequence[OrderUpdate]]) -> list[OrderUpdate]:
+    """The events LEAN recorded for the group's orders (by order id) that the group never applied:
+    a delivery lost to a disconnect or a failed handler. Each keeps its LEAN event id, so the late
+    delivery of the same event is still a duplicate."""
+    missed = []
+    for leg in group.legs:
+        for record in leg.orders:
+            if record.order_id is None:
+                continue
+            missed += [event for event in recorded.get(record.order_id, ())
+                       if event.state is not None and event.event_id and event.event_id not in record.event_ids]
+    return missed
 
 
 # --- PENDING ------------------------------------------------------------------------------------

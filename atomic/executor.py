@@ -9,6 +9,11 @@ One re-entrant lock guards all state: in live mode events arrive on LEAN's broke
 scheduled events on its real-time thread. In a backtest LEAN delivers an order's events *inside*
 `market_order()`, on the same thread, before the ticket is returned: such nested events are
 recorded at once (correlated by tag) and acted on when the outer call resumes.
+
+A live event can also be lost on its way (a dropped connection, a failed handler): `check_timeouts`
+compares open groups with LEAN's own order records and applies what was missed. A fill the group
+could not have had (a broker's double report) is counted as it is, and holds the group for the
+operator.
 """
 
 from __future__ import annotations
@@ -29,7 +34,10 @@ from atomic.decisions import (
     ChooseTarget,
     PlaceCombo,
     PlaceOrder,
+    missed_events,
     next_actions,
+    reconcile_due,
+    reconcile_first,
     start_rollback,
 )
 from atomic.errors import InvalidGroupError, PersistenceError
@@ -42,6 +50,7 @@ from atomic.model import (
     Group,
     GroupEvent,
     GroupStatus,
+    HoldChanged,
     Leg,
     Note,
     OrderHeldBack,
@@ -149,6 +158,7 @@ class EnhancedAtomicOrderExecutor:
         self._lazy: set[str] = set()
         self._touched: set[str] = set()
         self._depth = 0
+        self._reconciled: dict[str, datetime] = {}  # group id -> when its orders were last compared with LEAN's
         self._halted = ""
         self._recovered = False
 
@@ -227,38 +237,56 @@ class EnhancedAtomicOrderExecutor:
             if not self._apply(group, update):
                 return
             if group.status in SETTLED and not self._settled_still(group):
-                self._reopen(group, "fill after the group settled: reversing it")
+                self._reopen(group, "fill after the group settled: " + (
+                    "held for the operator" if group.held else "reversing it"))
             self._touched.add(group.group_id)
             if self._depth == 0:
                 self._settle_touched()
 
     def check_timeouts(self) -> None:
-        """Act on the algorithm clock: roll back groups past ATOMIC_ORDER_TIMEOUT, retry stale reversals."""
+        """Act on the algorithm clock: roll back groups past ATOMIC_ORDER_TIMEOUT, retry stale reversals.
+
+        First, a quiet group due for it (once a minute) has its orders compared with LEAN's own
+        records, and applies the events it missed (see also _drive)."""
         with self._lock:
+            if self._depth:
+                self._touched.update(self._active)
+                return
+            now = self.broker.now()
+            for group in list(self._active.values()):
+                if reconcile_due(group, now, self._reconciled.get(group.group_id)):
+                    self._reconcile(group, now)
             self._touched.update(self._active)
-            if self._depth == 0:
-                self._settle_touched(flush_lazy=True)
+            self._settle_touched(flush_lazy=True)
 
     # --- operator -----------------------------------------------------------------------------
 
     def rollback_group(self, group_id: str) -> GroupResult:
-        """Unwind a group now (PENDING), or retry a ROLLBACK_FAILED one after fixing its cause."""
+        """Unwind a group now (PENDING), retry a ROLLBACK_FAILED one after fixing its cause, or take
+        back a held one. A group with unexpected fills returns to flat: every fill is reversed as
+        it really was, so holdings return to what they were before the group."""
         with self._lock:
             group = self._active.get(group_id)
             if group is None:
                 raise KeyError(f"no open group {group_id}")
-            if group.status in (GroupStatus.PENDING, GroupStatus.ROLLBACK_FAILED):
-                group.held = False
-                self._perform(group, start_rollback(group, "operator requested rollback", self.config))
+            reason = "operator requested rollback"
+            if group.status in (GroupStatus.PENDING, GroupStatus.ROLLBACK_FAILED) or group.held:
+                action = start_rollback(group, reason, self.config)
+                if group.anomalies:
+                    action = ChangeStatus(GroupStatus.ROLLING_BACK, f"{reason}: unexpected fills reversed as filled", 0)
+                self._perform(group, action)
+                self._apply(group, HoldChanged(False, reason, self.broker.now()))
             self._touched.add(group_id)
             self._settle_touched()
             return GroupResult(self, group_id)
 
     def resume(self) -> None:
-        """Clear a halt after a human has dealt with the ROLLBACK_FAILED groups."""
+        """Clear a halt after a human has dealt with the ROLLBACK_FAILED and held groups."""
         with self._lock:
             failed = [g.group_id for g in self._active.values() if g.status is GroupStatus.ROLLBACK_FAILED]
-            self.broker.log(f"executor resumed by operator (was halted: {self._halted}); still failed: {failed}")
+            held = [g.group_id for g in self._active.values() if g.held]
+            self.broker.log(f"executor resumed by operator (was halted: {self._halted}); still failed: {failed}; "
+                            f"still held: {held}")
             self._halted = ""
 
     def add_listener(self, callback: Callback) -> None:
@@ -298,9 +326,12 @@ class EnhancedAtomicOrderExecutor:
     # --- used by recovery ---------------------------------------------------------------------
 
     def adopt(self, group: Group) -> None:
-        """Take charge of a group rebuilt from the store (its order ids are indexed as they are bound)."""
+        """Take charge of a group rebuilt from the store (its order ids are indexed as they are bound).
+        A group an unexpected fill held still refuses new groups, as it did before the restart."""
         with self._lock:
             self._active[group.group_id] = group
+            if group.held and group.anomalies:
+                self.halt(f"group {group.group_id}: unexpected fill (held before the restart)")
 
     def record(self, group: Group, *events: GroupEvent) -> None:
         """Apply events recovery established, and save them before anything acts on them."""
@@ -329,8 +360,7 @@ class EnhancedAtomicOrderExecutor:
     def hold(self, group: Group, reason: str) -> None:
         """Leave a group untouched for the operator, and refuse new groups meanwhile."""
         with self._lock:
-            group.held = True
-            self.record(group, Note(f"held for the operator: {reason}", self.broker.now()))
+            self.record(group, HoldChanged(True, reason, self.broker.now()))
             self.halt(f"group {group.group_id} held: {reason}")
 
     def set_aside(self, group: Group, reason: str) -> None:
@@ -410,12 +440,32 @@ class EnhancedAtomicOrderExecutor:
         return self._active.get(group_id) or self._history.get(group_id)
 
     def _apply(self, group: Group, event: GroupEvent) -> bool:
-        known_ids = _broker_id_count(group)
+        known_ids, known_anomalies = _broker_id_count(group), len(group.anomalies)
         changed = group.apply(event)
         if changed:
             urgent = not _informational(event) or _broker_id_count(group) > known_ids
+            urgent = urgent or len(group.anomalies) > known_anomalies
             (self._dirty if urgent else self._lazy).add(group.group_id)
+        for anomaly in group.anomalies[known_anomalies:]:
+            self.halt(f"group {group.group_id}: unexpected fill")
+            self.broker.alert("Unexpected fill: group held", f"group {group.group_id} ({group.strategy}): {anomaly}; "
+                              f"positions {[(leg.contract.ticker, leg.net_filled) for leg in group.legs]}; "
+                              "no automatic action on it, new groups refused until resume(); "
+                              "rollback_group() reverses what really filled")
         return changed
+
+    def _reconcile(self, group: Group, now: datetime) -> None:
+        """Apply the events LEAN recorded for the group's orders that never reached on_order_event."""
+        self._reconciled[group.group_id] = now
+        recorded = {}
+        for leg in group.legs:
+            for order in leg.orders:
+                if order.order_id is not None:
+                    recorded[order.order_id] = self.broker.recorded_events(order.order_id) or []
+        for event in missed_events(group, recorded):
+            self._apply(group, Note(f"reconciliation: order {event.order_id} event {event.event_id} was never "
+                                    "delivered; applied from LEAN's order record", now))
+            self._apply(group, event)
 
     def _settle_touched(self, flush_lazy: bool = False) -> None:
         """Drive every group that changed until each waits for events; then save what changed
@@ -438,9 +488,13 @@ class EnhancedAtomicOrderExecutor:
 
     def _drive(self, group: Group) -> None:
         for _ in range(_MAX_ACTIONS_PER_DRIVE):
-            actions = next_actions(group, self.broker.now(), self.config)
+            now = self.broker.now()
+            actions = next_actions(group, now, self.config)
             if not actions:
                 return
+            if reconcile_first(actions) and self._reconciled.get(group.group_id) != now:
+                self._reconcile(group, now)  # a lost event must not decide an unwind: ask again
+                continue
             batch = _leading_sends(actions)
             if batch:
                 if not self._send(group, batch):
@@ -580,6 +634,7 @@ class EnhancedAtomicOrderExecutor:
             self.broker.alert("ObjectStore write refused", f"group {group.group_id} settled but not archived: {error}")
         for pending in (self._dirty, self._lazy, self._unsaved):
             pending.discard(group.group_id)
+        self._reconciled.pop(group.group_id, None)
         del self._active[group.group_id]
         self._remember(group)
         self.broker.log(f"group {group.group_id} {group.status.value}")

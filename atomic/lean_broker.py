@@ -216,6 +216,15 @@ class LeanBroker:
                                       parse_tag(order.tag)))
         return result
 
+    def recorded_events(self, order_id: int) -> list[OrderUpdate] | None:
+        # BrokerageTransactionHandler.HandleOrderEvents adds each event to the ticket (with the
+        # order and portfolio, under its lock) before calling on_order_event outside that lock;
+        # OrderTicket.OrderEvents returns a copy taken under the ticket's own lock.
+        ticket = self._algorithm.transactions.get_order_ticket(order_id)
+        if ticket is None:
+            return None
+        return [self.translate(event) for event in ticket.order_events]
+
     def alert(self, subject: str, message: str) -> None:
         self._algorithm.error(f"{subject}: {message}")
         if self.live_mode and self._alert_email:

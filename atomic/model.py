@@ -2,8 +2,10 @@
 
 Every change goes through `Group.apply(event)`: it checks the transition, updates the fields, then
 appends one line to the group's audit log. A group status change that is not in the table raises;
-order events from the outside world that make no sense (a duplicate, a fill after the order closed)
-are ignored and logged instead, because brokers do send them.
+order events from the outside world that make no sense (a duplicate, a status after the order closed)
+are ignored and logged instead, because brokers do send them. A fill is never ignored: LEAN applies
+every fill event to the portfolio (each has a fresh id), so one that takes an order past its size or
+the wrong way is counted as it is, recorded as an anomaly, and holds the group for the operator.
 """
 
 from __future__ import annotations
@@ -50,6 +52,8 @@ GROUP_TRANSITIONS = frozenset(
         # Real world: a fill reported after the group settled (a cancel that lost its race late).
         (GroupStatus.ROLLED_BACK, GroupStatus.ROLLING_BACK),
         (GroupStatus.FILLED, GroupStatus.ROLLING_BACK),
+        # The operator restarts a held rollback (an unexpected fill stopped it): only a held group.
+        (GroupStatus.ROLLING_BACK, GroupStatus.ROLLING_BACK),
     }
 )
 
@@ -127,6 +131,16 @@ class OrderRecord:
     @property
     def average_price(self) -> float:
         return self.fill_value / self.filled if self.filled else 0.0
+
+    def unexpected(self, fill: int) -> str:
+        """Why `fill` is not a fill this order can have (beyond its size, or the wrong way), or ""."""
+        if not fill:
+            return ""
+        if (fill > 0) != (self.quantity > 0):
+            return f"fill {fill:+d} against an order of {self.quantity:+d}"
+        if abs(self.filled + fill) > abs(self.quantity):
+            return f"fill {fill:+d} takes the order to {self.filled + fill:+d} of {self.quantity:+d}"
+        return ""
 
     def add_broker_ids(self, broker_ids: tuple[str, ...] | list[str]) -> bool:
         """Merge brokerage ids; True when one was new."""
@@ -288,6 +302,15 @@ class SessionEnded:
 
 
 @dataclass(frozen=True)
+class HoldChanged:
+    """The group is left to the operator (no automatic action on it), or the operator takes it back."""
+
+    held: bool
+    reason: str
+    time: datetime
+
+
+@dataclass(frozen=True)
 class Note:
     """Something the operator should read in the audit trail; changes nothing else."""
 
@@ -297,7 +320,7 @@ class Note:
 
 GroupEvent = (
     OrderSent | OrderUpdate | OrderIdentified | OrderHeldBack | CancelRequested | CancelRefused | StatusChanged
-    | TargetChosen | SessionEnded | Note
+    | TargetChosen | SessionEnded | HoldChanged | Note
 )
 
 
@@ -320,7 +343,8 @@ class Group:
     rollback_reason: str = ""  # why it was rejected or rolled back (and why a rollback failed)
     rollback_started_at: datetime | None = None
     target_structures: int | None = None  # set when a rollback starts: 0 flattens, k > 0 trims
-    held: bool = False  # recovery left it for the operator
+    held: bool = False  # left for the operator (by recovery, or by an unexpected fill)
+    anomalies: list[str] = field(default_factory=list)  # unexpected fills, counted as they were
     log: list[LogEntry] = field(default_factory=list)
 
     @property
@@ -393,6 +417,12 @@ class Group:
             return True
         if isinstance(event, SessionEnded):
             return self._end_session(event)
+        if isinstance(event, HoldChanged):
+            if event.held == self.held:
+                return False
+            self.held = event.held
+            self._log(event.time, f"{'held for' if event.held else 'taken back by'} the operator: {event.reason}")
+            return True
         if isinstance(event, Note):
             self._log(event.time, event.message)
             return True
@@ -405,6 +435,8 @@ class Group:
             raise TransitionError(f"group {self.group_id}: {self.status.value} -> {event.status.value} is not allowed")
         if event.status is GroupStatus.REJECTED and any(leg.orders for leg in self.legs):
             raise TransitionError(f"group {self.group_id}: a group that placed orders cannot be rejected")
+        if event.status is self.status and not self.held:
+            raise TransitionError(f"group {self.group_id}: only a held rollback can be started again")
         self.status = event.status
         if event.status is GroupStatus.ROLLING_BACK:
             self.rollback_reason = event.reason
@@ -474,7 +506,7 @@ class Group:
             record.event_ids.append(event.event_id)
         if event.state is None or (event.state is record.state and not event.fill_quantity):
             return False
-        fill = self._bounded_fill(record, event.fill_quantity)
+        fill = event.fill_quantity
         if not event.inferred and record.fills_known_until is not None and event.time <= record.fills_known_until:
             fill = 0  # already in the holdings recovery counted
         if event.inferred:
@@ -491,6 +523,7 @@ class Group:
             state = OrderState.FILLED if record.filled + fill == record.quantity else OrderState.CANCELED
         else:
             state = event.state
+        unexpected = record.unexpected(fill)
         record.state = state
         if event.message and event.state in (OrderState.INVALID, OrderState.CANCELED):
             record.message = event.message
@@ -500,16 +533,15 @@ class Group:
             record.last_fill_at = event.time
         detail = f" fill {fill} @ {event.fill_price:g}" if fill else ""
         note = f" ({event.message})" if event.message else ""
-        self._log(event.time, f"leg {leg.index} {record.role.value} order {event.order_id} {event.state.value}{detail}{note}")
+        line = f"leg {leg.index} {record.role.value} order {event.order_id} {event.state.value}{detail}{note}"
+        if unexpected:
+            # Counted as it is: the portfolio holds it, so a reversal must reverse it too.
+            anomaly = f"leg {leg.index} ({leg.contract.ticker}) {record.role.value} order {event.order_id}: {unexpected}"
+            self.anomalies.append(anomaly)
+            self.held = True
+            line += f"; UNEXPECTED FILL: {unexpected}; group held for the operator"
+        self._log(event.time, line)
         return True
-
-    @staticmethod
-    def _bounded_fill(record: OrderRecord, fill: int) -> int:
-        """A fill never takes an order past its own quantity (a broker double-report is not a trade)."""
-        if fill == 0 or (fill > 0) != (record.quantity > 0):
-            return 0
-        room = record.quantity - record.filled
-        return max(fill, room) if fill < 0 else min(fill, room)
 
     def _log(self, time: datetime, message: str) -> None:
         self.log.append(LogEntry(time, self.status, message))

@@ -61,6 +61,7 @@ def group_to_dict(group: Group) -> dict[str, Any]:
         "rollback_started_at": _iso(group.rollback_started_at),
         "target_structures": group.target_structures,
         "held": group.held,
+        "anomalies": group.anomalies,
         "legs": [
             {
                 "symbol": leg.contract.key,
@@ -155,6 +156,7 @@ def _group_v2(data: dict[str, Any]) -> Group:
         rollback_started_at=_time(data, "rollback_started_at") if data.get("rollback_started_at") else None,
         target_structures=None if target is None else _int(data, "target_structures"),
         held=bool(data.get("held", False)),
+        anomalies=[str(a) for a in data.get("anomalies", [])],
         log=[LogEntry(_time({"time": t}, "time"), GroupStatus(s), str(m)) for t, s, m in _list(data, "log")],
     )
 

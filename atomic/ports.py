@@ -84,6 +84,12 @@ class Broker(Protocol):
 
     def open_orders(self) -> list[BrokerOrder]: ...
 
+    def recorded_events(self, order_id: int) -> list[OrderUpdate] | None:
+        """Every event LEAN's own record of the order holds, translated (None for an unknown id).
+        LEAN records an event before it calls on_order_event, so this also holds events whose
+        delivery was lost."""
+        ...
+
     def alert(self, subject: str, message: str) -> None:
         """Tell the operator: error log always, notify in live mode."""
         ...

@@ -34,6 +34,8 @@ class GroupView:
     structures: int
     legs: tuple[LegView, ...]
     log: tuple[LogEntry, ...]
+    held: bool = False  # left for the operator: no automatic action until rollback_group()
+    anomalies: tuple[str, ...] = ()  # fills the group could not have had, counted as they were
 
     @property
     def complete(self) -> bool:
@@ -60,6 +62,8 @@ def view_of(group: Group) -> GroupView:
             for leg in group.legs
         ),
         log=tuple(group.log),
+        held=group.held,
+        anomalies=tuple(group.anomalies),
     )
 
 

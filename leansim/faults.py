@@ -109,7 +109,29 @@ class CancelLosesRace:
 
 @dataclass(frozen=True)
 class DuplicateEvents:
-    """Live mode only: every brokerage event of the order reaches the algorithm twice."""
+    """Live mode only: every event of the order reaches the algorithm twice, the same event (same id)
+    delivered again; LEAN applied it once."""
+
+    match: Match = field(default_factory=Match)
+    times: int | None = 1
+
+
+@dataclass(frozen=True)
+class DoubleReport:
+    """Live mode only: the brokerage reports the fill that completes the order twice, and books it
+    twice (an over-fill). LEAN takes the second report as a new event with its own id
+    (BrokerageTransactionHandler.HandleOrderEvents: `order.GetNewId()`) and applies it to the order,
+    its ticket and the portfolio like any fill."""
+
+    match: Match = field(default_factory=Match)
+    times: int | None = 1
+
+
+@dataclass(frozen=True)
+class LostEvents:
+    """Live mode only: the order's fill events are applied by LEAN (order, ticket, portfolio) but never
+    reach on_order_event, as with a dropped connection or a failed handler. LEAN's own record of the
+    order (`transactions.get_order_ticket(id).order_events`, `quantity_filled`) still shows them."""
 
     match: Match = field(default_factory=Match)
     times: int | None = 1
@@ -153,7 +175,7 @@ class CrashAt:
     n: int = 1
 
 
-OrderFault = Union[Reject, PartialFill, DelayFill, NeverFill, CancelLosesRace, DuplicateEvents]
+OrderFault = Union[Reject, PartialFill, DelayFill, NeverFill, CancelLosesRace, DuplicateEvents, DoubleReport, LostEvents]
 Fault = Union[OrderFault, MarketClosed, StoreSaveFails, CrashAt]
 
 

@@ -18,12 +18,12 @@ from leansim.algorithm import QCAlgorithm
 from leansim.brokerage_models import DefaultBrokerageModel
 from leansim.data import BaseData, Greeks, LazyChains, OptionChain, OptionChains, OptionContract, Slice
 from leansim.engine.brokerage import BrokerEvent, BrokerOrder, FillDecision, SimBrokerage
-from leansim.engine.fault_state import Behaviour, FaultState
+from leansim.engine.fault_state import LIVE_ONLY_FAULTS, Behaviour, FaultState
 from leansim.engine.market_view import MarketView
 from leansim.engine.store_backend import StoreBackend, StoreStats
 from leansim.engine.transaction_handler import TransactionHandler
 from leansim.enums import OptionRight, OrderStatus, OrderType, SecurityType
-from leansim.faults import DuplicateEvents, FaultPlan, SimulatedCrash
+from leansim.faults import FaultPlan, SimulatedCrash
 from leansim.fills import FillModelParameters, ImmediateFillModel
 from leansim.keys import security_key, symbol_for
 from leansim.market.base import ContractQuote, MarketData, Quote, SecurityKey
@@ -78,7 +78,8 @@ class NotificationRecord:
 
 @dataclass(frozen=True)
 class EventRecord:
-    """One order event as the algorithm received it (LEAN ids of that run)."""
+    """One order event as LEAN recorded it for the algorithm (LEAN ids of that run); a LostEvents
+    fault's events are recorded but never delivered."""
 
     run: int
     order_id: int
@@ -257,8 +258,9 @@ class Simulator:
         if start.tzinfo is None:
             raise ValueError("start must be timezone-aware (UTC)")
         plan = faults or FaultPlan()
-        if mode == "backtest" and plan.of_type(DuplicateEvents):
-            raise ValueError("DuplicateEvents models a live brokerage; use mode='live'")
+        for kind in LIVE_ONLY_FAULTS:
+            if mode == "backtest" and plan.of_type(kind):
+                raise ValueError(f"{kind.__name__} models a live brokerage; use mode='live'")
         self.mode: Mode = mode
         self.parameters: dict[str, str] = dict(parameters or {})
         self.parameters_read: set[str] = set()  # names any algorithm asked get_parameter for

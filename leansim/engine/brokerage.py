@@ -275,6 +275,14 @@ class SimBrokerage:
                 self.fill_count += 1
                 self.after_fill()
             self._event(order, status, now, quantity, price, message)
+            if quantity and status == OrderStatus.FILLED and order.behaviour.double_report:
+                # DoubleReport: the completing fill is booked and reported again, as a new report.
+                order.filled += quantity
+                order.fills.append(FillRecord(now, quantity, price))
+                self._position_change(order.symbol, quantity, price)
+                self.fill_count += 1
+                self.after_fill()
+                self._event(order, status, now, quantity, price, message)
 
     def _position_change(self, symbol: Symbol, quantity: float, price: float) -> None:
         position = self.positions.setdefault(symbol, Position())

@@ -16,8 +16,10 @@ from leansim.faults import (
     CrashAt,
     CrashPoint,
     DelayFill,
+    DoubleReport,
     DuplicateEvents,
     FaultPlan,
+    LostEvents,
     MarketClosed,
     Match,
     NeverFill,
@@ -40,9 +42,13 @@ class Behaviour:
     never: bool = False
     cancel_loses_race: bool = False
     duplicate: bool = False
+    double_report: bool = False
+    lose_fills: bool = False
 
 
-_ORDER_FAULTS = (Reject, PartialFill, DelayFill, NeverFill, CancelLosesRace, DuplicateEvents)
+_ORDER_FAULTS = (Reject, PartialFill, DelayFill, NeverFill, CancelLosesRace, DuplicateEvents, DoubleReport, LostEvents)
+# Faults of a live brokerage only: a backtest's brokerage is LEAN's own, on the algorithm thread.
+LIVE_ONLY_FAULTS = (DuplicateEvents, DoubleReport, LostEvents)
 
 
 class FaultState:
@@ -123,6 +129,10 @@ def _apply(behaviour: Behaviour, fault: OrderFault) -> None:
         behaviour.cancel_loses_race = True
     elif isinstance(fault, DuplicateEvents):
         behaviour.duplicate = True
+    elif isinstance(fault, DoubleReport):
+        behaviour.double_report = True
+    elif isinstance(fault, LostEvents):
+        behaviour.lose_fills = True
 
 
 def _matches(match: Match, candidate: OrderCandidate) -> bool:

@@ -280,10 +280,13 @@ class TransactionHandler:
     # --- events -------------------------------------------------------------------------------------
 
     def on_broker_event(self, event: BrokerEvent) -> None:
-        """Apply a brokerage report, then tell the algorithm; a repeated report is only re-told."""
+        """Apply a brokerage report, then tell the algorithm; a repeated report is only re-told.
+        A report the brokerage sends again under a new sequence number (DoubleReport) is a new
+        event, applied again, as LEAN gives every event a fresh id."""
         with self.lock:
             if event.seq in self._applied:
-                self._deliver(self._applied[event.seq].clone())
+                if not self._lost(event):
+                    self._deliver(self._applied[event.seq].clone())
                 return
             order_id = self._by_broker_id.get(event.broker_id)
             if order_id is None:
@@ -304,7 +307,8 @@ class TransactionHandler:
                 order, event.status, event.fill_quantity, event.fill_price, event.message, event.utc_time, deliver=False
             )
             self._applied[event.seq] = order_event
-            self._deliver(order_event)
+            if not self._lost(event):
+                self._deliver(order_event)
 
     def _fire(
         self,
@@ -329,6 +333,11 @@ class TransactionHandler:
         if deliver:
             self._deliver(event)
         return event
+
+    def _lost(self, event: BrokerEvent) -> bool:
+        """LostEvents: a fill LEAN applied (order, ticket, portfolio) whose on_order_event call is lost."""
+        order = self._sim.brokerage.orders.get(event.broker_id)
+        return bool(event.fill_quantity) and order is not None and order.behaviour.lose_fills
 
     def _deliver(self, event: OrderEvent) -> None:
         self._run.algorithm.on_order_event(event)

@@ -165,3 +165,16 @@ def option(right: str, strike: float) -> Symbol:
     (fault matches name it by `str(option(...))`)."""
     lean_right = OptionRight.CALL if right == "call" else OptionRight.PUT
     return Symbol.create_option("SPY", Market.USA, OptionStyle.AMERICAN, lean_right, strike, EXPIRY)
+
+
+# Settings of each execution mode: a leg at a time, longs before shorts, one combo order.
+EXECUTION_MODES: dict[str, dict[str, Any]] = {
+    "legged": {},
+    "sequential": {"sequential_protective_legs": True},
+    "combo": {"execution_mode": "combo"},
+}
+
+
+def portfolio(algo: HostAlgorithm) -> dict[str, int]:
+    """LEAN's holdings of the condor's contracts (what the algorithm sees), keyed like `positions`."""
+    return {str(s): int(algo.portfolio[s].quantity) for s in algo.condor()}

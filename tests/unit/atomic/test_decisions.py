@@ -20,7 +20,10 @@ from atomic.decisions import (
     ChooseTarget,
     PlaceCombo,
     PlaceOrder,
+    missed_events,
     next_actions,
+    reconcile_due,
+    reconcile_first,
     start_rollback,
 )
 from atomic.margin import naked_short_contracts
@@ -195,6 +198,59 @@ def test_a_held_group_takes_no_action() -> None:
     begin_rollback(group)
     filled_leg(group, 2, order_id=1)
     assert next_actions(group, T0, FLATTEN) == []
+
+
+# --- In-session reconciliation --------------------------------------------------------------------
+
+
+def test_a_quiet_group_is_reconciled_once_a_minute() -> None:
+    group = put_spread()
+    assert not reconcile_due(group, at(600), None)  # no order placed: nothing to compare
+    send(group, 0, order_id=1, time=T0)
+    assert not reconcile_due(group, at(59), None)
+    assert reconcile_due(group, at(60), None)  # a minute after submission
+    assert not reconcile_due(group, at(119), at(60))
+    assert reconcile_due(group, at(120), at(60))
+    begin_rollback(group)
+    assert reconcile_due(group, at(120), at(60))
+
+
+@pytest.mark.parametrize("status", [GroupStatus.FILLED, GroupStatus.ROLLED_BACK, GroupStatus.ROLLBACK_FAILED])
+def test_groups_the_clock_no_longer_moves_are_not_reconciled(status: GroupStatus) -> None:
+    group = put_spread(status=status)
+    send(group, 0, order_id=1, time=T0)
+    assert not reconcile_due(group, at(600), None)
+
+
+def test_an_unwinding_decision_is_taken_on_fresh_records() -> None:
+    group = put_spread()
+    send(group, 0, order_id=1, time=T0)
+    limit = FLATTEN.atomic_order_timeout
+    assert not reconcile_first(next_actions(group, at(limit - 1), FLATTEN))
+    assert reconcile_first(next_actions(group, at(limit), FLATTEN))  # a timeout rollback
+    begin_rollback(group, time=at(limit))
+    group.apply(CancelRequested(1, at(limit)))  # a cancel that never comes back
+    assert not reconcile_first(next_actions(group, at(limit + 1), FLATTEN))
+    assert reconcile_first(next_actions(group, at(10_000), FLATTEN))  # declaring the rollback failed
+    filled = put_spread()
+    filled_leg(filled, 0, order_id=1)
+    filled_leg(filled, 1, order_id=2)
+    assert not reconcile_first(next_actions(filled, T0, FLATTEN))  # completing is no unwind
+
+
+def test_missed_events_are_the_recorded_ones_the_group_never_applied() -> None:
+    group = put_spread(2)
+    send(group, 0, order_id=1)
+    send(group, 1, order_id=2)
+    seen = update(1, OrderState.SUBMITTED, event_id=1)
+    group.apply(seen)
+    lost_fill = update(1, OrderState.FILLED, 2, event_id=2)
+    cancel_pending = update(1, None, event_id=3)  # changes nothing: not reported as missed
+    other = update(2, OrderState.SUBMITTED, event_id=1)
+    recorded = {1: [seen, lost_fill, cancel_pending], 2: [other], 99: [update(99, OrderState.FILLED, 1, event_id=1)]}
+    assert missed_events(group, recorded) == [lost_fill, other]
+    group.apply(lost_fill)
+    assert missed_events(group, recorded) == [other]
 
 
 # --- Combo refusal ---------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from atomic.model import (
     CancelRequested,
     Group,
     GroupStatus,
+    HoldChanged,
     Note,
     OrderIdentified,
     OrderSent,
@@ -29,7 +30,22 @@ from atomic.model import (
     TransitionError,
 )
 from atomic.tags import OrderTag, Role
-from builders import LC, LP, SC, SP, T0, at, condor, group_of, put_spread, send, tag_of, update
+from builders import (
+    LC,
+    LP,
+    SC,
+    SP,
+    T0,
+    at,
+    begin_rollback,
+    condor,
+    filled_leg,
+    group_of,
+    put_spread,
+    send,
+    tag_of,
+    update,
+)
 
 # --- Group status table ----------------------------------------------------------------------------
 
@@ -54,6 +70,7 @@ def test_group_transition_table_is_exactly_the_documented_edges() -> None:
         (S.ROLLBACK_FAILED, S.ROLLING_BACK),
         (S.ROLLED_BACK, S.ROLLING_BACK),
         (S.FILLED, S.ROLLING_BACK),
+        (S.ROLLING_BACK, S.ROLLING_BACK),
     }
     # Nothing ever returns to PENDING; only a PENDING group can be rejected; REJECTED is a dead end.
     assert not any(b is S.PENDING for _, b in GROUP_TRANSITIONS)
@@ -80,6 +97,7 @@ def test_named_status_sets() -> None:
 def test_allowed_group_transition_is_applied_and_logged(pair: tuple[GroupStatus, GroupStatus]) -> None:
     before, after = pair
     group = condor(status=before)
+    group.held = before is after  # only a held rollback is started again
     assert group.apply(StatusChanged(after, "why", at(3), target_structures=0)) is True
     assert group.status is after
     assert len(group.log) == 1
@@ -170,6 +188,10 @@ def test_order_state_pair(pair: tuple[OrderState, OrderState]) -> None:
         assert record.filled == filled_before + fill
         assert len(group.log) == log_length + 1
         assert after.value in group.log[-1].message
+    elif before is OrderState.FILLED and fill:  # a fill past the order's size: counted, and the group held
+        assert applied is True
+        assert (record.state, record.filled, group.held) == (before, filled_before + fill, True)
+        assert "UNEXPECTED FILL" in group.log[-1].message
     elif before is after:  # an unchanged status without a fill: idempotent, silently ignored
         assert applied is False
         assert (record.state, record.filled, len(group.log)) == (before, filled_before, log_length)
@@ -225,28 +247,65 @@ def test_event_without_state_changes_nothing_but_marks_the_event_seen() -> None:
     assert group.apply(update(1, OrderState.SUBMITTED, event_id=4)) is False
 
 
-@pytest.mark.parametrize("quantity, fills, expected", [
-    (4, [3, 3], 4),
-    (4, [5], 4),
-    (-4, [-3, -3], -4),
-    (-4, [-9], -4),
+def test_a_rollback_is_started_again_only_when_held() -> None:
+    group = condor(status=GroupStatus.ROLLING_BACK)
+    with pytest.raises(TransitionError, match="only a held rollback"):
+        group.apply(StatusChanged(GroupStatus.ROLLING_BACK, "again", at(3), target_structures=0))
+    assert group.log == []
+
+
+@pytest.mark.parametrize("quantity, fills, counted, unexpected", [
+    (4, [3, 3], 6, "fill +3 takes the order to +6 of +4"),
+    (4, [5], 5, "fill +5 takes the order to +5 of +4"),
+    (-4, [-3, -3], -6, "fill -3 takes the order to -6 of -4"),
+    (-4, [-9], -9, "fill -9 takes the order to -9 of -4"),
+    (4, [-1], -1, "fill -1 against an order of +4"),
+    (-4, [2], 2, "fill +2 against an order of -4"),
 ])
-def test_fills_never_exceed_the_order_quantity(quantity: int, fills: list[int], expected: int) -> None:
+def test_an_unexpected_fill_is_counted_recorded_and_holds_the_group(quantity: int, fills: list[int], counted: int,
+                                                                   unexpected: str) -> None:
+    """LEAN applies every fill event to the portfolio: the books count what really filled."""
     group = group_of([(LP, quantity), (SP, -quantity)])
     record = send(group, 0, order_id=1)
     for q in fills:
-        group.apply(update(1, OrderState.PARTIALLY_FILLED, q))
-    assert record.filled == expected
-    assert record.remaining == 0
+        assert group.apply(update(1, OrderState.PARTIALLY_FILLED, q)) is True
+    assert (record.filled, group.legs[0].net_filled) == (counted, counted)
+    assert group.held is True
+    assert group.anomalies == [f"leg 0 ({LP.ticker}) entry order 1: {unexpected}"]
+    assert group.log[-1].message.endswith(f"UNEXPECTED FILL: {unexpected}; group held for the operator")
 
 
-@pytest.mark.parametrize("quantity, wrong", [(4, -1), (-4, 2)])
-def test_fill_in_the_wrong_direction_is_not_counted(quantity: int, wrong: int) -> None:
-    group = group_of([(LP, quantity), (SP, -quantity)])
-    record = send(group, 0, order_id=1)
-    group.apply(update(1, OrderState.PARTIALLY_FILLED, wrong))
-    assert record.filled == 0
-    assert group.legs[0].net_filled == 0
+def test_a_second_fill_report_with_a_fresh_id_is_counted_but_a_redelivery_is_not() -> None:
+    group = put_spread(2)
+    record = send(group, 1, order_id=2)
+    report = update(2, OrderState.FILLED, -2, event_id=7)
+    assert group.apply(report) is True
+    assert group.apply(report) is False  # the same event delivered again
+    assert (record.filled, group.held, group.anomalies) == (-2, False, [])
+    assert group.apply(update(2, OrderState.FILLED, -2, event_id=8)) is True  # the broker reported it twice
+    assert (record.filled, record.state, group.held) == (-4, OrderState.FILLED, True)
+    assert len(group.anomalies) == 1
+
+
+def test_an_over_filled_reversal_is_an_anomaly_too() -> None:
+    group = put_spread(2)
+    filled_leg(group, 0, 1)
+    begin_rollback(group)
+    send(group, 0, quantity=-2, role=Role.ROLLBACK, attempt=1, order_id=3)
+    group.apply(update(3, OrderState.FILLED, -2, event_id=1))
+    group.apply(update(3, OrderState.FILLED, -2, event_id=2))
+    assert group.legs[0].net_filled == -2  # short now: a reversal must buy it back
+    assert group.held
+    assert group.anomalies == [f"leg 0 ({LP.ticker}) rollback order 3: fill -2 takes the order to -4 of -2"]
+
+
+def test_hold_changed_holds_and_releases_once() -> None:
+    group = put_spread()
+    assert group.apply(HoldChanged(True, "partial fill found at recovery", T0)) is True
+    assert group.apply(HoldChanged(True, "again", T0)) is False
+    assert group.held and group.log[-1].message == "held for the operator: partial fill found at recovery"
+    assert group.apply(HoldChanged(False, "operator requested rollback", at(1))) is True
+    assert not group.held and group.log[-1].message == "taken back by the operator: operator requested rollback"
 
 
 def test_partial_fills_accumulate_with_an_average_price() -> None:
@@ -510,7 +569,7 @@ def _tag_for(group: Group, order_id: int) -> OrderTag:
 
 @settings(max_examples=300, deadline=None, database=None)
 @given(n=st.integers(1, 3), events=order_events())
-def test_random_order_events_keep_fills_bounded_and_the_log_honest(n: int, events: list[Step]) -> None:
+def test_random_order_events_count_every_fill_and_hold_on_the_unexpected(n: int, events: list[Step]) -> None:
     group = _four_leg_group_with_orders(n)
     seen = []
     for order_id, event_id, state, quantity, replay, tagged in events:
@@ -528,12 +587,11 @@ def test_random_order_events_keep_fills_bounded_and_the_log_honest(n: int, event
                 assert group.log[-1].message.startswith("ignored")
         ids = [r.order_id for leg in group.legs for r in leg.orders if r.order_id is not None]
         assert len(ids) == len(set(ids))  # an id names one record at most
-        for leg in group.legs:
-            assert abs(leg.entry_filled) <= abs(leg.quantity)
-            assert leg.entry_filled * leg.quantity >= 0  # never the wrong way
-            for record in leg.orders:
-                assert abs(record.filled) <= abs(record.quantity)
-                assert record.filled * record.quantity >= 0
+        beyond = [r for leg in group.legs for r in leg.orders
+                  if abs(r.filled) > abs(r.quantity) or r.filled * r.quantity < 0]
+        if beyond:  # a fill past an order's size or the wrong way is counted, recorded, and holds the group
+            assert group.held and group.anomalies
+        assert len(group.anomalies) == sum("UNEXPECTED FILL" in entry.message for entry in group.log)
     assert all(entry.status is GroupStatus.PENDING for entry in group.log)
 
 

@@ -10,8 +10,10 @@ from leansim_kit import OPEN, Recorder
 from leansim import (
     CancelLosesRace,
     DelayFill,
+    DoubleReport,
     DuplicateEvents,
     FaultPlan,
+    LostEvents,
     MarketClosed,
     Match,
     NeverFill,
@@ -139,9 +141,38 @@ def test_duplicate_events_in_live_mode_reach_the_algorithm_twice_but_count_once(
     assert ticket.quantity_filled == 3 and algo.portfolio[algo.spy].quantity == 3
 
 
-def test_duplicate_events_are_refused_in_backtests() -> None:
-    with pytest.raises(ValueError, match="live"):
-        _sim(DuplicateEvents())
+@pytest.mark.parametrize("fault", [DuplicateEvents(), DoubleReport(), LostEvents()], ids=lambda f: type(f).__name__)
+def test_live_brokerage_faults_are_refused_in_backtests(fault: object) -> None:
+    with pytest.raises(ValueError, match=f"{type(fault).__name__} models a live brokerage"):
+        _sim(fault)
+
+
+def test_a_double_report_is_a_second_fill_event_with_a_fresh_id_that_lean_applies() -> None:
+    """Unlike DuplicateEvents, LEAN cannot tell the second report from a fill: order, ticket,
+    portfolio and the brokerage's account all count it."""
+    sim = _sim(DoubleReport(), mode="live")
+    algo = sim.start(Recorder)
+    ticket = algo.market_order(algo.spy, 3)
+    sim.advance(1)
+    assert algo.statuses() == ["SUBMITTED", "FILLED", "FILLED"]
+    fills = [e for e in algo.events if e.fill_quantity]
+    assert [e.fill_quantity for e in fills] == [3, 3] and fills[0].id != fills[1].id
+    assert ticket.quantity_filled == 6 and algo.portfolio[algo.spy].quantity == 6 == sim.position(algo.spy)
+    assert algo.market_order(algo.spy, 1).quantity == 1  # times=1: the next order is reported once
+    sim.advance(1)
+    assert sim.position(algo.spy) == 7
+
+
+def test_lost_events_are_applied_by_lean_but_never_reach_the_algorithm() -> None:
+    sim = _sim(LostEvents(), PartialFill(1, remainder=1), mode="live")
+    algo = sim.start(Recorder)
+    ticket = algo.market_order(algo.spy, 3)
+    sim.advance(3)
+    assert algo.statuses() == ["SUBMITTED"]  # both fills lost
+    assert [(e.status, e.fill_quantity) for e in ticket.order_events] == [
+        (OrderStatus.SUBMITTED, 0), (OrderStatus.PARTIALLY_FILLED, 1), (OrderStatus.FILLED, 2)]
+    assert ticket.status == OrderStatus.FILLED and ticket.quantity_filled == 3
+    assert algo.portfolio[algo.spy].quantity == 3 == sim.position(algo.spy)
 
 
 def test_market_closed_window_turns_market_orders_into_market_on_open() -> None:
