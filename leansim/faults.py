@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING, Literal, Union
 if TYPE_CHECKING:
     from leansim.symbols import Symbol
 
-CrashPoint = Literal["before_save", "after_save", "before_order", "after_order", "after_fill"]
-CRASH_POINTS: tuple[CrashPoint, ...] = ("before_save", "after_save", "before_order", "after_order", "after_fill")
+CrashPoint = Literal["before_save", "after_save", "before_order", "after_order", "after_fill", "torn_write"]
+CRASH_POINTS: tuple[CrashPoint, ...] = ("before_save", "after_save", "before_order", "after_order", "after_fill",
+                                        "torn_write")
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,8 @@ class CrashAt:
     before_order: an order is about to reach the brokerage (each combo leg counts).
     after_order: the brokerage accepted the order; its events have not reached the algorithm.
     after_fill: a fill changed the brokerage's positions; its event has not reached the algorithm.
+    torn_write: LEAN is writing one file of a store persist (each file counts): the process dies
+        inside File.WriteAllBytes, leaving that file truncated to half its new contents.
     """
 
     point: CrashPoint

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from atomic.decisions import ChangeStatus
 from atomic.model import Group, GroupStatus, SessionEnded
-from atomic.persistence import RecordError
+from atomic.persistence import OpenRecord
 from atomic.ports import BrokerOrder
 from recovery.reconcile import Decision, decide, establish
 from recovery.report import GroupRecovery, RecoveryReport
@@ -68,27 +68,63 @@ def recover(executor: EnhancedAtomicOrderExecutor) -> RecoveryReport:
         entry.final_status = group.status.value
     matched = {o.order_id for g in groups for leg in g.legs for o in leg.orders if o.order_id is not None}
     _cancel_orphans(executor, {g.group_id for g in groups}, [o for o in open_orders if o.order_id not in matched], report)
+    _account_for_losses(executor, groups, report)
     report.halted = executor.halted
     return report
 
 
 def _load(executor: EnhancedAtomicOrderExecutor, report: RecoveryReport) -> list[Group]:
-    """Every readable stored group; unreadable or inconsistent ones are quarantined, not deleted."""
+    """Every stored group, each from its newest readable version (a version torn by a crash falls
+    back to the one before). A group with no readable version, or holding contracts the algorithm
+    does not know, is quarantined, never deleted."""
     groups = []
-    for key in executor.store.open_keys():
-        try:
-            group = executor.store.read(key)
-            unknown = [leg.contract.ticker for leg in group.legs
-                       if (leg.net_filled or leg.open_orders) and not executor.broker.knows(leg.contract.key)]
-            if unknown:
-                raise RecordError(f"holds contracts the algorithm does not know: {unknown}")
-        except RecordError as error:
-            where = executor.store.quarantine(key)
-            report.quarantined.append((where, str(error)))
-            executor.broker.alert("Unreadable group record quarantined", f"{key} -> {where}: {error}")
+    for record in executor.store.open_records():
+        problem = _unusable(executor, record)
+        if problem:
+            where = ", ".join(executor.store.quarantine(record))
+            report.quarantined.append((where, problem))
+            executor.broker.alert("Unreadable group record quarantined", f"{', '.join(record.keys)} -> {where}: {problem}")
             continue
-        groups.append(group)
+        assert record.stored is not None
+        for key, why in record.unreadable:
+            text = f"{key}: {why}; group {record.group_id} read from its previous version (#{record.stored.seq})"
+            report.torn.append(text)
+            executor.broker.log(f"torn group record {text}")
+        groups.append(record.stored.group)
     return groups
+
+
+def _unusable(executor: EnhancedAtomicOrderExecutor, record: OpenRecord) -> str:
+    """Why recovery cannot take charge of a stored group ("" when it can)."""
+    if record.stored is None:
+        return "no readable version: " + "; ".join(f"{key}: {why}" for key, why in record.unreadable)
+    unknown = [leg.contract.ticker for leg in record.stored.group.legs
+               if (leg.net_filled or leg.open_orders) and not executor.broker.knows(leg.contract.key)]
+    return f"holds contracts the algorithm does not know: {unknown}" if unknown else ""
+
+
+def _account_for_losses(executor: EnhancedAtomicOrderExecutor, groups: list[Group], report: RecoveryReport) -> None:
+    """A group whose record is lost (quarantined, or deleted while its orders still work) leaves
+    positions and orders that no record accounts for. Name them, and refuse new groups until the
+    operator has dealt with them (resume())."""
+    if not (report.quarantined or report.orphan_orders or report.unrecognized_orders):
+        return
+    explained: dict[str, int] = defaultdict(int)
+    latest = {g.group_id: g for g in executor.store.archived()} | {g.group_id: g for g in groups}
+    for group in latest.values():
+        for leg in group.legs:
+            explained[leg.contract.key] += leg.net_filled
+    for contract, quantity in executor.broker.option_holdings():
+        if quantity != explained[contract.key]:
+            report.unaccounted_positions.append(
+                f"{contract.ticker} {quantity:+d} held, group records explain {explained[contract.key]:+d}")
+    lost = [where for where, _ in report.quarantined]
+    executor.broker.alert(
+        "Group records lost: new groups halted",
+        f"quarantined records {lost}; open orders no record accounts for "
+        f"{report.orphan_orders + report.unrecognized_orders}; option positions no record accounts for "
+        f"{report.unaccounted_positions}; new groups are refused until resume()")
+    executor.halt(f"recovery found positions or orders no group record accounts for (quarantined: {lost})")
 
 
 def _carry_out(executor: EnhancedAtomicOrderExecutor, group: Group, decision: Decision, entry: GroupRecovery) -> None:

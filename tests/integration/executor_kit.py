@@ -7,6 +7,7 @@ every order event forwarded, timeouts checked on each slice), so tests exercise 
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import threading
 from collections.abc import Iterable
@@ -153,6 +154,17 @@ def group_orders(sim: Simulator, group_id: str, role: str | None = None) -> list
         if tag is not None and tag.group_id == group_id and (role is None or tag.role.value == role):
             result.append(order)
     return result
+
+
+def newest_open_record(stored: dict[str, str], group_id: str, mode: str = "live") -> dict[str, Any]:
+    """The newest readable version among a group's two open slots in `stored` (e.g. `sim.stored`)."""
+    versions = []
+    for suffix in ("", ".alt"):
+        try:
+            versions.append(json.loads(stored[f"atomic-executor/{mode}/open/{group_id}{suffix}"]))
+        except (KeyError, ValueError):
+            continue
+    return max(versions, key=lambda record: int(record.get("seq", 0)))
 
 
 def store_keys(algo: HostAlgorithm) -> list[str]:
