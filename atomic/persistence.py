@@ -332,10 +332,11 @@ class GroupStore:
     def save_open(self, group: Group, durable: bool = False) -> None:
         """Write the group's next version into the slot that does not hold the last durable one;
         `durable` forces it to disk before returning (and makes it the one to keep)."""
-        slots = self._slots.setdefault(group.group_id, _Slots())
+        slots = self._slots.get(group.group_id) or _Slots()
         slot = 0 if slots.durable is None else 1 - slots.durable
         key = self.open_key(group.group_id, slot)
         self._write(key, group, slots.seq + 1)
+        self._slots[group.group_id] = slots
         slots.seq += 1
         slots.present.add(slot)
         if durable:
@@ -364,13 +365,7 @@ class GroupStore:
 
     def archived_since(self, moment: datetime) -> list[Group]:
         """Groups archived at or after `moment` (readable ones): recovery counts their positions."""
-        return self._archived(f"{self._archive_prefix}{moment:%Y%m%dT%H%M%S}")
-
-    def archived(self) -> list[Group]:
-        """Every readable archived group (reads the whole archive: for rare checks only)."""
-        return self._archived(self._archive_prefix)
-
-    def _archived(self, since: str) -> list[Group]:
+        since = f"{self._archive_prefix}{moment:%Y%m%dT%H%M%S}"
         groups = []
         for key in self._archive.values():
             if key >= since:

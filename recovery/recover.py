@@ -106,23 +106,24 @@ def _unusable(executor: EnhancedAtomicOrderExecutor, record: OpenRecord) -> str:
 def _account_for_losses(executor: EnhancedAtomicOrderExecutor, groups: list[Group], report: RecoveryReport) -> None:
     """A group whose record is lost (quarantined, or deleted while its orders still work) leaves
     positions and orders that no record accounts for. Name them, and refuse new groups until the
-    operator has dealt with them (resume())."""
+    operator has dealt with them (resume()). Positions are compared with the open groups' records
+    only: settled groups' positions (in the archive) are listed too, since reading a large archive
+    would cost seconds at every such restart, and listing too much is the safe side."""
     if not (report.quarantined or report.orphan_orders or report.unrecognized_orders):
         return
     explained: dict[str, int] = defaultdict(int)
-    latest = {g.group_id: g for g in executor.store.archived()} | {g.group_id: g for g in groups}
-    for group in latest.values():
+    for group in groups:
         for leg in group.legs:
             explained[leg.contract.key] += leg.net_filled
     for contract, quantity in executor.broker.option_holdings():
         if quantity != explained[contract.key]:
             report.unaccounted_positions.append(
-                f"{contract.ticker} {quantity:+d} held, group records explain {explained[contract.key]:+d}")
+                f"{contract.ticker} {quantity:+d} held, open group records explain {explained[contract.key]:+d}")
     lost = [where for where, _ in report.quarantined]
     executor.broker.alert(
         "Group records lost: new groups halted",
         f"quarantined records {lost}; open orders no record accounts for "
-        f"{report.orphan_orders + report.unrecognized_orders}; option positions no record accounts for "
+        f"{report.orphan_orders + report.unrecognized_orders}; option positions no open record accounts for "
         f"{report.unaccounted_positions}; new groups are refused until resume()")
     executor.halt(f"recovery found positions or orders no group record accounts for (quarantined: {lost})")
 
