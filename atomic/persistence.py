@@ -398,11 +398,12 @@ class GroupStore:
                 continue
             if newest is None or stored.seq > newest[1].seq:
                 newest = (self._slot_of(key)[1], stored)
-        self._slots[group_id] = _Slots(
-            seq=newest[1].seq if newest else 0,
-            durable=newest[0] if newest else None,
-            present={self._slot_of(key)[1] for key in keys},
-        )
+        if group_id not in self._slots:  # this process's own saves know better what reached the disk
+            self._slots[group_id] = _Slots(
+                seq=newest[1].seq if newest else 0,
+                durable=newest[0] if newest else None,
+                present={self._slot_of(key)[1] for key in keys},
+            )
         return OpenRecord(group_id, tuple(keys), newest[1] if newest else None, tuple(unreadable))
 
     def quarantine(self, record: OpenRecord) -> list[str]:

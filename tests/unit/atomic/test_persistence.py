@@ -458,6 +458,19 @@ def test_a_torn_write_anywhere_leaves_at_least_the_last_durable_version(steps: l
         assert record.stored is not None and record.stored.seq >= durable_seq, record
 
 
+def test_recovery_in_the_same_process_keeps_what_its_own_saves_know() -> None:
+    """Recovery run again in the same run reads the newest version from memory, which may not be on
+    disk yet: the slot holding the last forced version must still not be written next."""
+    store, memory = store_of()
+    group = condor(group_id=GID)
+    store.save_open(group, durable=True)
+    store.save_open(group)  # left to LEAN's timer
+    [record] = store.open_records()
+    assert record.stored is not None and record.stored.seq == 2
+    store.save_open(group)
+    assert record_from_json(memory.data[store.open_key(GID)]).seq == 1
+
+
 def test_a_schema_2_record_in_place_is_migrated_by_the_versions_written_after_it() -> None:
     """A live store written before the slots holds `<ns>/open/<id>` in schema 2: it is read as version
     0, the next version goes beside it, and it is only overwritten once a newer one is on disk."""
