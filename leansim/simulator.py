@@ -484,11 +484,11 @@ class Simulator:
         """Store hook before each file of a persist: the torn_write crash point tears that file."""
         if self.faults.pass_point("torn_write"):
             self.store.tear(key, contents)
-            self._die("torn_write")
+            self._die("torn_write", f" tearing {key}")
 
-    def _die(self, point: str) -> None:
+    def _die(self, point: str, detail: str = "") -> None:
         self.crash()
-        raise SimulatedCrash(f"simulated crash at {point} #{self.faults.counters[point]}")
+        raise SimulatedCrash(f"simulated crash at {point} #{self.faults.counters[point]}{detail}")
 
     def before_save(self) -> bool:
         """ObjectStore hook: crash point, then whether this save fails (StoreSaveFails)."""

@@ -83,7 +83,8 @@ def _load(executor: EnhancedAtomicOrderExecutor, report: RecoveryReport) -> list
         if problem:
             where = ", ".join(executor.store.quarantine(record))
             report.quarantined.append((where, problem))
-            executor.broker.alert("Unreadable group record quarantined", f"{', '.join(record.keys)} -> {where}: {problem}")
+            executor.broker.alert("Unreadable group record quarantined",
+                                  f"{', '.join(record.keys)} -> {where}: {problem}")
             continue
         assert record.stored is not None
         for key, why in record.unreadable:
@@ -125,7 +126,8 @@ def _account_for_losses(executor: EnhancedAtomicOrderExecutor, groups: list[Grou
         f"quarantined records {lost}; open orders no record accounts for "
         f"{report.orphan_orders + report.unrecognized_orders}; option positions no open record accounts for "
         f"{report.unaccounted_positions}; new groups are refused until resume()")
-    executor.halt(f"recovery found positions or orders no group record accounts for (quarantined: {lost})")
+    executor.halt(f"group records lost at recovery ({len(lost)} quarantined, "
+                  f"{len(report.orphan_orders) + len(report.unrecognized_orders)} open orders unaccounted for)")
 
 
 def _carry_out(executor: EnhancedAtomicOrderExecutor, group: Group, decision: Decision, entry: GroupRecovery) -> None:
@@ -159,7 +161,7 @@ def _carry_out(executor: EnhancedAtomicOrderExecutor, group: Group, decision: De
 def _cancel_orphans(executor: EnhancedAtomicOrderExecutor, known: set[str], unmatched: Sequence[BrokerOrder],
                     report: RecoveryReport) -> None:
     """Open orders no stored group claims. Ours by tag (same run) whose record is gone are
-    cancelled; untagged ones (a live restart drops tags) may be manual, so they are only reported."""
+    cancelled; untagged ones (a live restart drops tags) may be manual: reported, never cancelled on a guess."""
     for order in unmatched:
         if order.tag is None:
             text = f"order {order.order_id} {order.contract_key} qty {order.quantity} broker {list(order.broker_ids)}"

@@ -16,13 +16,14 @@ from typing import Any
 
 
 import executor_kit
-from executor_kit import EXPIRY, OPEN, HostAlgorithm, host, newest_open_record
+from executor_kit import EXPIRY, OPEN, HostAlgorithm, host, newest_open_key, newest_open_record
 
 from AlgorithmImports import Market, OptionRight, OptionStyle, Symbol
 from leansim import CrashAt, FaultPlan, Match, NeverFill, Reject, SimulatedCrash, Simulator
 from leansim.faults import CRASH_POINTS
 
-__all__ = ["CRASH_POINTS", "EXPIRY", "OPEN", "CrashAt", "HostAlgorithm", "executor_kit", "host", "newest_open_record"]
+__all__ = ["CRASH_POINTS", "EXPIRY", "OPEN", "CrashAt", "HostAlgorithm", "executor_kit", "host", "newest_open_key",
+           "newest_open_record"]
 
 NAMESPACE = "atomic-executor/live"
 OPEN_PREFIX = f"{NAMESPACE}/open/"
