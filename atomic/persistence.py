@@ -61,7 +61,19 @@ class RecordError(ValueError):
 
 def group_to_dict(group: Group, seq: int = 0) -> dict[str, Any]:
     """The record of `group` as version `seq`, its checksum last."""
-    record = {
+    record = _fields(group, seq)
+    record["checksum"] = _checksum(_canonical(record))
+    return record
+
+
+def record_text(group: Group, seq: int) -> str:
+    """What the store saves: the canonical JSON of `group_to_dict(group, seq)`, serialised once."""
+    text = _canonical(_fields(group, seq))
+    return f'{text[:-1]},"checksum":"{_checksum(text)}"}}'
+
+
+def _fields(group: Group, seq: int) -> dict[str, Any]:
+    return {
         "schema": SCHEMA_VERSION,
         "seq": seq,
         "group_id": group.group_id,
@@ -89,13 +101,12 @@ def group_to_dict(group: Group, seq: int = 0) -> dict[str, Any]:
         ],
         "log": [[entry.time.isoformat(), entry.status.value, entry.message] for entry in group.log],
     }
-    record["checksum"] = _checksum(record)
-    return record
 
 
-def _checksum(record: dict[str, Any]) -> str:
-    """CRC-32 of the canonical JSON (how the store writes it), so any reformatting reads back."""
-    return f"{zlib.crc32(_canonical(record).encode('ascii')):08x}"
+def _checksum(canonical: str) -> str:
+    """CRC-32 of a record's canonical JSON without its checksum: computed over the content, not the
+    bytes stored, so a reformatted record still reads."""
+    return f"{zlib.crc32(canonical.encode('ascii')):08x}"
 
 
 def _canonical(data: dict[str, Any]) -> str:
@@ -161,7 +172,7 @@ def record_from_json(text: str) -> StoredRecord:
     if not isinstance(data, dict):
         raise RecordError("record is not a JSON object")
     version = data.get("schema", 1)
-    if version == SCHEMA_VERSION and data.pop("checksum", None) != _checksum(data):
+    if version == SCHEMA_VERSION and data.pop("checksum", None) != _checksum(_canonical(data)):
         raise RecordError("checksum does not match: the record is torn or was altered")
     try:
         if version == SCHEMA_VERSION:
@@ -427,7 +438,7 @@ class GroupStore:
         return name, 0
 
     def _write(self, key: str, group: Group, seq: int) -> None:
-        text = _canonical(group_to_dict(group, seq))
+        text = record_text(group, seq)
         if not self._store.save(key, text):
             raise PersistenceError(f"ObjectStore refused to save {key} ({len(text)} bytes): store full?")
 

@@ -30,6 +30,7 @@ from atomic.persistence import (
     group_from_json,
     group_to_dict,
     record_from_json,
+    record_text,
 )
 from atomic.tags import Role
 from leansim.engine.store_backend import StoreBackend
@@ -279,6 +280,13 @@ def test_a_schema_2_record_reads_as_version_0() -> None:
     """Live stores hold schema-2 records: they read in place, older than any version written since."""
     group = busy_group("g1")
     assert record_from_json(json.dumps(v2_record(group))) == StoredRecord(0, group)
+
+
+def test_the_stored_text_is_the_record_serialised_once() -> None:
+    group = busy_group("g1")
+    text = record_text(group, 5)
+    assert text == json.dumps(group_to_dict(group, 5), separators=(",", ":"))
+    assert record_from_json(text) == StoredRecord(5, group)
 
 
 def test_a_reformatted_record_still_reads() -> None:
