@@ -130,6 +130,14 @@ class LeanBroker:
             return 0
         return int(self._algorithm.portfolio[symbol].quantity)
 
+    def option_holdings(self) -> list[tuple[Contract, int]]:
+        held = []
+        for symbol in list(self._algorithm.portfolio.keys()):
+            quantity = int(self._algorithm.portfolio[symbol].quantity)
+            if quantity and symbol.security_type in _OPTION_TYPES:
+                held.append((self.describe(symbol), quantity))
+        return held
+
     def place_market(self, contract_key: str, quantity: int, tag: str) -> PlacedOrder:
         ticket = self._algorithm.market_order(self._require(contract_key), quantity, asynchronous=True, tag=tag)
         _refused_before_the_market(ticket)

@@ -1,18 +1,28 @@
 """The persisted form of a group (versioned JSON) and where it lives in LEAN's ObjectStore.
 
 Keys are `/`-separated under a namespace (LEAN rejects colons; the store is shared by a whole
-organisation): `<ns>/open/<group_id>` for groups that may hold an unbalanced position,
-`<ns>/archive/<finished>-<group_id>` once settled, `<ns>/quarantine/...` for records recovery
-could not read. Recovery only lists the open keys, so it does not grow with history.
+organisation): `<ns>/open/<group_id>` and `<ns>/open/<group_id>.alt` for groups that may hold an
+unbalanced position, `<ns>/archive/<finished>-<group_id>` once settled, `<ns>/quarantine/...` for
+records recovery could not read. Recovery only lists the open keys, so it does not grow with history.
 
-Schema 2 is written; schema 1 (the seed's: group_id, strategy, timestamp, status, legs with symbol,
-quantity and status) is still read.
+An open group has two slots because LEAN persists a file with File.WriteAllBytes, which is not
+atomic (Engine/Storage/LocalObjectStore.cs, PersistData): a crash while it writes leaves the file
+truncated. Each version goes to the slot that does not hold the last version forced to disk, so a
+torn write never destroys the version before it; recovery takes the newest readable version.
+
+Schema 3 is written: schema 2's fields plus `seq` (the version's number within its group) and a
+`checksum` (CRC-32 of the record's canonical JSON without it), so a torn or altered record is never
+taken for a valid one. Schema 2 (written before the slots: read as version 0 of slot `<group_id>`)
+and schema 1 (the seed's: group_id, strategy, timestamp, status, legs with symbol, quantity and
+status) are still read.
 """
 
 from __future__ import annotations
 
 import json
-from collections import OrderedDict
+import zlib
+from collections import OrderedDict, defaultdict
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Protocol
 
@@ -21,7 +31,9 @@ from atomic.errors import PersistenceError
 from atomic.model import Group, GroupStatus, Leg, LogEntry, OrderRecord, OrderState
 from atomic.tags import Role
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+# Suffixes of a group's two open keys (slot 0 is the key schema 2 used, so old records are read in place).
+_SLOTS = ("", ".alt")
 
 
 class KeyValueStore(Protocol):
@@ -47,9 +59,23 @@ class RecordError(ValueError):
 # --- Encoding -------------------------------------------------------------------------------------
 
 
-def group_to_dict(group: Group) -> dict[str, Any]:
+def group_to_dict(group: Group, seq: int = 0) -> dict[str, Any]:
+    """The record of `group` as version `seq`, its checksum last."""
+    record = _fields(group, seq)
+    record["checksum"] = _checksum(_canonical(record))
+    return record
+
+
+def record_text(group: Group, seq: int) -> str:
+    """What the store saves: the canonical JSON of `group_to_dict(group, seq)`, serialised once."""
+    text = _canonical(_fields(group, seq))
+    return f'{text[:-1]},"checksum":"{_checksum(text)}"}}'
+
+
+def _fields(group: Group, seq: int) -> dict[str, Any]:
     return {
         "schema": SCHEMA_VERSION,
+        "seq": seq,
         "group_id": group.group_id,
         "strategy": group.strategy,
         "timestamp": group.created_at.isoformat(),
@@ -76,6 +102,16 @@ def group_to_dict(group: Group) -> dict[str, Any]:
         ],
         "log": [[entry.time.isoformat(), entry.status.value, entry.message] for entry in group.log],
     }
+
+
+def _checksum(canonical: str) -> str:
+    """CRC-32 of a record's canonical JSON without its checksum: computed over the content, not the
+    bytes stored, so a reformatted record still reads."""
+    return f"{zlib.crc32(canonical.encode('ascii')):08x}"
+
+
+def _canonical(data: dict[str, Any]) -> str:
+    return json.dumps(data, separators=(",", ":"))
 
 
 def _order_to_dict(order: OrderRecord) -> dict[str, Any]:
@@ -114,8 +150,22 @@ def _iso(value: datetime | None) -> str | None:
 # --- Decoding -------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class StoredRecord:
+    """One readable version of a group: `seq` orders the versions of its two slots (0 before schema 3)."""
+
+    seq: int
+    group: Group
+
+
 def group_from_json(text: str) -> Group:
     """Parse a stored record of any supported schema; RecordError names what is wrong."""
+    return record_from_json(text).group
+
+
+def record_from_json(text: str) -> StoredRecord:
+    """Parse a stored record with its version number; RecordError names what is wrong (a schema-3
+    record whose checksum does not match is torn or altered)."""
     try:
         data = json.loads(text)
     except (TypeError, ValueError) as error:
@@ -123,11 +173,15 @@ def group_from_json(text: str) -> Group:
     if not isinstance(data, dict):
         raise RecordError("record is not a JSON object")
     version = data.get("schema", 1)
+    if version == SCHEMA_VERSION and data.pop("checksum", None) != _checksum(_canonical(data)):
+        raise RecordError("checksum does not match: the record is torn or was altered")
     try:
         if version == SCHEMA_VERSION:
-            return _group_v2(data)
+            return StoredRecord(_int(data, "seq"), _group_v2(data))
+        if version == 2:
+            return StoredRecord(0, _group_v2(data))
         if version == 1:
-            return _group_v1(data)
+            return StoredRecord(0, _group_v1(data))
     except (KeyError, TypeError, ValueError) as error:
         raise RecordError(f"schema {version}: {error}") from error
     raise RecordError(f"unknown schema version {version!r}")
@@ -248,6 +302,26 @@ def _time(data: dict[str, Any], name: str) -> datetime:
 # --- The store ------------------------------------------------------------------------------------
 
 
+@dataclass
+class _Slots:
+    """What the store knows of one open group's two slots."""
+
+    seq: int = 0  # the newest version written or read back
+    durable: int | None = None  # the slot holding the last version known to be on disk
+    present: set[int] = field(default_factory=set)  # slots that hold a file
+
+
+@dataclass(frozen=True)
+class OpenRecord:
+    """One open group as recovery finds it: the newest readable version (None when no slot reads)
+    and why each other slot did not read."""
+
+    group_id: str
+    keys: tuple[str, ...]
+    stored: StoredRecord | None
+    unreadable: tuple[tuple[str, str], ...]  # (key, why)
+
+
 class GroupStore:
     """Saves groups under namespaced keys, archives settled ones, quarantines unreadable ones."""
 
@@ -257,6 +331,7 @@ class GroupStore:
         self._archive_prefix = f"{namespace}/archive/"
         self._quarantine_prefix = f"{namespace}/quarantine/"
         self._archive_max = archive_max
+        self._slots: dict[str, _Slots] = {}
         self._archive: OrderedDict[str, str] = OrderedDict()  # group_id -> key, oldest first
         for key in sorted(k for k in store.keys() if k.startswith(self._archive_prefix)):
             group_id = _group_id_of(key)
@@ -264,22 +339,31 @@ class GroupStore:
                 self._archive.pop(group_id, None)
                 self._archive[group_id] = key
 
-    def open_key(self, group_id: str) -> str:
-        return self._open_prefix + group_id
+    def open_key(self, group_id: str, slot: int = 0) -> str:
+        return self._open_prefix + group_id + _SLOTS[slot]
 
     def save_open(self, group: Group, durable: bool = False) -> None:
-        """Write the group's record; `durable` forces it to disk before returning."""
-        key = self.open_key(group.group_id)
-        self._write(key, group)
+        """Write the group's next version into the slot that does not hold the last durable one;
+        `durable` forces it to disk before returning (and makes it the one to keep)."""
+        slots = self._slots.get(group.group_id) or _Slots()
+        slot = 0 if slots.durable is None else 1 - slots.durable
+        key = self.open_key(group.group_id, slot)
+        self._write(key, group, slots.seq + 1)
+        self._slots[group.group_id] = slots
+        slots.seq += 1
+        slots.present.add(slot)
         if durable:
             self._store.persist(key)
+            slots.durable = slot
 
     def archive(self, group: Group, finished: datetime) -> None:
         """Move a settled group out of the hot key set, dropping the oldest archive beyond the cap."""
         key = f"{self._archive_prefix}{finished:%Y%m%dT%H%M%S}-{group.group_id}"
-        self._write(key, group)
+        slots = self._slots.pop(group.group_id, None)
+        self._write(key, group, slots.seq + 1 if slots else 0)
         self._store.persist(key)  # a delete reaches disk at once: the copy must be there first
-        self._store.delete(self.open_key(group.group_id))
+        for slot in sorted(slots.present) if slots else range(len(_SLOTS)):
+            self._store.delete(self.open_key(group.group_id, slot))
         earlier = self._archive.pop(group.group_id, None)  # a group reopened by a late fill
         if earlier is not None and earlier != key:
             self._store.delete(earlier)
@@ -307,22 +391,56 @@ class GroupStore:
     def open_keys(self) -> list[str]:
         return sorted(k for k in self._store.keys() if k.startswith(self._open_prefix))
 
-    def read(self, key: str) -> Group:
-        """The group under `key`; RecordError when the record is unreadable."""
-        return group_from_json(self._store.read(key))
+    def open_records(self) -> list[OpenRecord]:
+        """Every open group, each read from its newest readable slot (the next save goes to the other)."""
+        keys: dict[str, list[str]] = defaultdict(list)
+        for key in self.open_keys():
+            keys[self._slot_of(key)[0]].append(key)
+        return [self._read_open(group_id, group_keys) for group_id, group_keys in sorted(keys.items())]
 
-    def quarantine(self, key: str) -> str:
-        """Move an unreadable record aside (never delete it) and return where it went."""
-        raw = self._store.read(key)
-        target = self._quarantine_prefix + key[len(self._open_prefix):]
-        if not self._store.save(target, raw):
-            raise PersistenceError(f"ObjectStore refused to save quarantined record {target}")
-        self._store.persist(target)
-        self._store.delete(key)
-        return target
+    def _read_open(self, group_id: str, keys: list[str]) -> OpenRecord:
+        newest: tuple[int, StoredRecord] | None = None
+        unreadable = []
+        for key in keys:
+            try:
+                stored = record_from_json(self._store.read(key))
+                if stored.group.group_id != group_id:
+                    raise RecordError(f"holds group {stored.group.group_id!r}, not the key's")
+            except RecordError as error:
+                unreadable.append((key, str(error)))
+                continue
+            if newest is None or stored.seq > newest[1].seq:
+                newest = (self._slot_of(key)[1], stored)
+        if group_id not in self._slots:  # this process's own saves know better what reached the disk
+            self._slots[group_id] = _Slots(
+                seq=newest[1].seq if newest else 0,
+                durable=newest[0] if newest else None,
+                present={self._slot_of(key)[1] for key in keys},
+            )
+        return OpenRecord(group_id, tuple(keys), newest[1] if newest else None, tuple(unreadable))
 
-    def _write(self, key: str, group: Group) -> None:
-        text = json.dumps(group_to_dict(group), separators=(",", ":"))
+    def quarantine(self, record: OpenRecord) -> list[str]:
+        """Move every slot of a group recovery cannot use aside (never delete it); where they went."""
+        targets = [self._quarantine_prefix + key[len(self._open_prefix):] for key in record.keys]
+        for key, target in zip(record.keys, targets):
+            if not self._store.save(target, self._store.read(key)):
+                raise PersistenceError(f"ObjectStore refused to save quarantined record {target}")
+        for target in targets:
+            self._store.persist(target)  # the copies reach the disk before the originals are deleted
+        for key in record.keys:
+            self._store.delete(key)
+        self._slots.pop(record.group_id, None)
+        return targets
+
+    def _slot_of(self, open_key: str) -> tuple[str, int]:
+        """`<ns>/open/<group_id><suffix>` -> (group_id, slot)."""
+        name = open_key[len(self._open_prefix):]
+        if name.endswith(_SLOTS[1]):
+            return name[: -len(_SLOTS[1])], 1
+        return name, 0
+
+    def _write(self, key: str, group: Group, seq: int) -> None:
+        text = record_text(group, seq)
         if not self._store.save(key, text):
             raise PersistenceError(f"ObjectStore refused to save {key} ({len(text)} bytes): store full?")
 

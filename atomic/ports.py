@@ -60,6 +60,11 @@ class Broker(Protocol):
 
     def holdings(self, contract_key: str) -> int: ...
 
+    def option_holdings(self) -> list[tuple[Contract, int]]:
+        """Every option contract the portfolio holds, with its signed quantity (recovery names the
+        ones no group record accounts for)."""
+        ...
+
     def place_market(self, contract_key: str, quantity: int, tag: str) -> PlacedOrder:
         """Submit asynchronously; in a backtest the order's events arrive before this returns."""
         ...

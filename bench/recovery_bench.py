@@ -72,7 +72,8 @@ def measure(archived: int, real: int) -> RecoveryRun:
     except SimulatedCrash:
         pass
     disk = sim.store.disk  # what the new process will load
-    open_keys = sum(1 for k in disk if k.startswith(f"{NAMESPACE}/open/"))
+    # each open group has one or two slot keys (<id>, <id>.alt): count groups
+    open_keys = len({k.removesuffix(".alt") for k in disk if k.startswith(f"{NAMESPACE}/open/")})
     archive_keys = sum(1 for k in disk if k.startswith(f"{NAMESPACE}/archive/"))
     gc.collect()
     started = time.perf_counter()
@@ -107,7 +108,7 @@ def run(archived: int, real: int) -> Section:
                  f"ARCHIVE_MAX_GROUPS raised to {r.archived + 10:,} and the double's file limit to "
                  f"{r.archived + 1_000:,} (the defaults, 2,000 and LEAN's 10,000 files, cannot hold this archive).")
     section.note(f"crash: CrashAt after_fill #{r.real * 4 + 2} (two groups in flight, the first with 2 of 4 legs "
-                 f"filled); disk after the crash: {r.open_keys_on_disk} open, {r.archive_keys_on_disk:,} archived keys.")
+                 f"filled); disk after the crash: {r.open_keys_on_disk} open groups, {r.archive_keys_on_disk:,} archived keys.")
     section.note(f"recovery decided: {decisions}; after 120 s: {r.final}")
     section.note("archived copies finished one a minute before the crash, so recovery reads only the records archived "
                  "since its oldest open group was created; the read-all line is what it pays when an open group "

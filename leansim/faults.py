@@ -21,9 +21,10 @@ from typing import TYPE_CHECKING, Literal, Union
 if TYPE_CHECKING:
     from leansim.symbols import Symbol
 
-CrashPoint = Literal["before_save", "after_save", "before_order", "after_order", "after_fill", "before_cancel"]
+CrashPoint = Literal["before_save", "after_save", "before_order", "after_order", "after_fill", "before_cancel",
+                     "torn_write"]
 CRASH_POINTS: tuple[CrashPoint, ...] = (
-    "before_save", "after_save", "before_order", "after_order", "after_fill", "before_cancel",
+    "before_save", "after_save", "before_order", "after_order", "after_fill", "before_cancel", "torn_write",
 )
 
 
@@ -169,6 +170,8 @@ class CrashAt:
     before_cancel: ticket.cancel() has answered success and CANCEL_PENDING reached the algorithm,
         but the brokerage has not received the request (live: it waits for LEAN's transaction
         thread, sent on the next time step or deliver()); the cancel is lost.
+    torn_write: LEAN is writing one file of a store persist (each file counts): the process dies
+        inside File.WriteAllBytes, leaving that file truncated to half its new contents.
     """
 
     point: CrashPoint

@@ -1,7 +1,8 @@
 """`algorithm.object_store`: LEAN's key/value store, the algorithm's only persistence.
 
 Enforces LEAN's key pattern, the file-count and size limits (save returns False past them) and the
-write-behind persistence of LocalObjectStore (see leansim.engine.store_backend).
+write-behind, file-by-file persistence of LocalObjectStore, torn by a crash mid-file (see
+leansim.engine.store_backend).
 """
 
 from __future__ import annotations
@@ -81,8 +82,10 @@ class ObjectStore:
         return self.save(path, json.dumps(obj))
 
     def read(self, path: str, encoding: str | None = None) -> str:
-        """The text under `path`; KeyError (LEAN's KeyNotFoundException) when absent."""
-        return self.read_bytes(path).decode(encoding or "utf-8")
+        """The text under `path`; KeyError (LEAN's KeyNotFoundException) when absent. Bytes that do
+        not decode (a file torn inside a character) become U+FFFD, as .NET's Encoding.UTF8.GetString
+        makes them (Common/Storage/ObjectStore.cs, Read): a torn file reads, it does not raise."""
+        return self.read_bytes(path).decode(encoding or "utf-8", errors="replace")
 
     def read_string(self, path: str, encoding: str | None = None) -> str:
         return self.read(path, encoding)

@@ -268,6 +268,7 @@ class Simulator:
         self.faults = FaultState(plan)
         self.market = MarketView(market or StaticMarket(), lambda: self._now, self.faults)
         self.store = StoreBackend(store_persistence_seconds, store_max_files, store_max_bytes)
+        self.store.writing_file = self._writing_file
         self.brokerage = SimBrokerage(cash, self._emit)
         self.brokerage.after_fill = lambda: self.pass_point("after_fill")
         self.logs: list[LogRecord] = []
@@ -485,8 +486,17 @@ class Simulator:
     def pass_point(self, point: str) -> None:
         """Count a crash point; crash the process here if the plan says so."""
         if self.faults.pass_point(point):  # type: ignore[arg-type]
-            self.crash()
-            raise SimulatedCrash(f"simulated crash at {point} #{self.faults.counters[point]}")
+            self._die(point)
+
+    def _writing_file(self, key: str, contents: bytes) -> None:
+        """Store hook before each file of a persist: the torn_write crash point tears that file."""
+        if self.faults.pass_point("torn_write"):
+            self.store.tear(key, contents)
+            self._die("torn_write", f" tearing {key}")
+
+    def _die(self, point: str, detail: str = "") -> None:
+        self.crash()
+        raise SimulatedCrash(f"simulated crash at {point} #{self.faults.counters[point]}{detail}")
 
     def before_save(self) -> bool:
         """ObjectStore hook: crash point, then whether this save fails (StoreSaveFails)."""

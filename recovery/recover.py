@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from atomic.decisions import ChangeStatus
 from atomic.model import Group, GroupStatus, SessionEnded
-from atomic.persistence import RecordError
+from atomic.persistence import OpenRecord
 from atomic.ports import BrokerOrder
 from recovery.reconcile import Decision, decide, establish, orders_to_cancel
 from recovery.report import GroupRecovery, RecoveryReport
@@ -74,27 +74,66 @@ def recover(executor: EnhancedAtomicOrderExecutor) -> RecoveryReport:
         entry.final_status = group.status.value
     matched = {o.order_id for g in groups for leg in g.legs for o in leg.orders if o.order_id is not None}
     _cancel_orphans(executor, {g.group_id for g in groups}, [o for o in open_orders if o.order_id not in matched], report)
+    _account_for_losses(executor, groups, report)
     report.halted = executor.halted
     return report
 
 
 def _load(executor: EnhancedAtomicOrderExecutor, report: RecoveryReport) -> list[Group]:
-    """Every readable stored group; unreadable or inconsistent ones are quarantined, not deleted."""
+    """Every stored group, each from its newest readable version (a version torn by a crash falls
+    back to the one before). A group with no readable version, or holding contracts the algorithm
+    does not know, is quarantined, never deleted."""
     groups = []
-    for key in executor.store.open_keys():
-        try:
-            group = executor.store.read(key)
-            unknown = [leg.contract.ticker for leg in group.legs
-                       if (leg.net_filled or leg.open_orders) and not executor.broker.knows(leg.contract.key)]
-            if unknown:
-                raise RecordError(f"holds contracts the algorithm does not know: {unknown}")
-        except RecordError as error:
-            where = executor.store.quarantine(key)
-            report.quarantined.append((where, str(error)))
-            executor.broker.alert("Unreadable group record quarantined", f"{key} -> {where}: {error}")
+    for record in executor.store.open_records():
+        problem = _unusable(executor, record)
+        if problem:
+            where = ", ".join(executor.store.quarantine(record))
+            report.quarantined.append((where, problem))
+            executor.broker.alert("Unreadable group record quarantined",
+                                  f"{', '.join(record.keys)} -> {where}: {problem}")
             continue
-        groups.append(group)
+        assert record.stored is not None
+        for key, why in record.unreadable:
+            text = f"{key}: {why}; group {record.group_id} read from its previous version (#{record.stored.seq})"
+            report.torn.append(text)
+            executor.broker.log(f"torn group record {text}")
+        groups.append(record.stored.group)
     return groups
+
+
+def _unusable(executor: EnhancedAtomicOrderExecutor, record: OpenRecord) -> str:
+    """Why recovery cannot take charge of a stored group ("" when it can)."""
+    if record.stored is None:
+        return "no readable version: " + "; ".join(f"{key}: {why}" for key, why in record.unreadable)
+    unknown = [leg.contract.ticker for leg in record.stored.group.legs
+               if (leg.net_filled or leg.open_orders) and not executor.broker.knows(leg.contract.key)]
+    return f"holds contracts the algorithm does not know: {unknown}" if unknown else ""
+
+
+def _account_for_losses(executor: EnhancedAtomicOrderExecutor, groups: list[Group], report: RecoveryReport) -> None:
+    """A group whose record is lost (quarantined, or deleted while its orders still work) leaves
+    positions and orders that no record accounts for. Name them, and refuse new groups until the
+    operator has dealt with them (resume()). Positions are compared with the open groups' records
+    only: settled groups' positions (in the archive) are listed too, since reading a large archive
+    would cost seconds at every such restart, and listing too much is the safe side."""
+    if not (report.quarantined or report.orphan_orders or report.unrecognized_orders):
+        return
+    explained: dict[str, int] = defaultdict(int)
+    for group in groups:
+        for leg in group.legs:
+            explained[leg.contract.key] += leg.net_filled
+    for contract, quantity in executor.broker.option_holdings():
+        if quantity != explained[contract.key]:
+            report.unaccounted_positions.append(
+                f"{contract.ticker} {quantity:+d} held, open group records explain {explained[contract.key]:+d}")
+    lost = [where for where, _ in report.quarantined]
+    executor.broker.alert(
+        "Group records lost: new groups halted",
+        f"quarantined records {lost}; open orders no record accounts for "
+        f"{report.orphan_orders + report.unrecognized_orders}; option positions no open record accounts for "
+        f"{report.unaccounted_positions}; new groups are refused until resume()")
+    executor.halt(f"group records lost at recovery ({len(lost)} quarantined, "
+                  f"{len(report.orphan_orders) + len(report.unrecognized_orders)} open orders unaccounted for)")
 
 
 def _carry_out(executor: EnhancedAtomicOrderExecutor, group: Group, decision: Decision, entry: GroupRecovery) -> None:
@@ -128,7 +167,7 @@ def _carry_out(executor: EnhancedAtomicOrderExecutor, group: Group, decision: De
 def _cancel_orphans(executor: EnhancedAtomicOrderExecutor, known: set[str], unmatched: Sequence[BrokerOrder],
                     report: RecoveryReport) -> None:
     """Open orders no stored group claims. Ours by tag (same run) whose record is gone are
-    cancelled; untagged ones (a live restart drops tags) may be manual, so they are only reported."""
+    cancelled; untagged ones (a live restart drops tags) may be manual: reported, never cancelled on a guess."""
     for order in unmatched:
         if order.tag is None:
             text = f"order {order.order_id} {order.contract_key} qty {order.quantity} broker {list(order.broker_ids)}"

@@ -25,21 +25,37 @@ class RecoveryReport:
     orphan_orders: list[str] = field(default_factory=list)
     unrecognized_orders: list[str] = field(default_factory=list)  # untagged, unmatched: maybe manual
     set_aside: list[str] = field(default_factory=list)  # earlier backtests' groups, not this account's
+    torn: list[str] = field(default_factory=list)  # newest versions unreadable, the previous one used
+    unaccounted_positions: list[str] = field(default_factory=list)  # when records were lost
     halted: str = ""
 
     @property
     def partials(self) -> list[GroupRecovery]:
         return [g for g in self.groups if g.decision in ("flatten partial", "hold partial")]
 
+    @property
+    def clean(self) -> bool:
+        """Every group was recovered from its record and nothing is left that no record accounts for."""
+        return not (self.quarantined or self.orphan_orders or self.unrecognized_orders
+                    or self.unaccounted_positions or self.halted)
+
     def __str__(self) -> str:
-        lines = [f"recovery: {len(self.groups)} incomplete groups, {len(self.quarantined)} quarantined, "
-                 f"{len(self.orphan_orders)} orphan orders, {len(self.set_aside)} set aside"]
+        lines = []
+        if not self.clean:
+            lines.append(f"recovery NOT CLEAN: {len(self.quarantined)} group records unreadable (quarantined), "
+                         f"{len(self.orphan_orders) + len(self.unrecognized_orders)} open orders and "
+                         f"{len(self.unaccounted_positions)} option positions no record accounts for"
+                         + (f"; new groups halted until resume(): {self.halted}" if self.halted else ""))
+        # A quarantined open record is an incomplete group too: its record is lost, not its position.
+        lines.append(f"recovery: {len(self.groups) + len(self.quarantined)} incomplete groups, "
+                     f"{len(self.quarantined)} quarantined, {len(self.orphan_orders)} orphan orders, "
+                     f"{len(self.set_aside)} set aside")
         for g in self.groups:
             lines.append(f"  {g.group_id} ({g.strategy}): {g.found} -> {g.decision} -> {g.final_status}; "
                          f"orders {g.orders_placed}")
         lines += [f"  quarantined {where}: {why}" for where, why in self.quarantined]
+        lines += [f"  torn newest record {t}" for t in self.torn]
+        lines += [f"  unaccounted position {p}" for p in self.unaccounted_positions]
         lines += [f"  orphan {o}" for o in self.orphan_orders]
         lines += [f"  unrecognised open order {o}" for o in self.unrecognized_orders]
-        if self.halted:
-            lines.append(f"  executor halted: {self.halted}")
         return "\n".join(lines)

@@ -1,12 +1,18 @@
 """The ObjectStore's storage: a memory layer the algorithm writes to and a "disk" that survives.
 
-Mirrors LEAN's LocalObjectStore: saves go to memory and a timer persists dirty data every
-`persistence_seconds` (5 s in LEAN); deletes remove the file at once (LocalObjectStore.Delete, master of 2026-08-21); a crash drops whatever was not
-persisted yet. A persistence interval of 0 persists on every save, as LEAN does.
+Mirrors LEAN's LocalObjectStore: saves go to memory and a timer persists dirty entries every
+`persistence_seconds` (5 s in LEAN); deletes remove the file at once (LocalObjectStore.Delete, master
+of 2026-08-21); a crash drops whatever was not persisted yet. A persistence interval of 0 persists on
+every save, as LEAN does. A persist writes the entries saved since the last one, file by file, each
+with File.WriteAllBytes (LocalObjectStore.PersistData), which is not atomic: a process that dies in
+the middle leaves that file truncated (`tear`), the files before it written and the ones after it not.
+LEAN walks a ConcurrentDictionary, whose order owes nothing to the order of the saves; the double
+writes in key order, so nothing may rely on a file saved earlier reaching the disk first.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -22,7 +28,10 @@ class StoreStats:
 
 
 class StoreBackend:
-    """Memory + disk of one ObjectStore; shared by every run of a simulation."""
+    """Memory + disk of one ObjectStore; shared by every run of a simulation.
+
+    `writing_file`, when set, is called before each file a persist writes, with its key and contents:
+    the simulator's torn_write crash point, which may `tear` the file and end the process there."""
 
     def __init__(self, persistence_seconds: float, max_files: int, max_bytes: int) -> None:
         self.persistence_seconds = persistence_seconds
@@ -30,8 +39,9 @@ class StoreBackend:
         self.max_bytes = max_bytes
         self.disk: dict[str, bytes] = {}
         self.memory: dict[str, bytes] = {}
+        self.writing_file: Callable[[str, bytes], None] | None = None
         self._memory_bytes = 0
-        self._dirty = False
+        self._dirty: set[str] = set()  # keys saved since the last persist
         self.saves = 0
         self.failed_saves = 0
         self.deletes = 0
@@ -51,7 +61,7 @@ class StoreBackend:
         self._memory_bytes += len(contents) - (len(replaced) if replaced is not None else 0)
         self.memory[key] = contents
         self.bytes_written += len(contents)
-        self._dirty = True
+        self._dirty.add(key)
         if self.persistence_seconds <= 0:
             self.flush()
 
@@ -59,29 +69,39 @@ class StoreBackend:
         """Deletes reach the disk immediately (LEAN deletes the file in Delete)."""
         removed = self.memory.pop(key, None)
         self._memory_bytes -= len(removed) if removed is not None else 0
+        self._dirty.discard(key)
         existed = self.disk.pop(key, None) is not None or removed is not None
         if existed:
             self.deletes += 1
         return existed
 
     def flush(self) -> None:
-        """Persist memory to disk if anything changed since the last flush."""
+        """Persist the entries saved since the last flush, one file at a time."""
         if not self._dirty:
             return
-        self.disk = dict(self.memory)
-        self._dirty = False
         self.flushes += 1
+        for key in sorted(self._dirty):
+            contents = self.memory[key]
+            if self.writing_file is not None:
+                self.writing_file(key, contents)
+            self.disk[key] = contents
+            self._dirty.discard(key)
+
+    def tear(self, key: str, contents: bytes) -> None:
+        """File.WriteAllBytes died part-way: the file holds the first half of `contents`."""
+        self.disk[key] = contents[: len(contents) // 2]
 
     def load(self, contents: dict[str, bytes]) -> None:
         """Start from `contents` on disk and in memory (a store left by an earlier deployment)."""
         self.disk, self.memory = dict(contents), dict(contents)
         self._memory_bytes = sum(map(len, self.memory.values()))
+        self._dirty.clear()
 
     def crash(self) -> None:
         """The process died: memory is gone; the next run loads what reached the disk."""
         self.memory = dict(self.disk)
         self._memory_bytes = sum(map(len, self.memory.values()))
-        self._dirty = False
+        self._dirty.clear()
 
     def stats(self) -> StoreStats:
         return StoreStats(self.saves, self.failed_saves, self.deletes, self.bytes_written, self.flushes)

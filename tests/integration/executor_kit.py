@@ -7,6 +7,7 @@ every order event forwarded, timeouts checked on each slice), so tests exercise 
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import threading
 from collections.abc import Iterable
@@ -153,6 +154,24 @@ def group_orders(sim: Simulator, group_id: str, role: str | None = None) -> list
         if tag is not None and tag.group_id == group_id and (role is None or tag.role.value == role):
             result.append(order)
     return result
+
+
+def newest_open_key(stored: dict[str, str], group_id: str, mode: str = "live") -> str:
+    """The key of the newest readable version among a group's two open slots in `stored` (e.g.
+    `sim.stored`)."""
+    versions = {}
+    for key in (f"atomic-executor/{mode}/open/{group_id}", f"atomic-executor/{mode}/open/{group_id}.alt"):
+        try:
+            versions[key] = int(json.loads(stored[key]).get("seq", 0))
+        except (KeyError, ValueError):
+            continue
+    return max(versions, key=versions.__getitem__)
+
+
+def newest_open_record(stored: dict[str, str], group_id: str, mode: str = "live") -> dict[str, Any]:
+    """The newest readable version of a group's open record in `stored`."""
+    record: dict[str, Any] = json.loads(stored[newest_open_key(stored, group_id, mode)])
+    return record
 
 
 def store_keys(algo: HostAlgorithm) -> list[str]:

@@ -13,6 +13,7 @@ from executor_kit import (
     flat_positions,
     group_orders,
     iron_condor,
+    newest_open_record,
     positions,
     settle,
     start,
@@ -165,7 +166,7 @@ def test_rollback_refused_every_time_ends_rollback_failed_halted_and_alerted(mod
     assert executor.halted and result.group_id in executor.halted
     assert [g.group_id for g in executor.open_groups()] == [result.group_id]
     # the operator's evidence is on disk under the hot key
-    record = json.loads(sim.stored[f"atomic-executor/{mode}/open/{result.group_id}"])
+    record = newest_open_record(sim.stored, result.group_id, mode)
     assert record["status"] == "ROLLBACK_FAILED"
 
     orders_before = len(sim.broker_orders)

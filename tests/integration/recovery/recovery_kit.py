@@ -16,13 +16,14 @@ from typing import Any
 
 
 import executor_kit
-from executor_kit import EXPIRY, OPEN, HostAlgorithm, host
+from executor_kit import EXPIRY, OPEN, HostAlgorithm, host, newest_open_key, newest_open_record
 
 from AlgorithmImports import Market, OptionRight, OptionStyle, Symbol
 from leansim import CrashAt, FaultPlan, Match, NeverFill, Reject, SimulatedCrash, Simulator
 from leansim.faults import CRASH_POINTS
 
-__all__ = ["CRASH_POINTS", "EXPIRY", "OPEN", "CrashAt", "HostAlgorithm", "executor_kit", "host"]
+__all__ = ["CRASH_POINTS", "EXPIRY", "OPEN", "CrashAt", "HostAlgorithm", "executor_kit", "host", "newest_open_key",
+           "newest_open_record"]
 
 NAMESPACE = "atomic-executor/live"
 OPEN_PREFIX = f"{NAMESPACE}/open/"
@@ -163,6 +164,12 @@ def stored_records(algo: HostAlgorithm, prefix: str) -> dict[str, dict[str, Any]
     """The parsed records under `prefix` in the running algorithm's store (memory: what it sees)."""
     store = algo.object_store
     return {key: json.loads(store.read(key)) for key in store.keys if key.startswith(prefix)}
+
+
+def delete_open_record(algo: HostAlgorithm, group_id: str) -> None:
+    """Delete both slots of a group's open record through the algorithm's ObjectStore (by hand)."""
+    for key in (OPEN_PREFIX + group_id, OPEN_PREFIX + group_id + ".alt"):
+        algo.object_store.delete(key)
 
 
 def group_ids_traded(sim: Simulator) -> set[str]:

@@ -4,7 +4,6 @@ hold partial fills instead of flattening them."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from recovery_kit import (
@@ -14,11 +13,12 @@ from recovery_kit import (
     LONG_PUT,
     MANUAL,
     OPEN,
-    OPEN_PREFIX,
     SHORT_CALL,
     SHORT_PUT,
     STRUCTURES,
+    delete_open_record,
     host,
+    newest_open_record,
     open_manual_positions,
     stored_records,
 )
@@ -43,7 +43,7 @@ def test_open_orders_after_a_live_restart_are_matched_by_broker_id_and_cancelled
     sim.advance(10)  # three legs filled; the short call rests; LEAN has persisted the record since
     [resting] = sim.open_broker_orders
     [old_id] = [o.id for o in algo.transactions.get_orders() if o.broker_id == [resting.broker_id]]
-    stored_leg = json.loads(sim.stored[OPEN_PREFIX + result.group_id])["legs"][2]
+    stored_leg = newest_open_record(sim.stored, result.group_id)["legs"][2]
     assert stored_leg["orders"][0]["broker_ids"] == [resting.broker_id]
     sim.crash()
 
@@ -85,7 +85,7 @@ def test_an_unrecognised_open_order_after_a_live_restart_is_reported_not_cancell
     sim.advance(10)
     [resting] = sim.open_broker_orders
     assert result.group_id in resting.tag
-    algo.object_store.delete(OPEN_PREFIX + result.group_id)
+    delete_open_record(algo, result.group_id)
     sim.crash()
 
     restarted = sim.restart(cls)
@@ -105,7 +105,7 @@ def test_an_orphan_order_of_ours_in_the_same_run_is_cancelled_and_reported() -> 
     result = algo.executor.execute_iron_condor_atomic(*algo.condor(), STRUCTURES)
     sim.advance(2)
     [resting] = sim.open_broker_orders
-    algo.object_store.delete(OPEN_PREFIX + result.group_id)
+    delete_open_record(algo, result.group_id)
     report = algo.executor.check_and_recover_incomplete_orders()
     sim.advance(2)
     assert resting.status == OrderStatus.CANCELED, report

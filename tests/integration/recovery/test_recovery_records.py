@@ -23,6 +23,7 @@ from recovery_kit import (
     Trial,
     describe,
     host,
+    newest_open_record,
     open_manual_positions,
     stored_records,
     violations,
@@ -38,6 +39,8 @@ def _unreadable(text: str) -> str:
 def _mutated(change: Callable[[dict[str, Any]], None]) -> Callable[[str], str]:
     def corrupt(text: str) -> str:
         data = json.loads(text)
+        del data["seq"], data["checksum"]  # as schema 2 wrote it: no checksum catches the change
+        data["schema"] = 2
         change(data)
         return str(json.dumps(data))
 
@@ -103,7 +106,7 @@ def test_a_corrupted_record_is_quarantined_and_a_valid_group_beside_it_still_rec
     open_manual_positions(sim, algo)
     valid = _valid_partial(sim, algo)
     bad_id = f"corrupt-{kind.replace('_', '-')}"
-    text = CORRUPTIONS[kind](algo.object_store.read(OPEN_PREFIX + valid))
+    text = CORRUPTIONS[kind](json.dumps(newest_open_record(sim.stored, valid)))
     _store_and_crash(sim, algo, {OPEN_PREFIX + bad_id: text})
 
     restarted = sim.restart(cls)

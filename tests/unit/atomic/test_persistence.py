@@ -1,4 +1,5 @@
-"""atomic.persistence: the JSON record (schema 2, and schema 1 read back) and the namespaced GroupStore."""
+"""atomic.persistence: the JSON record (schema 3; schemas 2 and 1 read back), its checksum, and the
+namespaced GroupStore with two slots per open group."""
 
 from __future__ import annotations
 
@@ -21,8 +22,18 @@ from atomic.model import (
     StatusChanged,
     TargetChosen,
 )
-from atomic.persistence import SCHEMA_VERSION, GroupStore, RecordError, group_from_json, group_to_dict
+from atomic.persistence import (
+    SCHEMA_VERSION,
+    GroupStore,
+    RecordError,
+    StoredRecord,
+    group_from_json,
+    group_to_dict,
+    record_from_json,
+    record_text,
+)
 from atomic.tags import Role
+from leansim.engine.store_backend import StoreBackend
 from builders import LC, LP, SC, SP, MemoryStore, at, condor, equity, group_of, send, update
 
 # LEAN's LocalObjectStore key rule (Engine/Storage/LocalObjectStore.cs).
@@ -73,8 +84,9 @@ def test_round_trip_of_a_fresh_group() -> None:
 
 
 def test_record_carries_schema_version_and_the_seed_fields() -> None:
-    data = group_to_dict(busy_group("g1"))
-    assert data["schema"] == SCHEMA_VERSION == 2
+    data = group_to_dict(busy_group("g1"), seq=7)
+    assert data["schema"] == SCHEMA_VERSION == 3
+    assert data["seq"] == 7 and list(data)[-1] == "checksum"
     assert (data["group_id"], data["strategy"], data["status"]) == ("g1", "test", "ROLLING_BACK")
     assert data["timestamp"] == at(-1).isoformat()
     assert [(leg["symbol"], leg["quantity"], leg["status"], leg["filled_quantity"]) for leg in data["legs"]] == [
@@ -142,8 +154,12 @@ def test_explicit_schema_1_reads_too() -> None:
 # --- Unreadable records -----------------------------------------------------------------------------
 
 
-def v2_record() -> dict[str, Any]:
-    return group_to_dict(busy_group("g1"))
+def v2_record(group: Group | None = None) -> dict[str, Any]:
+    """A record as schema 2 wrote it (before the slots): schema 3's fields less `seq` and `checksum`.
+    Schema 3 shares its body, so the field checks below hold for both."""
+    data = group_to_dict(group or busy_group("g1"))
+    del data["seq"], data["checksum"]
+    return {**data, "schema": 2}
 
 
 def _broken(path: list[Any], value: Any = ...) -> str:
@@ -171,7 +187,7 @@ def test_not_an_object(text: str) -> None:
         group_from_json(text)
 
 
-@pytest.mark.parametrize("version", [0, 3, "2", None])
+@pytest.mark.parametrize("version", [0, 4, "3", None])
 def test_unknown_schema_version(version: object) -> None:
     data = v2_record()
     data["schema"] = version
@@ -257,6 +273,52 @@ def test_wrong_values(path: list[Any], value: object) -> None:
         group_from_json(_broken(path, value))
 
 
+# --- Schema 3: version number and checksum ------------------------------------------------------------
+
+
+def test_a_schema_2_record_reads_as_version_0() -> None:
+    """Live stores hold schema-2 records: they read in place, older than any version written since."""
+    group = busy_group("g1")
+    assert record_from_json(json.dumps(v2_record(group))) == StoredRecord(0, group)
+
+
+def test_the_stored_text_is_the_record_serialised_once() -> None:
+    group = busy_group("g1")
+    text = record_text(group, 5)
+    assert text == json.dumps(group_to_dict(group, 5), separators=(",", ":"))
+    assert record_from_json(text) == StoredRecord(5, group)
+
+
+def test_a_reformatted_record_still_reads() -> None:
+    """The checksum covers the content, not its layout (an operator may pretty-print a record)."""
+    group = busy_group("g1")
+    text = json.dumps(group_to_dict(group, seq=4), indent=2)
+    assert record_from_json(text) == StoredRecord(4, group)
+
+
+@pytest.mark.parametrize("path, value", [
+    (["legs", 0, "orders", 0, "filled"], 1), (["status"], "ROLLED_BACK"), (["seq"], 9), (["checksum"], "00000000"),
+], ids=lambda v: str(v))
+def test_any_change_to_a_schema_3_record_is_refused(path: list[Any], value: object) -> None:
+    data = group_to_dict(busy_group("g1"), seq=3)
+    target = data
+    for step in path[:-1]:
+        target = target[step]
+    target[path[-1]] = value
+    with pytest.raises(RecordError, match="checksum does not match"):
+        record_from_json(json.dumps(data))
+
+
+def test_a_record_torn_at_any_length_is_refused() -> None:
+    """File.WriteAllBytes interrupted: every proper prefix of a record (none is valid JSON of the
+    same record, and the checksum catches what might be)."""
+    text = json.dumps(group_to_dict(busy_group("g1"), seq=2), separators=(",", ":"))
+    for length in range(len(text)):
+        with pytest.raises(RecordError):
+            record_from_json(text[:length])
+    assert record_from_json(text).seq == 2
+
+
 # --- GroupStore -------------------------------------------------------------------------------------
 
 NS = "atomic-executor/live"
@@ -271,13 +333,17 @@ def store_of(memory: MemoryStore | None = None, archive_max: int = 3) -> tuple[G
 def test_keys_are_namespaced_and_lean_legal() -> None:
     store, memory = store_of()
     group = busy_group(GID)
+    store.save_open(group, durable=True)
     store.save_open(group)
+    assert sorted(memory.keys()) == [f"{NS}/open/{GID}", f"{NS}/open/{GID}.alt"]
     store.archive(group, at(60))
     memory.data[store.open_key("bad")] = "garbage"
-    store.quarantine(store.open_key("bad"))
+    memory.data[store.open_key("bad", 1)] = "garbage too"
+    [record] = store.open_records()
+    store.quarantine(record)
     keys = memory.keys()
-    assert sorted(keys) == [f"{NS}/archive/20240607T143100-{GID}", f"{NS}/quarantine/bad"]
-    for key in [*keys, store.open_key(GID)]:
+    assert sorted(keys) == [f"{NS}/archive/20240607T143100-{GID}", f"{NS}/quarantine/bad", f"{NS}/quarantine/bad.alt"]
+    for key in [*keys, store.open_key(GID), store.open_key(GID, 1)]:
         assert key.startswith(NS + "/")
         assert ":" not in key
         assert LEAN_KEY.match(key), key
@@ -290,25 +356,157 @@ def test_save_open_writes_a_readable_record_and_persists_on_request() -> None:
     assert memory.persisted == []
     store.save_open(group, durable=True)
     assert memory.persisted == [f"{NS}/open/{GID}"]
-    assert store.open_keys() == [f"{NS}/open/{GID}"]
-    assert store.read(store.open_key(GID)) == group
+    [record] = store.open_records()
+    assert record.stored == StoredRecord(2, group) and record.unreadable == ()
 
 
-def test_open_keys_ignore_other_namespaces_and_folders() -> None:
+def test_versions_alternate_and_never_overwrite_the_last_durable_one() -> None:
+    """Each version goes to the slot not holding the last version forced to disk; versions that may
+    wait for LEAN's timer share the other slot until the next forced write."""
+    store, memory = store_of()
+    group = condor(group_id=GID)
+    written = []
+    for durable in (True, False, False, True, False, True, True):
+        store.save_open(group, durable=durable)
+        written.append(max(memory.data, key=lambda k: json.loads(memory.data[k])["seq"]).removeprefix(f"{NS}/open/"))
+    assert written == [GID, f"{GID}.alt", f"{GID}.alt", f"{GID}.alt", GID, GID, f"{GID}.alt"]
+
+
+def test_open_records_ignore_other_namespaces_and_folders() -> None:
     memory = MemoryStore(data={
-        f"{NS}/open/a": "{}", f"{NS}/open/b": "{}", f"{NS}/archive/20240101T000000-c": "{}",
+        f"{NS}/open/a": "{}", f"{NS}/open/b.alt": "{}", f"{NS}/archive/20240101T000000-c": "{}",
         "atomic-executor/backtest/open/d": "{}", f"{NS}x/open/e": "{}", "other/open/f": "{}",
     })
     store, _ = store_of(memory)
-    assert store.open_keys() == [f"{NS}/open/a", f"{NS}/open/b"]
+    assert [(r.group_id, r.keys) for r in store.open_records()] == [("a", (f"{NS}/open/a",)), ("b", (f"{NS}/open/b.alt",))]
+
+
+def test_the_newest_readable_slot_wins_and_the_next_write_goes_to_the_other() -> None:
+    store, memory = store_of()
+    group = condor(group_id=GID)
+    store.save_open(group, durable=True)  # version 1 in the plain slot
+    group.apply(Note("version 2", at(1)))
+    store.save_open(group, durable=True)  # version 2 in .alt
+    memory.data[store.open_key(GID, 1)] = memory.data[store.open_key(GID, 1)][:100]  # torn
+
+    again, _ = store_of(memory)
+    [record] = again.open_records()
+    assert record.stored is not None and record.stored.seq == 1 and record.stored.group.log == []
+    assert [(key, why[:8]) for key, why in record.unreadable] == [(store.open_key(GID, 1), "not JSON")]
+    again.save_open(record.stored.group)
+    assert record_from_json(memory.data[store.open_key(GID, 1)]).seq == 2  # over the torn one
+    assert record_from_json(memory.data[store.open_key(GID)]).seq == 1
+
+
+class _Torn(Exception):
+    pass
+
+
+class LocalObjectStoreFiles:
+    """The KeyValueStore over the LEAN double's LocalObjectStore storage: saves to memory, persists
+    file by file; `tear_at` makes the nth file written die half-way (a crash in File.WriteAllBytes)."""
+
+    def __init__(self, tear_at: int) -> None:
+        self.files = StoreBackend(persistence_seconds=5.0, max_files=10_000, max_bytes=10**9)
+        self.files.writing_file = self._writing
+        self._written = 0
+        self._tear_at = tear_at
+
+    def _writing(self, key: str, contents: bytes) -> None:
+        self._written += 1
+        if self._written == self._tear_at:
+            self.files.tear(key, contents)
+            self.files.crash()
+            raise _Torn(key)
+
+    def save(self, key: str, text: str) -> bool:
+        self.files.write(key, text.encode())
+        return True
+
+    def read(self, key: str) -> str:
+        return self.files.memory[key].decode(errors="replace")
+
+    def delete(self, key: str) -> bool:
+        return self.files.delete(key)
+
+    def keys(self) -> list[str]:
+        return list(self.files.memory)
+
+    def persist(self, key: str) -> None:
+        self.files.flush()
+
+
+@settings(max_examples=150, deadline=None, database=None)
+@given(steps=st.lists(st.sampled_from(["durable", "lazy", "timer"]), min_size=1, max_size=14),
+       tear_at=st.integers(1, 12))
+def test_a_torn_write_anywhere_leaves_at_least_the_last_durable_version(steps: list[str], tear_at: int) -> None:
+    """Whatever mix of forced saves, saves left to LEAN's timer and timer persists, a crash inside
+    any file write leaves a readable version no older than the last one forced to disk."""
+    files = LocalObjectStoreFiles(tear_at)
+    store = GroupStore(files, NS, 10)
+    group = condor(group_id=GID)
+    saves = durable_seq = 0
+    try:
+        for step in steps:
+            group.apply(Note(f"step {step}", at(saves)))
+            if step == "timer":
+                files.files.flush()
+                continue
+            store.save_open(group, durable=step == "durable")
+            saves += 1  # the version number of this save
+            if step == "durable":
+                durable_seq = saves
+    except _Torn:
+        pass
+    else:
+        files.files.crash()
+    records = GroupStore(files, NS, 10).open_records()
+    if durable_seq:
+        [record] = records
+        assert record.stored is not None and record.stored.seq >= durable_seq, record
+
+
+def test_recovery_in_the_same_process_keeps_what_its_own_saves_know() -> None:
+    """Recovery run again in the same run reads the newest version from memory, which may not be on
+    disk yet: the slot holding the last forced version must still not be written next."""
+    store, memory = store_of()
+    group = condor(group_id=GID)
+    store.save_open(group, durable=True)
+    store.save_open(group)  # left to LEAN's timer
+    [record] = store.open_records()
+    assert record.stored is not None and record.stored.seq == 2
+    store.save_open(group)
+    assert record_from_json(memory.data[store.open_key(GID)]).seq == 1
+
+
+def test_a_schema_2_record_in_place_is_migrated_by_the_versions_written_after_it() -> None:
+    """A live store written before the slots holds `<ns>/open/<id>` in schema 2: it is read as version
+    0, the next version goes beside it, and it is only overwritten once a newer one is on disk."""
+    legacy = json.dumps(v2_record() | {"group_id": GID})
+    store, memory = store_of(MemoryStore(data={f"{NS}/open/{GID}": legacy}))
+    [record] = store.open_records()
+    assert record.stored is not None and record.stored.seq == 0
+    store.save_open(record.stored.group, durable=True)
+    assert memory.data[store.open_key(GID)] == legacy
+    assert record_from_json(memory.data[store.open_key(GID, 1)]).seq == 1
+    store.save_open(record.stored.group)
+    assert record_from_json(memory.data[store.open_key(GID)]).seq == 2
+
+
+def test_a_record_under_another_groups_key_is_unreadable() -> None:
+    store, memory = store_of()
+    memory.data[store.open_key("other")] = json.dumps(group_to_dict(condor(group_id=GID), seq=1))
+    [record] = store.open_records()
+    assert record.stored is None and "not the key's" in record.unreadable[0][1]
 
 
 def test_archive_moves_the_group_out_of_the_open_keys() -> None:
     store, memory = store_of()
     group = busy_group(GID)
+    store.save_open(group, durable=True)
     store.save_open(group)
     store.archive(group, at(60))
-    assert store.open_keys() == []
+    assert store.open_keys() == [] and memory.deleted == [store.open_key(GID), store.open_key(GID, 1)]
     assert store.read_archived(GID) == group
     assert store.read_archived("never-seen") is None
 
@@ -333,6 +531,7 @@ def test_archiving_a_reopened_group_again_keeps_one_archive_key() -> None:
     store.archive(group, at(30))
     archived = [k for k in memory.keys() if k.startswith(f"{NS}/archive/")]
     assert archived == [f"{NS}/archive/20240607T143030-{GID}"]
+    assert store.open_keys() == []
 
 
 def test_archive_refused_keeps_the_open_record() -> None:
@@ -354,16 +553,16 @@ def test_save_refused_raises() -> None:
     assert memory.persisted == [] and memory.data == {}
 
 
-def test_quarantine_moves_the_record_aside_with_its_text() -> None:
+def test_quarantine_moves_every_slot_aside_with_its_text() -> None:
     store, memory = store_of()
-    key = store.open_key(GID)
-    memory.data[key] = '{"schema": 2, "truncated'
-    with pytest.raises(RecordError):
-        store.read(key)
-    where = store.quarantine(key)
-    assert where == f"{NS}/quarantine/{GID}"
-    assert memory.data[where] == '{"schema": 2, "truncated'
-    assert store.open_keys() == []
+    memory.data[store.open_key(GID)] = '{"schema": 3, "truncated'
+    memory.data[store.open_key(GID, 1)] = ""
+    [record] = store.open_records()
+    assert record.stored is None and [key for key, _ in record.unreadable] == [store.open_key(GID), store.open_key(GID, 1)]
+    where = store.quarantine(record)
+    assert where == [f"{NS}/quarantine/{GID}", f"{NS}/quarantine/{GID}.alt"]
+    assert memory.data[where[0]] == '{"schema": 3, "truncated' and memory.data[where[1]] == ""
+    assert memory.persisted == where and store.open_keys() == []
 
 
 def test_quarantine_refused_keeps_the_original() -> None:
@@ -372,7 +571,7 @@ def test_quarantine_refused_keeps_the_original() -> None:
     memory.data[key] = "garbage"
     memory.refuse_saves = True
     with pytest.raises(PersistenceError):
-        store.quarantine(key)
+        store.quarantine(store.open_records()[0])
     assert memory.data[key] == "garbage"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from leansim_kit import OPEN, Recorder
 
-from leansim import Simulator
+from leansim import CrashAt, FaultPlan, SimulatedCrash, Simulator
 
 
 @pytest.mark.parametrize("key", ["atomic-executor/groups/g1", "a/b/c.json", ".hidden", "with space/x", "a#b$c=d"])
@@ -68,3 +68,30 @@ def test_deletes_reach_the_disk_at_once() -> None:
     store.delete("k/1")
     sim.crash()
     assert sim.restart(Recorder).object_store.keys == []
+
+
+def test_a_crash_inside_a_persist_tears_the_file_being_written() -> None:
+    """LocalObjectStore.PersistData writes the dirty entries one File.WriteAllBytes at a time: dying
+    in the second leaves the first written, the second truncated, the third as it was on disk."""
+    sim = Simulator(start=OPEN, faults=FaultPlan((CrashAt("torn_write", 3),)))
+    store = sim.start(Recorder).object_store
+    store.save("k/c", "old")
+    store.get_file_path("k/c")  # torn_write #1
+    for key in ("k/a", "k/b", "k/c"):
+        store.save(key, f"new {key} ü")
+    with pytest.raises(SimulatedCrash, match="torn_write #3"):
+        store.get_file_path("k/a")  # writes k/a (#2), dies inside k/b (#3)
+    assert sim.stored == {"k/a": "new k/a ü", "k/b": "new k", "k/c": "old"}
+    restarted = sim.restart(Recorder).object_store
+    assert restarted.read("k/b") == "new k"
+    assert sim.counters["torn_write"] == 3
+
+
+def test_a_file_torn_inside_a_character_still_reads() -> None:
+    """.NET's Encoding.UTF8.GetString replaces bytes that do not decode (ObjectStore.Read)."""
+    sim = Simulator(start=OPEN, faults=FaultPlan((CrashAt("torn_write", 1),)))
+    sim.start(Recorder).object_store.save("k/a", "a\u00fcb")  # 4 bytes: half ends inside the u-umlaut
+    with pytest.raises(SimulatedCrash):
+        sim.advance(5)  # LEAN's persistence timer
+    assert sim.store.disk["k/a"] == b"a\xc3"
+    assert sim.restart(Recorder).object_store.read("k/a") == "a\ufffd"
