@@ -9,13 +9,10 @@ the persisted flag is a hint, not a fact.
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from recovery_kit import (
     MODES,
     OPEN,
-    OPEN_PREFIX,
     SHORT_CALL,
     STRUCTURES,
     CrashAt,
@@ -27,7 +24,7 @@ from recovery_kit import (
     violations,
 )
 
-from executor_kit import EverySecondHost
+from executor_kit import EverySecondHost, newest_open_record
 from leansim import FaultPlan, Match, NeverFill, SimulatedCrash, Simulator
 
 HANGING_SHORT_CALL = NeverFill(Match(symbol=SHORT_CALL.value, tag_contains="/entry/"))
@@ -47,7 +44,7 @@ def test_a_cancel_lost_in_a_live_crash_is_sent_again_after_the_restart(mode: str
     result = algo.executor.execute_iron_condor_atomic(*algo.condor(), STRUCTURES)
     with pytest.raises(SimulatedCrash, match="before_cancel"):
         sim.advance(300)
-    stored = json.loads(sim.stored[OPEN_PREFIX + result.group_id])
+    stored = newest_open_record(sim.stored, result.group_id)
     requested = [o for leg in stored["legs"] for o in leg["orders"] if o["cancel_requested"]]
     assert requested, "the rollback's cancel request should have been saved before cancel() was called"
     hanging = [o for o in sim.open_broker_orders if result.group_id in o.tag and "/entry/" in o.tag]
