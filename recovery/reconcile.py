@@ -56,8 +56,9 @@ def establish(group: Group, open_orders: Sequence[BrokerOrder], holdings: Mappin
         uncertain = [p for p, o in enumerate(leg.orders) if o.state not in ORDER_CLOSED]
         strangers = [b for b in open_orders if b.contract_key == leg.contract.key and b.tag is None
                      and b.order_id not in {m.order_id for m in matched.values()}]
-        if strangers and any(p not in matched for p in uncertain):
+        if strangers and any(p not in matched and not leg.orders[p].broker_ids for p in uncertain):
             # It may be this leg's order under a quantity we cannot recognise: do not call it closed.
+            # (A record with broker ids is known: none of them is open, so it is closed.)
             result.unknown = True
             result.notes.append(f"leg {leg.index} ({leg.contract.ticker}): open orders of unknown origin "
                                 f"{[b.order_id for b in strangers]} rest in this contract")
@@ -107,20 +108,36 @@ def orders_to_cancel(group: Group, still_open: set[int], decision: Decision) -> 
                   if o.order_id is not None and o.order_id in still_open and o.role is not kept)
 
 
-def _match_open(leg: Leg, open_orders: Sequence[BrokerOrder]) -> dict[int, BrokerOrder]:
-    """Open brokerage orders that are this leg's records, keyed by the record's position in
-    leg.orders: by broker id (tags do not survive a live restart), else by tag (same run), else, for
-    a record whose broker id was never saved, an untagged order in the same contract and quantity."""
+def owners(groups: Sequence[Group], open_orders: Sequence[BrokerOrder]) -> dict[int, str]:
+    """Open orders (by LEAN id) that a stored group's record names for certain, by broker id or by
+    its tag in the same run, with that group's id. Settled before any group is reconciled: groups
+    created in the same instant have no newest, and one must never take the other's resting order
+    for an order of unknown origin (and hold itself with fills unknown)."""
+    return {broker.order_id: group.group_id for group in groups for leg in group.legs
+            for broker in _identified(leg, open_orders).values()}
+
+
+def _identified(leg: Leg, open_orders: Sequence[BrokerOrder]) -> dict[int, BrokerOrder]:
+    """Open brokerage orders that are this leg's records by identity, keyed by the record's position
+    in leg.orders: by broker id (tags do not survive a live restart), else by tag (same run)."""
     matched: dict[int, BrokerOrder] = {}
-    candidates = [b for b in open_orders if b.contract_key == leg.contract.key]
     for position, record in enumerate(leg.orders):
         if record.state in ORDER_CLOSED:
             continue
         own = parse_tag(record.tag)
-        for broker in candidates:
-            if set(record.broker_ids) & set(broker.broker_ids) or (broker.tag is not None and broker.tag == own):
+        for broker in open_orders:
+            if broker.contract_key == leg.contract.key and (
+                    set(record.broker_ids) & set(broker.broker_ids) or (broker.tag is not None and broker.tag == own)):
                 matched[position] = broker
                 break
+    return matched
+
+
+def _match_open(leg: Leg, open_orders: Sequence[BrokerOrder]) -> dict[int, BrokerOrder]:
+    """Open brokerage orders that are this leg's records: by identity (`_identified`), else, for a
+    record whose broker id was never saved, an untagged order in the same contract and quantity."""
+    matched = _identified(leg, open_orders)
+    candidates = [b for b in open_orders if b.contract_key == leg.contract.key]
     used = {b.order_id for b in matched.values()}
     for position, record in enumerate(leg.orders):
         if record.state in ORDER_CLOSED or position in matched or record.broker_ids:

@@ -16,7 +16,7 @@ from atomic.decisions import ChangeStatus
 from atomic.model import Group, GroupStatus, SessionEnded
 from atomic.persistence import OpenRecord
 from atomic.ports import BrokerOrder
-from recovery.reconcile import Decision, decide, establish, orders_to_cancel
+from recovery.reconcile import Decision, decide, establish, orders_to_cancel, owners
 from recovery.report import GroupRecovery, RecoveryReport
 
 if TYPE_CHECKING:
@@ -37,6 +37,7 @@ def recover(executor: EnhancedAtomicOrderExecutor) -> RecoveryReport:
     holdings = {leg.contract.key: broker.holdings(leg.contract.key) for g in groups for leg in g.legs}
     claimed: dict[str, int] = defaultdict(int)
     taken: set[int] = set()  # open orders already recognised as a newer group's
+    owner = owners(groups, open_orders)
     # Newest first (see reconcile): a group's unexplained holdings exclude what every newer group,
     # still open or settled since, accounts for.
     # Only groups whose fills must be inferred need the others' claims: an old ROLLBACK_FAILED group
@@ -53,7 +54,9 @@ def recover(executor: EnhancedAtomicOrderExecutor) -> RecoveryReport:
         report.groups.append(entry)
         executor.adopt(group)
         executor.record(group, SessionEnded(now))
-        found = establish(group, [o for o in open_orders if o.order_id not in taken], holdings, claimed, now)
+        available = [o for o in open_orders
+                     if o.order_id not in taken and owner.get(o.order_id, group.group_id) == group.group_id]
+        found = establish(group, available, holdings, claimed, now)
         taken |= found.matched
         executor.record(group, *found.events)
         for key, net in found.net.items():

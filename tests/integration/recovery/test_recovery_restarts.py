@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any, Literal
+
+import pytest
 
 from recovery_kit import (
     ARCHIVE_PREFIX,
     CONDOR_QUANTITY,
+    CrashAt,
     MANUAL,
     OPEN,
     OPEN_PREFIX,
@@ -23,7 +27,7 @@ from recovery_kit import (
     violations,
 )
 
-from leansim import FaultPlan, Match, NeverFill, Simulator
+from leansim import FaultPlan, Match, NeverFill, SimulatedCrash, Simulator
 
 NEVER_SHORT_CALL = NeverFill(Match(symbol=SHORT_CALL.value, tag_contains="/entry/"))
 
@@ -166,3 +170,36 @@ def test_a_backtest_sets_earlier_backtests_records_aside_without_trading() -> No
     fresh = algo.executor.execute_iron_condor_atomic(*algo.condor(), STRUCTURES)
     assert fresh.status.value == "FILLED"
     assert stored_records(algo, ARCHIVE_PREFIX) == {}  # the backtest never writes the live namespace
+
+
+# --- groups created in the same instant -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("first_id_sorts", ["first", "last"])
+def test_two_groups_created_together_each_keep_their_own_orders(first_id_sorts: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two condors placed in one instant, the process dies with the first one's longs filled and the
+    second one's longs resting. Neither is newer, so whichever recovery takes first must not read the
+    other's resting orders as orders of unknown origin and hold itself with its longs still on."""
+    ids = [uuid.UUID(int=1), uuid.UUID(int=2)]
+    if first_id_sorts == "last":
+        ids.reverse()
+    fresh = iter(ids)
+    monkeypatch.setattr(uuid, "uuid4", lambda: next(fresh))
+    sim = Simulator(mode="live", start=OPEN, cash=1_000_000, faults=FaultPlan((CrashAt("after_fill", 2),)))
+    cls = host()  # the default: protective sequential legs, so the shorts wait for the longs
+    algo = sim.start(cls)
+    first = algo.executor.execute_iron_condor_atomic(*algo.condor(), 1)
+    second = algo.executor.execute_iron_condor_atomic(*algo.condor(), 1)
+    with pytest.raises(SimulatedCrash):
+        sim.advance(1)
+    restarted = sim.restart(cls)
+    sim.advance(300)
+
+    assert restarted.executor.halted == "", restarted.recovery
+    decisions = {entry.group_id: entry.decision for entry in restarted.recovery.groups}
+    assert "hold: fills unknown" not in decisions.values(), decisions
+    for result in (first, second):
+        view = restarted.executor.get_group(result.group_id)
+        assert view is not None and (view.complete or view.flat), view
+    assert {str(s): sim.position(s) for s in algo.condor()} == {str(s): 0 for s in algo.condor()}
+    assert sim.open_broker_orders == []

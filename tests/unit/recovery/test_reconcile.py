@@ -24,7 +24,7 @@ from atomic.model import (
 from atomic.persistence import group_from_json, group_to_dict
 from atomic.ports import BrokerOrder
 from atomic.tags import Role, parse_tag
-from recovery.reconcile import Decision, Establishment, decide, establish, orders_to_cancel
+from recovery.reconcile import Decision, Establishment, decide, establish, orders_to_cancel, owners
 
 from builders import LC, LP, SC, SP, T0, at, condor, filled_leg, put_spread, send, update
 
@@ -208,6 +208,29 @@ def test_a_reversal_still_open_is_kept_only_by_a_rollback_that_goes_on(decision:
     group, found = recover_one(group, [BrokerOrder(6, SP.key, 2, ("IB3",), None)], holdings={SP.key: -2})
     expected = [] if decision is Decision.CONTINUE_ROLLBACK else [6]
     assert orders_to_cancel(group, found.matched, decision) == expected
+
+
+def test_an_order_another_group_names_by_broker_id_is_that_groups_alone() -> None:
+    """The other group's record knows the order's broker id; this one's never learnt its own: the
+    contract-and-quantity fallback must not take the other's order (recovery passes only orders
+    `owners` leaves to the group)."""
+    known, unbound = sent_put_spread(), put_spread(2, group_id="g2")
+    send(unbound, 0)
+    resting = [BrokerOrder(7, LP.key, 2, ("IB1",), None)]
+    owner = owners([unbound, known], resting)
+    assert owner == {7: known.group_id}
+    _, taken = recover_one(unbound, resting, holdings={})
+    assert taken.matched == {7}  # the fallback alone would take it
+    _, found = recover_one(unbound, [o for o in resting if owner.get(o.order_id, "g2") == "g2"], holdings={})
+    assert found.matched == set()
+
+
+def test_a_record_with_broker_ids_none_open_is_closed_whatever_else_rests_in_the_contract() -> None:
+    """Another order, untagged after a restart, rests in the leg's contract. The record's own broker
+    id is not open, so its order closed: its fill is inferred, not held as unknown."""
+    stranger = [BrokerOrder(9, LP.key, 2, ("IB9",), None)]
+    group, found = recover_one(sent_put_spread(), stranger, holdings={LP.key: 2, SP.key: -2})
+    assert not found.unknown and group.complete, found.notes
 
 
 def test_an_order_on_another_contract_is_not_matched() -> None:
