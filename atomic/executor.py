@@ -9,6 +9,19 @@ One re-entrant lock guards all state: in live mode events arrive on LEAN's broke
 scheduled events on its real-time thread. In a backtest LEAN delivers an order's events *inside*
 `market_order()`, on the same thread, before the ticket is returned: such nested events are
 recorded at once (correlated by tag) and acted on when the outer call resumes.
+
+Lock order: the executor's lock, then LEAN's, never the other way. The executor holds its lock
+while it calls into LEAN (orders, `ticket.cancel()`, ObjectStore). LEAN's HandleOrderEvents
+(Engine/TransactionHandlers/BrokerageTransactionHandler.cs) updates orders, tickets and portfolio
+under `_lockHandleOrderEvent`, releases it, and only then calls `on_order_event`, so a brokerage
+thread waiting here for the executor's lock holds none of LEAN's, and the call it waits behind
+never waits for that thread: orders are sent with `asynchronous=True`, and `cancel()` tells
+CancelPending on the calling thread (a nested event, as above) and returns without waiting for the
+brokerage. A synchronous market order would wait on the ticket's OrderClosed handle, set under
+LEAN's lock before the callback (Common/Orders/OrderTicket.cs `AddOrderEvent`): not a deadlock, but
+a brokerage thread stuck here on an earlier event could not report that fill, so the wait would run
+to `market_order_fill_timeout` with this lock held. Callbacks (`on_complete`, listeners) run under
+the lock: they must never wait for another thread.
 """
 
 from __future__ import annotations

@@ -406,6 +406,11 @@ class Simulator:
             if guard > 100_000:
                 raise RuntimeError("event delivery does not terminate")
 
+    def work_brokerage(self) -> None:
+        """Let the brokerage fill what it can now, without moving the clock or running the algorithm;
+        in live mode the events wait in the queue for `deliver()` (which another thread may run)."""
+        self.brokerage.scan(self._now, self._price_group)
+
     def deliver_in_thread(self) -> None:
         """Deliver queued events from another real thread (joined before returning), as LEAN's
         brokerage threads do; an exception there is re-raised here."""

@@ -3,13 +3,15 @@
 It assigns LEAN order ids (from 1 each run), runs LEAN's submission checks (warm-up, zero quantity,
 buying power, brokerage model), hands accepted orders to the simulated brokerage and turns the
 brokerage's reports into OrderEvents for `on_order_event`, updating orders, tickets and portfolio
-first, as LEAN does.
+first, as LEAN does. As in LEAN, the algorithm hears of an event only after the handler's lock is
+released (see `_handling`).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -49,6 +51,7 @@ class TransactionHandler:
         self._event_ids: dict[int, int] = {}
         self._applied: dict[int, OrderEvent] = {}
         self.lock = threading.RLock()
+        self._local = threading.local()  # per thread: lock depth, events applied but not yet told
 
     @property
     def utc_time(self) -> datetime:
@@ -67,7 +70,7 @@ class TransactionHandler:
 
     def submit(self, requests: list[SubmitOrderRequest]) -> list[OrderTicket]:
         """Place one order, or every leg of a combo at once (LEAN places legs when the last arrives)."""
-        with self.lock:
+        with self._handling():
             for request in requests:
                 error = self._pre_check(request)
                 if error is not None:
@@ -80,8 +83,10 @@ class TransactionHandler:
             tickets = [self.tickets[order.id] for order in orders]
             if not self._checks_pass(orders, requests[0]):
                 return tickets
-            self._send(orders)
-            return tickets
+        # Outside the lock, as LEAN's HandleSubmitOrderRequest: each event the brokerage reports
+        # meanwhile (at once in a backtest) takes the lock for itself and is told when it is released.
+        self._send(orders)
+        return tickets
 
     def _pre_check(self, request: SubmitOrderRequest) -> OrderResponse | None:
         """LEAN's PreOrderChecks: refused requests get an INVALID ticket and no order id."""
@@ -189,7 +194,7 @@ class TransactionHandler:
 
     def process_cancel(self, request: CancelOrderRequest) -> OrderTicket:
         """LEAN's CancelOrder: tag first, then status checks, CANCEL_PENDING, then the brokerage."""
-        with self.lock:
+        with self._handling():
             ticket = self.tickets.get(request.order_id)
             order = self.orders.get(request.order_id)
             if ticket is None or order is None:
@@ -215,6 +220,7 @@ class TransactionHandler:
             previous = order.status
             order._status = OrderStatus.CANCEL_PENDING
             self._fire(order, OrderStatus.CANCEL_PENDING)
+        with self._handling():  # CANCEL_PENDING is told before the brokerage hears of the cancel
             accepted = self._sim.brokerage.cancel(order.broker_id[0], self.utc_time, self._sim.market.fill_price)
             if accepted:
                 request.set_response(OrderResponse.success(request))
@@ -230,7 +236,7 @@ class TransactionHandler:
             return ticket
 
     def process_tag_update(self, request: UpdateOrderRequest) -> OrderResponse:
-        with self.lock:
+        with self._handling():
             order = self.orders.get(request.order_id)
             if order is None:
                 response = OrderResponse.unable_to_find_order(request)
@@ -247,7 +253,7 @@ class TransactionHandler:
 
     def on_broker_event(self, event: BrokerEvent) -> None:
         """Apply a brokerage report, then tell the algorithm; a repeated report is only re-told."""
-        with self.lock:
+        with self._handling():
             if event.seq in self._applied:
                 self._deliver(self._applied[event.seq].clone())
                 return
@@ -297,7 +303,30 @@ class TransactionHandler:
         return event
 
     def _deliver(self, event: OrderEvent) -> None:
-        self._run.algorithm.on_order_event(event)
+        self._local.outbox.append(event)
+
+    @contextmanager
+    def _handling(self) -> Iterator[None]:
+        """Hold the lock to change orders, tickets and portfolio; call `on_order_event` for the events
+        applied only once this thread has released it. LEAN's HandleOrderEvents releases
+        `_lockHandleOrderEvent` before `OnOrderEvent` (Engine/TransactionHandlers/
+        BrokerageTransactionHandler.cs), so an algorithm that holds a lock of its own while it calls
+        into LEAN never waits for a brokerage thread that waits for that lock. Events applied before
+        a crash inside the block die with the process, untold."""
+        local = self._local
+        outermost = not getattr(local, "depth", 0)
+        if outermost:
+            local.depth, local.outbox = 0, []
+        local.depth += 1
+        try:
+            with self.lock:
+                yield
+        finally:
+            local.depth -= 1
+        if outermost:
+            told, local.outbox = local.outbox, []
+            for event in told:
+                self._run.algorithm.on_order_event(event)
 
     # --- restart --------------------------------------------------------------------------------------
 
