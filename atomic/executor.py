@@ -21,7 +21,7 @@ brokerage. A synchronous market order would wait on the ticket's OrderClosed han
 LEAN's lock before the callback (Common/Orders/OrderTicket.cs `AddOrderEvent`): not a deadlock, but
 a brokerage thread stuck here on an earlier event could not report that fill, so the wait would run
 to `market_order_fill_timeout` with this lock held. Callbacks (`on_complete`, listeners) run under
-the lock: they must never wait for another thread.
+the lock: they must never wait for another thread (a synchronous order does).
 """
 
 from __future__ import annotations
