@@ -258,3 +258,29 @@ def test_a_timeout_rollback_on_the_real_time_thread_overlaps_events_and_a_new_gr
     assert [r.status for r in results] == [GroupStatus.ROLLED_BACK, GroupStatus.FILLED]
     assert results[0].view.flat and bool(results[1])
     _nothing_lost_or_doubled(sim, algo, results)
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_an_operator_rollback_cancels_while_the_fills_it_races_arrive(seed: int) -> None:
+    """The algorithm thread rolls a group back while the brokerage has filled its legs (all, or all
+    but one that hangs) and the fills still wait in the queue: inside its ticket.cancel() the brokerage
+    thread delivers them and the real-time thread checks timeouts. The fills stand; the rollback
+    reverses them."""
+    rng = random.Random(seed)
+    mode = rng.choice(sorted(MODES))
+    faults: tuple[Any, ...] = (NeverFill(Match(nth=rng.randint(1, 4))),) if rng.random() < 0.5 else ()
+    sim, algo = _live(mode, faults)
+    first = iron_condor(algo, rng.randint(1, 3))
+    sim.deliver()  # acknowledged (LEAN refuses to cancel an order still NEW)
+    sim.work_brokerage()  # filled at the brokerage; the algorithm has not heard yet
+    overlap = Overlap(sim, "algorithm", 1, {"brokerage", "realtime"}, lambda: None)
+    _watch(algo, overlap)
+
+    _run_threads(overlap, lambda: algo.executor.rollback_group(first.group_id),
+                 {"brokerage": sim.deliver, "realtime": algo.executor.check_timeouts})
+    for _ in range(3):
+        settle(sim, 5)
+        algo.executor.check_timeouts()
+
+    assert first.status is GroupStatus.ROLLED_BACK and first.view.flat
+    _nothing_lost_or_doubled(sim, algo, [first])
