@@ -14,6 +14,19 @@ A live event can also be lost on its way (a dropped connection, a failed handler
 compares open groups with LEAN's own order records and applies what was missed. A fill the group
 could not have had (a broker's double report) is counted as it is, and holds the group for the
 operator.
+
+Lock order: the executor's lock, then LEAN's, never the other way. The executor holds its lock
+while it calls into LEAN (orders, `ticket.cancel()`, ObjectStore). LEAN's HandleOrderEvents
+(Engine/TransactionHandlers/BrokerageTransactionHandler.cs) updates orders, tickets and portfolio
+under `_lockHandleOrderEvent`, releases it, and only then calls `on_order_event`, so a brokerage
+thread waiting here for the executor's lock holds none of LEAN's, and the call it waits behind
+never waits for that thread: orders are sent with `asynchronous=True`, and `cancel()` tells
+CancelPending on the calling thread (a nested event, as above) and returns without waiting for the
+brokerage. A synchronous market order would wait on the ticket's OrderClosed handle, set under
+LEAN's lock before the callback (Common/Orders/OrderTicket.cs `AddOrderEvent`): not a deadlock, but
+a brokerage thread stuck here on an earlier event could not report that fill, so the wait would run
+to `market_order_fill_timeout` with this lock held. Callbacks (`on_complete`, listeners) run under
+the lock: they must never wait for another thread (a synchronous order does).
 """
 
 from __future__ import annotations

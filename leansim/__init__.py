@@ -15,6 +15,7 @@ Test-facing API
     sim.advance_to(utc)
     sim.deliver()                        # live: deliver queued events now, on this thread
     sim.deliver_in_thread()              # live: deliver them from another thread (joined)
+    sim.work_brokerage()                 # the brokerage fills what it can now (live: events queued)
     sim.set_quote(symbol | SecurityKey | "SPY", bid, ask, last=None)
     sim.crash()                          # hard kill: unflushed store writes and queued events lost
     algo = sim.restart(MyAlgorithm)      # new process, same brokerage and persisted store
@@ -29,8 +30,10 @@ status, tag at submission, fills), `sim.orders` ((run, Order) of every run), `si
 
 Semantics follow LEAN (see /work/shared/lean-semantics.md): in a backtest an order's SUBMITTED and
 FILLED events reach on_order_event inside market_order(); in live mode submission returns at once
-and events arrive on advance()/deliver(). Faults are data (leansim.faults); a SimulatedCrash
-(BaseException) propagates out of whatever call was running and marks the process dead.
+and events arrive on advance()/deliver(), which another thread may run meanwhile: as LEAN's
+HandleOrderEvents, on_order_event is called only after the transaction handler's lock is released.
+Faults are data (leansim.faults); a SimulatedCrash (BaseException) propagates out of whatever call
+was running and marks the process dead.
 
 Simplifications: no fees; fills at the quote (ask to buy, bid to sell); a simple margin model
 (leansim.portfolio); expired options are cash-settled at intrinsic value at their session close,

@@ -400,6 +400,11 @@ class Simulator:
         """Brokerage events not yet delivered to the algorithm (live mode)."""
         return len(self._pending)
 
+    @property
+    def pending_cancels(self) -> int:
+        """Cancels LEAN answered that its transaction thread has not sent to the brokerage yet (live)."""
+        return self._run.handler.pending_cancels if self._run is not None else 0
+
     def deliver(self) -> None:
         """Let LEAN's threads catch up now, on the calling thread: the transaction thread sends the
         cancels already answered, then every queued event is delivered (including ones queued meanwhile)."""
@@ -414,6 +419,11 @@ class Simulator:
             guard += 1
             if guard > 100_000:
                 raise RuntimeError("event delivery does not terminate")
+
+    def work_brokerage(self) -> None:
+        """Let the brokerage fill what it can now, without moving the clock or running the algorithm;
+        in live mode the events wait in the queue for `deliver()` (which another thread may run)."""
+        self.brokerage.scan(self._now, self._price_group)
 
     def deliver_in_thread(self) -> None:
         """Deliver queued events from another real thread (joined before returning), as LEAN's

@@ -3,14 +3,16 @@
 It assigns LEAN order ids (from 1 each run), runs LEAN's submission checks (warm-up, zero quantity,
 buying power, brokerage model), hands accepted orders to the simulated brokerage and turns the
 brokerage's reports into OrderEvents for `on_order_event`, updating orders, tickets and portfolio
-first, as LEAN does.
+first, as LEAN does. As in LEAN, the algorithm hears of an event only after the handler's lock is
+released (see `_handling`).
 """
 
 from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -60,6 +62,7 @@ class TransactionHandler:
         self._cancels: deque[CancelOrderRequest] = deque()  # answered, not yet sent (live)
         self._cancel_pending: dict[int, OrderStatus] = {}  # order id -> its status before the cancel
         self.lock = threading.RLock()
+        self._local = threading.local()  # per thread: lock depth, events applied but not yet told
 
     @property
     def utc_time(self) -> datetime:
@@ -78,7 +81,7 @@ class TransactionHandler:
 
     def submit(self, requests: list[SubmitOrderRequest]) -> list[OrderTicket]:
         """Place one order, or every leg of a combo at once (LEAN places legs when the last arrives)."""
-        with self.lock:
+        with self._handling():
             for request in requests:
                 error = self._pre_check(request)
                 if error is not None:
@@ -91,8 +94,10 @@ class TransactionHandler:
             tickets = [self.tickets[order.id] for order in orders]
             if not self._checks_pass(orders, requests[0]):
                 return tickets
-            self._send(orders)
-            return tickets
+        # Outside the lock, as LEAN's HandleSubmitOrderRequest: each event the brokerage reports
+        # meanwhile (at once in a backtest) takes the lock for itself and is told when it is released.
+        self._send(orders)
+        return tickets
 
     def _pre_check(self, request: SubmitOrderRequest) -> OrderResponse | None:
         """LEAN's PreOrderChecks: refused requests get an INVALID ticket and no order id."""
@@ -201,7 +206,7 @@ class TransactionHandler:
     def process_cancel(self, request: CancelOrderRequest) -> OrderTicket:
         """LEAN's CancelOrder: tag first, then status checks, CANCEL_PENDING and a success answer;
         the brokerage gets the request afterwards (see send_cancels)."""
-        with self.lock:
+        with self._handling():
             ticket = self.tickets.get(request.order_id)
             order = self.orders.get(request.order_id)
             if ticket is None or order is None:
@@ -232,6 +237,7 @@ class TransactionHandler:
             # SetResponse(Success, Processing), then _threadPool.Dispatch). A crash before that thread
             # sends it loses the cancel. The double sends a backtest's at once.
             request.set_response(OrderResponse.success(request), OrderRequestStatus.PROCESSING)
+        with self._handling():  # CANCEL_PENDING is told, outside the lock, before the brokerage hears of it
             if self._sim.live:
                 self._cancels.append(request)
             else:
@@ -239,9 +245,13 @@ class TransactionHandler:
             self._sim.after_request()
             return ticket
 
+    @property
+    def pending_cancels(self) -> int:
+        return len(self._cancels)
+
     def send_cancels(self) -> None:
         """The transaction thread: hand every answered cancel to the brokerage, in arrival order."""
-        with self.lock:
+        with self._handling():
             while self._cancels:
                 self._send_cancel(self._cancels.popleft())
 
@@ -264,7 +274,7 @@ class TransactionHandler:
         request.set_response(OrderResponse.error(request, OrderResponseErrorCode.BROKERAGE_FAILED_TO_CANCEL_ORDER, message))
 
     def process_tag_update(self, request: UpdateOrderRequest) -> OrderResponse:
-        with self.lock:
+        with self._handling():
             order = self.orders.get(request.order_id)
             if order is None:
                 response = OrderResponse.unable_to_find_order(request)
@@ -283,7 +293,7 @@ class TransactionHandler:
         """Apply a brokerage report, then tell the algorithm; a repeated report is only re-told.
         A report the brokerage sends again under a new sequence number (DoubleReport) is a new
         event, applied again, as LEAN gives every event a fresh id."""
-        with self.lock:
+        with self._handling():
             if event.seq in self._applied:
                 if not self._lost(event):
                     self._deliver(self._applied[event.seq].clone())
@@ -340,7 +350,30 @@ class TransactionHandler:
         return bool(event.fill_quantity) and order is not None and order.behaviour.lose_fills
 
     def _deliver(self, event: OrderEvent) -> None:
-        self._run.algorithm.on_order_event(event)
+        self._local.outbox.append(event)
+
+    @contextmanager
+    def _handling(self) -> Iterator[None]:
+        """Hold the lock to change orders, tickets and portfolio; call `on_order_event` for the events
+        applied only once this thread has released it. LEAN's HandleOrderEvents releases
+        `_lockHandleOrderEvent` before `OnOrderEvent` (Engine/TransactionHandlers/
+        BrokerageTransactionHandler.cs), so an algorithm that holds a lock of its own while it calls
+        into LEAN never waits for a brokerage thread that waits for that lock. Events applied before
+        a crash inside the block die with the process, untold."""
+        local = self._local
+        outermost = not getattr(local, "depth", 0)
+        if outermost:
+            local.depth, local.outbox = 0, []
+        local.depth += 1
+        try:
+            with self.lock:
+                yield
+        finally:
+            local.depth -= 1
+        if outermost:
+            told, local.outbox = local.outbox, []
+            for event in told:
+                self._run.algorithm.on_order_event(event)
 
     # --- restart --------------------------------------------------------------------------------------
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-import threading
 from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -49,17 +48,14 @@ class HostAlgorithm(QCAlgorithm):
         self.executor = EnhancedAtomicOrderExecutor(self, self.atomic_config)
         self.trace: list[dict[Symbol, int]] = []
         self.recovery: Any = None
-        # Every order event as delivered, and the thread that delivered it (for late re-delivery
-        # and threading tests).
+        # Every order event as delivered (for late re-delivery and threading tests).
         self.order_events: list[OrderEvent] = []
-        self.event_threads: set[int] = set()
 
     def on_warmup_finished(self) -> None:
         self.recovery = self.executor.check_and_recover_incomplete_orders()
 
     def on_order_event(self, order_event: OrderEvent) -> None:
         self.order_events.append(order_event)
-        self.event_threads.add(threading.get_ident())
         self.executor.on_order_event(order_event)
         self.trace.append({s: int(self.portfolio[s].quantity) for s in self.condor()})
 

@@ -4,7 +4,6 @@ from the hot key set to the archive with few writes."""
 from __future__ import annotations
 
 import json
-import threading
 
 import pytest
 
@@ -149,20 +148,3 @@ def test_on_complete_and_listeners_hear_the_final_status_once(mode: str) -> None
 
     assert result.status is GroupStatus.FILLED
     assert heard == [("callback", GroupStatus.FILLED), ("listener", GroupStatus.FILLED)]
-
-
-def test_live_events_delivered_from_another_thread_fill_the_group() -> None:
-    """LEAN calls on_order_event on its brokerage threads in live mode."""
-    sim, algo = start("live")
-
-    result = iron_condor(algo, 2)
-    sim.deliver_in_thread()  # the SUBMITTED events, from a brokerage thread
-    # the fills: let the brokerage work on a thread of its own, as LEAN's does
-    worker = threading.Thread(target=settle, args=(sim, 5), name="brokerage")
-    worker.start()
-    worker.join(timeout=30)
-
-    assert not worker.is_alive()
-    assert threading.get_ident() not in algo.event_threads
-    assert result.status is GroupStatus.FILLED and bool(result)
-    assert positions(sim, algo.condor()) == condor_targets(algo, 2)

@@ -44,6 +44,49 @@ def test_deliver_in_thread_calls_on_order_event_from_another_thread() -> None:
     assert algo.threads == ["leansim-brokerage"] and threading.current_thread().name != "leansim-brokerage"
 
 
+def test_on_order_event_runs_after_the_handler_released_its_lock() -> None:
+    """LEAN's HandleOrderEvents calls on_order_event outside `_lockHandleOrderEvent`: while a brokerage
+    thread is inside the callback, another thread can still place an order."""
+    sim = Simulator(start=OPEN, mode="live")
+    algo = sim.start(Recorder)
+    algo.market_order(algo.spy, 1)
+    placed: list[int] = []
+    waited: list[bool] = []
+
+    def callback_places_from_another_thread(order_event: object) -> None:
+        if waited:
+            return
+        other = threading.Thread(target=lambda: placed.append(algo.market_order(algo.spy, 1).order_id), daemon=True)
+        other.start()
+        other.join(2)
+        waited.append(other.is_alive())  # still blocked if the handler held its lock over this call
+
+    algo.on_order_event = callback_places_from_another_thread  # type: ignore[method-assign]
+    sim.deliver_in_thread()
+    assert waited == [False] and placed == [2]
+
+
+def test_cancel_pending_is_told_before_the_brokerage_hears_of_the_cancel() -> None:
+    sim = Simulator(start=OPEN, mode="live")
+    algo = sim.start(Recorder)
+    ticket = algo.limit_order(algo.spy, 1, 1.0)
+    sim.deliver()
+    seen: list[tuple[str, int]] = []
+    original = algo.on_order_event
+
+    def record_the_brokerage(order_event: object) -> None:
+        seen.append((threading.current_thread().name, len(sim.open_broker_orders)))
+        original(order_event)  # type: ignore[arg-type]
+
+    algo.on_order_event = record_the_brokerage  # type: ignore[method-assign]
+    assert ticket.cancel().is_success
+    assert seen == [(threading.current_thread().name, 1)]  # on the caller's thread, order still open
+    assert len(sim.open_broker_orders) == 1 and sim.pending_cancels == 1  # answered, not yet sent
+    sim.deliver()  # the transaction thread sends it; the brokerage's CANCELED comes back
+    assert sim.open_broker_orders == [] and sim.pending_cancels == 0
+    assert algo.statuses()[-2:] == ["CANCEL_PENDING", "CANCELED"]
+
+
 def test_a_cancel_after_the_brokerage_filled_fails_and_the_fill_arrives_later() -> None:
     sim = Simulator(start=OPEN, mode="live")
     algo = sim.start(Recorder)
