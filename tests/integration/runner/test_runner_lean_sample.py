@@ -13,7 +13,7 @@ from runner_kit import LEAN_SAMPLE, MAIN, main_algorithm
 from leansim import report
 from leansim.runner import Scenario, run_scenario
 
-pytestmark = pytest.mark.skipif(not (LEAN_SAMPLE / "option").is_dir(), reason="LEAN sample data not present")
+pytestmark = pytest.mark.skipif(not (LEAN_SAMPLE / "option").is_dir(), reason=f"LEAN sample data not found at {LEAN_SAMPLE}")
 
 
 @pytest.mark.parametrize("faults", ["none", "mixed"])

@@ -18,7 +18,7 @@ from leansim.market.base import ContractQuote, SecurityKey
 from leansim.market.hours import ExchangeCalendar
 from leansim.market.lean_folder import LeanDataFolder
 
-SAMPLE = Path(os.environ.get("LEAN_SAMPLE_DATA", "/work/shared/data/lean-sample"))
+SAMPLE = Path(os.environ.get("LEAN_SAMPLE_DATA", Path(__file__).resolve().parents[4].parent / "shared" / "data" / "lean-sample"))
 HOURS = SAMPLE / "market-hours" / "market-hours-database.json"
 pytestmark = pytest.mark.skipif(not HOURS.exists(), reason=f"LEAN sample data not found at {SAMPLE}")
 
