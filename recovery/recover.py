@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from atomic.decisions import ChangeStatus
-from atomic.model import Group, GroupStatus, SessionEnded
+from atomic.model import Group, GroupStatus, HoldChanged, SessionEnded
 from atomic.persistence import OpenRecord
 from atomic.ports import BrokerOrder
 from recovery.reconcile import Decision, decide, establish, orders_to_cancel, owners
@@ -144,8 +144,15 @@ def _carry_out(executor: EnhancedAtomicOrderExecutor, group: Group, decision: De
         executor.broker.alert(subject, message)
         entry.alerts.append(f"{subject}: {message}")
 
-    if decision in (Decision.MARK_FILLED, Decision.ROLL_BACK_NOTHING_FILLED, Decision.FLATTEN_PARTIAL):
-        group.held = False  # an earlier run may have held it; this run decides afresh
+    if group.held and group.anomalies:
+        # Its books may hold a fill the broker never made (reported twice, booked once): only the
+        # operator, having checked the brokerage's own holdings, unwinds it (rollback_group).
+        alert("Group held for unexpected fills", f"{group.group_id}: {_positions(group)}; {group.anomalies}; "
+              "still held for the operator (no automatic action)")
+        return
+    if group.held and decision in (Decision.MARK_FILLED, Decision.ROLL_BACK_NOTHING_FILLED, Decision.FLATTEN_PARTIAL):
+        # An earlier recovery held it (partial fill, or fills unknown); this run decides afresh.
+        executor.record(group, HoldChanged(False, f"recovery: {decision.value}", executor.broker.now()))
     if decision is Decision.MARK_FILLED:
         executor.act(group, ChangeStatus(GroupStatus.FILLED, "recovery: every leg had filled before the restart"))
     elif decision is Decision.ROLL_BACK_NOTHING_FILLED:
