@@ -221,7 +221,7 @@ class LeanBroker:
             key = str(order.symbol.id)
             self._symbols.setdefault(key, order.symbol)
             result.append(BrokerOrder(int(order.id), key, int(order.quantity), tuple(str(b) for b in order.broker_id),
-                                      parse_tag(order.tag)))
+                                      parse_tag(order.tag), order.symbol.security_type in _OPTION_TYPES))
         return result
 
     def recorded_events(self, order_id: int) -> list[OrderUpdate] | None:

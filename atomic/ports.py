@@ -35,6 +35,7 @@ class BrokerOrder:
     quantity: int
     broker_ids: tuple[str, ...]
     tag: OrderTag | None
+    option: bool = True  # in an option contract (where a lost group record leaves its orders)
 
 
 class Broker(Protocol):
