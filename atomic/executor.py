@@ -464,7 +464,8 @@ class EnhancedAtomicOrderExecutor:
             self.broker.alert("Unexpected fill: group held", f"group {group.group_id} ({group.strategy}): {anomaly}; "
                               f"positions {[(leg.contract.ticker, leg.net_filled) for leg in group.legs]}; "
                               "no automatic action on it, new groups refused until resume(); "
-                              "rollback_group() reverses what really filled")
+                              "a broker may report a fill twice yet book it once: check the brokerage's own "
+                              "holdings before calling rollback_group(), which reverses every fill LEAN counted")
         return changed
 
     def _reconcile(self, group: Group, now: datetime) -> None:

@@ -120,12 +120,14 @@ class DuplicateEvents:
 @dataclass(frozen=True)
 class DoubleReport:
     """Live mode only: the brokerage reports the fill that completes the order twice, and books it
-    twice (an over-fill). LEAN takes the second report as a new event with its own id
+    twice (an over-fill), or, with `booked_once`, books it once (only the report is repeated: the
+    account holds the order's size). LEAN takes the second report as a new event with its own id
     (BrokerageTransactionHandler.HandleOrderEvents: `order.GetNewId()`) and applies it to the order,
-    its ticket and the portfolio like any fill."""
+    its ticket and the portfolio like any fill: either way LEAN's portfolio shows the doubled fill."""
 
     match: Match = field(default_factory=Match)
     times: int | None = 1
+    booked_once: bool = False
 
 
 @dataclass(frozen=True)

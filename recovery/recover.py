@@ -157,7 +157,8 @@ def _carry_out(executor: EnhancedAtomicOrderExecutor, group: Group, decision: De
         # Its books may hold a fill the broker never made (reported twice, booked once): only the
         # operator, having checked the brokerage's own holdings, unwinds it (rollback_group).
         alert("Group held for unexpected fills", f"{group.group_id}: {_positions(group)}; {group.anomalies}; "
-              "still held for the operator (no automatic action)")
+              "still held for the operator (no automatic action): check the brokerage's own holdings "
+              "before calling rollback_group()")
         return
     if group.held and decision in (Decision.MARK_FILLED, Decision.ROLL_BACK_NOTHING_FILLED, Decision.FLATTEN_PARTIAL):
         # An earlier recovery held it (partial fill, or fills unknown); this run decides afresh.

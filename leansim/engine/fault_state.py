@@ -43,6 +43,7 @@ class Behaviour:
     cancel_loses_race: bool = False
     duplicate: bool = False
     double_report: bool = False
+    double_booked: bool = False  # the repeated report is booked at the brokerage too
     lose_fills: bool = False
 
 
@@ -131,6 +132,7 @@ def _apply(behaviour: Behaviour, fault: OrderFault) -> None:
         behaviour.duplicate = True
     elif isinstance(fault, DoubleReport):
         behaviour.double_report = True
+        behaviour.double_booked = not fault.booked_once
     elif isinstance(fault, LostEvents):
         behaviour.lose_fills = True
 
