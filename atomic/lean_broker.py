@@ -233,6 +233,17 @@ class LeanBroker:
             return None
         return [self.translate(event) for event in ticket.order_events]
 
+    def cancel_refused(self, order_id: int) -> str | None:
+        # BrokerageTransactionHandler.HandleCancelOrderRequest: on a brokerage refusal the request's
+        # response becomes an error (BrokerageFailedToCancelOrder) and
+        # CancelPendingOrders.RemoveAndFallback restores the order's previous status.
+        ticket = self._algorithm.transactions.get_order_ticket(order_id)
+        request = ticket.cancel_request if ticket is not None else None
+        response = request.response if request is not None else None
+        if response is None or not response.is_error:
+            return None
+        return str(response.error_message or response.error_code)
+
     def alert(self, subject: str, message: str) -> None:
         self._algorithm.error(f"{subject}: {message}")
         if self.live_mode and self._alert_email:

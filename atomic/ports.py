@@ -96,6 +96,13 @@ class Broker(Protocol):
         delivery was lost."""
         ...
 
+    def cancel_refused(self, order_id: int) -> str | None:
+        """Why the brokerage refused the order's latest cancel after LEAN had accepted it, or None.
+        Live, LEAN answers cancel() before its transaction thread sends the request on; a refusal
+        then restores the order's status and emits no order event: only the ticket's cancel
+        request shows it."""
+        ...
+
     def alert(self, subject: str, message: str) -> None:
         """Tell the operator: error log always, notify in live mode."""
         ...

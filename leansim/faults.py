@@ -109,6 +109,17 @@ class CancelLosesRace:
 
 
 @dataclass(frozen=True)
+class RefuseCancel:
+    """Live mode only: the brokerage refuses the first cancel of the order, after LEAN has answered
+    `cancel()` with success (CANCEL_PENDING). LEAN's HandleCancelOrderRequest then restores the
+    order's previous status (CancelPendingOrders.RemoveAndFallback), turns the cancel request's
+    response into an error and calls algorithm.Error: no order event. The order keeps working."""
+
+    match: Match = field(default_factory=Match)
+    times: int | None = 1
+
+
+@dataclass(frozen=True)
 class DuplicateEvents:
     """Live mode only: every event of the order reaches the algorithm twice, the same event (same id)
     delivered again; LEAN applied it once."""
@@ -180,7 +191,8 @@ class CrashAt:
     n: int = 1
 
 
-OrderFault = Union[Reject, PartialFill, DelayFill, NeverFill, CancelLosesRace, DuplicateEvents, DoubleReport, LostEvents]
+OrderFault = Union[Reject, PartialFill, DelayFill, NeverFill, CancelLosesRace, RefuseCancel, DuplicateEvents, DoubleReport,
+                   LostEvents]
 Fault = Union[OrderFault, MarketClosed, StoreSaveFails, CrashAt]
 
 

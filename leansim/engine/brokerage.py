@@ -152,6 +152,9 @@ class SimBrokerage:
         order = self.orders.get(broker_id)
         if order is None or not order.is_open:
             return False
+        if order.behaviour.refuse_cancel:  # RefuseCancel: this time only
+            order.behaviour.refuse_cancel = False
+            return False
         group = self.group_of(order)
         if order.behaviour.cancel_loses_race:
             decisions = [
