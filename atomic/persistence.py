@@ -380,17 +380,18 @@ class GroupStore:
         key = self._archive.get(group_id)
         return group_from_json(self._store.read(key)) if key else None
 
-    def archived_since(self, moment: datetime) -> list[Group]:
-        """Groups archived at or after `moment` (readable ones): recovery counts their positions."""
+    def archived_since(self, moment: datetime) -> tuple[list[Group], list[tuple[str, str]]]:
+        """Groups archived at or after `moment` (recovery counts their positions), and the (key, why)
+        of those whose record no longer reads (they explain no position: the caller says so)."""
         since = f"{self._archive_prefix}{moment:%Y%m%dT%H%M%S}"
-        groups = []
+        groups, unreadable = [], []
         for key in self._archive.values():
             if key >= since:
                 try:
                     groups.append(group_from_json(self._store.read(key)))
-                except RecordError:
-                    continue  # an unreadable archive record explains no position
-        return groups
+                except RecordError as error:
+                    unreadable.append((key, str(error)))
+        return groups, unreadable
 
     def open_keys(self) -> list[str]:
         return sorted(k for k in self._store.keys() if k.startswith(self._open_prefix))

@@ -43,7 +43,10 @@ def recover(executor: EnhancedAtomicOrderExecutor) -> RecoveryReport:
     # Only groups whose fills must be inferred need the others' claims: an old ROLLBACK_FAILED group
     # with every order closed must not make each restart read the whole archive.
     inferring = [g for g in groups if any(o.is_open for leg in g.legs for o in leg.orders)]
-    settled = executor.store.archived_since(min(g.created_at for g in inferring)) if inferring else []
+    settled, unreadable = executor.store.archived_since(min(g.created_at for g in inferring)) if inferring else ([], [])
+    for key, why in unreadable:
+        executor.broker.alert("Unreadable archive record", f"{key}: {why}; the positions of that settled group are "
+                              "not counted when inferring other groups' fills")
     recovered = {id(g) for g in groups}
     for group in sorted(groups + settled, key=lambda g: g.created_at, reverse=True):
         if id(group) not in recovered:
