@@ -464,7 +464,8 @@ class EnhancedAtomicOrderExecutor:
             self.broker.alert("Unexpected fill: group held", f"group {group.group_id} ({group.strategy}): {anomaly}; "
                               f"positions {[(leg.contract.ticker, leg.net_filled) for leg in group.legs]}; "
                               "no automatic action on it, new groups refused until resume(); "
-                              "rollback_group() reverses what really filled")
+                              "a broker may report a fill twice yet book it once: check the brokerage's own "
+                              "holdings before calling rollback_group(), which reverses every fill LEAN counted")
         return changed
 
     def _reconcile(self, group: Group, now: datetime) -> None:
@@ -479,6 +480,11 @@ class EnhancedAtomicOrderExecutor:
             self._apply(group, Note(f"reconciliation: order {event.order_id} event {event.event_id} was never "
                                     "delivered; applied from LEAN's order record", now))
             self._apply(group, event)
+        # A cancel LEAN accepted and the brokerage then refused leaves the order working with no
+        # event saying so: the record stops waiting for it, and the rollback cancels again.
+        for order in (o for leg in group.legs for o in leg.orders if o.cancel_requested and o.is_open):
+            if order.order_id is not None and (refusal := self.broker.cancel_refused(order.order_id)):
+                self._apply(group, CancelRefused(order.order_id, f"{refusal} (found by reconciliation)", now))
 
     def _settle_touched(self, flush_lazy: bool = False) -> None:
         """Drive every group that changed until each waits for events; then save what changed

@@ -16,6 +16,7 @@ from AlgorithmImports import (
     OptionRight,
     Order,
     OrderEvent,
+    OrderRequestStatus,
     OrderResponse,
     OrderResponseErrorCode,
     OrderStatus,
@@ -50,13 +51,16 @@ def _refused_before_the_market(ticket: OrderTicket) -> None:
         raise RuntimeError(str(response.error_message) if response is not None else "refused by LEAN's pre-checks")
 
 
-def _cancel_in_progress(response: OrderResponse) -> bool:
+def _cancel_in_progress(ticket: OrderTicket, response: OrderResponse) -> bool:
     """LEAN refuses a second cancel while an earlier one is on its way (OrderTicket.Cancel:
-    RequestCanceled; BrokerageTransactionHandler.CancelOrder: "Cancellation is already in
-    progress."). The order is being cancelled, which is what was asked: not a refusal."""
+    RequestCanceled; BrokerageTransactionHandler.CancelOrder: InvalidRequest when the ticket
+    already holds a cancel request not in error). The order is being cancelled, which is what was
+    asked: not a refusal. Read from the ticket's own cancel request, not from LEAN's wording."""
     code = response.error_code
+    earlier = ticket.cancel_request
     return code == OrderResponseErrorCode.REQUEST_CANCELED or (
-        code == OrderResponseErrorCode.INVALID_REQUEST and "already in progress" in str(response.error_message))
+        code == OrderResponseErrorCode.INVALID_REQUEST and earlier is not None
+        and earlier.status != OrderRequestStatus.ERROR)
 
 
 class ObjectStoreAdapter:
@@ -158,7 +162,7 @@ class LeanBroker:
         if ticket is None:
             return f"no ticket for order {order_id}"
         response = ticket.cancel()
-        if response.is_success or _cancel_in_progress(response):
+        if response.is_success or _cancel_in_progress(ticket, response):
             return None
         return str(response.error_message or response.error_code)
 
@@ -221,7 +225,7 @@ class LeanBroker:
             key = str(order.symbol.id)
             self._symbols.setdefault(key, order.symbol)
             result.append(BrokerOrder(int(order.id), key, int(order.quantity), tuple(str(b) for b in order.broker_id),
-                                      parse_tag(order.tag)))
+                                      parse_tag(order.tag), order.symbol.security_type in _OPTION_TYPES))
         return result
 
     def recorded_events(self, order_id: int) -> list[OrderUpdate] | None:
@@ -232,6 +236,17 @@ class LeanBroker:
         if ticket is None:
             return None
         return [self.translate(event) for event in ticket.order_events]
+
+    def cancel_refused(self, order_id: int) -> str | None:
+        # BrokerageTransactionHandler.HandleCancelOrderRequest: on a brokerage refusal the request's
+        # response becomes an error (BrokerageFailedToCancelOrder) and
+        # CancelPendingOrders.RemoveAndFallback restores the order's previous status.
+        ticket = self._algorithm.transactions.get_order_ticket(order_id)
+        request = ticket.cancel_request if ticket is not None else None
+        response = request.response if request is not None else None
+        if response is None or not response.is_error:
+            return None
+        return str(response.error_message or response.error_code)
 
     def alert(self, subject: str, message: str) -> None:
         self._algorithm.error(f"{subject}: {message}")

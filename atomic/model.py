@@ -512,18 +512,22 @@ class Group:
         if event.inferred:
             record.fills_known_until = event.time
         state: OrderState
+        closed = ""  # why a fill on this order cannot be legal at all
         if (record.state, event.state) not in ORDER_TRANSITIONS:
-            if not fill or record.state not in (OrderState.FILLED, OrderState.PARTIALLY_FILLED):
+            if not fill:
                 self._log(event.time, f"ignored {event.state.value} for order {event.order_id} already {record.state.value}")
                 return False
             # An earlier partial fill delivered after a later event (events of one LEAN batch can
             # interleave with our own cancel's): the quantity is real, the later state stands.
+            # On an order that never filled (INVALID) the fill is real too: an anomaly.
             state = record.state
+            if record.state not in (OrderState.FILLED, OrderState.PARTIALLY_FILLED):
+                closed = f"fill {fill:+d} on an order already {record.state.value.lower()}"
         elif record.state is OrderState.CANCELED:  # a fill after the cancel: it counts, the order stays closed
             state = OrderState.FILLED if record.filled + fill == record.quantity else OrderState.CANCELED
         else:
             state = event.state
-        unexpected = record.unexpected(fill)
+        unexpected = closed or record.unexpected(fill)
         record.state = state
         if event.message and event.state in (OrderState.INVALID, OrderState.CANCELED):
             record.message = event.message

@@ -308,6 +308,7 @@ class _Slots:
 
     seq: int = 0  # the newest version written or read back
     durable: int | None = None  # the slot holding the last version known to be on disk
+    newest: int | None = None  # the slot holding the newest version
     present: set[int] = field(default_factory=set)  # slots that hold a file
 
 
@@ -352,6 +353,7 @@ class GroupStore:
         self._slots[group.group_id] = slots
         slots.seq += 1
         slots.present.add(slot)
+        slots.newest = slot
         if durable:
             self._store.persist(key)
             slots.durable = slot
@@ -362,7 +364,9 @@ class GroupStore:
         slots = self._slots.pop(group.group_id, None)
         self._write(key, group, slots.seq + 1 if slots else 0)
         self._store.persist(key)  # a delete reaches disk at once: the copy must be there first
-        for slot in sorted(slots.present) if slots else range(len(_SLOTS)):
+        # Each delete reaches the disk at once: the older slot goes first, so a crash in between
+        # leaves the newest version (the persist above put it on disk), never an older one.
+        for slot in sorted(slots.present, key=lambda s: s == slots.newest) if slots else range(len(_SLOTS)):
             self._store.delete(self.open_key(group.group_id, slot))
         earlier = self._archive.pop(group.group_id, None)  # a group reopened by a late fill
         if earlier is not None and earlier != key:
@@ -376,17 +380,18 @@ class GroupStore:
         key = self._archive.get(group_id)
         return group_from_json(self._store.read(key)) if key else None
 
-    def archived_since(self, moment: datetime) -> list[Group]:
-        """Groups archived at or after `moment` (readable ones): recovery counts their positions."""
+    def archived_since(self, moment: datetime) -> tuple[list[Group], list[tuple[str, str]]]:
+        """Groups archived at or after `moment` (recovery counts their positions), and the (key, why)
+        of those whose record no longer reads (they explain no position: the caller says so)."""
         since = f"{self._archive_prefix}{moment:%Y%m%dT%H%M%S}"
-        groups = []
+        groups, unreadable = [], []
         for key in self._archive.values():
             if key >= since:
                 try:
                     groups.append(group_from_json(self._store.read(key)))
-                except RecordError:
-                    continue  # an unreadable archive record explains no position
-        return groups
+                except RecordError as error:
+                    unreadable.append((key, str(error)))
+        return groups, unreadable
 
     def open_keys(self) -> list[str]:
         return sorted(k for k in self._store.keys() if k.startswith(self._open_prefix))
@@ -415,6 +420,7 @@ class GroupStore:
             self._slots[group_id] = _Slots(
                 seq=newest[1].seq if newest else 0,
                 durable=newest[0] if newest else None,
+                newest=newest[0] if newest else None,
                 present={self._slot_of(key)[1] for key in keys},
             )
         return OpenRecord(group_id, tuple(keys), newest[1] if newest else None, tuple(unreadable))

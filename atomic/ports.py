@@ -35,6 +35,7 @@ class BrokerOrder:
     quantity: int
     broker_ids: tuple[str, ...]
     tag: OrderTag | None
+    option: bool = True  # in an option contract (where a lost group record leaves its orders)
 
 
 class Broker(Protocol):
@@ -93,6 +94,13 @@ class Broker(Protocol):
         """Every event LEAN's own record of the order holds, translated (None for an unknown id).
         LEAN records an event before it calls on_order_event, so this also holds events whose
         delivery was lost."""
+        ...
+
+    def cancel_refused(self, order_id: int) -> str | None:
+        """Why the brokerage refused the order's latest cancel after LEAN had accepted it, or None.
+        Live, LEAN answers cancel() before its transaction thread sends the request on; a refusal
+        then restores the order's status and emits no order event: only the ticket's cancel
+        request shows it."""
         ...
 
     def alert(self, subject: str, message: str) -> None:

@@ -109,6 +109,17 @@ class CancelLosesRace:
 
 
 @dataclass(frozen=True)
+class RefuseCancel:
+    """Live mode only: the brokerage refuses the first cancel of the order, after LEAN has answered
+    `cancel()` with success (CANCEL_PENDING). LEAN's HandleCancelOrderRequest then restores the
+    order's previous status (CancelPendingOrders.RemoveAndFallback), turns the cancel request's
+    response into an error and calls algorithm.Error: no order event. The order keeps working."""
+
+    match: Match = field(default_factory=Match)
+    times: int | None = 1
+
+
+@dataclass(frozen=True)
 class DuplicateEvents:
     """Live mode only: every event of the order reaches the algorithm twice, the same event (same id)
     delivered again; LEAN applied it once."""
@@ -120,12 +131,14 @@ class DuplicateEvents:
 @dataclass(frozen=True)
 class DoubleReport:
     """Live mode only: the brokerage reports the fill that completes the order twice, and books it
-    twice (an over-fill). LEAN takes the second report as a new event with its own id
+    twice (an over-fill), or, with `booked_once`, books it once (only the report is repeated: the
+    account holds the order's size). LEAN takes the second report as a new event with its own id
     (BrokerageTransactionHandler.HandleOrderEvents: `order.GetNewId()`) and applies it to the order,
-    its ticket and the portfolio like any fill."""
+    its ticket and the portfolio like any fill: either way LEAN's portfolio shows the doubled fill."""
 
     match: Match = field(default_factory=Match)
     times: int | None = 1
+    booked_once: bool = False
 
 
 @dataclass(frozen=True)
@@ -178,7 +191,8 @@ class CrashAt:
     n: int = 1
 
 
-OrderFault = Union[Reject, PartialFill, DelayFill, NeverFill, CancelLosesRace, DuplicateEvents, DoubleReport, LostEvents]
+OrderFault = Union[Reject, PartialFill, DelayFill, NeverFill, CancelLosesRace, RefuseCancel, DuplicateEvents, DoubleReport,
+                   LostEvents]
 Fault = Union[OrderFault, MarketClosed, StoreSaveFails, CrashAt]
 
 

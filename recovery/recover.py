@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from atomic.decisions import ChangeStatus
-from atomic.model import Group, GroupStatus, SessionEnded
+from atomic.model import Group, GroupStatus, HoldChanged, SessionEnded
 from atomic.persistence import OpenRecord
 from atomic.ports import BrokerOrder
 from recovery.reconcile import Decision, decide, establish, orders_to_cancel, owners
@@ -43,7 +43,10 @@ def recover(executor: EnhancedAtomicOrderExecutor) -> RecoveryReport:
     # Only groups whose fills must be inferred need the others' claims: an old ROLLBACK_FAILED group
     # with every order closed must not make each restart read the whole archive.
     inferring = [g for g in groups if any(o.is_open for leg in g.legs for o in leg.orders)]
-    settled = executor.store.archived_since(min(g.created_at for g in inferring)) if inferring else []
+    settled, unreadable = executor.store.archived_since(min(g.created_at for g in inferring)) if inferring else ([], [])
+    for key, why in unreadable:
+        executor.broker.alert("Unreadable archive record", f"{key}: {why}; the positions of that settled group are "
+                              "not counted when inferring other groups' fills")
     recovered = {id(g) for g in groups}
     for group in sorted(groups + settled, key=lambda g: g.created_at, reverse=True):
         if id(group) not in recovered:
@@ -76,8 +79,9 @@ def recover(executor: EnhancedAtomicOrderExecutor) -> RecoveryReport:
                                for leg in group.legs for o in leg.orders if id(o) not in before]
         entry.final_status = group.status.value
     matched = {o.order_id for g in groups for leg in g.legs for o in leg.orders if o.order_id is not None}
-    _cancel_orphans(executor, {g.group_id for g in groups}, [o for o in open_orders if o.order_id not in matched], report)
-    _account_for_losses(executor, groups, report)
+    traces = _cancel_orphans(executor, {g.group_id for g in groups}, [o for o in open_orders if o.order_id not in matched],
+                             report)
+    _account_for_losses(executor, groups, report, traces)
     report.halted = executor.halted
     return report
 
@@ -113,13 +117,21 @@ def _unusable(executor: EnhancedAtomicOrderExecutor, record: OpenRecord) -> str:
     return f"holds contracts the algorithm does not know: {unknown}" if unknown else ""
 
 
-def _account_for_losses(executor: EnhancedAtomicOrderExecutor, groups: list[Group], report: RecoveryReport) -> None:
+def _account_for_losses(executor: EnhancedAtomicOrderExecutor, groups: list[Group], report: RecoveryReport,
+                        option_orders: list[str]) -> None:
     """A group whose record is lost (quarantined, or deleted while its orders still work) leaves
     positions and orders that no record accounts for. Name them, and refuse new groups until the
-    operator has dealt with them (resume()). Positions are compared with the open groups' records
+    operator has dealt with them (resume()). The trace of a lost record: a quarantine, an orphan
+    order of ours, or an untagged open order in an option contract (`option_orders`); an untagged
+    order in anything else (a manual stock stop: every order loses its tag at a live restart) was
+    alerted on its own and halts nothing. Positions are compared with the open groups' records
     only: settled groups' positions (in the archive) are listed too, since reading a large archive
     would cost seconds at every such restart, and listing too much is the safe side."""
-    if not (report.quarantined or report.orphan_orders or report.unrecognized_orders):
+    found = [f"{len(what)} {name}" for what, name in ((report.quarantined, "quarantined records"),
+                                                      (report.orphan_orders, "orphan atomic orders"),
+                                                      (option_orders, "open option orders no record accounts for"))
+             if what]
+    if not found:
         return
     explained: dict[str, int] = defaultdict(int)
     for group in groups:
@@ -130,13 +142,13 @@ def _account_for_losses(executor: EnhancedAtomicOrderExecutor, groups: list[Grou
             report.unaccounted_positions.append(
                 f"{contract.ticker} {quantity:+d} held, open group records explain {explained[contract.key]:+d}")
     lost = [where for where, _ in report.quarantined]
-    executor.broker.alert(
-        "Group records lost: new groups halted",
-        f"quarantined records {lost}; open orders no record accounts for "
-        f"{report.orphan_orders + report.unrecognized_orders}; option positions no open record accounts for "
-        f"{report.unaccounted_positions}; new groups are refused until resume()")
-    executor.halt(f"group records lost at recovery ({len(lost)} quarantined, "
-                  f"{len(report.orphan_orders) + len(report.unrecognized_orders)} open orders unaccounted for)")
+    details = [f"{name} {what}" for name, what in (("quarantined records", lost),
+                                                   ("open orders no record accounts for", report.orphan_orders + option_orders),
+                                                   ("option positions no open record accounts for", report.unaccounted_positions))
+               if what]
+    executor.broker.alert(f"Group records lost ({', '.join(found)}): new groups halted",
+                          f"{'; '.join(details)}; new groups are refused until resume()")
+    executor.halt(f"group records lost at recovery: {', '.join(found)}")
 
 
 def _carry_out(executor: EnhancedAtomicOrderExecutor, group: Group, decision: Decision, entry: GroupRecovery) -> None:
@@ -144,8 +156,16 @@ def _carry_out(executor: EnhancedAtomicOrderExecutor, group: Group, decision: De
         executor.broker.alert(subject, message)
         entry.alerts.append(f"{subject}: {message}")
 
-    if decision in (Decision.MARK_FILLED, Decision.ROLL_BACK_NOTHING_FILLED, Decision.FLATTEN_PARTIAL):
-        group.held = False  # an earlier run may have held it; this run decides afresh
+    if group.held and group.anomalies:
+        # Its books may hold a fill the broker never made (reported twice, booked once): only the
+        # operator, having checked the brokerage's own holdings, unwinds it (rollback_group).
+        alert("Group held for unexpected fills", f"{group.group_id}: {_positions(group)}; {group.anomalies}; "
+              "still held for the operator (no automatic action): check the brokerage's own holdings "
+              "before calling rollback_group()")
+        return
+    if group.held and decision in (Decision.MARK_FILLED, Decision.ROLL_BACK_NOTHING_FILLED, Decision.FLATTEN_PARTIAL):
+        # An earlier recovery held it (partial fill, or fills unknown); this run decides afresh.
+        executor.record(group, HoldChanged(False, f"recovery: {decision.value}", executor.broker.now()))
     if decision is Decision.MARK_FILLED:
         executor.act(group, ChangeStatus(GroupStatus.FILLED, "recovery: every leg had filled before the restart"))
     elif decision is Decision.ROLL_BACK_NOTHING_FILLED:
@@ -168,13 +188,17 @@ def _carry_out(executor: EnhancedAtomicOrderExecutor, group: Group, decision: De
 
 
 def _cancel_orphans(executor: EnhancedAtomicOrderExecutor, known: set[str], unmatched: Sequence[BrokerOrder],
-                    report: RecoveryReport) -> None:
+                    report: RecoveryReport) -> list[str]:
     """Open orders no stored group claims. Ours by tag (same run) whose record is gone are
-    cancelled; untagged ones (a live restart drops tags) may be manual: reported, never cancelled on a guess."""
+    cancelled; untagged ones (a live restart drops tags) may be manual: reported, never cancelled on
+    a guess. Returns the untagged ones in option contracts (maybe a lost record's)."""
+    options = []
     for order in unmatched:
         if order.tag is None:
             text = f"order {order.order_id} {order.contract_key} qty {order.quantity} broker {list(order.broker_ids)}"
             report.unrecognized_orders.append(text)
+            if order.option:
+                options.append(text)
             executor.broker.alert("Unrecognised open order at recovery", f"{text}: not matched to any stored group; "
                                   "check whether it is a manual order")
             continue
@@ -185,6 +209,7 @@ def _cancel_orphans(executor: EnhancedAtomicOrderExecutor, known: set[str], unma
             f"cancel refused: {error}" if error else "cancelled")
         report.orphan_orders.append(text)
         executor.broker.alert("Orphan atomic order", f"{text}; no group record: check its fills by hand")
+    return options
 
 
 def _describe(group: Group) -> str:

@@ -152,6 +152,9 @@ class SimBrokerage:
         order = self.orders.get(broker_id)
         if order is None or not order.is_open:
             return False
+        if order.behaviour.refuse_cancel:  # RefuseCancel: this time only
+            order.behaviour.refuse_cancel = False
+            return False
         group = self.group_of(order)
         if order.behaviour.cancel_loses_race:
             decisions = [
@@ -276,10 +279,12 @@ class SimBrokerage:
                 self.after_fill()
             self._event(order, status, now, quantity, price, message)
             if quantity and status == OrderStatus.FILLED and order.behaviour.double_report:
-                # DoubleReport: the completing fill is booked and reported again, as a new report.
-                order.filled += quantity
-                order.fills.append(FillRecord(now, quantity, price))
-                self._position_change(order.symbol, quantity, price)
+                # DoubleReport: the completing fill is reported again, as a new report, and
+                # booked again unless only the report was repeated (booked_once).
+                if order.behaviour.double_booked:
+                    order.filled += quantity
+                    order.fills.append(FillRecord(now, quantity, price))
+                    self._position_change(order.symbol, quantity, price)
                 self.fill_count += 1
                 self.after_fill()
                 self._event(order, status, now, quantity, price, message)

@@ -26,6 +26,7 @@ from leansim.faults import (
     OrderCandidate,
     OrderFault,
     PartialFill,
+    RefuseCancel,
     Reject,
     StoreSaveFails,
 )
@@ -41,14 +42,17 @@ class Behaviour:
     delay: float = 0.0
     never: bool = False
     cancel_loses_race: bool = False
+    refuse_cancel: bool = False  # the next cancel is refused (once)
     duplicate: bool = False
     double_report: bool = False
+    double_booked: bool = False  # the repeated report is booked at the brokerage too
     lose_fills: bool = False
 
 
-_ORDER_FAULTS = (Reject, PartialFill, DelayFill, NeverFill, CancelLosesRace, DuplicateEvents, DoubleReport, LostEvents)
+_ORDER_FAULTS = (Reject, PartialFill, DelayFill, NeverFill, CancelLosesRace, RefuseCancel, DuplicateEvents, DoubleReport,
+                 LostEvents)
 # Faults of a live brokerage only: a backtest's brokerage is LEAN's own, on the algorithm thread.
-LIVE_ONLY_FAULTS = (DuplicateEvents, DoubleReport, LostEvents)
+LIVE_ONLY_FAULTS = (RefuseCancel, DuplicateEvents, DoubleReport, LostEvents)
 
 
 class FaultState:
@@ -127,10 +131,13 @@ def _apply(behaviour: Behaviour, fault: OrderFault) -> None:
         behaviour.never = True
     elif isinstance(fault, CancelLosesRace):
         behaviour.cancel_loses_race = True
+    elif isinstance(fault, RefuseCancel):
+        behaviour.refuse_cancel = True
     elif isinstance(fault, DuplicateEvents):
         behaviour.duplicate = True
     elif isinstance(fault, DoubleReport):
         behaviour.double_report = True
+        behaviour.double_booked = not fault.booked_once
     elif isinstance(fault, LostEvents):
         behaviour.lose_fills = True
 

@@ -182,9 +182,9 @@ def option(right: str, strike: float) -> Symbol:
     return Symbol.create_option("SPY", Market.USA, OptionStyle.AMERICAN, lean_right, strike, EXPIRY)
 
 
-# Settings of each execution mode: a leg at a time, longs before shorts, one combo order.
+# Settings of each execution mode: every leg at once, longs before shorts, one combo order.
 EXECUTION_MODES: dict[str, dict[str, Any]] = {
-    "legged": {},
+    "parallel": {"sequential_protective_legs": False},
     "sequential": {"sequential_protective_legs": True},
     "combo": {"execution_mode": "combo"},
 }

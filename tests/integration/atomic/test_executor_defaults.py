@@ -14,20 +14,28 @@ from atomic import GroupStatus
 from atomic.brokerages import execution_mode_for
 from config import AtomicConfig
 from executor_kit import HostAlgorithm, group_orders, naked_shorts, option, settle, start
-from leansim import Match, NeverFill
+from leansim import Match, NeverFill, Simulator
+
+NEVER_FILLS = NeverFill(Match(symbol=str(option("put", 455))), times=None)  # the long put
+
+
+def _naked_contract_seconds(sim: Simulator, algo: HostAlgorithm, seconds: int = 180) -> int:
+    """Naked short contracts held at the brokerage, sampled each simulated second (as the scenario
+    runner integrates it)."""
+    total = 0
+    for _ in range(seconds):
+        total += naked_shorts(algo, {s: int(sim.position(s)) for s in (algo.short_put, algo.long_put)})
+        settle(sim, 1)
+    return total
 
 
 @pytest.mark.parametrize("mode", ["backtest", "live"])
 def test_a_rolled_back_put_spread_from_the_readme_defaults_holds_no_naked_short(mode: str) -> None:
-    never_fills = NeverFill(Match(symbol=str(option("put", 455))), times=None)
-    sim, algo = start(mode, faults=[never_fills], config=AtomicConfig())
+    sim, algo = start(mode, faults=[NEVER_FILLS], config=AtomicConfig())
     result = algo.executor.execute_put_spread_atomic(algo.short_put, algo.long_put, 1)
-    naked_contract_seconds = 0
-    for _ in range(180):  # sampled each simulated second, as the scenario runner integrates it
-        naked_contract_seconds += naked_shorts(algo, {s: int(sim.position(s)) for s in (algo.short_put, algo.long_put)})
-        settle(sim, 1)
+    assert _naked_contract_seconds(sim, algo) == 0
     assert result.status is GroupStatus.ROLLED_BACK, result.view.log
-    assert naked_contract_seconds == 0
+    assert {order.symbol for order in group_orders(sim, result.group_id)} == {algo.long_put}
     assert {order.symbol for order in group_orders(sim, result.group_id)} == {algo.long_put}
 
 
@@ -49,13 +57,8 @@ class TradierHost(AutoModeHost):
 @pytest.mark.parametrize("mode", ["backtest", "live"])
 @pytest.mark.parametrize("base, execution", [(AutoModeHost, "combo"), (TradierHost, "legged")], ids=["default-model", "tradier"])
 def test_the_readme_auto_mode_holds_no_naked_short_either(mode: str, base: type[HostAlgorithm], execution: str) -> None:
-    never_fills = NeverFill(Match(symbol=str(option("put", 455))), times=None)
-    sim, algo = start(mode, faults=[never_fills], base=base)
+    sim, algo = start(mode, faults=[NEVER_FILLS], base=base)
     assert algo.executor.config.execution_mode == execution
     result = algo.executor.execute_put_spread_atomic(algo.short_put, algo.long_put, 1)
-    naked_contract_seconds = 0
-    for _ in range(180):
-        naked_contract_seconds += naked_shorts(algo, {s: int(sim.position(s)) for s in (algo.short_put, algo.long_put)})
-        settle(sim, 1)
+    assert _naked_contract_seconds(sim, algo) == 0
     assert result.status is GroupStatus.ROLLED_BACK, result.view.log
-    assert naked_contract_seconds == 0

@@ -24,7 +24,7 @@ from leansim import LostEvents, Match, PartialFill
 
 # Execution mode -> the entry orders whose fill events are lost: the last leg sent (a combo's fault
 # covers every leg).
-LOST = {"legged": Match(tag_contains="/entry/3/"), "sequential": Match(tag_contains="/entry/3/"),
+LOST = {"parallel": Match(tag_contains="/entry/3/"), "sequential": Match(tag_contains="/entry/3/"),
         "combo": Match(tag_contains="/combo/")}
 
 
@@ -87,7 +87,7 @@ def test_live_lost_partial_fill_then_timeout_rolls_back_the_real_quantity(mode: 
 
 
 def test_a_quiet_group_is_reconciled_within_a_minute_long_before_its_timeout() -> None:
-    sim, algo = start("live", [LostEvents(LOST["legged"])], base=EverySecondHost, atomic_order_timeout=600)
+    sim, algo = start("live", [LostEvents(LOST["parallel"])], base=EverySecondHost, atomic_order_timeout=600)
 
     result = iron_condor(algo, 2)
     settle(sim, 30)

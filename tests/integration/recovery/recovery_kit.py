@@ -157,6 +157,38 @@ def crash_points_between(before: dict[str, int], after: dict[str, int]) -> list[
     return [CrashAt(point, n) for point in CRASH_POINTS for n in range(before[point] + 1, after[point] + 1)]
 
 
+# --- backtests ------------------------------------------------------------------------------------
+
+BACKTEST = "atomic-executor/backtest/"
+
+
+def backtest_group(mode: str, scenario: str, crash: CrashAt | None) -> tuple[Simulator, str]:
+    """A backtest of one condor group, crashing at `crash` (inside the call itself in a backtest,
+    where orders fill at once): the storage it leaves, and the group's id as its keys there name it."""
+    faults = SCENARIOS[scenario] + ((crash,) if crash else ())
+    sim = Simulator(mode="backtest", start=OPEN, cash=1_000_000, faults=FaultPlan(faults))
+    algo = sim.start(host(**MODES[mode]))
+    try:
+        algo.executor.execute_iron_condor_atomic(*algo.condor(), STRUCTURES)
+        sim.advance(SETTLE_SECONDS)
+        sim.stop()
+    except SimulatedCrash:
+        assert crash is not None
+    return sim, _group_on_disk(sim)
+
+
+def _group_on_disk(sim: Simulator) -> str:
+    """The one group whose keys a backtest left: `open/<id>`, `open/<id>.alt` or `archive/<time>-<id>`."""
+    ids = set()
+    for key in sim.stored:
+        if key.startswith(BACKTEST + "open/"):
+            ids.add(key.removeprefix(BACKTEST + "open/").removesuffix(".alt"))
+        elif key.startswith(BACKTEST + "archive/"):
+            ids.add(key.removeprefix(BACKTEST + "archive/").split("-", 1)[1])
+    [group_id] = ids
+    return group_id
+
+
 # --- reading the store ----------------------------------------------------------------------------
 
 

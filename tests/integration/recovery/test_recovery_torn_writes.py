@@ -11,6 +11,7 @@ from functools import cache
 import pytest
 from recovery_kit import (
     ARCHIVE_PREFIX,
+    BACKTEST,
     LONG_CALL,
     LONG_PUT,
     MANUAL,
@@ -19,7 +20,6 @@ from recovery_kit import (
     OPEN_PREFIX,
     QUARANTINE_PREFIX,
     SCENARIOS,
-    SETTLE_SECONDS,
     SHORT_CALL,
     SHORT_PUT,
     STRUCTURES,
@@ -27,6 +27,7 @@ from recovery_kit import (
     HostAlgorithm,
     Outcome,
     Trial,
+    backtest_group,
     crash_points_between,
     delete_open_record,
     describe,
@@ -39,7 +40,7 @@ from recovery_kit import (
     violations,
 )
 
-from leansim import FaultPlan, SimulatedCrash, Simulator
+from leansim import FaultPlan, Simulator
 from leansim.enums import OrderStatus
 
 
@@ -205,48 +206,18 @@ def _archived_ids(algo: HostAlgorithm, prefix: str = ARCHIVE_PREFIX) -> set[str]
     return {str(r["group_id"]) for r in stored_records(algo, prefix).values()}
 
 
-BACKTEST = "atomic-executor/backtest/"
-
-
-def _backtest(mode: str, scenario: str, crash: CrashAt | None) -> tuple[Simulator, str]:
-    """A backtest of one condor group, crashing at `crash` (inside the call itself in a backtest,
-    where orders fill at once): the storage it leaves, and the group's id as its keys there name it."""
-    faults = SCENARIOS[scenario] + ((crash,) if crash else ())
-    sim = Simulator(mode="backtest", start=OPEN, cash=1_000_000, faults=FaultPlan(faults))
-    algo = sim.start(host(**MODES[mode]))
-    try:
-        algo.executor.execute_iron_condor_atomic(*algo.condor(), STRUCTURES)
-        sim.advance(SETTLE_SECONDS)
-        sim.stop()
-    except SimulatedCrash:
-        assert crash is not None
-    return sim, _group_on_disk(sim)
-
-
-def _group_on_disk(sim: Simulator) -> str:
-    """The one group whose keys a backtest left: `open/<id>`, `open/<id>.alt` or `archive/<time>-<id>`."""
-    ids = set()
-    for key in sim.stored:
-        if key.startswith(BACKTEST + "open/"):
-            ids.add(key.removeprefix(BACKTEST + "open/").removesuffix(".alt"))
-        elif key.startswith(BACKTEST + "archive/"):
-            ids.add(key.removeprefix(BACKTEST + "archive/").split("-", 1)[1])
-    [group_id] = ids
-    return group_id
-
-
 @pytest.mark.parametrize("scenario", SCENARIOS_TORN)
 @pytest.mark.parametrize("mode", list(MODES))
 def test_backtest_a_torn_write_anywhere_leaves_the_next_backtest_a_record_to_set_aside(mode: str, scenario: str) -> None:
     """A backtest killed while LEAN writes a file: the next backtest over the same storage folder sets
     the group's last readable version aside; with none left (its very first version torn) it
     quarantines the record and reports it, but does not halt: its fresh account holds nothing of it."""
-    reference, _ = _backtest(mode, scenario, None)
+    reference, _ = backtest_group(mode, scenario, None)
     points = [CrashAt("torn_write", n) for n in range(1, reference.counters["torn_write"] + 1)]
     assert len(points) >= 2, "the backtest wrote neither the intent nor the archive copy"
     quarantined = []
     for point in points:
-        earlier, group_id = _backtest(mode, scenario, point)
+        earlier, group_id = backtest_group(mode, scenario, point)
         assert not earlier.alive, f"{point} did not fire"
         traded = group_ids_traded(earlier)
         sim = Simulator(mode="backtest", start=OPEN, cash=1_000_000)

@@ -188,7 +188,8 @@ def test_order_state_pair(pair: tuple[OrderState, OrderState]) -> None:
         assert record.filled == filled_before + fill
         assert len(group.log) == log_length + 1
         assert after.value in group.log[-1].message
-    elif before is OrderState.FILLED and fill:  # a fill past the order's size: counted, and the group held
+    elif fill and before in (OrderState.FILLED, OrderState.INVALID):
+        # A fill past the order's size, or on an order refused: counted, and the group held.
         assert applied is True
         assert (record.state, record.filled, group.held) == (before, filled_before + fill, True)
         assert "UNEXPECTED FILL" in group.log[-1].message
@@ -213,10 +214,12 @@ def test_closed_orders_only_reopen_through_the_documented_cancel_race() -> None:
 
 
 @pytest.mark.parametrize("state", [OrderState.INVALID, OrderState.CANCELED, OrderState.SUBMITTED])
-def test_fill_on_a_self_transition_outside_the_table_is_not_counted(state: OrderState) -> None:
+def test_fill_on_a_self_transition_outside_the_table_is_counted_as_an_anomaly(state: OrderState) -> None:
+    """The portfolio holds every fill LEAN is told of: never dropped, held for the operator."""
     group, _ = _order_in(state)
     group.apply(update(1, state, 2))
-    assert group.legs[0].orders[0].filled == 0
+    assert group.legs[0].orders[0].filled == 2
+    assert group.held and len(group.anomalies) == 1
 
 
 # --- Idempotency and fill bounds -------------------------------------------------------------------

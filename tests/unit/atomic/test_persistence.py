@@ -398,6 +398,19 @@ def test_the_newest_readable_slot_wins_and_the_next_write_goes_to_the_other() ->
     assert record_from_json(memory.data[store.open_key(GID)]).seq == 1
 
 
+@pytest.mark.parametrize("durables", [(True, True, False), (True, False)], ids=["newest-in-plain", "newest-in-alt"])
+def test_archive_deletes_the_older_slot_first(durables: tuple[bool, ...]) -> None:
+    """Deletes reach the disk one at a time: a crash between them leaves the newest version, never
+    an older one recovery would take up again."""
+    store, memory = store_of()
+    group = condor(group_id=GID)
+    for durable in durables:
+        store.save_open(group, durable=durable)
+    newest = max((k for k in memory.data if "/open/" in k), key=lambda k: json.loads(memory.data[k])["seq"])
+    store.archive(group, at(60))
+    assert len(memory.deleted) == 2 and memory.deleted[-1] == newest
+
+
 class _Torn(Exception):
     pass
 

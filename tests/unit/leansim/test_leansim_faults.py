@@ -18,6 +18,7 @@ from leansim import (
     Match,
     NeverFill,
     PartialFill,
+    RefuseCancel,
     Reject,
     Simulator,
     StoreSaveFails,
@@ -141,7 +142,8 @@ def test_duplicate_events_in_live_mode_reach_the_algorithm_twice_but_count_once(
     assert ticket.quantity_filled == 3 and algo.portfolio[algo.spy].quantity == 3
 
 
-@pytest.mark.parametrize("fault", [DuplicateEvents(), DoubleReport(), LostEvents()], ids=lambda f: type(f).__name__)
+@pytest.mark.parametrize("fault", [DuplicateEvents(), DoubleReport(), LostEvents(), RefuseCancel()],
+                         ids=lambda f: type(f).__name__)
 def test_live_brokerage_faults_are_refused_in_backtests(fault: object) -> None:
     with pytest.raises(ValueError, match=f"{type(fault).__name__} models a live brokerage"):
         _sim(fault)
@@ -161,6 +163,32 @@ def test_a_double_report_is_a_second_fill_event_with_a_fresh_id_that_lean_applie
     assert algo.market_order(algo.spy, 1).quantity == 1  # times=1: the next order is reported once
     sim.advance(1)
     assert sim.position(algo.spy) == 7
+
+
+def test_a_double_report_booked_once_shows_in_lean_but_not_in_the_account() -> None:
+    sim = _sim(DoubleReport(booked_once=True), mode="live")
+    algo = sim.start(Recorder)
+    ticket = algo.market_order(algo.spy, 3)
+    sim.advance(1)
+    assert algo.statuses() == ["SUBMITTED", "FILLED", "FILLED"]
+    assert ticket.quantity_filled == 6 and algo.portfolio[algo.spy].quantity == 6
+    assert sim.position(algo.spy) == 3
+
+
+def test_a_refused_cancel_restores_the_status_with_an_error_and_no_event() -> None:
+    """LEAN answered the cancel; the brokerage refuses it once: the order works on, the ticket's
+    cancel request holds the error, and a second cancel goes through."""
+    sim = _sim(NeverFill(), RefuseCancel(), mode="live")
+    algo = sim.start(Recorder)
+    ticket = algo.market_order(algo.spy, 2)
+    sim.advance(1)
+    assert ticket.cancel().is_success
+    sim.advance(1)
+    assert algo.statuses() == ["SUBMITTED", "CANCEL_PENDING"]
+    assert ticket.status == OrderStatus.SUBMITTED and ticket.cancel_request.response.is_error
+    assert ticket.cancel().is_success
+    sim.advance(1)
+    assert ticket.status == OrderStatus.CANCELED
 
 
 def test_lost_events_are_applied_by_lean_but_never_reach_the_algorithm() -> None:
