@@ -15,6 +15,7 @@ from datetime import date, timedelta
 import config
 from atomic import EnhancedAtomicOrderExecutor, GroupResult, GroupStatus
 from atomic.brokerages import execution_mode_for
+from atomic.compose import lean_ports
 from chaos import ChaosBrokerageModel, ChaosFillModel, ChaosPlan, ChaosSecurityInitializer
 from parameters import AlgorithmParameters, check_names
 from strategies.base import StructureStrategy
@@ -126,8 +127,9 @@ class AtomicOptionsAlgorithm(QCAlgorithm):
     # --- helpers ---------------------------------------------------------------------------------
 
     def _create_executor(self, atomic_config: config.AtomicConfig) -> EnhancedAtomicOrderExecutor:
-        """The executor; the local runner overrides this to compare with a naive order loop."""
-        return EnhancedAtomicOrderExecutor(self, atomic_config)
+        """The executor, wired to this algorithm through its ports (atomic.compose); the local runner
+        overrides this to compare with a naive order loop."""
+        return EnhancedAtomicOrderExecutor(self, atomic_config, lean_ports(self, atomic_config.alert_email))
 
     def _arm_entry(self) -> None:
         """Scheduled at 10:30 on entry days: trade on the next slice of that day that carries the
