@@ -116,13 +116,19 @@ class FakeBrokerage:
         return contract_key in self.contracts
 
     def place_market(self, contract_key: str, quantity: int, tag: str) -> PlacedOrder:
-        order = FakeOrder(next(self._ids), self.contracts[contract_key], quantity, tag)
-        self.orders[order.order_id] = order
+        order = self._open(contract_key, quantity, tag)
         self.effects.append(f"send {order.contract.ticker} {quantity:+d}")
         return PlacedOrder(order.order_id, contract_key)
 
     def place_combo(self, legs: Sequence[tuple[str, int]], structures: int, limit_price: float | None, tag: str) -> list[PlacedOrder]:
-        return [self.place_market(key, ratio * structures, tag) for key, ratio in legs]
+        orders = [self._open(key, ratio * structures, tag) for key, ratio in legs]
+        self.effects.append("combo " + ", ".join(f"{o.contract.ticker} {o.quantity:+d}" for o in orders))
+        return [PlacedOrder(o.order_id, o.contract.key) for o in orders]
+
+    def _open(self, contract_key: str, quantity: int, tag: str) -> FakeOrder:
+        order = FakeOrder(next(self._ids), self.contracts[contract_key], quantity, tag)
+        self.orders[order.order_id] = order
+        return order
 
     def cancel(self, order_id: int) -> str | None:
         self.effects.append(f"cancel {order_id}")

@@ -85,6 +85,55 @@ def test_a_rollback_is_decided_on_the_brokerage_records_so_lost_fills_are_revers
     assert sorted(brokerage.effects[3:]) == sorted(["persist", f"send {LC.ticker} -1", f"send {LP.ticker} -1"])
 
 
+def test_a_combo_refused_as_a_whole_is_resent_as_legged_orders_longs_first() -> None:
+    brokerage = FakeBrokerage()
+    executor = executor_on(brokerage, execution_mode="combo")
+    result = executor.execute_iron_condor_atomic(SC, LC, SP, LP, 1)
+    persist, combo = brokerage.effects
+    assert persist == "persist" and combo.startswith("combo ")
+    assert sorted(combo.removeprefix("combo ").split(", ")) == sorted(
+        [f"{SC.ticker} -1", f"{LC.ticker} +1", f"{SP.ticker} -1", f"{LP.ticker} +1"])
+    for order_id in list(brokerage.orders):
+        brokerage.reject(order_id, "no combos")
+    assert brokerage.effects[2:] == ["persist", f"send {LC.ticker} +1", f"send {LP.ticker} +1"]
+    assert result.status is GroupStatus.PENDING
+
+
+def test_trim_keeps_the_complete_structures_and_buys_back_the_excess_short_before_selling_longs() -> None:
+    brokerage = FakeBrokerage()
+    executor = executor_on(brokerage, partial_fill_policy="trim", atomic_order_timeout=5)
+    result = executor.execute_iron_condor_atomic(SC, LC, SP, LP, 2)
+    for ticker, quantity in ((LC.ticker, 2), (LP.ticker, 2)):
+        brokerage.fill(order_of(brokerage, ticker, quantity))
+    brokerage.fill(order_of(brokerage, SC.ticker, -2))
+    short_put = order_of(brokerage, SP.ticker, -2)
+    brokerage.fill(short_put, -1)
+    brokerage.advance(6)
+    executor.check_timeouts()
+    brokerage.cancelled(short_put)
+    assert brokerage.effects[-1] == f"send {SC.ticker} +1"
+    brokerage.fill(order_of(brokerage, SC.ticker, 1))
+    assert brokerage.effects[-2:] == [f"send {LC.ticker} -1", f"send {LP.ticker} -1"]
+    brokerage.fill(order_of(brokerage, LC.ticker, -1))
+    brokerage.fill(order_of(brokerage, LP.ticker, -1))
+    assert result.status is GroupStatus.FILLED and not result  # trimmed: filled, but not the whole group
+    assert brokerage.positions == {LC.key: 1, LP.key: 1, SC.key: -1, SP.key: -1}
+
+
+def test_a_fill_beyond_its_order_holds_the_group_alerts_and_refuses_new_groups() -> None:
+    brokerage = FakeBrokerage()
+    executor = executor_on(brokerage)
+    result = executor.execute_put_spread_atomic(SP, LP, 1)
+    brokerage.fill(order_of(brokerage, LP.ticker, 1))
+    short_put = order_of(brokerage, SP.ticker, -1)
+    brokerage.fill(short_put)
+    assert result.status is GroupStatus.FILLED
+    brokerage.fill(short_put, -1)  # the broker reports the same fill twice
+    assert result.view.held and executor.halted
+    assert [subject for subject, _ in brokerage.alerts][0] == "Unexpected fill: group held"
+    assert executor.execute_put_spread_atomic(SP, LP, 1).status is GroupStatus.REJECTED
+
+
 def test_a_closed_market_rejects_the_group_before_anything_is_written_or_sent() -> None:
     brokerage = FakeBrokerage()
     brokerage.closed_reason = "exchange closed for SPY"
