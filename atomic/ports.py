@@ -7,7 +7,7 @@
 - `Alerts`: the operator's log and alerts.
 
 `Ports` bundles them. `atomic.compose` wires LEAN's adapters (atomic.lean_broker) into one; tests
-wire in-memory fakes the same way. Nothing else in atomic/ imports AlgorithmImports.
+wire in-memory fakes the same way. Only atomic.lean_broker imports AlgorithmImports.
 """
 
 from __future__ import annotations

@@ -35,7 +35,6 @@ class FakeOrder:
     filled: int = 0
     state: OrderState = OrderState.SUBMITTED
     events: list[OrderUpdate] = field(default_factory=list)
-    cancel_requested: bool = False
 
 
 @dataclass
@@ -62,7 +61,6 @@ class FakeBrokerage:
         self.contracts: dict[str, Contract] = {}
         self.margin = 1_000_000.0
         self.closed_reason: str | None = None
-        self.refuse_cancels = ""
         self.alerts: list[tuple[str, str]] = []
         self.logs: list[str] = []
         self.deliver: Callable[[object], None] | None = None  # the executor's on_order_event
@@ -132,9 +130,6 @@ class FakeBrokerage:
 
     def cancel(self, order_id: int) -> str | None:
         self.effects.append(f"cancel {order_id}")
-        if self.refuse_cancels:
-            return self.refuse_cancels
-        self.orders[order_id].cancel_requested = True
         return None
 
     def translate(self, order_event: object) -> OrderUpdate:

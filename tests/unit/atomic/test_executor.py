@@ -144,6 +144,16 @@ def test_a_closed_market_rejects_the_group_before_anything_is_written_or_sent() 
     assert brokerage.effects == [] and brokerage.orders == {}
 
 
+def test_a_group_needing_more_margin_than_the_usable_share_is_rejected_unsent() -> None:
+    brokerage = FakeBrokerage()
+    brokerage.margin = 600.0  # 540 usable at the default 90% limit; a 5-wide credit spread needs ~500
+    executor = executor_on(brokerage)
+    assert executor.execute_put_spread_atomic(SP, LP, 1).status is GroupStatus.PENDING
+    result = executor.execute_strangle_atomic(SC, SP, 1)
+    assert result.status is GroupStatus.REJECTED and "insufficient buying power" in result.reason
+    assert [e for e in brokerage.effects if e.startswith("send")] == [f"send {LP.ticker} +1"]
+
+
 def test_a_refused_first_write_raises_and_nothing_is_sent() -> None:
     brokerage = FakeBrokerage()
     executor = executor_on(brokerage)
