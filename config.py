@@ -8,6 +8,40 @@ reads the strategy knobs through `get_parameter`, so `lean backtest --parameter 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
+from typing import TypeVar
+
+
+class ExecutionMode(StrEnum):
+    """How a group's orders are sent (see EXECUTION_MODE). Text-valued: stored records, config.json
+    and parameters keep the words."""
+
+    LEGGED = "legged"
+    COMBO = "combo"
+
+
+class PartialFillPolicy(StrEnum):
+    """What to do with legs filled in unequal quantities (see PARTIAL_FILL_POLICY)."""
+
+    FLATTEN = "flatten"
+    TRIM = "trim"
+
+
+class ConfigError(ValueError):
+    """A knob holds a value the library cannot work with."""
+
+
+Choice = TypeVar("Choice", bound=StrEnum)
+
+
+def parse_choice(kind: type[Choice], knob: str, value: str, also: str = "") -> Choice:
+    """`value` (a member of `kind` or its exact text) as the member; ConfigError naming `knob` and
+    the accepted words, with `also` among them for a caller that accepts one more."""
+    try:
+        return kind(value)
+    except ValueError:
+        words = [repr(word) for word in ([also] if also else []) + [member.value for member in kind]]
+        raise ConfigError(f"{knob} must be {', '.join(words[:-1])} or {words[-1]}, got {value!r}") from None
 
 # --- Executor -------------------------------------------------------------------------------------
 
@@ -15,9 +49,10 @@ from dataclasses import dataclass
 ATOMIC_ORDER_TIMEOUT = 5
 # Reversing orders tried per leg before the group is ROLLBACK_FAILED and the executor halts.
 MAX_ROLLBACK_ATTEMPTS = 3
-# Seconds between check_timeouts() calls in live mode. LEAN's real-time thread wakes once a second,
-# so a scheduled event cannot fire more often than that: below 1.0 the effective floor is 1 s.
-FILL_CHECK_INTERVAL = 0.5
+# Seconds between check_timeouts() calls in live mode (main.py schedules them). LEAN's real-time
+# thread wakes once a second (Engine/RealTime/LiveTradingRealTimeHandler.cs, WaitTillNextSecond), so
+# a scheduled event cannot fire more often: 1 s is the floor, and a shorter interval is refused.
+FILL_CHECK_INTERVAL = 1.0
 MAX_ATOMIC_GROUP_SIZE = 6
 MAX_PENDING_GROUPS = 2
 # On restart, flatten a partially filled group (True) or keep it halted for the operator (False).
@@ -31,17 +66,17 @@ EMERGENCY_FLATTEN_MODE = True
 SEQUENTIAL_PROTECTIVE_LEGS = True
 # "legged": one market order per leg; "combo": LEAN's combo_market_order (combo_limit_order when a
 # net limit price is given). Combo needs a brokerage that accepts combos: atomic.brokerages'
-# execution_mode_for(brokerage model name, "auto") picks combo where the model accepts combo market
+# execution_mode_for(algorithm.brokerage_model) picks combo where the model accepts combo market
 # orders, legged elsewhere (main.py does this). Neither holds a naked short with the defaults: a
 # guaranteed combo fills whole structures, and one the brokerage refuses is resent as protective
 # legged orders.
-EXECUTION_MODE = "legged"
+EXECUTION_MODE = ExecutionMode.LEGGED
 # When the brokerage refuses a combo as a whole (every leg INVALID, nothing filled), send the same
 # group again as legged orders instead of failing the trade.
 COMBO_FALLBACK_TO_LEGGED = True
 # What to do when legs filled in unequal quantities: "flatten" reverses everything the group filled
 # (all or none); "trim" keeps the largest number of complete structures and reverses the excess.
-PARTIAL_FILL_POLICY = "flatten"
+PARTIAL_FILL_POLICY = PartialFillPolicy.FLATTEN
 # Refuse a group when the exchange closes within this many minutes: a market order placed while the
 # exchange is closed becomes market-on-open, and a rollback would leave a naked leg overnight.
 MARKET_CLOSE_BUFFER_MINUTES = 15
@@ -59,10 +94,6 @@ HISTORY_IN_MEMORY = 500
 ALERT_EMAIL = ""
 
 
-class ConfigError(ValueError):
-    """A knob holds a value the library cannot work with."""
-
-
 @dataclass(frozen=True)
 class AtomicConfig:
     """The executor's settings. Defaults are the module constants above."""
@@ -74,9 +105,9 @@ class AtomicConfig:
     max_pending_groups: int = MAX_PENDING_GROUPS
     emergency_flatten_mode: bool = EMERGENCY_FLATTEN_MODE
     sequential_protective_legs: bool = SEQUENTIAL_PROTECTIVE_LEGS
-    execution_mode: str = EXECUTION_MODE
+    execution_mode: ExecutionMode = EXECUTION_MODE
     combo_fallback_to_legged: bool = COMBO_FALLBACK_TO_LEGGED
-    partial_fill_policy: str = PARTIAL_FILL_POLICY
+    partial_fill_policy: PartialFillPolicy = PARTIAL_FILL_POLICY
     market_close_buffer_minutes: int = MARKET_CLOSE_BUFFER_MINUTES
     buying_power_usage_limit: float = BUYING_POWER_USAGE_LIMIT
     store_namespace: str = STORE_NAMESPACE
@@ -88,7 +119,6 @@ class AtomicConfig:
         positive = {
             "atomic_order_timeout": self.atomic_order_timeout,
             "max_rollback_attempts": self.max_rollback_attempts,
-            "fill_check_interval": self.fill_check_interval,
             "max_pending_groups": self.max_pending_groups,
             "archive_max_groups": self.archive_max_groups,
             "history_in_memory": self.history_in_memory,
@@ -96,16 +126,19 @@ class AtomicConfig:
         for name, value in positive.items():
             if value <= 0:
                 raise ConfigError(f"{name} must be positive, got {value!r}")
+        if self.fill_check_interval < 1:
+            raise ConfigError(f"fill_check_interval must be at least 1 second (LEAN's real-time thread wakes once a "
+                              f"second), got {self.fill_check_interval!r}")
         if self.max_atomic_group_size < 2:
             raise ConfigError(f"max_atomic_group_size must be at least 2, got {self.max_atomic_group_size!r}")
         if self.market_close_buffer_minutes < 0:
             raise ConfigError(f"market_close_buffer_minutes must not be negative, got {self.market_close_buffer_minutes!r}")
         if not 0 < self.buying_power_usage_limit <= 1:
             raise ConfigError(f"buying_power_usage_limit must be in (0, 1], got {self.buying_power_usage_limit!r}")
-        if self.execution_mode not in ("legged", "combo"):
-            raise ConfigError(f"execution_mode must be 'legged' or 'combo', got {self.execution_mode!r}")
-        if self.partial_fill_policy not in ("flatten", "trim"):
-            raise ConfigError(f"partial_fill_policy must be 'flatten' or 'trim', got {self.partial_fill_policy!r}")
+        # The text is accepted too ("combo", as config.json and stored records spell it).
+        object.__setattr__(self, "execution_mode", parse_choice(ExecutionMode, "execution_mode", self.execution_mode))
+        object.__setattr__(self, "partial_fill_policy",
+                           parse_choice(PartialFillPolicy, "partial_fill_policy", self.partial_fill_policy))
         if not self.store_namespace or ":" in self.store_namespace or "." in self.store_namespace:
             raise ConfigError(f"store_namespace must be non-empty with no ':' or '.', got {self.store_namespace!r}")
 

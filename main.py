@@ -14,7 +14,8 @@ from datetime import date, timedelta
 
 import config
 from atomic import EnhancedAtomicOrderExecutor, GroupResult, GroupStatus
-from atomic.brokerages import execution_mode_for
+from atomic.brokerages import brokerage_named, execution_mode_for
+from atomic.compose import lean_ports
 from chaos import ChaosBrokerageModel, ChaosFillModel, ChaosPlan, ChaosSecurityInitializer
 from parameters import AlgorithmParameters, check_names
 from strategies.base import StructureStrategy
@@ -25,16 +26,6 @@ from strategies.put_spread import PutSpreadStrategy
 from strategies.strangle import StrangleStrategy
 
 _SECOND_STRATEGIES: dict[str, type[StructureStrategy]] = {"put_spread": PutSpreadStrategy, "strangle": StrangleStrategy}
-# LEAN does not infer the brokerage model from the deployment: the algorithm sets it.
-_BROKERAGES: dict[str, BrokerageName] = {
-    "default": BrokerageName.DEFAULT,
-    "interactive-brokers": BrokerageName.INTERACTIVE_BROKERS_BROKERAGE,
-    "schwab": BrokerageName.CHARLES_SCHWAB,
-    "tradestation": BrokerageName.TRADE_STATION,
-    "tastytrade": BrokerageName.TASTYTRADE,
-    "tradier": BrokerageName.TRADIER_BROKERAGE,
-    "alpaca": BrokerageName.ALPACA,
-}
 _WEEKDAYS = {day.name.lower(): day for day in (DayOfWeek.MONDAY, DayOfWeek.TUESDAY, DayOfWeek.WEDNESDAY,
                                                DayOfWeek.THURSDAY, DayOfWeek.FRIDAY)}
 
@@ -50,11 +41,10 @@ class AtomicOptionsAlgorithm(QCAlgorithm):
         self.set_start_date(parameters.day("start-date"))
         self.set_end_date(parameters.day("end-date"))
         self.set_cash(parameters.number("cash"))
-        brokerage = parameters.text("brokerage")
-        if brokerage not in _BROKERAGES:
-            raise ValueError(f"brokerage must be one of {sorted(_BROKERAGES)}, got {brokerage!r}")
-        self.set_brokerage_model(_BROKERAGES[brokerage], AccountType.MARGIN)
-        mode = execution_mode_for(type(self.brokerage_model).__name__, parameters.text("execution-mode"))
+        # LEAN does not infer the brokerage model from the deployment: the algorithm sets it.
+        brokerage = brokerage_named(parameters.text("brokerage"))
+        self.set_brokerage_model(getattr(BrokerageName, brokerage.brokerage_name), AccountType.MARGIN)
+        mode = execution_mode_for(self.brokerage_model, parameters.text("execution-mode"))
         if parameters.flag("chaos"):
             self._install_chaos()  # before any security is added: initializers apply to later ones
 
@@ -67,7 +57,7 @@ class AtomicOptionsAlgorithm(QCAlgorithm):
             config.AtomicConfig(),
             execution_mode=mode,
             sequential_protective_legs=parameters.flag("sequential-protective-legs"),
-            partial_fill_policy=parameters.text("partial-fill-policy"),
+            partial_fill_policy=parameters.choice("partial-fill-policy", config.PartialFillPolicy),
             alert_email=parameters.text("alert-email"),
         )
         self._executor = self._create_executor(atomic_config)
@@ -79,8 +69,7 @@ class AtomicOptionsAlgorithm(QCAlgorithm):
         self.schedule.on(self.date_rules.every(self._entry_days()),
                          self.time_rules.at(config.ENTRY_HOUR, config.ENTRY_MINUTE), self._arm_entry)
         if self.live_mode:
-            # LEAN's real-time thread wakes once a second: a finer interval would not fire sooner.
-            interval = timedelta(seconds=max(1.0, atomic_config.fill_check_interval))
+            interval = timedelta(seconds=atomic_config.fill_check_interval)  # at least LEAN's 1 s (config.py)
             self.schedule.on(self.date_rules.every_day(self._underlying), self.time_rules.every(interval),
                              self._executor.check_timeouts)
         self.log(f"atomic executor: {mode} mode, strategies {[s.name for s in self._strategies]}")
@@ -126,8 +115,9 @@ class AtomicOptionsAlgorithm(QCAlgorithm):
     # --- helpers ---------------------------------------------------------------------------------
 
     def _create_executor(self, atomic_config: config.AtomicConfig) -> EnhancedAtomicOrderExecutor:
-        """The executor; the local runner overrides this to compare with a naive order loop."""
-        return EnhancedAtomicOrderExecutor(self, atomic_config)
+        """The executor, wired to this algorithm through its ports (atomic.compose); the local runner
+        overrides this to compare with a naive order loop."""
+        return EnhancedAtomicOrderExecutor(self, atomic_config, lean_ports(self, atomic_config.alert_email))
 
     def _arm_entry(self) -> None:
         """Scheduled at 10:30 on entry days: trade on the next slice of that day that carries the

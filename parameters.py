@@ -19,7 +19,7 @@ from datetime import date
 from typing import Literal
 
 import config
-from config import ConfigError
+from config import Choice, ConfigError, parse_choice
 
 Kind = Literal["text", "flag", "integer", "number", "date"]
 
@@ -50,7 +50,7 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("underlying", "text", config.UNDERLYING),
     Parameter("execution-mode", "text", "auto"),
     Parameter("sequential-protective-legs", "flag", _flag_text(config.SEQUENTIAL_PROTECTIVE_LEGS)),
-    Parameter("partial-fill-policy", "text", config.PARTIAL_FILL_POLICY),
+    Parameter("partial-fill-policy", "text", config.PARTIAL_FILL_POLICY.value),
     Parameter("alert-email", "text", config.ALERT_EMAIL),
     Parameter("strategy", "text", config.STRATEGY),
     Parameter("entry-days", "text", config.ENTRY_DAYS),
@@ -193,3 +193,11 @@ class AlgorithmParameters:
 
     def day(self, name: str) -> date:
         return parse_date(name, self._text(name, "date"))
+
+    def choice(self, name: str, kind: type[Choice]) -> Choice:
+        """A text parameter naming a member of `kind`; refused as the AtomicConfig knob it sets
+        (`partial-fill-policy` sets `partial_fill_policy`)."""
+        try:
+            return parse_choice(kind, name.replace("-", "_"), self._text(name, "text"))
+        except ConfigError as error:
+            raise ParameterError(str(error)) from None

@@ -75,7 +75,7 @@ from atomic.model import (
     TargetChosen,
 )
 from atomic.persistence import GroupStore
-from atomic.ports import Broker
+from atomic.ports import Ports
 from atomic.tags import OrderTag, Role
 from atomic.validation import (
     validate_iron_condor,
@@ -143,21 +143,24 @@ class EnhancedAtomicOrderExecutor:
         `on_warmup_finished`: until then new groups are refused.
     config:
         Knobs (config.py); defaults when None.
-    broker:
-        The host port; built over `algorithm` when None. Tests may pass another implementation.
+    ports:
+        The host, as narrow ports (atomic.ports); wired over `algorithm` by atomic.compose when
+        None. Tests pass in-memory fakes, and then `algorithm` may be None.
     """
 
-    def __init__(self, algorithm: QCAlgorithm, config: AtomicConfig | None = None, broker: Broker | None = None) -> None:
+    def __init__(self, algorithm: QCAlgorithm | None, config: AtomicConfig | None = None, ports: Ports | None = None) -> None:
         self.config = config or AtomicConfig()
-        if broker is None:
-            from atomic.lean_broker import LeanBroker  # the LEAN shell, imported only when LEAN is there
+        if ports is None:
+            if algorithm is None:
+                raise TypeError("EnhancedAtomicOrderExecutor needs a QCAlgorithm or its ports")
+            from atomic.compose import lean_ports  # the LEAN shell, imported only when LEAN is there
 
-            broker = LeanBroker(algorithm, self.config.alert_email)
-        self.broker: Broker = broker
+            ports = lean_ports(algorithm, self.config.alert_email)
+        self.broker: Ports = ports
         # Backtests and live share the lean CLI's storage folder: keep their records apart, so a
         # backtest can never touch (or "recover") a live deployment's groups.
-        namespace = f"{self.config.store_namespace}/{'live' if broker.live_mode else 'backtest'}"
-        self.store = GroupStore(broker.store, namespace, self.config.archive_max_groups)
+        namespace = f"{self.config.store_namespace}/{'live' if ports.live_mode else 'backtest'}"
+        self.store = GroupStore(ports.store, namespace, self.config.archive_max_groups)
         self._lock = threading.RLock()
         self._active: dict[str, Group] = {}
         self._history: OrderedDict[str, Group] = OrderedDict()

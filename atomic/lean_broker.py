@@ -1,6 +1,6 @@
-"""The thin shell: the executor's Broker port over a LEAN QCAlgorithm.
+"""The thin shell: the executor's ports (atomic.ports) over a LEAN QCAlgorithm.
 
-This is the only module of atomic/ that imports AlgorithmImports. Orders are always submitted
+This is the only module of atomic/ that imports AlgorithmImports; atomic.compose wires its adapters. Orders are always submitted
 asynchronously so the algorithm thread never blocks (in a backtest they still fill inside the call),
 and cancels never carry a tag, since a tag given to a cancel replaces the order's own.
 """
@@ -86,26 +86,12 @@ class ObjectStoreAdapter:
         self._store.get_file_path(key)
 
 
-class LeanBroker:
-    """Broker port implementation for a running QCAlgorithm."""
+class LeanSymbols:
+    """The LEAN Symbols behind the contract keys the core uses, shared by the adapters below."""
 
-    def __init__(self, algorithm: QCAlgorithm, alert_email: str = "") -> None:
+    def __init__(self, algorithm: QCAlgorithm) -> None:
         self._algorithm = algorithm
-        self._alert_email = alert_email
         self._symbols: dict[str, Symbol] = {}
-        self._store = ObjectStoreAdapter(algorithm.object_store)
-
-    @property
-    def live_mode(self) -> bool:
-        return bool(self._algorithm.live_mode)
-
-    @property
-    def store(self) -> ObjectStoreAdapter:
-        return self._store
-
-    def now(self) -> datetime:
-        now = self._algorithm.utc_time
-        return now if now.tzinfo else now.replace(tzinfo=timezone.utc)
 
     def describe(self, symbol: object) -> Contract:
         if not isinstance(symbol, Symbol):
@@ -125,30 +111,52 @@ class LeanBroker:
             )
         return Contract(key=key, ticker=str(symbol.value), underlying=str(symbol.value), multiplier=self._multiplier(symbol, 1))
 
+    def remember(self, symbol: Symbol) -> str:
+        """The key of a Symbol LEAN reported (an open order's), kept for later lookups."""
+        key = str(symbol.id)
+        self._symbols.setdefault(key, symbol)
+        return key
+
+    def find(self, key: str) -> Symbol | None:
+        symbol = self._symbols.get(key)
+        if symbol is None:
+            for candidate in list(self._algorithm.securities.keys()) + list(self._algorithm.portfolio.keys()):
+                self._symbols.setdefault(str(candidate.id), candidate)
+            symbol = self._symbols.get(key)
+        return symbol
+
+    def require(self, key: str) -> Symbol:
+        symbol = self.find(key)
+        if symbol is None:
+            raise InvalidGroupError(f"unknown contract {key}: not among the algorithm's securities")
+        return symbol
+
+    def _multiplier(self, symbol: Symbol, default: int) -> int:
+        if self._algorithm.securities.contains_key(symbol):
+            return int(self._algorithm.securities[symbol].symbol_properties.contract_multiplier)
+        return default
+
+
+class LeanOrders:
+    """OrderGateway over a QCAlgorithm's order methods and its transaction manager."""
+
+    def __init__(self, algorithm: QCAlgorithm, symbols: LeanSymbols) -> None:
+        self._algorithm = algorithm
+        self._symbols = symbols
+
+    def describe(self, symbol: object) -> Contract:
+        return self._symbols.describe(symbol)
+
     def knows(self, contract_key: str) -> bool:
-        return self._symbol(contract_key) is not None
-
-    def holdings(self, contract_key: str) -> int:
-        symbol = self._symbol(contract_key)
-        if symbol is None or not self._algorithm.portfolio.contains_key(symbol):
-            return 0
-        return int(self._algorithm.portfolio[symbol].quantity)
-
-    def option_holdings(self) -> list[tuple[Contract, int]]:
-        held = []
-        for symbol in list(self._algorithm.portfolio.keys()):
-            quantity = int(self._algorithm.portfolio[symbol].quantity)
-            if quantity and symbol.security_type in _OPTION_TYPES:
-                held.append((self.describe(symbol), quantity))
-        return held
+        return self._symbols.find(contract_key) is not None
 
     def place_market(self, contract_key: str, quantity: int, tag: str) -> PlacedOrder:
-        ticket = self._algorithm.market_order(self._require(contract_key), quantity, asynchronous=True, tag=tag)
+        ticket = self._algorithm.market_order(self._symbols.require(contract_key), quantity, asynchronous=True, tag=tag)
         _refused_before_the_market(ticket)
         return PlacedOrder(int(ticket.order_id), contract_key, self._broker_ids(int(ticket.order_id)))
 
     def place_combo(self, legs: Sequence[tuple[str, int]], structures: int, limit_price: float | None, tag: str) -> list[PlacedOrder]:
-        lean_legs = [LeanLeg.create(self._require(key), ratio) for key, ratio in legs]
+        lean_legs = [LeanLeg.create(self._symbols.require(key), ratio) for key, ratio in legs]
         if limit_price is None:
             tickets = self._algorithm.combo_market_order(lean_legs, structures, asynchronous=True, tag=tag)
         else:
@@ -165,31 +173,6 @@ class LeanBroker:
         if response.is_success or _cancel_in_progress(ticket, response):
             return None
         return str(response.error_message or response.error_code)
-
-    def market_refusal(self, contract_keys: Sequence[str], minutes: int) -> str | None:
-        for key in contract_keys:
-            symbol = self._require(key)
-            if not self._algorithm.securities.contains_key(symbol):
-                return f"{symbol.value} is not subscribed"
-            exchange = self._algorithm.securities[symbol].exchange
-            if not exchange.exchange_open:
-                return f"exchange closed for {symbol.value}: a market order would wait for the open"
-            if minutes and exchange.is_closing_soon(minutes):
-                return f"exchange closes within {minutes} minutes for {symbol.value}"
-        return None
-
-    def margin_remaining(self) -> float:
-        return float(self._algorithm.portfolio.margin_remaining)
-
-    def underlying_price(self, contract: Contract) -> float | None:
-        symbol = self._symbol(contract.key)
-        if symbol is None:
-            return None
-        underlying = symbol.underlying if symbol.has_underlying else symbol
-        if not self._algorithm.securities.contains_key(underlying):
-            return None
-        price = float(self._algorithm.securities[underlying].price)
-        return price if price > 0 else None
 
     def translate(self, order_event: object) -> OrderUpdate:
         if not isinstance(order_event, OrderEvent):
@@ -219,15 +202,6 @@ class LeanBroker:
             broker_ids=broker_ids,
         )
 
-    def open_orders(self) -> list[BrokerOrder]:
-        result = []
-        for order in self._algorithm.transactions.get_open_orders():
-            key = str(order.symbol.id)
-            self._symbols.setdefault(key, order.symbol)
-            result.append(BrokerOrder(int(order.id), key, int(order.quantity), tuple(str(b) for b in order.broker_id),
-                                      parse_tag(order.tag), order.symbol.security_type in _OPTION_TYPES))
-        return result
-
     def recorded_events(self, order_id: int) -> list[OrderUpdate] | None:
         # BrokerageTransactionHandler.HandleOrderEvents adds each event to the ticket (with the
         # order and portfolio, under its lock) before calling on_order_event outside that lock;
@@ -248,36 +222,88 @@ class LeanBroker:
             return None
         return str(response.error_message or response.error_code)
 
+    def _broker_ids(self, order_id: int) -> tuple[str, ...]:
+        order = self._algorithm.transactions.get_order_by_id(order_id)
+        return tuple(str(b) for b in order.broker_id) if order is not None else ()
+
+
+class LeanAccount:
+    """Account over a QCAlgorithm's portfolio and open orders."""
+
+    def __init__(self, algorithm: QCAlgorithm, symbols: LeanSymbols) -> None:
+        self._algorithm = algorithm
+        self._symbols = symbols
+
+    def holdings(self, contract_key: str) -> int:
+        symbol = self._symbols.find(contract_key)
+        if symbol is None or not self._algorithm.portfolio.contains_key(symbol):
+            return 0
+        return int(self._algorithm.portfolio[symbol].quantity)
+
+    def option_holdings(self) -> list[tuple[Contract, int]]:
+        held = []
+        for symbol in list(self._algorithm.portfolio.keys()):
+            quantity = int(self._algorithm.portfolio[symbol].quantity)
+            if quantity and symbol.security_type in _OPTION_TYPES:
+                held.append((self._symbols.describe(symbol), quantity))
+        return held
+
+    def margin_remaining(self) -> float:
+        return float(self._algorithm.portfolio.margin_remaining)
+
+    def open_orders(self) -> list[BrokerOrder]:
+        return [BrokerOrder(int(order.id), self._symbols.remember(order.symbol), int(order.quantity),
+                            tuple(str(b) for b in order.broker_id), parse_tag(order.tag),
+                            order.symbol.security_type in _OPTION_TYPES)
+                for order in self._algorithm.transactions.get_open_orders()]
+
+
+class LeanMarketClock:
+    """MarketClock over a QCAlgorithm's clock and securities."""
+
+    def __init__(self, algorithm: QCAlgorithm, symbols: LeanSymbols) -> None:
+        self._algorithm = algorithm
+        self._symbols = symbols
+
+    def now(self) -> datetime:
+        now = self._algorithm.utc_time
+        return now if now.tzinfo else now.replace(tzinfo=timezone.utc)
+
+    def market_refusal(self, contract_keys: Sequence[str], minutes: int) -> str | None:
+        for key in contract_keys:
+            symbol = self._symbols.require(key)
+            if not self._algorithm.securities.contains_key(symbol):
+                return f"{symbol.value} is not subscribed"
+            exchange = self._algorithm.securities[symbol].exchange
+            if not exchange.exchange_open:
+                return f"exchange closed for {symbol.value}: a market order would wait for the open"
+            if minutes and exchange.is_closing_soon(minutes):
+                return f"exchange closes within {minutes} minutes for {symbol.value}"
+        return None
+
+    def underlying_price(self, contract: Contract) -> float | None:
+        symbol = self._symbols.find(contract.key)
+        if symbol is None:
+            return None
+        underlying = symbol.underlying if symbol.has_underlying else symbol
+        if not self._algorithm.securities.contains_key(underlying):
+            return None
+        price = float(self._algorithm.securities[underlying].price)
+        return price if price > 0 else None
+
+
+class LeanAlerts:
+    """Alerts through the algorithm's error log, and e-mail through `notify` in live mode."""
+
+    def __init__(self, algorithm: QCAlgorithm, alert_email: str = "") -> None:
+        self._algorithm = algorithm
+        self._alert_email = alert_email
+
     def alert(self, subject: str, message: str) -> None:
         self._algorithm.error(f"{subject}: {message}")
-        if self.live_mode and self._alert_email:
+        if self._algorithm.live_mode and self._alert_email:
             if not self._algorithm.notify.email(self._alert_email, subject, message):
                 self._algorithm.error(f"alert e-mail to {self._alert_email} was not sent")
 
     def log(self, message: str) -> None:
         self._algorithm.log(message)
-
-    # --- symbols --------------------------------------------------------------------------------
-
-    def _symbol(self, key: str) -> Symbol | None:
-        symbol = self._symbols.get(key)
-        if symbol is None:
-            for candidate in list(self._algorithm.securities.keys()) + list(self._algorithm.portfolio.keys()):
-                self._symbols.setdefault(str(candidate.id), candidate)
-            symbol = self._symbols.get(key)
-        return symbol
-
-    def _require(self, key: str) -> Symbol:
-        symbol = self._symbol(key)
-        if symbol is None:
-            raise InvalidGroupError(f"unknown contract {key}: not among the algorithm's securities")
-        return symbol
-
-    def _multiplier(self, symbol: Symbol, default: int) -> int:
-        if self._algorithm.securities.contains_key(symbol):
-            return int(self._algorithm.securities[symbol].symbol_properties.contract_multiplier)
-        return default
-
-    def _broker_ids(self, order_id: int) -> tuple[str, ...]:
-        order = self._algorithm.transactions.get_order_by_id(order_id)
-        return tuple(str(b) for b in order.broker_id) if order is not None else ()

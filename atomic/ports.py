@@ -1,7 +1,13 @@
-"""The few verbs the executor needs from its host, so the core never touches LEAN directly.
+"""The executor's host as five narrow ports, so the core never touches LEAN directly.
 
-`atomic.lean_broker.LeanBroker` implements them over a QCAlgorithm; nothing else in atomic/
-imports AlgorithmImports.
+- `OrderGateway`: contracts, orders out, their events back.
+- `Account`: what the brokerage holds: positions, margin, open orders.
+- `MarketClock`: the algorithm clock, exchange hours and underlying prices.
+- `KeyValueStore` (atomic.persistence): the ObjectStore.
+- `Alerts`: the operator's log and alerts.
+
+`Ports` bundles them. `atomic.compose` wires LEAN's adapters (atomic.lean_broker) into one; tests
+wire in-memory fakes the same way. Only atomic.lean_broker imports AlgorithmImports.
 """
 
 from __future__ import annotations
@@ -38,18 +44,8 @@ class BrokerOrder:
     option: bool = True  # in an option contract (where a lost group record leaves its orders)
 
 
-class Broker(Protocol):
-    """The executor's view of the algorithm it runs in."""
-
-    @property
-    def live_mode(self) -> bool: ...
-
-    @property
-    def store(self) -> KeyValueStore: ...
-
-    def now(self) -> datetime:
-        """The algorithm clock (UTC); never the wall clock."""
-        ...
+class OrderGateway(Protocol):
+    """The contracts the algorithm trades, the orders sent on them and the events that come back."""
 
     def describe(self, symbol: object) -> Contract:
         """The Contract for a LEAN Symbol; InvalidGroupError when it is not one."""
@@ -57,13 +53,6 @@ class Broker(Protocol):
 
     def knows(self, contract_key: str) -> bool:
         """Whether the algorithm can trade this contract (recovery checks persisted symbols)."""
-        ...
-
-    def holdings(self, contract_key: str) -> int: ...
-
-    def option_holdings(self) -> list[tuple[Contract, int]]:
-        """Every option contract the portfolio holds, with its signed quantity (recovery names the
-        ones no group record accounts for)."""
         ...
 
     def place_market(self, contract_key: str, quantity: int, tag: str) -> PlacedOrder:
@@ -76,19 +65,9 @@ class Broker(Protocol):
         """Ask LEAN to cancel, without a tag (a tag would overwrite ours); the error, if refused."""
         ...
 
-    def market_refusal(self, contract_keys: Sequence[str], minutes: int) -> str | None:
-        """Why orders placed now could hang (exchange closed or closing within `minutes`), or None."""
-        ...
-
-    def margin_remaining(self) -> float: ...
-
-    def underlying_price(self, contract: Contract) -> float | None: ...
-
     def translate(self, order_event: object) -> OrderUpdate:
         """A LEAN OrderEvent in the core's terms (tag read from the ticket or the order)."""
         ...
-
-    def open_orders(self) -> list[BrokerOrder]: ...
 
     def recorded_events(self, order_id: int) -> list[OrderUpdate] | None:
         """Every event LEAN's own record of the order holds, translated (None for an unknown id).
@@ -103,8 +82,108 @@ class Broker(Protocol):
         request shows it."""
         ...
 
+
+class Account(Protocol):
+    """What the brokerage account holds: positions, margin and open orders."""
+
+    def holdings(self, contract_key: str) -> int: ...
+
+    def option_holdings(self) -> list[tuple[Contract, int]]:
+        """Every option contract the portfolio holds, with its signed quantity (recovery names the
+        ones no group record accounts for)."""
+        ...
+
+    def margin_remaining(self) -> float: ...
+
+    def open_orders(self) -> list[BrokerOrder]: ...
+
+
+class MarketClock(Protocol):
+    """The market as the algorithm sees it: its clock, exchange hours and prices."""
+
+    def now(self) -> datetime:
+        """The algorithm clock (UTC); never the wall clock."""
+        ...
+
+    def market_refusal(self, contract_keys: Sequence[str], minutes: int) -> str | None:
+        """Why orders placed now could hang (exchange closed or closing within `minutes`), or None."""
+        ...
+
+    def underlying_price(self, contract: Contract) -> float | None: ...
+
+
+class Alerts(Protocol):
+    """The operator's channel."""
+
     def alert(self, subject: str, message: str) -> None:
         """Tell the operator: error log always, notify in live mode."""
         ...
 
     def log(self, message: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class Ports:
+    """Everything the executor needs from its host, wired in one place (atomic.compose).
+
+    The methods below forward to the narrow ports under their own names, so code written against
+    the former single port reads unchanged; new code should call the port it needs.
+    """
+
+    orders: OrderGateway
+    account: Account
+    market: MarketClock
+    store: KeyValueStore
+    alerts: Alerts
+    live_mode: bool
+
+    def describe(self, symbol: object) -> Contract:
+        return self.orders.describe(symbol)
+
+    def knows(self, contract_key: str) -> bool:
+        return self.orders.knows(contract_key)
+
+    def place_market(self, contract_key: str, quantity: int, tag: str) -> PlacedOrder:
+        return self.orders.place_market(contract_key, quantity, tag)
+
+    def place_combo(self, legs: Sequence[tuple[str, int]], structures: int, limit_price: float | None, tag: str) -> list[PlacedOrder]:
+        return self.orders.place_combo(legs, structures, limit_price, tag)
+
+    def cancel(self, order_id: int) -> str | None:
+        return self.orders.cancel(order_id)
+
+    def translate(self, order_event: object) -> OrderUpdate:
+        return self.orders.translate(order_event)
+
+    def recorded_events(self, order_id: int) -> list[OrderUpdate] | None:
+        return self.orders.recorded_events(order_id)
+
+    def cancel_refused(self, order_id: int) -> str | None:
+        return self.orders.cancel_refused(order_id)
+
+    def holdings(self, contract_key: str) -> int:
+        return self.account.holdings(contract_key)
+
+    def option_holdings(self) -> list[tuple[Contract, int]]:
+        return self.account.option_holdings()
+
+    def margin_remaining(self) -> float:
+        return self.account.margin_remaining()
+
+    def open_orders(self) -> list[BrokerOrder]:
+        return self.account.open_orders()
+
+    def now(self) -> datetime:
+        return self.market.now()
+
+    def market_refusal(self, contract_keys: Sequence[str], minutes: int) -> str | None:
+        return self.market.market_refusal(contract_keys, minutes)
+
+    def underlying_price(self, contract: Contract) -> float | None:
+        return self.market.underlying_price(contract)
+
+    def alert(self, subject: str, message: str) -> None:
+        self.alerts.alert(subject, message)
+
+    def log(self, message: str) -> None:
+        self.alerts.log(message)

@@ -3,14 +3,16 @@
 The engine asks `algorithm.brokerage_model.can_submit_order(security, order, message)` for every leg
 before an order reaches the brokerage; False marks every leg of the group INVALID. A Python subclass
 may return a bool or, as pythonnet does with LEAN's out parameter, a (bool, BrokerageMessageEvent)
-tuple. Combo support follows LEAN's models (see the fact sheet).
+tuple. Which combo order types each model accepts, and which model a BrokerageName installs, come
+from the library's one table of brokerage facts (atomic/brokerages.py).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from leansim.enums import AccountType, BrokerageMessageType, OrderType, SecurityType
+from atomic.brokerages import BROKERAGES, facts_for
+from leansim.enums import AccountType, BrokerageMessageType, BrokerageName, OrderType, SecurityType
 from leansim.orders import Order
 from leansim.securities import Security
 
@@ -82,9 +84,17 @@ class DefaultBrokerageModel:
 
 
 class _OrderTypeLimitedModel(DefaultBrokerageModel):
-    """A model that supports a fixed set of order types (the named models below)."""
+    """A model that supports a fixed set of order types: its own `_plain` ones, and the combo types
+    the table of brokerage facts lists for it (or for the model it derives from)."""
 
+    _plain: frozenset[OrderType] = frozenset()
     _supported: frozenset[OrderType] = _ALL_ORDER_TYPES
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        facts = facts_for(cls)
+        combos = facts.combo_order_types if facts is not None else frozenset()
+        cls._supported = cls._plain | {OrderType[name] for name in combos}
 
     def can_submit_order(
         self, security: Security, order: Order, message: BrokerageMessageEvent | None = None
@@ -106,9 +116,9 @@ class _OrderTypeLimitedModel(DefaultBrokerageModel):
 
 
 class InteractiveBrokersBrokerageModel(_OrderTypeLimitedModel):
-    """IB: every combo type, except ComboLegLimit with four or more legs."""
+    """IB: its combos except ComboLegLimit with four or more legs."""
 
-    _supported = frozenset(
+    _plain = frozenset(
         {
             OrderType.MARKET,
             OrderType.MARKET_ON_OPEN,
@@ -118,9 +128,6 @@ class InteractiveBrokersBrokerageModel(_OrderTypeLimitedModel):
             OrderType.STOP_LIMIT,
             OrderType.TRAILING_STOP,
             OrderType.LIMIT_IF_TOUCHED,
-            OrderType.COMBO_MARKET,
-            OrderType.COMBO_LIMIT,
-            OrderType.COMBO_LEG_LIMIT,
             OrderType.OPTION_EXERCISE,
         }
     )
@@ -139,16 +146,14 @@ class InteractiveBrokersBrokerageModel(_OrderTypeLimitedModel):
 
 
 class CharlesSchwabBrokerageModel(_OrderTypeLimitedModel):
-    """Schwab: ComboMarket and ComboLimit."""
+    """Schwab."""
 
-    _supported = frozenset(
+    _plain = frozenset(
         {
             OrderType.MARKET,
             OrderType.LIMIT,
             OrderType.STOP_MARKET,
             OrderType.STOP_LIMIT,
-            OrderType.COMBO_MARKET,
-            OrderType.COMBO_LIMIT,
             OrderType.MARKET_ON_CLOSE,
             OrderType.MARKET_ON_OPEN,
         }
@@ -156,16 +161,14 @@ class CharlesSchwabBrokerageModel(_OrderTypeLimitedModel):
 
 
 class TradeStationBrokerageModel(_OrderTypeLimitedModel):
-    """TradeStation: ComboMarket and ComboLimit."""
+    """TradeStation."""
 
-    _supported = frozenset(
+    _plain = frozenset(
         {
             OrderType.MARKET,
             OrderType.LIMIT,
             OrderType.STOP_MARKET,
             OrderType.STOP_LIMIT,
-            OrderType.COMBO_MARKET,
-            OrderType.COMBO_LIMIT,
             OrderType.MARKET_ON_OPEN,
             OrderType.MARKET_ON_CLOSE,
             OrderType.TRAILING_STOP,
@@ -174,23 +177,21 @@ class TradeStationBrokerageModel(_OrderTypeLimitedModel):
 
 
 class TastytradeBrokerageModel(_OrderTypeLimitedModel):
-    """Tastytrade: ComboLimit only (and no market-on-open)."""
+    """Tastytrade: no market-on-open."""
 
-    _supported = frozenset(
-        {OrderType.MARKET, OrderType.LIMIT, OrderType.STOP_MARKET, OrderType.STOP_LIMIT, OrderType.COMBO_LIMIT}
-    )
+    _plain = frozenset({OrderType.MARKET, OrderType.LIMIT, OrderType.STOP_MARKET, OrderType.STOP_LIMIT})
 
 
 class TradierBrokerageModel(_OrderTypeLimitedModel):
-    """Tradier: no combos and no market-on-open."""
+    """Tradier: no market-on-open."""
 
-    _supported = frozenset({OrderType.LIMIT, OrderType.MARKET, OrderType.STOP_MARKET, OrderType.STOP_LIMIT})
+    _plain = frozenset({OrderType.LIMIT, OrderType.MARKET, OrderType.STOP_MARKET, OrderType.STOP_LIMIT})
 
 
 class AlpacaBrokerageModel(_OrderTypeLimitedModel):
-    """Alpaca: no combos."""
+    """Alpaca: margin accounts only."""
 
-    _supported = frozenset(
+    _plain = frozenset(
         {
             OrderType.MARKET,
             OrderType.LIMIT,
@@ -206,17 +207,18 @@ class AlpacaBrokerageModel(_OrderTypeLimitedModel):
         super().__init__(AccountType.MARGIN)
 
 
-def brokerage_model_for(name: int, account_type: AccountType) -> DefaultBrokerageModel:
-    """The model LEAN's set_brokerage_model(BrokerageName, AccountType) installs."""
-    from leansim.enums import BrokerageName
+_MODELS: dict[str, type[DefaultBrokerageModel]] = {
+    model.__name__: model
+    for model in (InteractiveBrokersBrokerageModel, CharlesSchwabBrokerageModel, TradeStationBrokerageModel,
+                  TastytradeBrokerageModel, TradierBrokerageModel, AlpacaBrokerageModel)
+}
 
-    models: dict[int, type[DefaultBrokerageModel]] = {
-        BrokerageName.INTERACTIVE_BROKERS_BROKERAGE: InteractiveBrokersBrokerageModel,
-        BrokerageName.CHARLES_SCHWAB: CharlesSchwabBrokerageModel,
-        BrokerageName.TRADE_STATION: TradeStationBrokerageModel,
-        BrokerageName.TASTYTRADE: TastytradeBrokerageModel,
-        BrokerageName.TRADIER_BROKERAGE: TradierBrokerageModel,
-    }
-    if name == BrokerageName.ALPACA:
+
+def brokerage_model_for(name: int, account_type: AccountType) -> DefaultBrokerageModel:
+    """The model LEAN's set_brokerage_model(BrokerageName, AccountType) installs: the table's model
+    for that name, or the default model for one the double does not model."""
+    facts = next((f for f in BROKERAGES if BrokerageName[f.brokerage_name] == name), None)
+    model = _MODELS.get(facts.model, DefaultBrokerageModel) if facts is not None else DefaultBrokerageModel
+    if model is AlpacaBrokerageModel:
         return AlpacaBrokerageModel()
-    return models.get(name, DefaultBrokerageModel)(account_type)
+    return model(account_type)

@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from config import PartialFillPolicy
 from parameters import (BY_NAME, FALSE_WORDS, PARAMETERS, TRUE_WORDS, AlgorithmParameters, Parameter,
                         ParameterError, check_names, parse, parse_date, parse_flag, parse_integer, parse_number)
 
@@ -78,6 +79,13 @@ def test_a_missing_parameter_takes_the_default_and_a_given_one_is_parsed() -> No
     assert parameters.day("start-date") == date.fromisoformat(BY_NAME["start-date"].default)
     with pytest.raises(TypeError, match="is a flag, not a number"):
         parameters.number("chaos")
+
+
+def test_a_policy_parameter_is_parsed_into_its_enum_and_a_misspelt_one_refused() -> None:
+    assert AlgorithmParameters({}.get).choice("partial-fill-policy", PartialFillPolicy) is PartialFillPolicy.FLATTEN
+    assert AlgorithmParameters({"partial-fill-policy": "trim"}.get).choice("partial-fill-policy", PartialFillPolicy) is PartialFillPolicy.TRIM
+    with pytest.raises(ParameterError, match=r"partial_fill_policy must be 'flatten' or 'trim', got 'Trim'"):
+        AlgorithmParameters({"partial-fill-policy": "Trim"}.get).choice("partial-fill-policy", PartialFillPolicy)
 
 
 @pytest.mark.parametrize("parameter", PARAMETERS, ids=lambda p: p.name)

@@ -46,7 +46,7 @@ class AutoModeHost(HostAlgorithm):
 
     def initialize(self) -> None:
         self.set_brokerage_model(self.brokerage, AccountType.MARGIN)
-        self.atomic_config = AtomicConfig(execution_mode=execution_mode_for(type(self.brokerage_model).__name__, "auto"))
+        self.atomic_config = AtomicConfig(execution_mode=execution_mode_for(self.brokerage_model))
         super().initialize()
 
 

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import pytest
 
@@ -61,3 +62,15 @@ def test_edge_values_accepted(changes: dict[str, object]) -> None:
 
 def test_config_error_is_a_value_error() -> None:
     assert issubclass(ConfigError, ValueError)
+
+
+def test_modes_and_policies_are_enums_that_keep_their_text() -> None:
+    cfg = AtomicConfig(execution_mode="combo", partial_fill_policy="trim")  # type: ignore[arg-type]
+    assert cfg.execution_mode is config.ExecutionMode.COMBO and cfg.partial_fill_policy is config.PartialFillPolicy.TRIM
+    assert json.dumps([cfg.execution_mode, cfg.partial_fill_policy]) == '["combo", "trim"]'
+
+
+def test_a_check_interval_below_leans_one_second_floor_is_refused() -> None:
+    assert config.FILL_CHECK_INTERVAL >= 1
+    with pytest.raises(ConfigError, match="fill_check_interval must be at least 1 second"):
+        AtomicConfig(fill_check_interval=0.5)

@@ -1,0 +1,179 @@
+"""An in-memory host for the executor: its five ports (atomic.ports) without LEAN or the double.
+
+`FakeBrokerage` holds one account's state and answers as every port; `ports()` wires it the way
+atomic.compose wires LEAN's adapters. Orders never fill by themselves, as in live trading: a test
+says what the brokerage reports (`fill`, `reject`, `cancelled`), and each event is recorded as LEAN
+records it (on the order, for `recorded_events`) before it is delivered, unless it is `lost`.
+Symbols are the builders' Contracts.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from atomic.contract import Contract
+from atomic.errors import InvalidGroupError
+from atomic.model import OrderState, OrderUpdate
+from atomic.ports import BrokerOrder, PlacedOrder, Ports
+from atomic.tags import parse_tag
+from builders import T0, UNDERLYING_PRICE, MemoryStore
+
+_CLOSED = (OrderState.FILLED, OrderState.CANCELED, OrderState.INVALID)
+
+
+@dataclass
+class FakeOrder:
+    """One order the fake brokerage received."""
+
+    order_id: int
+    contract: Contract
+    quantity: int
+    tag: str
+    filled: int = 0
+    state: OrderState = OrderState.SUBMITTED
+    events: list[OrderUpdate] = field(default_factory=list)
+
+
+@dataclass
+class EffectLog(MemoryStore):
+    """The in-memory ObjectStore, noting each forced save ("persist") in the brokerage's effect log."""
+
+    effects: list[str] = field(default_factory=list)
+
+    def persist(self, key: str) -> None:
+        super().persist(key)
+        self.effects.append("persist")
+
+
+class FakeBrokerage:
+    """An account, a market and an order desk in memory; see the module docstring."""
+
+    def __init__(self, *, live_mode: bool = True, now: datetime = T0) -> None:
+        self.live_mode = live_mode
+        self.clock = now
+        self.store = EffectLog()
+        self.effects = self.store.effects  # forced saves, sends and cancels, in the order they happened
+        self.orders: dict[int, FakeOrder] = {}
+        self.positions: dict[str, int] = {}
+        self.contracts: dict[str, Contract] = {}
+        self.margin = 1_000_000.0
+        self.closed_reason: str | None = None
+        self.alerts: list[tuple[str, str]] = []
+        self.logs: list[str] = []
+        self.deliver: Callable[[object], None] | None = None  # the executor's on_order_event
+        self._ids = itertools.count(1)
+        self._event_ids = itertools.count(1)
+
+    def ports(self) -> Ports:
+        return Ports(orders=self, account=self, market=self, store=self.store, alerts=self, live_mode=self.live_mode)
+
+    # --- what the brokerage reports (driven by the test) ------------------------------------------
+
+    def fill(self, order_id: int, quantity: int | None = None, *, price: float = 1.0, lost: bool = False) -> None:
+        """Fill `quantity` (signed as the order; the rest of the order by default)."""
+        order = self.orders[order_id]
+        quantity = order.quantity - order.filled if quantity is None else quantity
+        order.filled += quantity
+        self.positions[order.contract.key] = self.positions.get(order.contract.key, 0) + quantity
+        state = OrderState.FILLED if order.filled == order.quantity else OrderState.PARTIALLY_FILLED
+        self._report(order, state, quantity, price, "", lost)
+
+    def reject(self, order_id: int, message: str = "rejected by the brokerage") -> None:
+        self._report(self.orders[order_id], OrderState.INVALID, 0, 0.0, message, False)
+
+    def cancelled(self, order_id: int) -> None:
+        self._report(self.orders[order_id], OrderState.CANCELED, 0, 0.0, "", False)
+
+    def advance(self, seconds: float) -> None:
+        self.clock += timedelta(seconds=seconds)
+
+    def sent(self) -> list[tuple[str, int]]:
+        """(contract ticker, signed quantity) of every order received, oldest first."""
+        return [(order.contract.ticker, order.quantity) for order in self.orders.values()]
+
+    def _report(self, order: FakeOrder, state: OrderState, quantity: int, price: float, message: str, lost: bool) -> None:
+        order.state = state
+        event = OrderUpdate(order.order_id, next(self._event_ids), state, quantity, price, self.clock, message,
+                            parse_tag(order.tag), order.contract.key)
+        order.events.append(event)
+        if not lost and self.deliver is not None:
+            self.deliver(event)
+
+    # --- OrderGateway ----------------------------------------------------------------------------
+
+    def describe(self, symbol: object) -> Contract:
+        if not isinstance(symbol, Contract):
+            raise InvalidGroupError(f"expected a Contract, got {type(symbol).__name__} {symbol!r}")
+        self.contracts[symbol.key] = symbol
+        return symbol
+
+    def knows(self, contract_key: str) -> bool:
+        return contract_key in self.contracts
+
+    def place_market(self, contract_key: str, quantity: int, tag: str) -> PlacedOrder:
+        order = self._open(contract_key, quantity, tag)
+        self.effects.append(f"send {order.contract.ticker} {quantity:+d}")
+        return PlacedOrder(order.order_id, contract_key)
+
+    def place_combo(self, legs: Sequence[tuple[str, int]], structures: int, limit_price: float | None, tag: str) -> list[PlacedOrder]:
+        orders = [self._open(key, ratio * structures, tag) for key, ratio in legs]
+        self.effects.append("combo " + ", ".join(f"{o.contract.ticker} {o.quantity:+d}" for o in orders))
+        return [PlacedOrder(o.order_id, o.contract.key) for o in orders]
+
+    def _open(self, contract_key: str, quantity: int, tag: str) -> FakeOrder:
+        order = FakeOrder(next(self._ids), self.contracts[contract_key], quantity, tag)
+        self.orders[order.order_id] = order
+        return order
+
+    def cancel(self, order_id: int) -> str | None:
+        self.effects.append(f"cancel {order_id}")
+        return None
+
+    def translate(self, order_event: object) -> OrderUpdate:
+        assert isinstance(order_event, OrderUpdate)
+        return order_event
+
+    def recorded_events(self, order_id: int) -> list[OrderUpdate] | None:
+        order = self.orders.get(order_id)
+        return list(order.events) if order is not None else None
+
+    def cancel_refused(self, order_id: int) -> str | None:
+        return None  # this brokerage takes every cancel it is sent
+
+    # --- Account ---------------------------------------------------------------------------------
+
+    def holdings(self, contract_key: str) -> int:
+        return self.positions.get(contract_key, 0)
+
+    def option_holdings(self) -> list[tuple[Contract, int]]:
+        return [(self.contracts[key], quantity) for key, quantity in self.positions.items()
+                if quantity and self.contracts[key].is_option]
+
+    def margin_remaining(self) -> float:
+        return self.margin
+
+    def open_orders(self) -> list[BrokerOrder]:
+        return [BrokerOrder(o.order_id, o.contract.key, o.quantity, (), parse_tag(o.tag), o.contract.is_option)
+                for o in self.orders.values() if o.state not in _CLOSED]
+
+    # --- MarketClock -----------------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        return self.clock
+
+    def market_refusal(self, contract_keys: Sequence[str], minutes: int) -> str | None:
+        return self.closed_reason
+
+    def underlying_price(self, contract: Contract) -> float | None:
+        return UNDERLYING_PRICE
+
+    # --- Alerts ----------------------------------------------------------------------------------
+
+    def alert(self, subject: str, message: str) -> None:
+        self.alerts.append((subject, message))
+
+    def log(self, message: str) -> None:
+        self.logs.append(message)
