@@ -87,10 +87,20 @@ from atomic.validation import (
 from atomic.views import GroupView, view_of
 from config import AtomicConfig
 
+from recovery.plan import (
+    Brokerage,
+    GroupStep,
+    RecoveryPlan,
+    audit_losses,
+    claims_since,
+    orphan_text,
+    plan_recovery,
+    unrecognized_text,
+)
+from recovery.report import RecoveryReport
+
 if TYPE_CHECKING:
     from AlgorithmImports import QCAlgorithm
-
-    from recovery.report import RecoveryReport
 
 Callback = Callable[["GroupResult"], None]
 # Actions one drive may take before it stops and logs: every action records a change, so only a
@@ -328,71 +338,94 @@ class EnhancedAtomicOrderExecutor:
             return [view_of(g) for g in self._active.values()]
 
     def check_and_recover_incomplete_orders(self) -> RecoveryReport:
-        """Reconcile stored groups with the brokerage after a (re)start; run once from on_warmup_finished."""
-        from recovery.recover import recover
+        """Reconcile stored groups with the brokerage after a (re)start; run once from on_warmup_finished.
 
+        Reads what the store holds and what the brokerage reports, asks recovery for a plan (pure),
+        and carries it out through the executor's own machinery."""
         with self._lock:
-            report = recover(self)
+            records = self.store.open_records()
+            since = claims_since(records)
+            settled = self.store.archived_since(since) if since is not None else []
+            keys = {leg.contract.key for r in records if r.stored is not None for leg in r.stored.group.legs}
+            live = self.broker.live_mode
+            brokerage = Brokerage(
+                live=live,
+                now=self.broker.now(),
+                open_orders=self.broker.open_orders() if live else [],
+                holdings={key: self.broker.holdings(key) for key in sorted(keys)} if live else {},
+                known=frozenset(key for key in keys if self.broker.knows(key)),
+            )
+            report = self._carry_out(plan_recovery(records, settled, brokerage, self.config.emergency_flatten_mode))
             self._recovered = True
             return report
 
-    # --- used by recovery ---------------------------------------------------------------------
-
-    def adopt(self, group: Group) -> None:
-        """Take charge of a group rebuilt from the store (its order ids are indexed as they are bound).
-        A group an unexpected fill held still refuses new groups, as it did before the restart."""
-        with self._lock:
-            self._active[group.group_id] = group
-            if group.held and group.anomalies:
-                self.halt(f"group {group.group_id}: unexpected fill (held before the restart)")
-
-    def record(self, group: Group, *events: GroupEvent) -> None:
-        """Apply events recovery established, and save them before anything acts on them."""
-        with self._lock:
-            for event in events:
-                self._apply(group, event)
-                if isinstance(event, OrderIdentified):
-                    self._orders[event.order_id] = group.group_id
-            self._save(group)
-
-    def cancel_open(self, group: Group, order_ids: Iterable[int]) -> None:
-        """Cancel these orders of the group again, write-ahead as any cancel: a cancel recorded
-        before a restart may never have reached the brokerage (see SessionEnded)."""
-        with self._lock:
-            batch = [CancelOrder(order_id) for order_id in sorted(order_ids)]
-            if batch:
-                self._send(group, batch)
-
-    def act(self, group: Group, action: ChangeStatus) -> None:
-        """Carry out a status decision, then drive the group as far as it can go now."""
-        with self._lock:
-            self._perform(group, action)
-            self._touched.add(group.group_id)
-            self._settle_touched()
-
-    def hold(self, group: Group, reason: str) -> None:
-        """Leave a group untouched for the operator, and refuse new groups meanwhile."""
-        with self._lock:
-            self.record(group, HoldChanged(True, reason, self.broker.now()))
-            self.halt(f"group {group.group_id} held: {reason}")
-
-    def set_aside(self, group: Group, reason: str) -> None:
-        """Archive a stored group that belongs to no account of this run (an earlier backtest)."""
-        with self._lock:
-            self._apply(group, Note(f"set aside: {reason}", self.broker.now()))
-            self.store.archive(group, self.broker.now())
-
-    def drive(self, group_id: str) -> None:
-        """Let a group take every action due now."""
-        with self._lock:
-            self._touched.add(group_id)
-            self._settle_touched()
-
     def halt(self, reason: str) -> None:
+        """Refuse new groups until resume() (the operator's, or the executor's own on a failure)."""
         with self._lock:
             self._halted = self._halted or reason
 
     # --- internals ----------------------------------------------------------------------------
+
+    def _carry_out(self, plan: RecoveryPlan) -> RecoveryReport:
+        """Carry out a recovery plan: every conclusion is recorded and saved before it is acted on."""
+        report = plan.report
+        for record, problem in plan.quarantine:
+            where = ", ".join(self.store.quarantine(record))
+            report.quarantined.append((where, problem))
+            self.broker.alert("Unreadable group record quarantined", f"{', '.join(record.keys)} -> {where}: {problem}")
+        for text in report.torn:
+            self.broker.log(f"torn group record {text}")
+        for group in plan.set_aside:
+            self._apply(group, Note("set aside: left by an earlier backtest run", self.broker.now()))
+            self.store.archive(group, self.broker.now())
+        for step in plan.steps:
+            self._recover_group(step)
+        for order in plan.unrecognized:
+            self.broker.alert("Unrecognised open order at recovery", f"{unrecognized_text(order)}: not matched to "
+                              "any stored group; check whether it is a manual order")
+        for order in plan.orphans:
+            text = orphan_text(order, self.broker.cancel(order.order_id))
+            report.orphan_orders.append(text)
+            self.broker.alert("Orphan atomic order", f"{text}; no group record: check its fills by hand")
+        if plan.records_lost:
+            message, reason = audit_losses(plan, self.broker.option_holdings())
+            self.broker.alert("Group records lost: new groups halted", message)
+            self.halt(reason)
+        report.halted = self._halted
+        return report
+
+    def _recover_group(self, step: GroupStep) -> None:
+        """Take charge of a stored group and do what recovery decided for it (see GroupStep). A group
+        an unexpected fill held still refuses new groups, as it did before the restart."""
+        group = step.group
+        self._active[group.group_id] = group
+        if group.held and group.anomalies:
+            self.halt(f"group {group.group_id}: unexpected fill (held before the restart)")
+        for event in step.events:
+            self._apply(group, event)
+            if isinstance(event, OrderIdentified):
+                self._orders[event.order_id] = group.group_id
+        self._save(group)
+        if step.cancels:  # write-ahead, as any cancel
+            self._send(group, [CancelOrder(order_id) for order_id in step.cancels])
+        before = {id(o) for leg in group.legs for o in leg.orders}
+        if step.release is not None:
+            self._apply(group, step.release)
+        for subject, message in step.alerts:
+            self.broker.alert(subject, message)
+        if step.status is not None:
+            self._perform(group, step.status)
+        if step.hold is not None:
+            self._apply(group, step.hold)
+            self._save(group)
+        if step.halt:
+            self.halt(step.halt)
+        if step.drives:
+            self._touched.add(group.group_id)
+            self._settle_touched()
+        step.entry.orders_placed = [f"{o.role.value} leg {leg.index} {o.quantity:+d} {leg.contract.ticker}"
+                                    for leg in group.legs for o in leg.orders if id(o) not in before]
+        step.entry.final_status = group.status.value
 
     def _start(self, contracts: list[tuple[Contract, int]], strategy: str, limit_price: float | None,
                on_complete: Callback | None) -> GroupResult:
