@@ -54,6 +54,7 @@ from atomic.decisions import (
     start_rollback,
 )
 from atomic.errors import InvalidGroupError, PersistenceError
+from atomic.journal import Journal
 from atomic.margin import estimated_margin
 from atomic.model import (
     SETTLED,
@@ -168,19 +169,15 @@ class EnhancedAtomicOrderExecutor:
         # backtest can never touch (or "recover") a live deployment's groups.
         namespace = f"{self.config.store_namespace}/{'live' if broker.live_mode else 'backtest'}"
         self.store = GroupStore(broker.store, namespace, self.config.archive_max_groups)
+        self._journal = Journal(self.store)
         self._lock = threading.RLock()
         self._active: dict[str, Group] = {}
         self._history: OrderedDict[str, Group] = OrderedDict()
         self._orders: dict[int, str] = {}  # LEAN order id -> group id
         self._callbacks: dict[str, Callback] = {}
         self._listeners: list[Callback] = []
-        self._dirty: set[str] = set()
-        self._unsaved: set[str] = set()
-        # Changes written with the next write, before the next order, or by the next
-        # check_timeouts, rather than one write per event (see _informational).
-        self._lazy: set[str] = set()
-        self._touched: set[str] = set()
-        self._depth = 0
+        self._touched: set[str] = set()  # groups to drive once the current call into LEAN returns
+        self._depth = 0  # nesting of calls into LEAN (see _calling_lean)
         self._reconciled: dict[str, datetime] = {}  # group id -> when its orders were last compared with LEAN's
         self._halted = ""
         self._recovered = False
@@ -405,7 +402,7 @@ class EnhancedAtomicOrderExecutor:
             self._apply(group, event)
             if isinstance(event, OrderIdentified):
                 self._orders[event.order_id] = group.group_id
-        self._save(group)
+        self._journal.write(group)  # what recovery established is saved before anything acts on it
         if step.cancels:  # write-ahead, as any cancel
             self._send(group, [CancelOrder(order_id) for order_id in step.cancels])
         before = {id(o) for leg in group.legs for o in leg.orders}
@@ -417,7 +414,7 @@ class EnhancedAtomicOrderExecutor:
             self._perform(group, step.status)
         if step.hold is not None:
             self._apply(group, step.hold)
-            self._save(group)
+            self._journal.write(group)
         if step.halt:
             self.halt(step.halt)
         if step.drives:
@@ -453,7 +450,7 @@ class EnhancedAtomicOrderExecutor:
             self._callbacks[group.group_id] = on_complete
         group.apply(Note(f"created: {strategy} {len(contracts)} legs x{group.structures}", now))
         self._active[group.group_id] = group
-        self._unsaved.add(group.group_id)  # its first save, just before its first order, is the intent
+        self._journal.opened(group.group_id)
         self._touched.add(group.group_id)
         self._settle_touched()
         return result
@@ -489,9 +486,8 @@ class EnhancedAtomicOrderExecutor:
         known_ids, known_anomalies = _broker_id_count(group), len(group.anomalies)
         changed = group.apply(event)
         if changed:
-            urgent = not _informational(event) or _broker_id_count(group) > known_ids
-            urgent = urgent or len(group.anomalies) > known_anomalies
-            (self._dirty if urgent else self._lazy).add(group.group_id)
+            self._journal.changed(group.group_id, event, new_broker_ids=_broker_id_count(group) > known_ids,
+                                  new_anomaly=len(group.anomalies) > known_anomalies)
         for anomaly in group.anomalies[known_anomalies:]:
             self.halt(f"group {group.group_id}: unexpected fill")
             self.broker.alert("Unexpected fill: group held", f"group {group.group_id} ({group.strategy}): {anomaly}; "
@@ -521,16 +517,8 @@ class EnhancedAtomicOrderExecutor:
             group = self._active.get(group_id)
             if group is not None:
                 self._drive(group)
-        for group_id in list(self._dirty | self._lazy if flush_lazy else self._dirty):
-            group = self._active.get(group_id)
-            if group is None:  # a settled group's late, harmless event: its archive stays as it was
-                self._dirty.discard(group_id)
-                self._lazy.discard(group_id)
-                continue
-            try:
-                self._save(group)
-            except PersistenceError as error:  # kept dirty: the next write tries again
-                self.broker.alert("ObjectStore write refused", f"group {group_id}: {error}")
+        for group_id, error in self._journal.flush(self._active, lazy=flush_lazy):
+            self.broker.alert("ObjectStore write refused", f"group {group_id}: {error}")
 
     def _drive(self, group: Group) -> None:
         for _ in range(_MAX_ACTIONS_PER_DRIVE):
@@ -607,9 +595,9 @@ class EnhancedAtomicOrderExecutor:
         refused, the group never started: it is dropped and the error raised. A later refusal is
         returned, for the caller to hold its orders back."""
         try:
-            self._save(group, durable=True)
+            self._journal.write_ahead(group)
         except PersistenceError as error:
-            if group.group_id in self._unsaved:
+            if self._journal.never_written(group.group_id):
                 self._forget(group)
                 raise
             return error
@@ -625,8 +613,8 @@ class EnhancedAtomicOrderExecutor:
 
     def _forget(self, group: Group) -> None:
         """Drop a group whose intent could not be saved (nothing was sent for it)."""
-        for pending in (self._dirty, self._lazy, self._unsaved, self._touched):
-            pending.discard(group.group_id)
+        self._journal.forget(group.group_id)
+        self._touched.discard(group.group_id)
         self._active.pop(group.group_id, None)
         self._callbacks.pop(group.group_id, None)
 
@@ -660,7 +648,7 @@ class EnhancedAtomicOrderExecutor:
             self.broker.log(f"group {group.group_id} rolling back: {action.reason}")
         elif action.status is GroupStatus.ROLLBACK_FAILED:
             try:
-                self._save(group, durable=True)  # forced to disk: the operator's evidence
+                self._journal.write(group, durable=True)  # forced to disk: the operator's evidence
             except PersistenceError as error:
                 self.broker.alert("ObjectStore write refused", f"group {group.group_id}: {error}")
             self.halt(f"group {group.group_id} ROLLBACK_FAILED")
@@ -678,8 +666,7 @@ class EnhancedAtomicOrderExecutor:
             self.store.archive(group, self.broker.now())
         except PersistenceError as error:
             self.broker.alert("ObjectStore write refused", f"group {group.group_id} settled but not archived: {error}")
-        for pending in (self._dirty, self._lazy, self._unsaved):
-            pending.discard(group.group_id)
+        self._journal.forget(group.group_id)
         self._reconciled.pop(group.group_id, None)
         del self._active[group.group_id]
         self._remember(group)
@@ -713,18 +700,6 @@ class EnhancedAtomicOrderExecutor:
                     if order.order_id is not None:
                         self._orders.pop(order.order_id, None)
 
-    def _save(self, group: Group, durable: bool = False) -> None:
-        """Write the group if it changed. Writes that precede an order or a cancel, and the first
-        one (the intent), are forced to disk: a record that missed an order it sent could lead
-        recovery to reverse a quantity twice. Fill-only writes may wait for LEAN's flush timer,
-        since recovery infers a lost fill from holdings."""
-        group_id = group.group_id
-        if (group_id in self._dirty or group_id in self._lazy) and group_id in self._active:
-            self.store.save_open(group, durable=durable or group_id in self._unsaved)
-            self._unsaved.discard(group_id)
-        self._dirty.discard(group_id)
-        self._lazy.discard(group_id)
-
     def _notify(self, group: Group, callback: Callback | None) -> None:
         result = GroupResult(self, group.group_id)
         for listener in ([callback] if callback else []) + self._listeners:
@@ -748,15 +723,6 @@ def _closed(tag: OrderTag, contract_key: str, state: OrderState, message: str, n
     closed with nothing filled; it has no LEAN id."""
     return OrderUpdate(order_id=0, event_id=0, state=state, fill_quantity=0, fill_price=0.0,
                        time=now, message=message, tag=tag, contract_key=contract_key)
-
-
-def _informational(event: GroupEvent) -> bool:
-    """Events whose record can wait for the next write: acknowledgements, ids and fills. A write
-    precedes every order or cancel and every status change anyway, check_timeouts writes the rest
-    within a second in live mode, and recovery infers a fill it did not read from holdings. New
-    broker ids are written at once (see _apply): after a live restart they are the only way to
-    find an order again."""
-    return isinstance(event, (OrderIdentified, OrderUpdate, CancelRefused, Note))
 
 
 def _broker_id_count(group: Group) -> int:

@@ -340,7 +340,7 @@ class Group:
     limit_price: float | None = None
     status: GroupStatus = GroupStatus.PENDING
     submitted_at: datetime | None = None
-    rollback_reason: str = ""  # why it was rejected or rolled back (and why a rollback failed)
+    status_reason: str = ""  # why it was rejected, or rolled back (and why the rollback failed)
     rollback_started_at: datetime | None = None
     target_structures: int | None = None  # set when a rollback starts: 0 flattens, k > 0 trims
     held: bool = False  # left for the operator (by recovery, or by an unexpected fill)
@@ -421,7 +421,7 @@ class Group:
             if event.held == self.held:
                 return False
             self.held = event.held
-            self._log(event.time, f"{'held for' if event.held else 'taken back by'} the operator: {event.reason}")
+            self._log(event.time, f"held for the operator: {event.reason}" if event.held else f"released: {event.reason}")
             return True
         if isinstance(event, Note):
             self._log(event.time, event.message)
@@ -439,13 +439,13 @@ class Group:
             raise TransitionError(f"group {self.group_id}: only a held rollback can be started again")
         self.status = event.status
         if event.status is GroupStatus.ROLLING_BACK:
-            self.rollback_reason = event.reason
+            self.status_reason = event.reason
             self.rollback_started_at = event.time
             self.target_structures = event.target_structures
         elif event.status is GroupStatus.REJECTED:
-            self.rollback_reason = event.reason
+            self.status_reason = event.reason
         elif event.status is GroupStatus.ROLLBACK_FAILED:
-            self.rollback_reason = f"{self.rollback_reason}; rollback failed: {event.reason}"
+            self.status_reason = f"{self.status_reason}; rollback failed: {event.reason}"
         self._log(event.time, event.reason)
 
     def _end_session(self, event: SessionEnded) -> bool:
@@ -479,6 +479,8 @@ class Group:
         return False
 
     def _locate(self, event: OrderUpdate) -> tuple[Leg, OrderRecord] | None:
+        """The record an event is about: by LEAN id, else (an id not bound yet) by its tag. Only looks:
+        `_update_order` binds the id once the event is applied."""
         located = self.order(event.order_id) if event.order_id else None
         if located is not None or event.tag is None:
             return located
@@ -490,7 +492,6 @@ class Group:
         leg = self.legs[leg_index]
         for record in leg.orders:
             if record.role is event.tag.role and record.attempt == event.tag.attempt and record.order_id is None:
-                record.order_id = event.order_id or None  # 0: refused before LEAN gave it an id
                 return leg, record
         return None
 
@@ -524,6 +525,8 @@ class Group:
         else:
             state = event.state
         unexpected = record.unexpected(fill)
+        if record.order_id is None:  # located by its tag: the event binds LEAN's id (0: refused before it had one)
+            record.order_id = event.order_id or None
         record.state = state
         if event.message and event.state in (OrderState.INVALID, OrderState.CANCELED):
             record.message = event.message

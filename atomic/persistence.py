@@ -83,7 +83,7 @@ def _fields(group: Group, seq: int) -> dict[str, Any]:
         "mode": group.mode,
         "limit_price": group.limit_price,
         "submitted_at": _iso(group.submitted_at),
-        "rollback_reason": group.rollback_reason,
+        "status_reason": group.status_reason,
         "rollback_started_at": _iso(group.rollback_started_at),
         "target_structures": group.target_structures,
         "held": group.held,
@@ -206,7 +206,8 @@ def _group_v2(data: dict[str, Any]) -> Group:
         limit_price=float(data["limit_price"]) if data.get("limit_price") is not None else None,
         status=GroupStatus(data["status"]),
         submitted_at=_time(data, "submitted_at") if data.get("submitted_at") else None,
-        rollback_reason=str(data.get("rollback_reason", "")),
+        # Named rollback_reason before it also held a rejection's reason.
+        status_reason=str(data.get("status_reason", data.get("rollback_reason", ""))),
         rollback_started_at=_time(data, "rollback_started_at") if data.get("rollback_started_at") else None,
         target_structures=None if target is None else _int(data, "target_structures"),
         held=bool(data.get("held", False)),

@@ -31,6 +31,7 @@ from atomic.model import (
     CancelRequested,
     Group,
     GroupStatus,
+    HoldChanged,
     OrderIdentified,
     OrderSent,
     OrderState,
@@ -193,7 +194,7 @@ def test_settled_or_failed_groups_take_no_action(status: GroupStatus) -> None:
 
 def test_a_held_group_takes_no_action() -> None:
     group = condor()
-    group.held = True
+    group.apply(HoldChanged(True, "test", T0))
     assert next_actions(group, T0, FLATTEN) == []
     begin_rollback(group)
     filled_leg(group, 2, order_id=1)
@@ -694,7 +695,7 @@ def test_simulated_executor_loop_ends_all_or_nothing(data: st.DataObject, shape:
     event(f"{group.status.value}{' trimmed' if group.target_structures else ''}")
     event("fell back to legged" if mode == "combo" and any(o.attempt == 1 for leg in group.legs for o in leg.orders
                                                            if o.role is Role.ENTRY) else "no fallback")
-    event("some rollback" if "ChangeStatus" in trail and group.rollback_reason else "no rollback")
+    event("some rollback" if "ChangeStatus" in trail and group.status_reason else "no rollback")
     assert not any(leg.open_orders for leg in group.legs)
     if group.status is GroupStatus.ROLLED_BACK:
         assert group.flat

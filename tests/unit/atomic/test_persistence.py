@@ -17,6 +17,7 @@ from atomic.model import (
     CancelRequested,
     Group,
     GroupStatus,
+    HoldChanged,
     Note,
     OrderState,
     StatusChanged,
@@ -56,7 +57,7 @@ def busy_group(group_id: str = "0b7e4a4e-5d1c-4c35-9a4e-3f3cfd6f9a11") -> Group:
     send(group, 0, quantity=-2, role=Role.ROLLBACK, attempt=1, order_id=9, time=at(8).astimezone(NEW_YORK))
     group.apply(update(9, OrderState.PARTIALLY_FILLED, -1, price=0.9))
     group.apply(Note("operator: watch this one", at(9)))
-    group.held = True
+    group.apply(HoldChanged(True, "unexpected fill", at(10)))
     return group
 
 
@@ -109,7 +110,7 @@ def test_round_trip_after_random_events(steps: list[tuple[int, OrderState | None
         send(group, leg.index, order_id=leg.index + 1, time=at(leg.index))
     for order_id, state, quantity, event_id in steps:
         group.apply(update(order_id, state, quantity, event_id=event_id, price=1 / 3, time=at(event_id)))
-    group.held = held
+    group.apply(HoldChanged(held, "test", at(30)))
     assert roundtrip(group) == group
 
 
@@ -280,6 +281,14 @@ def test_a_schema_2_record_reads_as_version_0() -> None:
     """Live stores hold schema-2 records: they read in place, older than any version written since."""
     group = busy_group("g1")
     assert record_from_json(json.dumps(v2_record(group))) == StoredRecord(0, group)
+
+
+def test_a_record_that_names_the_reason_rollback_reason_reads_it_as_the_status_reason() -> None:
+    """Records written before the rename keep the reason (a rejection's too) under `rollback_reason`."""
+    group = busy_group("g1")
+    data = v2_record(group)
+    data["rollback_reason"] = data.pop("status_reason")
+    assert group_from_json(json.dumps(data)).status_reason == group.status_reason == "leg 2 INVALID"
 
 
 def test_the_stored_text_is_the_record_serialised_once() -> None:
