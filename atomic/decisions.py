@@ -174,7 +174,7 @@ def _combo_refusal(group: Group, attempt: int) -> bool | None:
     if group.mode != "combo" or attempt != 0 or any(leg.net_filled for leg in group.legs):
         return None
     orders = [o for leg in group.legs for o in leg.orders if o.role is Role.ENTRY]
-    if any(o.state not in (OrderState.INVALID, OrderState.SUBMITTING, OrderState.SUBMITTED) for o in orders):
+    if any(o.reported_state not in (OrderState.INVALID, OrderState.SUBMITTING, OrderState.SUBMITTED) for o in orders):
         return None
     return all(o.state is OrderState.INVALID for o in orders)
 
@@ -194,7 +194,7 @@ def _rollback_actions(group: Group, now: datetime, config: AtomicConfig) -> list
         CancelOrder(o.order_id)
         for leg in group.legs
         for o in leg.orders
-        if o.order_id is not None and o.is_open and not o.cancel_requested and _may_cancel(o, now)
+        if o.order_id is not None and o.is_open and o.state is not OrderState.CANCEL_PENDING and _may_cancel(o, now)
         and (o.role is Role.ENTRY or now - o.submitted_at >= stale)
     ]
     entries_open = any(o.is_open for leg in group.legs for o in leg.orders if o.role is Role.ENTRY)

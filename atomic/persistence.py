@@ -14,7 +14,9 @@ Schema 3 is written: schema 2's fields plus `seq` (the version's number within i
 `checksum` (CRC-32 of the record's canonical JSON without it), so a torn or altered record is never
 taken for a valid one. Schema 2 (written before the slots: read as version 0 of slot `<group_id>`)
 and schema 1 (the seed's: group_id, strategy, timestamp, status, legs with symbol, quantity and
-status) are still read.
+status) are still read. Records of schemas 2 and 3 written before an order's pending cancel was a
+state (CANCEL_PENDING) carry `cancel_requested` beside the state, and the group's reason as
+`rollback_reason`: both are migrated as they are read.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from typing import Any, Protocol
 
 from atomic.contract import Contract
 from atomic.errors import PersistenceError
-from atomic.model import Group, GroupStatus, Leg, LogEntry, OrderRecord, OrderState
+from atomic.model import ORDER_CLOSED, Group, GroupStatus, Leg, LogEntry, OrderRecord, OrderState
 from atomic.tags import Role
 
 SCHEMA_VERSION = 3
@@ -127,7 +129,7 @@ def _order_to_dict(order: OrderRecord) -> dict[str, Any]:
         "filled": order.filled,
         "fill_value": order.fill_value,
         "event_ids": order.event_ids,
-        "cancel_requested": order.cancel_requested,
+        "before_cancel": order.before_cancel.value if order.before_cancel else None,
         "cancel_refused_at": _iso(order.cancel_refused_at),
         "cancel_refused_state": order.cancel_refused_state.value if order.cancel_refused_state else None,
         "last_fill_at": _iso(order.last_fill_at),
@@ -140,7 +142,7 @@ def _order_to_dict(order: OrderRecord) -> dict[str, Any]:
 def _leg_status(leg: Leg) -> str:
     """The seed schema's per-leg status, kept for readers of schema 1."""
     entry = leg.entry_order
-    return entry.state.value if entry is not None else "NEW"
+    return entry.reported_state.value if entry is not None else "NEW"
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -220,19 +222,23 @@ def _order_v2(raw: Any) -> OrderRecord:
     if not isinstance(raw, dict):
         raise ValueError("order is not an object")
     order_id = raw.get("order_id")
+    state = OrderState(raw["state"])
+    before_cancel = OrderState(raw["before_cancel"]) if raw.get("before_cancel") else None
+    if raw.get("cancel_requested") and state not in ORDER_CLOSED:  # written before CANCEL_PENDING was a state
+        state, before_cancel = OrderState.CANCEL_PENDING, state
     return OrderRecord(
         role=Role(raw["role"]),
         attempt=_int(raw, "attempt"),
         quantity=_int(raw, "quantity"),
         tag=_str(raw, "tag"),
         submitted_at=_time(raw, "submitted_at"),
-        state=OrderState(raw["state"]),
+        state=state,
         order_id=None if order_id is None else _int(raw, "order_id"),
         broker_ids=[str(b) for b in _list(raw, "broker_ids")],
         filled=_int(raw, "filled"),
         fill_value=float(raw.get("fill_value", 0.0)),
         event_ids=[_int({"id": i}, "id") for i in _list(raw, "event_ids")],
-        cancel_requested=bool(raw.get("cancel_requested", False)),
+        before_cancel=before_cancel,
         cancel_refused_at=_time(raw, "cancel_refused_at") if raw.get("cancel_refused_at") else None,
         cancel_refused_state=OrderState(raw["cancel_refused_state"]) if raw.get("cancel_refused_state") else None,
         last_fill_at=_time(raw, "last_fill_at") if raw.get("last_fill_at") else None,

@@ -13,6 +13,7 @@ from atomic.model import (
     GROUP_TRANSITIONS,
     ORDER_CLOSED,
     ORDER_TRANSITIONS,
+    REPORTED_STATES,
     SETTLED,
     TERMINAL,
     UNSETTLED,
@@ -142,7 +143,7 @@ def test_rolling_back_again_resets_reason_start_and_target() -> None:
 # --- Order state table -----------------------------------------------------------------------------
 
 QTY = 4
-ALL_ORDER_PAIRS = list(itertools.product(OrderState, OrderState))
+ALL_ORDER_PAIRS = list(itertools.product(sorted(REPORTED_STATES), sorted(REPORTED_STATES)))
 
 
 def _order_in(state: OrderState) -> tuple[Group, int]:
@@ -210,7 +211,23 @@ def test_closed_orders_only_reopen_through_the_documented_cancel_race() -> None:
         (OrderState.CANCELED, OrderState.PARTIALLY_FILLED),
         (OrderState.CANCELED, OrderState.FILLED),
     }
-    assert not any(b is OrderState.SUBMITTING for _, b in ORDER_TRANSITIONS)
+    # Nothing returns to SUBMITTING but a refused (or voided) cancel of an order LEAN never acknowledged.
+    assert {a for a, b in ORDER_TRANSITIONS if b is OrderState.SUBMITTING} == {OrderState.CANCEL_PENDING}
+
+
+@pytest.mark.parametrize("state", sorted(REPORTED_STATES))
+def test_a_cancel_is_pending_only_on_an_open_order_and_refused_back_to_where_it_was(state: OrderState) -> None:
+    group, log_length = _order_in(state)
+    record = group.legs[0].orders[0]
+    applied = group.apply(CancelRequested(1, at(1)))
+    assert applied is ((state, OrderState.CANCEL_PENDING) in ORDER_TRANSITIONS) is record.is_open
+    if not applied:
+        assert (record.state, len(group.log)) == (state, log_length)
+        return
+    assert (record.state, record.reported_state) == (OrderState.CANCEL_PENDING, state)
+    assert (OrderState.CANCEL_PENDING, state) in ORDER_TRANSITIONS
+    assert group.apply(CancelRefused(1, "not acknowledged", at(2))) is True
+    assert (record.state, record.before_cancel, record.cancel_refused_state) == (state, None, state)
 
 
 @pytest.mark.parametrize("state", [OrderState.INVALID, OrderState.CANCELED, OrderState.SUBMITTED])
@@ -456,7 +473,7 @@ def test_session_ended_forgets_cancels_the_previous_run_requested() -> None:
     group.apply(StatusChanged(GroupStatus.ROLLING_BACK, "timeout", at(30), 0))
     assert group.apply(CancelRequested(2, at(30))) is True
     assert group.apply(SessionEnded(at(100))) is True
-    assert not hanging.cancel_requested
+    assert hanging.state is OrderState.SUBMITTING  # back to what LEAN last reported
     assert "cancels of orders [2] may never have reached the brokerage" in group.log[-1].message
     assert group.apply(OrderIdentified(1, Role.ENTRY, 0, 7, ("IB-2",), at(101))) is True
     assert group.apply(CancelRequested(7, at(101))) is True  # asked again under the new id
@@ -495,9 +512,37 @@ def test_cancel_requested_once() -> None:
     group = put_spread()
     record = send(group, 0, order_id=1)
     assert group.apply(CancelRequested(1, T0)) is True
-    assert record.cancel_requested
+    assert record.state is OrderState.CANCEL_PENDING and record.is_open
     assert group.apply(CancelRequested(1, T0)) is False
     assert group.apply(CancelRequested(42, T0)) is False
+
+
+def test_a_pending_cancel_stands_while_the_order_moves_on_beneath_it() -> None:
+    """An acknowledgement or a partial fill under a pending cancel counts, and the cancel stays
+    pending (it is not asked twice); LEAN's refusal takes the order back to where LEAN left it."""
+    group = put_spread(4)
+    record = send(group, 1, order_id=2)
+    group.apply(CancelRequested(2, at(1)))
+    assert group.apply(update(2, None)) is False  # LEAN's own CancelPending echo
+    assert group.apply(update(2, OrderState.SUBMITTED)) is True
+    assert group.apply(update(2, OrderState.PARTIALLY_FILLED, -1)) is True
+    assert (record.state, record.reported_state, record.filled) == (
+        OrderState.CANCEL_PENDING, OrderState.PARTIALLY_FILLED, -1)
+    assert group.apply(CancelRefused(2, "not yet", at(2))) is True
+    assert (record.state, record.cancel_refused_state) == (OrderState.PARTIALLY_FILLED, OrderState.PARTIALLY_FILLED)
+    assert group.apply(CancelRefused(2, "again", at(2))) is False  # nothing pending
+    group.apply(CancelRequested(2, at(3)))
+    assert group.apply(update(2, OrderState.CANCELED)) is True
+    assert (record.state, record.before_cancel, record.is_open) == (OrderState.CANCELED, None, False)
+
+
+@pytest.mark.parametrize("state", [OrderState.FILLED, OrderState.CANCELED, OrderState.INVALID])
+def test_a_closed_order_cannot_be_cancel_pending(state: OrderState) -> None:
+    group = put_spread()
+    record = send(group, 0, order_id=1)
+    group.apply(update(1, state, 1 if state is OrderState.FILLED else 0))
+    assert group.apply(CancelRequested(1, T0)) is False
+    assert record.state is state
 
 
 def test_target_chosen_and_note_are_logged() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -289,6 +290,20 @@ def test_a_record_that_names_the_reason_rollback_reason_reads_it_as_the_status_r
     data = v2_record(group)
     data["rollback_reason"] = data.pop("status_reason")
     assert group_from_json(json.dumps(data)).status_reason == group.status_reason == "leg 2 INVALID"
+
+
+def test_a_record_written_before_cancel_pending_was_a_state_reads_migrated() -> None:
+    """A schema-3 record as the library wrote it before: `cancel_requested` beside the state, and the
+    reason under `rollback_reason`. An open order with a cancel requested is CANCEL_PENDING (the
+    state it returns to, the one recorded); a closed one stays closed."""
+    text = (Path(__file__).parent / "records" / "schema3_before_cancel_pending.json").read_text()
+    stored = record_from_json(text)
+    first, second = (leg.orders[0] for leg in stored.group.legs)
+    assert (first.state, first.before_cancel, first.reported_state) == (
+        OrderState.CANCEL_PENDING, OrderState.SUBMITTED, OrderState.SUBMITTED)
+    assert (second.state, second.before_cancel, second.filled) == (OrderState.CANCELED, None, -1)
+    assert (stored.seq, stored.group.status_reason) == (4, "timeout: not filled")
+    assert record_from_json(record_text(stored.group, 5)).group == stored.group  # written back in today's form
 
 
 def test_the_stored_text_is_the_record_serialised_once() -> None:
