@@ -1,8 +1,8 @@
 """What a group should do next, decided from its state alone.
 
 `next_actions` is pure: the executor asks it after every change, carries out the first action (or
-the run of orders, or of cancels, at the head of the list, under one write), records it on the group
-and asks again. Because each answer derives from recorded state, asking
+the run of orders, or of cancels, at the head of the list, under one write: `leading_sends`),
+records it on the group and asks again. Because each answer derives from recorded state, asking
 twice never places an order twice, and a restart that rebuilds the group resumes where it stopped.
 
 Protective ordering holds everywhere: long legs are bought before short legs are sold, and when a
@@ -101,6 +101,24 @@ def reconcile_first(actions: Sequence[Action]) -> bool:
     """Whether the decision unwinds the group (a rollback, a rollback declared failed): it is taken
     on LEAN's latest records, since a lost event must not decide it."""
     return bool(actions) and isinstance(actions[0], ChangeStatus) and actions[0].status in _UNWINDING
+
+
+def leading_sends(actions: Sequence[Action]) -> list[PlaceOrder | CancelOrder]:
+    """The run of orders (or of cancels) at the head of `actions`: their intents are recorded and
+    written once, then they go out one by one. Empty when the first action is of another kind: it is
+    carried out alone."""
+    batch: list[PlaceOrder | CancelOrder] = []
+    for action in actions:
+        if not isinstance(action, (PlaceOrder, CancelOrder)) or (batch and type(action) is not type(batch[0])):
+            break
+        batch.append(action)
+    return batch
+
+
+def refused_orders(group: Group) -> int:
+    """Orders of the group LEAN refused. One refused while a batch goes out (in a backtest, inside
+    market_order) holds the rest of the batch back, rather than placing them after a failure."""
+    return sum(1 for leg in group.legs for o in leg.orders if o.state is OrderState.INVALID)
 
 
 def missed_events(group: Group, recorded: Mapping[int, Sequence[OrderUpdate]]) -> list[OrderUpdate]:

@@ -2,8 +2,10 @@
 
 The executor is event driven and never waits. For each group it writes the intent to the
 ObjectStore (forced to disk) before the first order, then repeatedly asks `decisions.next_actions`
-what to do, records the step on the group, saves the record, and only then calls LEAN. Events come
-back through `on_order_event`; timeouts through `check_timeouts`, called from a scheduled event.
+what to do, records the step on the group, saves the record, and only then calls LEAN (what must be
+written when is the journal's, atomic/journal.py). Events come back through `on_order_event`;
+timeouts through `check_timeouts`, called from a scheduled event. After a (re)start, recovery's plan
+(recovery/plan.py, pure) is carried out by `check_and_recover_incomplete_orders`.
 
 One re-entrant lock guards all state: in live mode events arrive on LEAN's brokerage threads and
 scheduled events on its real-time thread. In a backtest LEAN delivers an order's events *inside*
@@ -34,7 +36,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -47,10 +49,12 @@ from atomic.decisions import (
     ChooseTarget,
     PlaceCombo,
     PlaceOrder,
+    leading_sends,
     missed_events,
     next_actions,
     reconcile_due,
     reconcile_first,
+    refused_orders,
     start_rollback,
 )
 from atomic.errors import InvalidGroupError, PersistenceError
@@ -529,7 +533,7 @@ class EnhancedAtomicOrderExecutor:
             if reconcile_first(actions) and self._reconciled.get(group.group_id) != now:
                 self._reconcile(group, now)  # a lost event must not decide an unwind: ask again
                 continue
-            batch = _leading_sends(actions)
+            batch = leading_sends(actions)
             if batch:
                 if not self._send(group, batch):
                     return
@@ -568,7 +572,7 @@ class EnhancedAtomicOrderExecutor:
             self._hold_back(group, batch, f"the ObjectStore refused the write-ahead record: {error}")
             self.broker.alert("ObjectStore write refused", f"group {group.group_id}: {error}; nothing sent, retrying")
             return False
-        refused_before = _refused_orders(group)
+        refused_before = refused_orders(group)
         for action in batch:
             if isinstance(action, CancelOrder):
                 with self._calling_lean():
@@ -576,7 +580,7 @@ class EnhancedAtomicOrderExecutor:
                 if error_text:
                     self._apply(group, CancelRefused(action.order_id, error_text, self.broker.now()))
                 continue
-            if _refused_orders(group) > refused_before:
+            if refused_orders(group) > refused_before:
                 self._hold_back(group, [action], "another order of the group was refused")
                 continue
             tag = OrderTag(group.group_id, action.role, action.leg, action.attempt)
@@ -727,17 +731,3 @@ def _closed(tag: OrderTag, contract_key: str, state: OrderState, message: str, n
 
 def _broker_id_count(group: Group) -> int:
     return sum(len(o.broker_ids) for leg in group.legs for o in leg.orders)
-
-
-def _leading_sends(actions: Sequence[Action]) -> list[PlaceOrder | CancelOrder]:
-    """The run of orders (or of cancels) at the head of `actions`: they go out under one save."""
-    batch: list[PlaceOrder | CancelOrder] = []
-    for action in actions:
-        if not isinstance(action, (PlaceOrder, CancelOrder)) or (batch and type(action) is not type(batch[0])):
-            break
-        batch.append(action)
-    return batch
-
-
-def _refused_orders(group: Group) -> int:
-    return sum(1 for leg in group.legs for o in leg.orders if o.state is OrderState.INVALID)
