@@ -53,7 +53,7 @@ class RecoveryReport:
                      f"{len(self.quarantined)} quarantined, {len(self.orphan_orders)} orphan orders, "
                      f"{len(self.set_aside)} set aside")
         for g in self.groups:
-            lines.append(f"  {g.group_id} ({g.strategy}): {g.found} -> {g.decision.value if g.decision else ''} -> {g.final_status}; "
+            lines.append(f"  {g.group_id} ({g.strategy}): {g.found} -> {g.decision or ''} -> {g.final_status}; "
                          f"orders {g.orders_placed}")
         lines += [f"  quarantined {where}: {why}" for where, why in self.quarantined]
         lines += [f"  torn newest record {t}" for t in self.torn]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 
 import pytest
 
@@ -16,7 +17,7 @@ from atomic.tags import OrderTag, Role
 from recovery.plan import Brokerage, RecoveryPlan, audit_losses, claims_since, plan_recovery
 from recovery.reconcile import Decision
 
-from builders import LC, LP, SP, at, condor, filled_leg, put_spread, send, update
+from builders import LC, LP, SP, T0, at, condor, filled_leg, put_spread, send, update
 
 NOW = at(3600)
 
@@ -34,9 +35,9 @@ def plan(records: Sequence[OpenRecord], *, holdings: Mapping[str, int] | None = 
     return plan_recovery(records, settled, brokerage, flatten)
 
 
-def sent_put_spread(group_id: str = "g1") -> Group:
+def sent_put_spread(group_id: str = "g1", created_at: datetime = T0) -> Group:
     """A put spread whose entry orders (ids 1, 2) were acknowledged, nothing filled."""
-    group = put_spread(2, group_id=group_id)
+    group = put_spread(2, group_id=group_id, created_at=created_at)
     for leg in group.legs:
         send(group, leg.index, order_id=leg.index + 1, broker_ids=(f"IB{leg.index + 1}",))
         group.apply(update(leg.index + 1, OrderState.SUBMITTED))
@@ -126,8 +127,7 @@ def test_newer_groups_claims_come_first_settled_ones_included() -> None:
 def test_claims_are_read_only_from_the_oldest_group_that_may_infer_fills() -> None:
     closed = condor(group_id="closed")
     filled_leg(closed, 0, 1)
-    inferring = sent_put_spread("open")
-    inferring.created_at = at(30)
+    inferring = sent_put_spread("open", created_at=at(30))
 
     assert claims_since([stored(closed)]) is None
     assert claims_since([stored(closed), stored(inferring)]) == at(30)
