@@ -91,9 +91,8 @@ from atomic.validation import (
 )
 from atomic.views import GroupView, view_of
 from config import AtomicConfig
-
 from recovery.plan import (
-    Brokerage,
+    BrokerageSnapshot,
     GroupStep,
     RecoveryPlan,
     audit_losses,
@@ -349,7 +348,7 @@ class EnhancedAtomicOrderExecutor:
             settled = self.store.archived_since(since) if since is not None else []
             keys = {leg.contract.key for r in records if r.stored is not None for leg in r.stored.group.legs}
             live = self.broker.live_mode
-            brokerage = Brokerage(
+            brokerage = BrokerageSnapshot(
                 live=live,
                 now=self.broker.now(),
                 open_orders=self.broker.open_orders() if live else [],

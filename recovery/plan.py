@@ -30,7 +30,7 @@ from recovery.report import GroupRecovery, RecoveryReport
 
 
 @dataclass(frozen=True)
-class Brokerage:
+class BrokerageSnapshot:
     """What the brokerage reports at recovery, read once by the shell."""
 
     live: bool
@@ -87,7 +87,7 @@ def claims_since(records: Sequence[OpenRecord]) -> datetime | None:
     return min((g.created_at for g in inferring), default=None)
 
 
-def plan_recovery(records: Sequence[OpenRecord], settled: Sequence[Group], brokerage: Brokerage,
+def plan_recovery(records: Sequence[OpenRecord], settled: Sequence[Group], brokerage: BrokerageSnapshot,
                   flatten: bool) -> RecoveryPlan:
     """The plan for the stored `records`, given the groups `settled` since `claims_since(records)`
     and the brokerage's report. `flatten` is EMERGENCY_FLATTEN_MODE: a partial fill is unwound, else held."""
@@ -162,7 +162,7 @@ def orphan_text(order: BrokerOrder, cancel_error: str | None) -> str:
         f"cancel refused: {cancel_error}" if cancel_error else "cancelled")
 
 
-def _load(records: Sequence[OpenRecord], brokerage: Brokerage, plan: RecoveryPlan) -> list[Group]:
+def _load(records: Sequence[OpenRecord], brokerage: BrokerageSnapshot, plan: RecoveryPlan) -> list[Group]:
     """Every stored group, each from its newest readable version (a version torn by a crash falls
     back to the one before). A group with no readable version, or holding contracts the algorithm
     does not know, is to be quarantined, never deleted."""
@@ -189,7 +189,7 @@ def _unusable(record: OpenRecord, knows: Callable[[str], bool]) -> str:
     return f"holds contracts the algorithm does not know: {unknown}" if unknown else ""
 
 
-def _step(group: Group, available: Sequence[BrokerOrder], brokerage: Brokerage, claimed: dict[str, int],
+def _step(group: Group, available: Sequence[BrokerOrder], brokerage: BrokerageSnapshot, claimed: dict[str, int],
           flatten: bool) -> GroupStep:
     """Establish one group's truth (adding its net to `claimed`) and decide what to do with it."""
     now = brokerage.now

@@ -14,7 +14,7 @@ from atomic.model import Group, GroupStatus, HoldChanged, OrderState, SessionEnd
 from atomic.persistence import OpenRecord, StoredRecord, group_from_json, group_to_dict
 from atomic.ports import BrokerOrder
 from atomic.tags import OrderTag, Role
-from recovery.plan import Brokerage, RecoveryPlan, audit_losses, claims_since, plan_recovery
+from recovery.plan import BrokerageSnapshot, RecoveryPlan, audit_losses, claims_since, plan_recovery
 from recovery.reconcile import Decision
 
 from builders import LC, LP, SP, T0, at, condor, filled_leg, put_spread, send, update
@@ -31,7 +31,7 @@ def stored(group: Group, *, unreadable: tuple[tuple[str, str], ...] = ()) -> Ope
 def plan(records: Sequence[OpenRecord], *, holdings: Mapping[str, int] | None = None,
          open_orders: Sequence[BrokerOrder] = (), live: bool = True, flatten: bool = True,
          settled: Sequence[Group] = (), known: Sequence[Contract] = (LC, LP, SP)) -> RecoveryPlan:
-    brokerage = Brokerage(live, NOW, open_orders, holdings or {}, frozenset(c.key for c in known))
+    brokerage = BrokerageSnapshot(live, NOW, open_orders, holdings or {}, frozenset(c.key for c in known))
     return plan_recovery(records, settled, brokerage, flatten)
 
 
