@@ -1,9 +1,18 @@
-"""All-or-nothing execution of multi-leg option groups for LEAN algorithms."""
+"""All-or-nothing execution of multi-leg option groups for LEAN algorithms.
+
+The executor (the LEAN shell) is loaded on first use of its names, so importing a core module
+(`atomic.model`, ...) or recovery never loads the shell, which itself imports recovery."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from atomic.errors import InvalidGroupError, PersistenceError
-from atomic.executor import EnhancedAtomicOrderExecutor, GroupResult
 from atomic.model import GroupStatus
 from atomic.views import GroupView, LegView
+
+if TYPE_CHECKING:
+    from atomic.executor import EnhancedAtomicOrderExecutor, GroupResult
 
 __all__ = [
     "EnhancedAtomicOrderExecutor",
@@ -14,3 +23,11 @@ __all__ = [
     "LegView",
     "PersistenceError",
 ]
+
+
+def __getattr__(name: str) -> object:
+    if name in ("EnhancedAtomicOrderExecutor", "GroupResult"):
+        from atomic import executor
+
+        return getattr(executor, name)
+    raise AttributeError(f"module 'atomic' has no attribute {name!r}")

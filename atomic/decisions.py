@@ -1,8 +1,8 @@
 """What a group should do next, decided from its state alone.
 
 `next_actions` is pure: the executor asks it after every change, carries out the first action (or
-the run of orders, or of cancels, at the head of the list, under one write), records it on the group
-and asks again. Because each answer derives from recorded state, asking
+the run of orders, or of cancels, at the head of the list, under one write: `leading_sends`),
+records it on the group and asks again. Because each answer derives from recorded state, asking
 twice never places an order twice, and a restart that rebuilds the group resumes where it stopped.
 
 Protective ordering holds everywhere: long legs are bought before short legs are sold, and when a
@@ -103,6 +103,24 @@ def reconcile_first(actions: Sequence[Action]) -> bool:
     return bool(actions) and isinstance(actions[0], ChangeStatus) and actions[0].status in _UNWINDING
 
 
+def leading_sends(actions: Sequence[Action]) -> list[PlaceOrder | CancelOrder]:
+    """The run of orders (or of cancels) at the head of `actions`: their intents are recorded and
+    written once, then they go out one by one. Empty when the first action is of another kind: it is
+    carried out alone."""
+    batch: list[PlaceOrder | CancelOrder] = []
+    for action in actions:
+        if not isinstance(action, (PlaceOrder, CancelOrder)) or (batch and type(action) is not type(batch[0])):
+            break
+        batch.append(action)
+    return batch
+
+
+def refused_orders(group: Group) -> int:
+    """Orders of the group LEAN refused. One refused while a batch goes out (in a backtest, inside
+    market_order) holds the rest of the batch back, rather than placing them after a failure."""
+    return sum(1 for leg in group.legs for o in leg.orders if o.state is OrderState.INVALID)
+
+
 def missed_events(group: Group, recorded: Mapping[int, Sequence[OrderUpdate]]) -> list[OrderUpdate]:
     """The events LEAN recorded for the group's orders (by order id) that the group never applied:
     a delivery lost to a disconnect or a failed handler. Each keeps its LEAN event id, so the late
@@ -174,7 +192,7 @@ def _combo_refusal(group: Group, attempt: int) -> bool | None:
     if group.mode != "combo" or attempt != 0 or any(leg.net_filled for leg in group.legs):
         return None
     orders = [o for leg in group.legs for o in leg.orders if o.role is Role.ENTRY]
-    if any(o.state not in (OrderState.INVALID, OrderState.SUBMITTING, OrderState.SUBMITTED) for o in orders):
+    if any(o.reported_state not in (OrderState.INVALID, OrderState.SUBMITTING, OrderState.SUBMITTED) for o in orders):
         return None
     return all(o.state is OrderState.INVALID for o in orders)
 
@@ -194,7 +212,7 @@ def _rollback_actions(group: Group, now: datetime, config: AtomicConfig) -> list
         CancelOrder(o.order_id)
         for leg in group.legs
         for o in leg.orders
-        if o.order_id is not None and o.is_open and not o.cancel_requested and _may_cancel(o, now)
+        if o.order_id is not None and o.is_open and o.state is not OrderState.CANCEL_PENDING and _may_cancel(o, now)
         and (o.role is Role.ENTRY or now - o.submitted_at >= stale)
     ]
     entries_open = any(o.is_open for leg in group.legs for o in leg.orders if o.role is Role.ENTRY)

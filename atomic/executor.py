@@ -2,8 +2,10 @@
 
 The executor is event driven and never waits. For each group it writes the intent to the
 ObjectStore (forced to disk) before the first order, then repeatedly asks `decisions.next_actions`
-what to do, records the step on the group, saves the record, and only then calls LEAN. Events come
-back through `on_order_event`; timeouts through `check_timeouts`, called from a scheduled event.
+what to do, records the step on the group, saves the record, and only then calls LEAN (what must be
+written when is the journal's, atomic/journal.py). Events come back through `on_order_event`;
+timeouts through `check_timeouts`, called from a scheduled event. After a (re)start, recovery's plan
+(recovery/plan.py, pure) is carried out by `check_and_recover_incomplete_orders`.
 
 One re-entrant lock guards all state: in live mode events arrive on LEAN's brokerage threads and
 scheduled events on its real-time thread. In a backtest LEAN delivers an order's events *inside*
@@ -34,7 +36,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -47,13 +49,16 @@ from atomic.decisions import (
     ChooseTarget,
     PlaceCombo,
     PlaceOrder,
+    leading_sends,
     missed_events,
     next_actions,
     reconcile_due,
     reconcile_first,
+    refused_orders,
     start_rollback,
 )
 from atomic.errors import InvalidGroupError, PersistenceError
+from atomic.journal import Journal
 from atomic.margin import estimated_margin
 from atomic.model import (
     SETTLED,
@@ -86,11 +91,20 @@ from atomic.validation import (
 )
 from atomic.views import GroupView, view_of
 from config import AtomicConfig
+from recovery.plan import (
+    BrokerageSnapshot,
+    GroupStep,
+    RecoveryPlan,
+    audit_losses,
+    claims_since,
+    orphan_text,
+    plan_recovery,
+    unrecognized_text,
+)
+from recovery.report import RecoveryReport
 
 if TYPE_CHECKING:
     from AlgorithmImports import QCAlgorithm
-
-    from recovery.report import RecoveryReport
 
 Callback = Callable[["GroupResult"], None]
 # Actions one drive may take before it stops and logs: every action records a change, so only a
@@ -161,19 +175,15 @@ class EnhancedAtomicOrderExecutor:
         # backtest can never touch (or "recover") a live deployment's groups.
         namespace = f"{self.config.store_namespace}/{'live' if ports.live_mode else 'backtest'}"
         self.store = GroupStore(ports.store, namespace, self.config.archive_max_groups)
+        self._journal = Journal(self.store)
         self._lock = threading.RLock()
         self._active: dict[str, Group] = {}
         self._history: OrderedDict[str, Group] = OrderedDict()
         self._orders: dict[int, str] = {}  # LEAN order id -> group id
         self._callbacks: dict[str, Callback] = {}
         self._listeners: list[Callback] = []
-        self._dirty: set[str] = set()
-        self._unsaved: set[str] = set()
-        # Changes written with the next write, before the next order, or by the next
-        # check_timeouts, rather than one write per event (see _informational).
-        self._lazy: set[str] = set()
-        self._touched: set[str] = set()
-        self._depth = 0
+        self._touched: set[str] = set()  # groups to drive once the current call into LEAN returns
+        self._depth = 0  # nesting of calls into LEAN (see _calling_lean)
         self._reconciled: dict[str, datetime] = {}  # group id -> when its orders were last compared with LEAN's
         self._halted = ""
         self._recovered = False
@@ -331,71 +341,95 @@ class EnhancedAtomicOrderExecutor:
             return [view_of(g) for g in self._active.values()]
 
     def check_and_recover_incomplete_orders(self) -> RecoveryReport:
-        """Reconcile stored groups with the brokerage after a (re)start; run once from on_warmup_finished."""
-        from recovery.recover import recover
+        """Reconcile stored groups with the brokerage after a (re)start; run once from on_warmup_finished.
 
+        Reads what the store holds and what the brokerage reports, asks recovery for a plan (pure),
+        and carries it out through the executor's own machinery."""
         with self._lock:
-            report = recover(self)
+            records = self.store.open_records()
+            since = claims_since(records)
+            settled, unreadable = self.store.archived_since(since) if since is not None else ([], [])
+            for key, why in unreadable:
+                self.broker.alert("Unreadable archive record", f"{key}: {why}; the positions of that settled group "
+                                  "are not counted when inferring other groups' fills")
+            keys = {leg.contract.key for r in records if r.stored is not None for leg in r.stored.group.legs}
+            live = self.broker.live_mode
+            brokerage = BrokerageSnapshot(
+                live=live,
+                now=self.broker.now(),
+                open_orders=self.broker.open_orders() if live else [],
+                holdings={key: self.broker.holdings(key) for key in sorted(keys)} if live else {},
+                known=frozenset(key for key in keys if self.broker.knows(key)),
+            )
+            report = self._carry_out(plan_recovery(records, settled, brokerage, self.config.emergency_flatten_mode))
             self._recovered = True
             return report
 
-    # --- used by recovery ---------------------------------------------------------------------
-
-    def adopt(self, group: Group) -> None:
-        """Take charge of a group rebuilt from the store (its order ids are indexed as they are bound).
-        A group an unexpected fill held still refuses new groups, as it did before the restart."""
-        with self._lock:
-            self._active[group.group_id] = group
-            if group.held and group.anomalies:
-                self.halt(f"group {group.group_id}: unexpected fill (held before the restart)")
-
-    def record(self, group: Group, *events: GroupEvent) -> None:
-        """Apply events recovery established, and save them before anything acts on them."""
-        with self._lock:
-            for event in events:
-                self._apply(group, event)
-                if isinstance(event, OrderIdentified):
-                    self._orders[event.order_id] = group.group_id
-            self._save(group)
-
-    def cancel_open(self, group: Group, order_ids: Iterable[int]) -> None:
-        """Cancel these orders of the group again, write-ahead as any cancel: a cancel recorded
-        before a restart may never have reached the brokerage (see SessionEnded)."""
-        with self._lock:
-            batch = [CancelOrder(order_id) for order_id in sorted(order_ids)]
-            if batch:
-                self._send(group, batch)
-
-    def act(self, group: Group, action: ChangeStatus) -> None:
-        """Carry out a status decision, then drive the group as far as it can go now."""
-        with self._lock:
-            self._perform(group, action)
-            self._touched.add(group.group_id)
-            self._settle_touched()
-
-    def hold(self, group: Group, reason: str) -> None:
-        """Leave a group untouched for the operator, and refuse new groups meanwhile."""
-        with self._lock:
-            self.record(group, HoldChanged(True, reason, self.broker.now()))
-            self.halt(f"group {group.group_id} held: {reason}")
-
-    def set_aside(self, group: Group, reason: str) -> None:
-        """Archive a stored group that belongs to no account of this run (an earlier backtest)."""
-        with self._lock:
-            self._apply(group, Note(f"set aside: {reason}", self.broker.now()))
-            self.store.archive(group, self.broker.now())
-
-    def drive(self, group_id: str) -> None:
-        """Let a group take every action due now."""
-        with self._lock:
-            self._touched.add(group_id)
-            self._settle_touched()
-
     def halt(self, reason: str) -> None:
+        """Refuse new groups until resume() (the operator's, or the executor's own on a failure)."""
         with self._lock:
             self._halted = self._halted or reason
 
     # --- internals ----------------------------------------------------------------------------
+
+    def _carry_out(self, plan: RecoveryPlan) -> RecoveryReport:
+        """Carry out a recovery plan: every conclusion is recorded and saved before it is acted on."""
+        report = plan.report
+        for record, problem in plan.quarantine:
+            where = ", ".join(self.store.quarantine(record))
+            report.quarantined.append((where, problem))
+            self.broker.alert("Unreadable group record quarantined", f"{', '.join(record.keys)} -> {where}: {problem}")
+        for text in report.torn:
+            self.broker.log(f"torn group record {text}")
+        for group in plan.set_aside:
+            self._apply(group, Note("set aside: left by an earlier backtest run", self.broker.now()))
+            self.store.archive(group, self.broker.now())
+        for step in plan.steps:
+            self._recover_group(step)
+        for order in plan.unrecognized:
+            self.broker.alert("Unrecognised open order at recovery", f"{unrecognized_text(order)}: not matched to "
+                              "any stored group; check whether it is a manual order")
+        for order in plan.orphans:
+            text = orphan_text(order, self.broker.cancel(order.order_id))
+            report.orphan_orders.append(text)
+            self.broker.alert("Orphan atomic order", f"{text}; no group record: check its fills by hand")
+        if plan.records_lost:
+            subject, message, reason = audit_losses(plan, self.broker.option_holdings())
+            self.broker.alert(subject, message)
+            self.halt(reason)
+        report.halted = self._halted
+        return report
+
+    def _recover_group(self, step: GroupStep) -> None:
+        """Take charge of a stored group and do what recovery decided for it (see GroupStep). A group
+        an unexpected fill held still refuses new groups, as it did before the restart."""
+        group = step.group
+        self._active[group.group_id] = group
+        for event in step.events:
+            self._apply(group, event)
+            if isinstance(event, OrderIdentified):
+                self._orders[event.order_id] = group.group_id
+        self._journal.write(group)  # what recovery established is saved before anything acts on it
+        if step.cancels:  # write-ahead, as any cancel
+            self._send(group, [CancelOrder(order_id) for order_id in step.cancels])
+        before = {id(o) for leg in group.legs for o in leg.orders}
+        if step.release is not None:
+            self._apply(group, step.release)
+        for subject, message in step.alerts:
+            self.broker.alert(subject, message)
+        if step.status is not None:
+            self._perform(group, step.status)
+        if step.hold is not None:
+            self._apply(group, step.hold)
+            self._journal.write(group)
+        if step.halt:
+            self.halt(step.halt)
+        if step.drives:
+            self._touched.add(group.group_id)
+            self._settle_touched()
+        step.entry.orders_placed = [f"{o.role.value} leg {leg.index} {o.quantity:+d} {leg.contract.ticker}"
+                                    for leg in group.legs for o in leg.orders if id(o) not in before]
+        step.entry.final_status = group.status.value
 
     def _start(self, contracts: list[tuple[Contract, int]], strategy: str, limit_price: float | None,
                on_complete: Callback | None) -> GroupResult:
@@ -423,7 +457,7 @@ class EnhancedAtomicOrderExecutor:
             self._callbacks[group.group_id] = on_complete
         group.apply(Note(f"created: {strategy} {len(contracts)} legs x{group.structures}", now))
         self._active[group.group_id] = group
-        self._unsaved.add(group.group_id)  # its first save, just before its first order, is the intent
+        self._journal.opened(group.group_id)
         self._touched.add(group.group_id)
         self._settle_touched()
         return result
@@ -459,9 +493,8 @@ class EnhancedAtomicOrderExecutor:
         known_ids, known_anomalies = _broker_id_count(group), len(group.anomalies)
         changed = group.apply(event)
         if changed:
-            urgent = not _informational(event) or _broker_id_count(group) > known_ids
-            urgent = urgent or len(group.anomalies) > known_anomalies
-            (self._dirty if urgent else self._lazy).add(group.group_id)
+            self._journal.changed(group.group_id, event, new_broker_ids=_broker_id_count(group) > known_ids,
+                                  new_anomaly=len(group.anomalies) > known_anomalies)
         for anomaly in group.anomalies[known_anomalies:]:
             self.halt(f"group {group.group_id}: unexpected fill")
             self.broker.alert("Unexpected fill: group held", f"group {group.group_id} ({group.strategy}): {anomaly}; "
@@ -485,7 +518,7 @@ class EnhancedAtomicOrderExecutor:
             self._apply(group, event)
         # A cancel LEAN accepted and the brokerage then refused leaves the order working with no
         # event saying so: the record stops waiting for it, and the rollback cancels again.
-        for order in (o for leg in group.legs for o in leg.orders if o.cancel_requested and o.is_open):
+        for order in (o for leg in group.legs for o in leg.orders if o.state is OrderState.CANCEL_PENDING):
             if order.order_id is not None and (refusal := self.broker.cancel_refused(order.order_id)):
                 self._apply(group, CancelRefused(order.order_id, f"{refusal} (found by reconciliation)", now))
 
@@ -497,16 +530,8 @@ class EnhancedAtomicOrderExecutor:
             group = self._active.get(group_id)
             if group is not None:
                 self._drive(group)
-        for group_id in list(self._dirty | self._lazy if flush_lazy else self._dirty):
-            group = self._active.get(group_id)
-            if group is None:  # a settled group's late, harmless event: its archive stays as it was
-                self._dirty.discard(group_id)
-                self._lazy.discard(group_id)
-                continue
-            try:
-                self._save(group)
-            except PersistenceError as error:  # kept dirty: the next write tries again
-                self.broker.alert("ObjectStore write refused", f"group {group_id}: {error}")
+        for group_id, error in self._journal.flush(self._active, lazy=flush_lazy):
+            self.broker.alert("ObjectStore write refused", f"group {group_id}: {error}")
 
     def _drive(self, group: Group) -> None:
         for _ in range(_MAX_ACTIONS_PER_DRIVE):
@@ -517,7 +542,7 @@ class EnhancedAtomicOrderExecutor:
             if reconcile_first(actions) and self._reconciled.get(group.group_id) != now:
                 self._reconcile(group, now)  # a lost event must not decide an unwind: ask again
                 continue
-            batch = _leading_sends(actions)
+            batch = leading_sends(actions)
             if batch:
                 if not self._send(group, batch):
                     return
@@ -556,7 +581,7 @@ class EnhancedAtomicOrderExecutor:
             self._hold_back(group, batch, f"the ObjectStore refused the write-ahead record: {error}")
             self.broker.alert("ObjectStore write refused", f"group {group.group_id}: {error}; nothing sent, retrying")
             return False
-        refused_before = _refused_orders(group)
+        refused_before = refused_orders(group)
         for action in batch:
             if isinstance(action, CancelOrder):
                 with self._calling_lean():
@@ -564,7 +589,7 @@ class EnhancedAtomicOrderExecutor:
                 if error_text:
                     self._apply(group, CancelRefused(action.order_id, error_text, self.broker.now()))
                 continue
-            if _refused_orders(group) > refused_before:
+            if refused_orders(group) > refused_before:
                 self._hold_back(group, [action], "another order of the group was refused")
                 continue
             tag = OrderTag(group.group_id, action.role, action.leg, action.attempt)
@@ -583,9 +608,9 @@ class EnhancedAtomicOrderExecutor:
         refused, the group never started: it is dropped and the error raised. A later refusal is
         returned, for the caller to hold its orders back."""
         try:
-            self._save(group, durable=True)
+            self._journal.write_ahead(group)
         except PersistenceError as error:
-            if group.group_id in self._unsaved:
+            if self._journal.never_written(group.group_id):
                 self._forget(group)
                 raise
             return error
@@ -601,8 +626,8 @@ class EnhancedAtomicOrderExecutor:
 
     def _forget(self, group: Group) -> None:
         """Drop a group whose intent could not be saved (nothing was sent for it)."""
-        for pending in (self._dirty, self._lazy, self._unsaved, self._touched):
-            pending.discard(group.group_id)
+        self._journal.forget(group.group_id)
+        self._touched.discard(group.group_id)
         self._active.pop(group.group_id, None)
         self._callbacks.pop(group.group_id, None)
 
@@ -636,7 +661,7 @@ class EnhancedAtomicOrderExecutor:
             self.broker.log(f"group {group.group_id} rolling back: {action.reason}")
         elif action.status is GroupStatus.ROLLBACK_FAILED:
             try:
-                self._save(group, durable=True)  # forced to disk: the operator's evidence
+                self._journal.write(group, durable=True)  # forced to disk: the operator's evidence
             except PersistenceError as error:
                 self.broker.alert("ObjectStore write refused", f"group {group.group_id}: {error}")
             self.halt(f"group {group.group_id} ROLLBACK_FAILED")
@@ -654,8 +679,7 @@ class EnhancedAtomicOrderExecutor:
             self.store.archive(group, self.broker.now())
         except PersistenceError as error:
             self.broker.alert("ObjectStore write refused", f"group {group.group_id} settled but not archived: {error}")
-        for pending in (self._dirty, self._lazy, self._unsaved):
-            pending.discard(group.group_id)
+        self._journal.forget(group.group_id)
         self._reconciled.pop(group.group_id, None)
         del self._active[group.group_id]
         self._remember(group)
@@ -689,18 +713,6 @@ class EnhancedAtomicOrderExecutor:
                     if order.order_id is not None:
                         self._orders.pop(order.order_id, None)
 
-    def _save(self, group: Group, durable: bool = False) -> None:
-        """Write the group if it changed. Writes that precede an order or a cancel, and the first
-        one (the intent), are forced to disk: a record that missed an order it sent could lead
-        recovery to reverse a quantity twice. Fill-only writes may wait for LEAN's flush timer,
-        since recovery infers a lost fill from holdings."""
-        group_id = group.group_id
-        if (group_id in self._dirty or group_id in self._lazy) and group_id in self._active:
-            self.store.save_open(group, durable=durable or group_id in self._unsaved)
-            self._unsaved.discard(group_id)
-        self._dirty.discard(group_id)
-        self._lazy.discard(group_id)
-
     def _notify(self, group: Group, callback: Callback | None) -> None:
         result = GroupResult(self, group.group_id)
         for listener in ([callback] if callback else []) + self._listeners:
@@ -726,28 +738,5 @@ def _closed(tag: OrderTag, contract_key: str, state: OrderState, message: str, n
                        time=now, message=message, tag=tag, contract_key=contract_key)
 
 
-def _informational(event: GroupEvent) -> bool:
-    """Events whose record can wait for the next write: acknowledgements, ids and fills. A write
-    precedes every order or cancel and every status change anyway, check_timeouts writes the rest
-    within a second in live mode, and recovery infers a fill it did not read from holdings. New
-    broker ids are written at once (see _apply): after a live restart they are the only way to
-    find an order again."""
-    return isinstance(event, (OrderIdentified, OrderUpdate, CancelRefused, Note))
-
-
 def _broker_id_count(group: Group) -> int:
     return sum(len(o.broker_ids) for leg in group.legs for o in leg.orders)
-
-
-def _leading_sends(actions: Sequence[Action]) -> list[PlaceOrder | CancelOrder]:
-    """The run of orders (or of cancels) at the head of `actions`: they go out under one save."""
-    batch: list[PlaceOrder | CancelOrder] = []
-    for action in actions:
-        if not isinstance(action, (PlaceOrder, CancelOrder)) or (batch and type(action) is not type(batch[0])):
-            break
-        batch.append(action)
-    return batch
-
-
-def _refused_orders(group: Group) -> int:
-    return sum(1 for leg in group.legs for o in leg.orders if o.state is OrderState.INVALID)

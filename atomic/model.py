@@ -64,11 +64,17 @@ class OrderState(str, Enum):
     SUBMITTING = "SUBMITTING"  # asked of LEAN, no event seen yet
     SUBMITTED = "SUBMITTED"
     PARTIALLY_FILLED = "PARTIALLY_FILLED"
+    # A cancel asked of LEAN and not answered yet: the order is still open and may still fill. LEAN
+    # itself marks an order CancelPending when asked, and returns it to its previous status when
+    # the brokerage refuses (Engine/TransactionHandlers/BrokerageTransactionHandler.cs, HandleCancelOrderRequest).
+    CANCEL_PENDING = "CANCEL_PENDING"
     FILLED = "FILLED"
     CANCELED = "CANCELED"
     INVALID = "INVALID"
 
 
+# The states LEAN's order events report. CANCEL_PENDING is our own request's (LEAN's echo of it changes nothing).
+REPORTED_STATES = frozenset(state for state in OrderState if state is not OrderState.CANCEL_PENDING)
 # LEAN's closed statuses: no further fill will come (but see the race edges below).
 ORDER_CLOSED = frozenset({OrderState.FILLED, OrderState.CANCELED, OrderState.INVALID})
 
@@ -90,6 +96,15 @@ ORDER_TRANSITIONS = frozenset(
         # Real world: a fill reported after the cancel was confirmed. The fill stands.
         (OrderState.CANCELED, OrderState.PARTIALLY_FILLED),
         (OrderState.CANCELED, OrderState.FILLED),
+        # Our cancel request (CancelRequested). LEAN's events meanwhile move the order on beneath it
+        # (see OrderRecord.reported_state): an acknowledgement or a partial fill keeps it pending.
+        (OrderState.SUBMITTING, OrderState.CANCEL_PENDING),
+        (OrderState.SUBMITTED, OrderState.CANCEL_PENDING),
+        (OrderState.PARTIALLY_FILLED, OrderState.CANCEL_PENDING),
+        # The way back: LEAN refused the cancel (CancelRefused), or a restart voided it (SessionEnded).
+        (OrderState.CANCEL_PENDING, OrderState.SUBMITTING),
+        (OrderState.CANCEL_PENDING, OrderState.SUBMITTED),
+        (OrderState.CANCEL_PENDING, OrderState.PARTIALLY_FILLED),
     }
 )
 
@@ -109,7 +124,7 @@ class OrderRecord:
     filled: int = 0
     fill_value: float = 0.0  # sum of price x signed quantity, for the average price
     event_ids: list[int] = field(default_factory=list)  # LEAN event ids already applied (dedupe)
-    cancel_requested: bool = False
+    before_cancel: OrderState | None = None  # under CANCEL_PENDING: LEAN's state, the way back on a refusal
     cancel_refused_at: datetime | None = None  # LEAN refused our last cancel (e.g. not acknowledged yet)
     cancel_refused_state: OrderState | None = None
     last_fill_at: datetime | None = None
@@ -122,6 +137,18 @@ class OrderRecord:
     @property
     def is_open(self) -> bool:
         return self.state not in ORDER_CLOSED
+
+    @property
+    def reported_state(self) -> OrderState:
+        """The state LEAN last reported: under a pending cancel, the one the order returns to."""
+        return self.before_cancel if self.state is OrderState.CANCEL_PENDING and self.before_cancel else self.state
+
+    def _cancel_answered(self) -> None:
+        """A pending cancel is over without closing the order (refused, or voided by a restart)."""
+        back = self.reported_state
+        if (self.state, back) not in ORDER_TRANSITIONS:
+            raise TransitionError(f"order {self.order_id}: {self.state.value} -> {back.value} is not allowed")
+        self.state, self.before_cancel = back, None
 
     @property
     def remaining(self) -> int:
@@ -340,7 +367,7 @@ class Group:
     limit_price: float | None = None
     status: GroupStatus = GroupStatus.PENDING
     submitted_at: datetime | None = None
-    rollback_reason: str = ""  # why it was rejected or rolled back (and why a rollback failed)
+    status_reason: str = ""  # why it was rejected, or rolled back (and why the rollback failed)
     rollback_started_at: datetime | None = None
     target_structures: int | None = None  # set when a rollback starts: 0 flattens, k > 0 trims
     held: bool = False  # left for the operator (by recovery, or by an unexpected fill)
@@ -390,9 +417,9 @@ class Group:
             return self._identify(event)
         if isinstance(event, CancelRequested):
             located = self.order(event.order_id)
-            if located is None or located[1].cancel_requested:
-                return False
-            located[1].cancel_requested = True
+            if located is None or (located[1].state, OrderState.CANCEL_PENDING) not in ORDER_TRANSITIONS:
+                return False  # unknown, already pending, or closed
+            located[1].before_cancel, located[1].state = located[1].state, OrderState.CANCEL_PENDING
             self._log(event.time, f"cancel requested: leg {located[0].index} order {event.order_id}")
             return True
         if isinstance(event, OrderHeldBack):
@@ -404,10 +431,10 @@ class Group:
             return False
         if isinstance(event, CancelRefused):
             located = self.order(event.order_id)
-            if located is None or not located[1].cancel_requested:
+            if located is None or located[1].state is not OrderState.CANCEL_PENDING:
                 return False
             record = located[1]
-            record.cancel_requested = False
+            record._cancel_answered()
             record.cancel_refused_at, record.cancel_refused_state = event.time, record.state
             self._log(event.time, f"cancel refused: leg {located[0].index} order {event.order_id}: {event.message}")
             return True
@@ -421,7 +448,7 @@ class Group:
             if event.held == self.held:
                 return False
             self.held = event.held
-            self._log(event.time, f"{'held for' if event.held else 'taken back by'} the operator: {event.reason}")
+            self._log(event.time, f"held for the operator: {event.reason}" if event.held else f"released: {event.reason}")
             return True
         if isinstance(event, Note):
             self._log(event.time, event.message)
@@ -439,25 +466,26 @@ class Group:
             raise TransitionError(f"group {self.group_id}: only a held rollback can be started again")
         self.status = event.status
         if event.status is GroupStatus.ROLLING_BACK:
-            self.rollback_reason = event.reason
+            self.status_reason = event.reason
             self.rollback_started_at = event.time
             self.target_structures = event.target_structures
         elif event.status is GroupStatus.REJECTED:
-            self.rollback_reason = event.reason
+            self.status_reason = event.reason
         elif event.status is GroupStatus.ROLLBACK_FAILED:
-            self.rollback_reason = f"{self.rollback_reason}; rollback failed: {event.reason}"
+            self.status_reason = f"{self.status_reason}; rollback failed: {event.reason}"
         self._log(event.time, event.reason)
 
     def _end_session(self, event: SessionEnded) -> bool:
         records = [o for leg in self.legs for o in leg.orders]
         stale = [o.order_id for o in records if o.order_id is not None]
-        unsent = [o.order_id for o in records if o.cancel_requested and o.is_open]
+        unsent = [o.order_id for o in records if o.state is OrderState.CANCEL_PENDING]
         if not stale and not unsent and self.status is not GroupStatus.ROLLING_BACK:
             return False
         for record in records:
             record.order_id = None
             record.event_ids = []
-            record.cancel_requested = False
+            if record.state is OrderState.CANCEL_PENDING:
+                record._cancel_answered()
             record.cancel_refused_at = record.cancel_refused_state = None
         if self.status is GroupStatus.ROLLING_BACK:
             self.rollback_started_at = event.time  # the time it was down is not the rollback's
@@ -479,6 +507,8 @@ class Group:
         return False
 
     def _locate(self, event: OrderUpdate) -> tuple[Leg, OrderRecord] | None:
+        """The record an event is about: by LEAN id, else (an id not bound yet) by its tag. Only looks:
+        `_update_order` binds the id once the event is applied."""
         located = self.order(event.order_id) if event.order_id else None
         if located is not None or event.tag is None:
             return located
@@ -490,7 +520,6 @@ class Group:
         leg = self.legs[leg_index]
         for record in leg.orders:
             if record.role is event.tag.role and record.attempt == event.tag.attempt and record.order_id is None:
-                record.order_id = event.order_id or None  # 0: refused before LEAN gave it an id
                 return leg, record
         return None
 
@@ -504,7 +533,9 @@ class Group:
             return False  # a duplicate delivery
         if event.event_id:
             record.event_ids.append(event.event_id)
-        if event.state is None or (event.state is record.state and not event.fill_quantity):
+        current = record.reported_state
+        # None: a status that changes nothing; LEAN's own CancelPending is our CancelRequested's echo.
+        if event.state in (None, OrderState.CANCEL_PENDING) or (event.state is current and not event.fill_quantity):
             return False
         fill = event.fill_quantity
         if not event.inferred and record.fills_known_until is not None and event.time <= record.fills_known_until:
@@ -512,23 +543,29 @@ class Group:
         if event.inferred:
             record.fills_known_until = event.time
         state: OrderState
+        assert event.state is not None
         closed = ""  # why a fill on this order cannot be legal at all
-        if (record.state, event.state) not in ORDER_TRANSITIONS:
+        if (current, event.state) not in ORDER_TRANSITIONS:
             if not fill:
-                self._log(event.time, f"ignored {event.state.value} for order {event.order_id} already {record.state.value}")
+                self._log(event.time, f"ignored {event.state.value} for order {event.order_id} already {current.value}")
                 return False
             # An earlier partial fill delivered after a later event (events of one LEAN batch can
             # interleave with our own cancel's): the quantity is real, the later state stands.
             # On an order that never filled (INVALID) the fill is real too: an anomaly.
-            state = record.state
-            if record.state not in (OrderState.FILLED, OrderState.PARTIALLY_FILLED):
-                closed = f"fill {fill:+d} on an order already {record.state.value.lower()}"
-        elif record.state is OrderState.CANCELED:  # a fill after the cancel: it counts, the order stays closed
+            state = current
+            if current not in (OrderState.FILLED, OrderState.PARTIALLY_FILLED):
+                closed = f"fill {fill:+d} on an order already {current.value.lower()}"
+        elif current is OrderState.CANCELED:  # a fill after the cancel: it counts, the order stays closed
             state = OrderState.FILLED if record.filled + fill == record.quantity else OrderState.CANCELED
         else:
             state = event.state
         unexpected = closed or record.unexpected(fill)
-        record.state = state
+        if record.order_id is None:  # located by its tag: the event binds LEAN's id (0: refused before it had one)
+            record.order_id = event.order_id or None
+        if record.state is OrderState.CANCEL_PENDING and state not in ORDER_CLOSED:
+            record.before_cancel = state  # moved on beneath the pending cancel, which stands
+        else:
+            record.state, record.before_cancel = state, None
         if event.message and event.state in (OrderState.INVALID, OrderState.CANCELED):
             record.message = event.message
         if fill:

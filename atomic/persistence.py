@@ -14,7 +14,9 @@ Schema 3 is written: schema 2's fields plus `seq` (the version's number within i
 `checksum` (CRC-32 of the record's canonical JSON without it), so a torn or altered record is never
 taken for a valid one. Schema 2 (written before the slots: read as version 0 of slot `<group_id>`)
 and schema 1 (the seed's: group_id, strategy, timestamp, status, legs with symbol, quantity and
-status) are still read.
+status) are still read. Records of schemas 2 and 3 written before an order's pending cancel was a
+state (CANCEL_PENDING) carry `cancel_requested` beside the state, and the group's reason as
+`rollback_reason`: both are migrated as they are read.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from typing import Any, Protocol
 
 from atomic.contract import Contract
 from atomic.errors import PersistenceError
-from atomic.model import Group, GroupStatus, Leg, LogEntry, OrderRecord, OrderState
+from atomic.model import ORDER_CLOSED, Group, GroupStatus, Leg, LogEntry, OrderRecord, OrderState
 from atomic.tags import Role
 
 SCHEMA_VERSION = 3
@@ -83,7 +85,7 @@ def _fields(group: Group, seq: int) -> dict[str, Any]:
         "mode": group.mode,
         "limit_price": group.limit_price,
         "submitted_at": _iso(group.submitted_at),
-        "rollback_reason": group.rollback_reason,
+        "status_reason": group.status_reason,
         "rollback_started_at": _iso(group.rollback_started_at),
         "target_structures": group.target_structures,
         "held": group.held,
@@ -127,7 +129,7 @@ def _order_to_dict(order: OrderRecord) -> dict[str, Any]:
         "filled": order.filled,
         "fill_value": order.fill_value,
         "event_ids": order.event_ids,
-        "cancel_requested": order.cancel_requested,
+        "before_cancel": order.before_cancel.value if order.before_cancel else None,
         "cancel_refused_at": _iso(order.cancel_refused_at),
         "cancel_refused_state": order.cancel_refused_state.value if order.cancel_refused_state else None,
         "last_fill_at": _iso(order.last_fill_at),
@@ -140,7 +142,7 @@ def _order_to_dict(order: OrderRecord) -> dict[str, Any]:
 def _leg_status(leg: Leg) -> str:
     """The seed schema's per-leg status, kept for readers of schema 1."""
     entry = leg.entry_order
-    return entry.state.value if entry is not None else "NEW"
+    return entry.reported_state.value if entry is not None else "NEW"
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -206,7 +208,8 @@ def _group_v2(data: dict[str, Any]) -> Group:
         limit_price=float(data["limit_price"]) if data.get("limit_price") is not None else None,
         status=GroupStatus(data["status"]),
         submitted_at=_time(data, "submitted_at") if data.get("submitted_at") else None,
-        rollback_reason=str(data.get("rollback_reason", "")),
+        # Named rollback_reason before it also held a rejection's reason.
+        status_reason=str(data.get("status_reason", data.get("rollback_reason", ""))),
         rollback_started_at=_time(data, "rollback_started_at") if data.get("rollback_started_at") else None,
         target_structures=None if target is None else _int(data, "target_structures"),
         held=bool(data.get("held", False)),
@@ -219,19 +222,23 @@ def _order_v2(raw: Any) -> OrderRecord:
     if not isinstance(raw, dict):
         raise ValueError("order is not an object")
     order_id = raw.get("order_id")
+    state = OrderState(raw["state"])
+    before_cancel = OrderState(raw["before_cancel"]) if raw.get("before_cancel") else None
+    if raw.get("cancel_requested") and state not in ORDER_CLOSED:  # written before CANCEL_PENDING was a state
+        state, before_cancel = OrderState.CANCEL_PENDING, state
     return OrderRecord(
         role=Role(raw["role"]),
         attempt=_int(raw, "attempt"),
         quantity=_int(raw, "quantity"),
         tag=_str(raw, "tag"),
         submitted_at=_time(raw, "submitted_at"),
-        state=OrderState(raw["state"]),
+        state=state,
         order_id=None if order_id is None else _int(raw, "order_id"),
         broker_ids=[str(b) for b in _list(raw, "broker_ids")],
         filled=_int(raw, "filled"),
         fill_value=float(raw.get("fill_value", 0.0)),
         event_ids=[_int({"id": i}, "id") for i in _list(raw, "event_ids")],
-        cancel_requested=bool(raw.get("cancel_requested", False)),
+        before_cancel=before_cancel,
         cancel_refused_at=_time(raw, "cancel_refused_at") if raw.get("cancel_refused_at") else None,
         cancel_refused_state=OrderState(raw["cancel_refused_state"]) if raw.get("cancel_refused_state") else None,
         last_fill_at=_time(raw, "last_fill_at") if raw.get("last_fill_at") else None,

@@ -54,7 +54,7 @@ def view_of(group: Group) -> GroupView:
         mode=group.mode,
         created_at=group.created_at,
         submitted_at=group.submitted_at,
-        reason=group.rollback_reason,
+        reason=group.status_reason,
         structures=group.structures,
         legs=tuple(
             LegView(leg.index, leg.contract.ticker, leg.contract.key, leg.quantity, leg.net_filled,

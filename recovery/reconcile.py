@@ -29,6 +29,9 @@ class Decision(str, Enum):
     HOLD_UNKNOWN = "hold: fills unknown"
     STILL_FAILED = "still rollback-failed"
 
+    def __str__(self) -> str:
+        return self.value  # reports and logs print the words
+
 
 @dataclass
 class Establishment:

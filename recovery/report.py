@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from recovery.reconcile import Decision
+
 
 @dataclass
 class GroupRecovery:
@@ -12,7 +14,7 @@ class GroupRecovery:
     group_id: str
     strategy: str
     found: str
-    decision: str = ""
+    decision: Decision | None = None
     final_status: str = ""
     orders_placed: list[str] = field(default_factory=list)
     alerts: list[str] = field(default_factory=list)
@@ -31,7 +33,7 @@ class RecoveryReport:
 
     @property
     def partials(self) -> list[GroupRecovery]:
-        return [g for g in self.groups if g.decision in ("flatten partial", "hold partial")]
+        return [g for g in self.groups if g.decision in (Decision.FLATTEN_PARTIAL, Decision.HOLD_PARTIAL)]
 
     @property
     def clean(self) -> bool:
@@ -51,7 +53,7 @@ class RecoveryReport:
                      f"{len(self.quarantined)} quarantined, {len(self.orphan_orders)} orphan orders, "
                      f"{len(self.set_aside)} set aside")
         for g in self.groups:
-            lines.append(f"  {g.group_id} ({g.strategy}): {g.found} -> {g.decision} -> {g.final_status}; "
+            lines.append(f"  {g.group_id} ({g.strategy}): {g.found} -> {g.decision or ''} -> {g.final_status}; "
                          f"orders {g.orders_placed}")
         lines += [f"  quarantined {where}: {why}" for where, why in self.quarantined]
         lines += [f"  torn newest record {t}" for t in self.torn]

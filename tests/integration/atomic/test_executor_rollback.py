@@ -93,7 +93,7 @@ def test_rolled_back_group_is_archived_with_its_reason(mode: str) -> None:
     assert len(archived) == 1
     record = json.loads(sim.stored[archived[0]])
     assert record["status"] == "ROLLED_BACK"
-    assert "no liquidity" in record["rollback_reason"]
+    assert "no liquidity" in record["status_reason"]
     assert all(leg["filled_quantity"] == 0 for leg in record["legs"])
 
 

@@ -45,7 +45,7 @@ def test_a_cancel_lost_in_a_live_crash_is_sent_again_after_the_restart(mode: str
     with pytest.raises(SimulatedCrash, match="before_cancel"):
         sim.advance(300)
     stored = newest_open_record(sim.stored, result.group_id)
-    requested = [o for leg in stored["legs"] for o in leg["orders"] if o["cancel_requested"]]
+    requested = [o for leg in stored["legs"] for o in leg["orders"] if o["state"] == "CANCEL_PENDING"]
     assert requested, "the rollback's cancel request should have been saved before cancel() was called"
     hanging = [o for o in sim.open_broker_orders if result.group_id in o.tag and "/entry/" in o.tag]
     assert hanging, "the crash should leave the hanging entry working at the brokerage"

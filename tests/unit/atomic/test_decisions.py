@@ -6,6 +6,7 @@ import itertools
 import subprocess
 import sys
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -20,10 +21,12 @@ from atomic.decisions import (
     ChooseTarget,
     PlaceCombo,
     PlaceOrder,
+    leading_sends,
     missed_events,
     next_actions,
     reconcile_due,
     reconcile_first,
+    refused_orders,
     start_rollback,
 )
 from atomic.margin import naked_short_contracts
@@ -31,6 +34,8 @@ from atomic.model import (
     CancelRequested,
     Group,
     GroupStatus,
+    HoldChanged,
+    OrderHeldBack,
     OrderIdentified,
     OrderSent,
     OrderState,
@@ -193,7 +198,7 @@ def test_settled_or_failed_groups_take_no_action(status: GroupStatus) -> None:
 
 def test_a_held_group_takes_no_action() -> None:
     group = condor()
-    group.held = True
+    group.apply(HoldChanged(True, "test", T0))
     assert next_actions(group, T0, FLATTEN) == []
     begin_rollback(group)
     filled_leg(group, 2, order_id=1)
@@ -540,8 +545,8 @@ def test_trim_to_zero_is_a_rollback() -> None:
 
 @dataclass
 class Venue:
-    """Carries out next_actions the way the executor does and answers like LEAN would, with outcomes
-    drawn by hypothesis. Reversals always fill in the end."""
+    """Carries out next_actions the way the executor does (its batches from `leading_sends`) and
+    answers like LEAN would, with outcomes drawn by hypothesis. Reversals always fill in the end."""
 
     group: Group
     cfg: object
@@ -589,9 +594,21 @@ class Venue:
             self.emit(order_id, OrderState.PARTIALLY_FILLED, k if quantity > 0 else -k, by_tag=by_tag, key=key)
         # else: left open, to time out
 
-    def place(self, action: PlaceOrder) -> None:
+    def place(self, batch: Sequence[PlaceOrder]) -> None:
+        """As the executor sends a batch: every intent recorded first, then the orders one by one;
+        once one is refused, the rest are held back."""
+        for action in batch:
+            tag = OrderTag(self.group.group_id, action.role, action.leg, action.attempt)
+            self.group.apply(OrderSent(action.leg, action.role, action.attempt, action.quantity, str(tag), self.now))
+        refused = refused_orders(self.group)
+        for action in batch:
+            if refused_orders(self.group) > refused:
+                self.group.apply(OrderHeldBack(action.leg, action.role, action.attempt, "another order was refused", self.now))
+            else:
+                self.send(action)
+
+    def send(self, action: PlaceOrder) -> None:
         tag = OrderTag(self.group.group_id, action.role, action.leg, action.attempt)
-        self.group.apply(OrderSent(action.leg, action.role, action.attempt, action.quantity, str(tag), self.now))
         order_id = next(self.ids)
         identified = OrderIdentified(action.leg, action.role, action.attempt, order_id, (f"B{order_id}",), self.now)
         if self.draw(st.booleans()):  # backtest: the events arrive inside market_order(), before the ticket
@@ -623,8 +640,13 @@ class Venue:
         for leg, order_id in zip(self.group.legs, ids):
             self.group.apply(OrderIdentified(leg.index, Role.ENTRY, action.attempt, order_id, (), self.now))
 
-    def cancel(self, action: CancelOrder) -> None:
-        self.group.apply(CancelRequested(action.order_id, self.now))
+    def cancel(self, batch: Sequence[CancelOrder]) -> None:
+        for action in batch:
+            self.group.apply(CancelRequested(action.order_id, self.now))
+        for action in batch:
+            self.answer_cancel(action)
+
+    def answer_cancel(self, action: CancelOrder) -> None:
         located = self.group.order(action.order_id)
         assert located is not None
         record = located[1]
@@ -648,14 +670,15 @@ class Venue:
                 self.now += timedelta(seconds=self.cfg.atomic_order_timeout)  # type: ignore[attr-defined]
                 trail.append("wait")
                 continue
+            batch = leading_sends(actions)  # the executor's own batching
+            trail += [type(a).__name__ for a in batch or actions[:1]]
             action = actions[0]
-            trail.append(type(action).__name__)
             if isinstance(action, PlaceOrder):
-                self.place(action)
+                self.place([a for a in batch if isinstance(a, PlaceOrder)])
+            elif isinstance(action, CancelOrder):
+                self.cancel([a for a in batch if isinstance(a, CancelOrder)])
             elif isinstance(action, PlaceCombo):
                 self.place_combo(action)
-            elif isinstance(action, CancelOrder):
-                self.cancel(action)
             elif isinstance(action, ChooseTarget):
                 self.group.apply(TargetChosen(action.structures, self.now))
             else:
@@ -694,7 +717,7 @@ def test_simulated_executor_loop_ends_all_or_nothing(data: st.DataObject, shape:
     event(f"{group.status.value}{' trimmed' if group.target_structures else ''}")
     event("fell back to legged" if mode == "combo" and any(o.attempt == 1 for leg in group.legs for o in leg.orders
                                                            if o.role is Role.ENTRY) else "no fallback")
-    event("some rollback" if "ChangeStatus" in trail and group.rollback_reason else "no rollback")
+    event("some rollback" if "ChangeStatus" in trail and group.status_reason else "no rollback")
     assert not any(leg.open_orders for leg in group.legs)
     if group.status is GroupStatus.ROLLED_BACK:
         assert group.flat

@@ -13,6 +13,8 @@ from atomic.model import (
     GROUP_TRANSITIONS,
     ORDER_CLOSED,
     ORDER_TRANSITIONS,
+    REPORTED_STATES,
+    SETTLED,
     TERMINAL,
     UNSETTLED,
     CancelRefused,
@@ -49,8 +51,22 @@ from builders import (
 
 # --- Group status table ----------------------------------------------------------------------------
 
+S = GroupStatus
 ALL_GROUP_PAIRS = list(itertools.product(GroupStatus, GroupStatus))
-FORBIDDEN_GROUP_PAIRS = [pair for pair in ALL_GROUP_PAIRS if pair not in GROUP_TRANSITIONS]
+# Every status change the table must refuse, written out (not derived from the table, so a pair
+# added to it by mistake fails below). Nothing returns to PENDING; only PENDING is rejected; a
+# settled or failed group only ever rolls back again; REJECTED is a dead end.
+FORBIDDEN_GROUP_PAIRS = [
+    (S.PENDING, S.PENDING), (S.PENDING, S.ROLLED_BACK), (S.PENDING, S.ROLLBACK_FAILED),
+    (S.FILLED, S.PENDING), (S.FILLED, S.FILLED), (S.FILLED, S.ROLLED_BACK), (S.FILLED, S.ROLLBACK_FAILED),
+    (S.FILLED, S.REJECTED),
+    (S.ROLLING_BACK, S.PENDING), (S.ROLLING_BACK, S.REJECTED),
+    (S.ROLLED_BACK, S.PENDING), (S.ROLLED_BACK, S.FILLED), (S.ROLLED_BACK, S.ROLLED_BACK),
+    (S.ROLLED_BACK, S.ROLLBACK_FAILED), (S.ROLLED_BACK, S.REJECTED),
+    (S.ROLLBACK_FAILED, S.PENDING), (S.ROLLBACK_FAILED, S.FILLED), (S.ROLLBACK_FAILED, S.ROLLED_BACK),
+    (S.ROLLBACK_FAILED, S.ROLLBACK_FAILED), (S.ROLLBACK_FAILED, S.REJECTED),
+    *((S.REJECTED, after) for after in GroupStatus),
+]
 
 
 def _ids(pair: tuple[object, object]) -> str:
@@ -58,24 +74,10 @@ def _ids(pair: tuple[object, object]) -> str:
     return f"{a.value}->{b.value}"  # type: ignore[attr-defined]
 
 
-def test_group_transition_table_is_exactly_the_documented_edges() -> None:
-    S = GroupStatus
-    assert GROUP_TRANSITIONS == {
-        (S.PENDING, S.REJECTED),
-        (S.PENDING, S.FILLED),
-        (S.PENDING, S.ROLLING_BACK),
-        (S.ROLLING_BACK, S.ROLLED_BACK),
-        (S.ROLLING_BACK, S.FILLED),
-        (S.ROLLING_BACK, S.ROLLBACK_FAILED),
-        (S.ROLLBACK_FAILED, S.ROLLING_BACK),
-        (S.ROLLED_BACK, S.ROLLING_BACK),
-        (S.FILLED, S.ROLLING_BACK),
-        (S.ROLLING_BACK, S.ROLLING_BACK),
-    }
-    # Nothing ever returns to PENDING; only a PENDING group can be rejected; REJECTED is a dead end.
-    assert not any(b is S.PENDING for _, b in GROUP_TRANSITIONS)
-    assert {a for a, b in GROUP_TRANSITIONS if b is S.REJECTED} == {S.PENDING}
-    assert not any(a is S.REJECTED for a, _ in GROUP_TRANSITIONS)
+def test_every_status_pair_is_in_exactly_one_of_the_two_tables() -> None:
+    allowed, forbidden = set(GROUP_TRANSITIONS), set(FORBIDDEN_GROUP_PAIRS)
+    assert not allowed & forbidden
+    assert sorted(set(ALL_GROUP_PAIRS) - allowed - forbidden) == []
 
 
 def test_a_group_that_placed_orders_cannot_be_rejected() -> None:
@@ -86,31 +88,35 @@ def test_a_group_that_placed_orders_cannot_be_rejected() -> None:
     assert group.status is GroupStatus.PENDING
 
 
-def test_named_status_sets() -> None:
-    S = GroupStatus
-    assert TERMINAL == {S.FILLED, S.ROLLED_BACK, S.ROLLBACK_FAILED, S.REJECTED}
-    assert UNSETTLED == {S.PENDING, S.ROLLING_BACK, S.ROLLBACK_FAILED}
-    assert ORDER_CLOSED == {OrderState.FILLED, OrderState.CANCELED, OrderState.INVALID}
+def test_named_status_sets_partition_the_statuses() -> None:
+    """Every status is settled (archived), unsettled (kept hot, read by recovery) or REJECTED (never
+    stored); a closed order changes only when a fill arrives after its cancel."""
+    assert SETTLED | UNSETTLED | {S.REJECTED} == set(GroupStatus) and not SETTLED & UNSETTLED
+    assert SETTLED < TERMINAL and S.PENDING not in TERMINAL and S.ROLLING_BACK not in TERMINAL
+    leaving_closed = {(a, b) for a, b in ORDER_TRANSITIONS if a in ORDER_CLOSED}
+    assert {a for a, _ in leaving_closed} == {OrderState.CANCELED}  # a fill after the cancel, only
+    assert {b for _, b in leaving_closed} <= {OrderState.PARTIALLY_FILLED, OrderState.FILLED}
 
 
 @pytest.mark.parametrize("pair", sorted(GROUP_TRANSITIONS), ids=_ids)
 def test_allowed_group_transition_is_applied_and_logged(pair: tuple[GroupStatus, GroupStatus]) -> None:
     before, after = pair
     group = condor(status=before)
-    group.held = before is after  # only a held rollback is started again
+    group.apply(HoldChanged(before is after, "only a held rollback is started again", T0))
+    lines = len(group.log)
     assert group.apply(StatusChanged(after, "why", at(3), target_structures=0)) is True
     assert group.status is after
-    assert len(group.log) == 1
+    assert len(group.log) == lines + 1
     assert group.log[-1].status is after and group.log[-1].message == "why" and group.log[-1].time == at(3)
     if after is GroupStatus.ROLLING_BACK:
-        assert (group.rollback_reason, group.rollback_started_at, group.target_structures) == ("why", at(3), 0)
+        assert (group.status_reason, group.rollback_started_at, group.target_structures) == ("why", at(3), 0)
     elif after is GroupStatus.REJECTED:
-        assert (group.rollback_reason, group.rollback_started_at, group.target_structures) == ("why", None, None)
+        assert (group.status_reason, group.rollback_started_at, group.target_structures) == ("why", None, None)
     elif after is GroupStatus.ROLLBACK_FAILED:  # the reason says why it started and why it failed
-        assert (group.rollback_reason, group.rollback_started_at, group.target_structures) == (
+        assert (group.status_reason, group.rollback_started_at, group.target_structures) == (
             "; rollback failed: why", None, None)
     else:
-        assert (group.rollback_reason, group.rollback_started_at, group.target_structures) == ("", None, None)
+        assert (group.status_reason, group.rollback_started_at, group.target_structures) == ("", None, None)
 
 
 @pytest.mark.parametrize("pair", FORBIDDEN_GROUP_PAIRS, ids=_ids)
@@ -122,26 +128,22 @@ def test_forbidden_group_transition_raises_and_leaves_group_unchanged(pair: tupl
         group.apply(StatusChanged(after, "nope", at(3), target_structures=1))
     assert group.status is before
     assert len(group.log) == 1
-    assert (group.rollback_reason, group.rollback_started_at, group.target_structures) == ("", None, None)
-
-
-def test_every_status_pair_is_covered_by_the_two_tables() -> None:
-    assert len(ALL_GROUP_PAIRS) == len(GroupStatus) ** 2 == len(GROUP_TRANSITIONS) + len(FORBIDDEN_GROUP_PAIRS)
+    assert (group.status_reason, group.rollback_started_at, group.target_structures) == ("", None, None)
 
 
 def test_rolling_back_again_resets_reason_start_and_target() -> None:
     group = condor()
     group.apply(StatusChanged(GroupStatus.ROLLING_BACK, "timeout", at(5), None))
     group.apply(StatusChanged(GroupStatus.ROLLBACK_FAILED, "gave up", at(40)))
-    assert group.rollback_reason == "timeout; rollback failed: gave up"  # why it began, then why it failed
+    assert group.status_reason == "timeout; rollback failed: gave up"  # why it began, then why it failed
     group.apply(StatusChanged(GroupStatus.ROLLING_BACK, "operator retry", at(60), 0))
-    assert (group.rollback_reason, group.rollback_started_at, group.target_structures) == ("operator retry", at(60), 0)
+    assert (group.status_reason, group.rollback_started_at, group.target_structures) == ("operator retry", at(60), 0)
 
 
 # --- Order state table -----------------------------------------------------------------------------
 
 QTY = 4
-ALL_ORDER_PAIRS = list(itertools.product(OrderState, OrderState))
+ALL_ORDER_PAIRS = list(itertools.product(sorted(REPORTED_STATES), sorted(REPORTED_STATES)))
 
 
 def _order_in(state: OrderState) -> tuple[Group, int]:
@@ -210,7 +212,23 @@ def test_closed_orders_only_reopen_through_the_documented_cancel_race() -> None:
         (OrderState.CANCELED, OrderState.PARTIALLY_FILLED),
         (OrderState.CANCELED, OrderState.FILLED),
     }
-    assert not any(b is OrderState.SUBMITTING for _, b in ORDER_TRANSITIONS)
+    # Nothing returns to SUBMITTING but a refused (or voided) cancel of an order LEAN never acknowledged.
+    assert {a for a, b in ORDER_TRANSITIONS if b is OrderState.SUBMITTING} == {OrderState.CANCEL_PENDING}
+
+
+@pytest.mark.parametrize("state", sorted(REPORTED_STATES))
+def test_a_cancel_is_pending_only_on_an_open_order_and_refused_back_to_where_it_was(state: OrderState) -> None:
+    group, log_length = _order_in(state)
+    record = group.legs[0].orders[0]
+    applied = group.apply(CancelRequested(1, at(1)))
+    assert applied is ((state, OrderState.CANCEL_PENDING) in ORDER_TRANSITIONS) is record.is_open
+    if not applied:
+        assert (record.state, len(group.log)) == (state, log_length)
+        return
+    assert (record.state, record.reported_state) == (OrderState.CANCEL_PENDING, state)
+    assert (OrderState.CANCEL_PENDING, state) in ORDER_TRANSITIONS
+    assert group.apply(CancelRefused(1, "not acknowledged", at(2))) is True
+    assert (record.state, record.before_cancel, record.cancel_refused_state) == (state, None, state)
 
 
 @pytest.mark.parametrize("state", [OrderState.INVALID, OrderState.CANCELED, OrderState.SUBMITTED])
@@ -308,7 +326,7 @@ def test_hold_changed_holds_and_releases_once() -> None:
     assert group.apply(HoldChanged(True, "again", T0)) is False
     assert group.held and group.log[-1].message == "held for the operator: partial fill found at recovery"
     assert group.apply(HoldChanged(False, "operator requested rollback", at(1))) is True
-    assert not group.held and group.log[-1].message == "taken back by the operator: operator requested rollback"
+    assert not group.held and group.log[-1].message == "released: operator requested rollback"
 
 
 def test_partial_fills_accumulate_with_an_average_price() -> None:
@@ -380,6 +398,17 @@ def test_event_before_the_ticket_is_located_by_tag_and_binds_the_id() -> None:
     assert record.broker_ids == ["B-7"]
 
 
+def test_an_event_located_by_tag_but_not_applied_binds_nothing() -> None:
+    """Looking a record up has no side effect: only an event that is applied binds LEAN's id."""
+    group = put_spread(2)
+    record = send(group, 0)
+    tag = tag_of(group, 0)
+    assert group.apply(update(7, None, tag=tag)) is False  # CancelPending: changes nothing
+    assert record.order_id is None
+    assert group.apply(update(7, OrderState.SUBMITTED, tag=tag)) is True
+    assert record.order_id == 7
+
+
 def test_refused_order_without_an_id_is_recorded_invalid_by_tag() -> None:
     group = put_spread()
     record = send(group, 1)
@@ -447,7 +476,7 @@ def test_session_ended_forgets_cancels_the_previous_run_requested() -> None:
     group.apply(StatusChanged(GroupStatus.ROLLING_BACK, "timeout", at(30), 0))
     assert group.apply(CancelRequested(2, at(30))) is True
     assert group.apply(SessionEnded(at(100))) is True
-    assert not hanging.cancel_requested
+    assert hanging.state is OrderState.SUBMITTING  # back to what LEAN last reported
     assert "cancels of orders [2] may never have reached the brokerage" in group.log[-1].message
     assert group.apply(OrderIdentified(1, Role.ENTRY, 0, 7, ("IB-2",), at(101))) is True
     assert group.apply(CancelRequested(7, at(101))) is True  # asked again under the new id
@@ -486,9 +515,37 @@ def test_cancel_requested_once() -> None:
     group = put_spread()
     record = send(group, 0, order_id=1)
     assert group.apply(CancelRequested(1, T0)) is True
-    assert record.cancel_requested
+    assert record.state is OrderState.CANCEL_PENDING and record.is_open
     assert group.apply(CancelRequested(1, T0)) is False
     assert group.apply(CancelRequested(42, T0)) is False
+
+
+def test_a_pending_cancel_stands_while_the_order_moves_on_beneath_it() -> None:
+    """An acknowledgement or a partial fill under a pending cancel counts, and the cancel stays
+    pending (it is not asked twice); LEAN's refusal takes the order back to where LEAN left it."""
+    group = put_spread(4)
+    record = send(group, 1, order_id=2)
+    group.apply(CancelRequested(2, at(1)))
+    assert group.apply(update(2, None)) is False  # LEAN's own CancelPending echo
+    assert group.apply(update(2, OrderState.SUBMITTED)) is True
+    assert group.apply(update(2, OrderState.PARTIALLY_FILLED, -1)) is True
+    assert (record.state, record.reported_state, record.filled) == (
+        OrderState.CANCEL_PENDING, OrderState.PARTIALLY_FILLED, -1)
+    assert group.apply(CancelRefused(2, "not yet", at(2))) is True
+    assert (record.state, record.cancel_refused_state) == (OrderState.PARTIALLY_FILLED, OrderState.PARTIALLY_FILLED)
+    assert group.apply(CancelRefused(2, "again", at(2))) is False  # nothing pending
+    group.apply(CancelRequested(2, at(3)))
+    assert group.apply(update(2, OrderState.CANCELED)) is True
+    assert (record.state, record.before_cancel, record.is_open) == (OrderState.CANCELED, None, False)
+
+
+@pytest.mark.parametrize("state", [OrderState.FILLED, OrderState.CANCELED, OrderState.INVALID])
+def test_a_closed_order_cannot_be_cancel_pending(state: OrderState) -> None:
+    group = put_spread()
+    record = send(group, 0, order_id=1)
+    group.apply(update(1, state, 1 if state is OrderState.FILLED else 0))
+    assert group.apply(CancelRequested(1, T0)) is False
+    assert record.state is state
 
 
 def test_target_chosen_and_note_are_logged() -> None:

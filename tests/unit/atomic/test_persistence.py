@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from atomic.model import (
     CancelRequested,
     Group,
     GroupStatus,
+    HoldChanged,
     Note,
     OrderState,
     StatusChanged,
@@ -56,7 +58,7 @@ def busy_group(group_id: str = "0b7e4a4e-5d1c-4c35-9a4e-3f3cfd6f9a11") -> Group:
     send(group, 0, quantity=-2, role=Role.ROLLBACK, attempt=1, order_id=9, time=at(8).astimezone(NEW_YORK))
     group.apply(update(9, OrderState.PARTIALLY_FILLED, -1, price=0.9))
     group.apply(Note("operator: watch this one", at(9)))
-    group.held = True
+    group.apply(HoldChanged(True, "unexpected fill", at(10)))
     return group
 
 
@@ -109,7 +111,7 @@ def test_round_trip_after_random_events(steps: list[tuple[int, OrderState | None
         send(group, leg.index, order_id=leg.index + 1, time=at(leg.index))
     for order_id, state, quantity, event_id in steps:
         group.apply(update(order_id, state, quantity, event_id=event_id, price=1 / 3, time=at(event_id)))
-    group.held = held
+    group.apply(HoldChanged(held, "test", at(30)))
     assert roundtrip(group) == group
 
 
@@ -280,6 +282,28 @@ def test_a_schema_2_record_reads_as_version_0() -> None:
     """Live stores hold schema-2 records: they read in place, older than any version written since."""
     group = busy_group("g1")
     assert record_from_json(json.dumps(v2_record(group))) == StoredRecord(0, group)
+
+
+def test_a_record_that_names_the_reason_rollback_reason_reads_it_as_the_status_reason() -> None:
+    """Records written before the rename keep the reason (a rejection's too) under `rollback_reason`."""
+    group = busy_group("g1")
+    data = v2_record(group)
+    data["rollback_reason"] = data.pop("status_reason")
+    assert group_from_json(json.dumps(data)).status_reason == group.status_reason == "leg 2 INVALID"
+
+
+def test_a_record_written_before_cancel_pending_was_a_state_reads_migrated() -> None:
+    """A schema-3 record as the library wrote it before: `cancel_requested` beside the state, and the
+    reason under `rollback_reason`. An open order with a cancel requested is CANCEL_PENDING (the
+    state it returns to, the one recorded); a closed one stays closed."""
+    text = (Path(__file__).parent / "records" / "schema3_before_cancel_pending.json").read_text()
+    stored = record_from_json(text)
+    first, second = (leg.orders[0] for leg in stored.group.legs)
+    assert (first.state, first.before_cancel, first.reported_state) == (
+        OrderState.CANCEL_PENDING, OrderState.SUBMITTED, OrderState.SUBMITTED)
+    assert (second.state, second.before_cancel, second.filled) == (OrderState.CANCELED, None, -1)
+    assert (stored.seq, stored.group.status_reason) == (4, "timeout: not filled")
+    assert record_from_json(record_text(stored.group, 5)).group == stored.group  # written back in today's form
 
 
 def test_the_stored_text_is_the_record_serialised_once() -> None:
