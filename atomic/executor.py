@@ -170,7 +170,7 @@ class EnhancedAtomicOrderExecutor:
             from atomic.compose import lean_ports  # the LEAN shell, imported only when LEAN is there
 
             ports = lean_ports(algorithm, self.config.alert_email)
-        self.broker: Ports = ports
+        self.ports = ports
         # Backtests and live share the lean CLI's storage folder: keep their records apart, so a
         # backtest can never touch (or "recover") a live deployment's groups.
         namespace = f"{self.config.store_namespace}/{'live' if ports.live_mode else 'backtest'}"
@@ -208,7 +208,7 @@ class EnhancedAtomicOrderExecutor:
             for index, leg in enumerate(legs):
                 if not isinstance(leg, (tuple, list)) or len(leg) != 2:
                     raise InvalidGroupError(f"leg {index}: expected a (symbol, quantity) pair, got {leg!r}")
-                contracts.append((self.broker.describe(leg[0]), leg[1]))
+                contracts.append((self.ports.orders.describe(leg[0]), leg[1]))
             return self._start(contracts, strategy, limit_price, on_complete)
 
     def execute_iron_condor_atomic(
@@ -218,7 +218,7 @@ class EnhancedAtomicOrderExecutor:
         """Sell the call and put spreads of an iron condor, `quantity` structures."""
         count = validate_structure_quantity(quantity)
         with self._lock:
-            sc, lc, sp, lp = (self.broker.describe(s) for s in (short_call, long_call, short_put, long_put))
+            sc, lc, sp, lp = (self.ports.orders.describe(s) for s in (short_call, long_call, short_put, long_put))
             validate_iron_condor(sc, lc, sp, lp)
             contracts = [(lc, count), (lp, count), (sc, -count), (sp, -count)]
             return self._start(contracts, strategy, limit_price, on_complete)
@@ -230,7 +230,7 @@ class EnhancedAtomicOrderExecutor:
         """Sell a put credit spread, `quantity` structures."""
         count = validate_structure_quantity(quantity)
         with self._lock:
-            sp, lp = self.broker.describe(short_put), self.broker.describe(long_put)
+            sp, lp = self.ports.orders.describe(short_put), self.ports.orders.describe(long_put)
             validate_put_spread(sp, lp)
             contracts = [(lp, count), (sp, -count)]
             return self._start(contracts, strategy, limit_price, on_complete)
@@ -242,7 +242,7 @@ class EnhancedAtomicOrderExecutor:
         """Sell a strangle (naked by design), `quantity` structures."""
         count = validate_structure_quantity(quantity)
         with self._lock:
-            sc, sp = self.broker.describe(short_call), self.broker.describe(short_put)
+            sc, sp = self.ports.orders.describe(short_call), self.ports.orders.describe(short_put)
             validate_strangle(sc, sp)
             contracts = [(sc, -count), (sp, -count)]
             return self._start(contracts, strategy, limit_price, on_complete)
@@ -251,12 +251,12 @@ class EnhancedAtomicOrderExecutor:
 
     def on_order_event(self, order_event: object) -> None:
         """Forward every LEAN order event here; events of other orders are ignored."""
-        update = self.broker.translate(order_event)
+        update = self.ports.orders.translate(order_event)
         with self._lock:
             group = self._group_for(update)
             if group is None:
                 if update.tag is not None and update.fill_quantity:
-                    self.broker.alert("Fill for an unknown atomic group", f"order {update.order_id} ({update.tag}) "
+                    self.ports.alerts.alert("Fill for an unknown atomic group", f"order {update.order_id} ({update.tag}) "
                                       f"filled {update.fill_quantity}: its group is no longer in memory")
                 return
             self._orders.setdefault(update.order_id, group.group_id)
@@ -278,7 +278,7 @@ class EnhancedAtomicOrderExecutor:
             if self._depth:
                 self._touched.update(self._active)
                 return
-            now = self.broker.now()
+            now = self.ports.market.now()
             for group in list(self._active.values()):
                 if reconcile_due(group, now, self._reconciled.get(group.group_id)):
                     self._reconcile(group, now)
@@ -301,7 +301,7 @@ class EnhancedAtomicOrderExecutor:
                 if group.anomalies:
                     action = ChangeStatus(GroupStatus.ROLLING_BACK, f"{reason}: unexpected fills reversed as filled", 0)
                 self._perform(group, action)
-                self._apply(group, HoldChanged(False, reason, self.broker.now()))
+                self._apply(group, HoldChanged(False, reason, self.ports.market.now()))
             self._touched.add(group_id)
             self._settle_touched()
             return GroupResult(self, group_id)
@@ -311,7 +311,7 @@ class EnhancedAtomicOrderExecutor:
         with self._lock:
             failed = [g.group_id for g in self._active.values() if g.status is GroupStatus.ROLLBACK_FAILED]
             held = [g.group_id for g in self._active.values() if g.held]
-            self.broker.log(f"executor resumed by operator (was halted: {self._halted}); still failed: {failed}; "
+            self.ports.alerts.log(f"executor resumed by operator (was halted: {self._halted}); still failed: {failed}; "
                             f"still held: {held}")
             self._halted = ""
 
@@ -350,16 +350,16 @@ class EnhancedAtomicOrderExecutor:
             since = claims_since(records)
             settled, unreadable = self.store.archived_since(since) if since is not None else ([], [])
             for key, why in unreadable:
-                self.broker.alert("Unreadable archive record", f"{key}: {why}; the positions of that settled group "
+                self.ports.alerts.alert("Unreadable archive record", f"{key}: {why}; the positions of that settled group "
                                   "are not counted when inferring other groups' fills")
             keys = {leg.contract.key for r in records if r.stored is not None for leg in r.stored.group.legs}
-            live = self.broker.live_mode
+            live = self.ports.live_mode
             brokerage = BrokerageSnapshot(
                 live=live,
-                now=self.broker.now(),
-                open_orders=self.broker.open_orders() if live else [],
-                holdings={key: self.broker.holdings(key) for key in sorted(keys)} if live else {},
-                known=frozenset(key for key in keys if self.broker.knows(key)),
+                now=self.ports.market.now(),
+                open_orders=self.ports.account.open_orders() if live else [],
+                holdings={key: self.ports.account.holdings(key) for key in sorted(keys)} if live else {},
+                known=frozenset(key for key in keys if self.ports.orders.knows(key)),
             )
             report = self._carry_out(plan_recovery(records, settled, brokerage, self.config.emergency_flatten_mode))
             self._recovered = True
@@ -378,24 +378,24 @@ class EnhancedAtomicOrderExecutor:
         for record, problem in plan.quarantine:
             where = ", ".join(self.store.quarantine(record))
             report.quarantined.append((where, problem))
-            self.broker.alert("Unreadable group record quarantined", f"{', '.join(record.keys)} -> {where}: {problem}")
+            self.ports.alerts.alert("Unreadable group record quarantined", f"{', '.join(record.keys)} -> {where}: {problem}")
         for text in report.torn:
-            self.broker.log(f"torn group record {text}")
+            self.ports.alerts.log(f"torn group record {text}")
         for group in plan.set_aside:
-            self._apply(group, Note("set aside: left by an earlier backtest run", self.broker.now()))
-            self.store.archive(group, self.broker.now())
+            self._apply(group, Note("set aside: left by an earlier backtest run", self.ports.market.now()))
+            self.store.archive(group, self.ports.market.now())
         for step in plan.steps:
             self._recover_group(step)
         for order in plan.unrecognized:
-            self.broker.alert("Unrecognised open order at recovery", f"{unrecognized_text(order)}: not matched to "
+            self.ports.alerts.alert("Unrecognised open order at recovery", f"{unrecognized_text(order)}: not matched to "
                               "any stored group; check whether it is a manual order")
         for order in plan.orphans:
-            text = orphan_text(order, self.broker.cancel(order.order_id))
+            text = orphan_text(order, self.ports.orders.cancel(order.order_id))
             report.orphan_orders.append(text)
-            self.broker.alert("Orphan atomic order", f"{text}; no group record: check its fills by hand")
+            self.ports.alerts.alert("Orphan atomic order", f"{text}; no group record: check its fills by hand")
         if plan.records_lost:
-            subject, message, reason = audit_losses(plan, self.broker.option_holdings())
-            self.broker.alert(subject, message)
+            subject, message, reason = audit_losses(plan, self.ports.account.option_holdings())
+            self.ports.alerts.alert(subject, message)
             self.halt(reason)
         report.halted = self._halted
         return report
@@ -416,7 +416,7 @@ class EnhancedAtomicOrderExecutor:
         if step.release is not None:
             self._apply(group, step.release)
         for subject, message in step.alerts:
-            self.broker.alert(subject, message)
+            self.ports.alerts.alert(subject, message)
         if step.status is not None:
             self._perform(group, step.status)
         if step.hold is not None:
@@ -436,12 +436,12 @@ class EnhancedAtomicOrderExecutor:
         validate_legs(contracts, self.config.max_atomic_group_size)
         if limit_price is not None and self.config.execution_mode != "combo":
             raise InvalidGroupError("limit_price is a net combo price: it needs execution_mode 'combo'")
-        now = self.broker.now()
+        now = self.ports.market.now()
         group = Group(
             group_id=str(uuid.uuid4()),
             strategy=strategy,
             created_at=now,
-            legs=[Leg(i, c, q, self.broker.holdings(c.key)) for i, (c, q) in enumerate(contracts)],
+            legs=[Leg(i, c, q, self.ports.account.holdings(c.key)) for i, (c, q) in enumerate(contracts)],
             mode=self.config.execution_mode,
             limit_price=limit_price,
         )
@@ -449,7 +449,7 @@ class EnhancedAtomicOrderExecutor:
         refusal = self._refusal(contracts)
         if refusal:
             group.apply(StatusChanged(GroupStatus.REJECTED, f"rejected: {refusal}", now))
-            self.broker.log(f"group {group.group_id} ({strategy}) rejected: {refusal}")
+            self.ports.alerts.log(f"group {group.group_id} ({strategy}) rejected: {refusal}")
             self._remember(group)
             self._notify(group, on_complete)
             return result
@@ -470,13 +470,13 @@ class EnhancedAtomicOrderExecutor:
         in_flight = sum(1 for g in self._active.values() if g.status in (GroupStatus.PENDING, GroupStatus.ROLLING_BACK))
         if in_flight >= self.config.max_pending_groups:
             return f"{in_flight} groups already in flight (MAX_PENDING_GROUPS={self.config.max_pending_groups})"
-        closed = self.broker.market_refusal([c.key for c, _ in contracts], self.config.market_close_buffer_minutes)
+        closed = self.ports.market.market_refusal([c.key for c, _ in contracts], self.config.market_close_buffer_minutes)
         if closed:
             return closed
-        underlying = self.broker.underlying_price(contracts[0][0])
+        underlying = self.ports.market.underlying_price(contracts[0][0])
         if underlying is not None:
             needed = estimated_margin(contracts, underlying)
-            available = self.broker.margin_remaining() * self.config.buying_power_usage_limit
+            available = self.ports.account.margin_remaining() * self.config.buying_power_usage_limit
             if needed > available:
                 return f"insufficient buying power: needs ~{needed:,.0f}, {available:,.0f} usable"
         return ""
@@ -497,7 +497,7 @@ class EnhancedAtomicOrderExecutor:
                                   new_anomaly=len(group.anomalies) > known_anomalies)
         for anomaly in group.anomalies[known_anomalies:]:
             self.halt(f"group {group.group_id}: unexpected fill")
-            self.broker.alert("Unexpected fill: group held", f"group {group.group_id} ({group.strategy}): {anomaly}; "
+            self.ports.alerts.alert("Unexpected fill: group held", f"group {group.group_id} ({group.strategy}): {anomaly}; "
                               f"positions {[(leg.contract.ticker, leg.net_filled) for leg in group.legs]}; "
                               "no automatic action on it, new groups refused until resume(); "
                               "a broker may report a fill twice yet book it once: check the brokerage's own "
@@ -511,7 +511,7 @@ class EnhancedAtomicOrderExecutor:
         for leg in group.legs:
             for order in leg.orders:
                 if order.order_id is not None:
-                    recorded[order.order_id] = self.broker.recorded_events(order.order_id) or []
+                    recorded[order.order_id] = self.ports.orders.recorded_events(order.order_id) or []
         for event in missed_events(group, recorded):
             self._apply(group, Note(f"reconciliation: order {event.order_id} event {event.event_id} was never "
                                     "delivered; applied from LEAN's order record", now))
@@ -519,7 +519,7 @@ class EnhancedAtomicOrderExecutor:
         # A cancel LEAN accepted and the brokerage then refused leaves the order working with no
         # event saying so: the record stops waiting for it, and the rollback cancels again.
         for order in (o for leg in group.legs for o in leg.orders if o.state is OrderState.CANCEL_PENDING):
-            if order.order_id is not None and (refusal := self.broker.cancel_refused(order.order_id)):
+            if order.order_id is not None and (refusal := self.ports.orders.cancel_refused(order.order_id)):
                 self._apply(group, CancelRefused(order.order_id, f"{refusal} (found by reconciliation)", now))
 
     def _settle_touched(self, flush_lazy: bool = False) -> None:
@@ -531,11 +531,11 @@ class EnhancedAtomicOrderExecutor:
             if group is not None:
                 self._drive(group)
         for group_id, error in self._journal.flush(self._active, lazy=flush_lazy):
-            self.broker.alert("ObjectStore write refused", f"group {group_id}: {error}")
+            self.ports.alerts.alert("ObjectStore write refused", f"group {group_id}: {error}")
 
     def _drive(self, group: Group) -> None:
         for _ in range(_MAX_ACTIONS_PER_DRIVE):
-            now = self.broker.now()
+            now = self.ports.market.now()
             actions = next_actions(group, now, self.config)
             if not actions:
                 return
@@ -550,7 +550,7 @@ class EnhancedAtomicOrderExecutor:
                 self._perform(group, actions[0])
             if group.group_id not in self._active:
                 return
-        self.broker.alert("Atomic executor stuck", f"group {group.group_id}: no progress after {_MAX_ACTIONS_PER_DRIVE} actions")
+        self.ports.alerts.alert("Atomic executor stuck", f"group {group.group_id}: no progress after {_MAX_ACTIONS_PER_DRIVE} actions")
 
     def _perform(self, group: Group, action: Action) -> None:
         if isinstance(action, (PlaceOrder, CancelOrder)):
@@ -558,7 +558,7 @@ class EnhancedAtomicOrderExecutor:
         elif isinstance(action, PlaceCombo):
             self._place_combo(group, action)
         elif isinstance(action, ChooseTarget):
-            self._apply(group, TargetChosen(action.structures, self.broker.now()))
+            self._apply(group, TargetChosen(action.structures, self.ports.market.now()))
         else:
             self._change_status(group, action)
 
@@ -569,7 +569,7 @@ class EnhancedAtomicOrderExecutor:
         the batch goes out (in a backtest that happens inside market_order), the orders not yet
         sent are held back instead of being placed after a failure. False when the store refused
         the write: nothing was sent, and the group waits for the next check to try again."""
-        now = self.broker.now()
+        now = self.ports.market.now()
         for action in batch:
             if isinstance(action, PlaceOrder):
                 tag = OrderTag(group.group_id, action.role, action.leg, action.attempt)
@@ -579,15 +579,15 @@ class EnhancedAtomicOrderExecutor:
         error = self._write_ahead(group)
         if error is not None:
             self._hold_back(group, batch, f"the ObjectStore refused the write-ahead record: {error}")
-            self.broker.alert("ObjectStore write refused", f"group {group.group_id}: {error}; nothing sent, retrying")
+            self.ports.alerts.alert("ObjectStore write refused", f"group {group.group_id}: {error}; nothing sent, retrying")
             return False
         refused_before = refused_orders(group)
         for action in batch:
             if isinstance(action, CancelOrder):
                 with self._calling_lean():
-                    error_text = self.broker.cancel(action.order_id)
+                    error_text = self.ports.orders.cancel(action.order_id)
                 if error_text:
-                    self._apply(group, CancelRefused(action.order_id, error_text, self.broker.now()))
+                    self._apply(group, CancelRefused(action.order_id, error_text, self.ports.market.now()))
                 continue
             if refused_orders(group) > refused_before:
                 self._hold_back(group, [action], "another order of the group was refused")
@@ -596,9 +596,9 @@ class EnhancedAtomicOrderExecutor:
             key = group.legs[action.leg].contract.key
             try:
                 with self._calling_lean():
-                    placed = self.broker.place_market(key, action.quantity, str(tag))
+                    placed = self.ports.orders.place_market(key, action.quantity, str(tag))
             except Exception as error:  # LEAN refused the call itself: record it as a refused order
-                self._apply(group, _closed(tag, key, OrderState.INVALID, f"submission failed: {error}", self.broker.now()))
+                self._apply(group, _closed(tag, key, OrderState.INVALID, f"submission failed: {error}", self.ports.market.now()))
                 continue
             self._bind(group, action.leg, action.role, action.attempt, placed.order_id, placed.broker_ids)
         return True
@@ -617,7 +617,7 @@ class EnhancedAtomicOrderExecutor:
         return None
 
     def _hold_back(self, group: Group, batch: Sequence[PlaceOrder | CancelOrder], reason: str) -> None:
-        now = self.broker.now()
+        now = self.ports.market.now()
         for action in batch:
             if isinstance(action, PlaceOrder):
                 self._apply(group, OrderHeldBack(action.leg, action.role, action.attempt, reason, now))
@@ -633,7 +633,7 @@ class EnhancedAtomicOrderExecutor:
 
     def _place_combo(self, group: Group, action: PlaceCombo) -> None:
         tag = OrderTag(group.group_id, Role.ENTRY, None, action.attempt)
-        now = self.broker.now()
+        now = self.ports.market.now()
         for leg in group.legs:
             self._apply(group, OrderSent(leg.index, Role.ENTRY, action.attempt, group.ratio(leg) * action.structures,
                                          str(tag), now))
@@ -641,10 +641,10 @@ class EnhancedAtomicOrderExecutor:
         legs = [(leg.contract.key, group.ratio(leg)) for leg in group.legs]
         try:
             with self._calling_lean():
-                placed = self.broker.place_combo(legs, action.structures, action.limit_price, str(tag))
+                placed = self.ports.orders.place_combo(legs, action.structures, action.limit_price, str(tag))
         except Exception as error:
             for leg in group.legs:
-                self._apply(group, _closed(tag, leg.contract.key, OrderState.INVALID, f"combo submission failed: {error}", self.broker.now()))
+                self._apply(group, _closed(tag, leg.contract.key, OrderState.INVALID, f"combo submission failed: {error}", self.ports.market.now()))
             return
         by_key = {leg.contract.key: leg.index for leg in group.legs}
         for order in placed:
@@ -652,20 +652,20 @@ class EnhancedAtomicOrderExecutor:
 
     def _bind(self, group: Group, leg: int, role: Role, attempt: int, order_id: int, broker_ids: tuple[str, ...]) -> None:
         self._orders[order_id] = group.group_id
-        self._apply(group, OrderIdentified(leg, role, attempt, order_id, broker_ids, self.broker.now()))
+        self._apply(group, OrderIdentified(leg, role, attempt, order_id, broker_ids, self.ports.market.now()))
 
     def _change_status(self, group: Group, action: ChangeStatus) -> None:
-        now = self.broker.now()
+        now = self.ports.market.now()
         self._apply(group, StatusChanged(action.status, action.reason, now, action.target_structures))
         if action.status is GroupStatus.ROLLING_BACK:
-            self.broker.log(f"group {group.group_id} rolling back: {action.reason}")
+            self.ports.alerts.log(f"group {group.group_id} rolling back: {action.reason}")
         elif action.status is GroupStatus.ROLLBACK_FAILED:
             try:
                 self._journal.write(group, durable=True)  # forced to disk: the operator's evidence
             except PersistenceError as error:
-                self.broker.alert("ObjectStore write refused", f"group {group.group_id}: {error}")
+                self.ports.alerts.alert("ObjectStore write refused", f"group {group.group_id}: {error}")
             self.halt(f"group {group.group_id} ROLLBACK_FAILED")
-            self.broker.alert("Atomic rollback FAILED", f"group {group.group_id} ({group.strategy}): {action.reason}; "
+            self.ports.alerts.alert("Atomic rollback FAILED", f"group {group.group_id} ({group.strategy}): {action.reason}; "
                               f"positions {[(leg.contract.ticker, leg.net_filled) for leg in group.legs]}; "
                               "new groups refused until resume()")
             self._notify(group, self._callbacks.pop(group.group_id, None))
@@ -676,14 +676,14 @@ class EnhancedAtomicOrderExecutor:
         """Archive a settled group and drop it from the hot set. If the store refuses, the stale hot
         record stays: recovery would reconcile it with the brokerage and settle it again."""
         try:
-            self.store.archive(group, self.broker.now())
+            self.store.archive(group, self.ports.market.now())
         except PersistenceError as error:
-            self.broker.alert("ObjectStore write refused", f"group {group.group_id} settled but not archived: {error}")
+            self.ports.alerts.alert("ObjectStore write refused", f"group {group.group_id} settled but not archived: {error}")
         self._journal.forget(group.group_id)
         self._reconciled.pop(group.group_id, None)
         del self._active[group.group_id]
         self._remember(group)
-        self.broker.log(f"group {group.group_id} {group.status.value}")
+        self.ports.alerts.log(f"group {group.group_id} {group.status.value}")
         self._notify(group, self._callbacks.pop(group.group_id, None))
 
     @staticmethod
@@ -701,8 +701,8 @@ class EnhancedAtomicOrderExecutor:
         goal = self._goal(group)
         self._history.pop(group.group_id, None)
         self._active[group.group_id] = group
-        self._apply(group, StatusChanged(GroupStatus.ROLLING_BACK, reason, self.broker.now(), goal))
-        self.broker.alert("Late fill on a settled group", f"group {group.group_id}: {reason}")
+        self._apply(group, StatusChanged(GroupStatus.ROLLING_BACK, reason, self.ports.market.now(), goal))
+        self.ports.alerts.alert("Late fill on a settled group", f"group {group.group_id}: {reason}")
 
     def _remember(self, group: Group) -> None:
         self._history[group.group_id] = group
@@ -719,7 +719,7 @@ class EnhancedAtomicOrderExecutor:
             try:
                 listener(result)
             except Exception as error:  # a user's callback must not corrupt the executor's state
-                self.broker.alert("group callback failed", f"group {group.group_id}: {error!r}")
+                self.ports.alerts.alert("group callback failed", f"group {group.group_id}: {error!r}")
 
     @contextmanager
     def _calling_lean(self) -> Iterator[None]:

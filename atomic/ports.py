@@ -124,11 +124,8 @@ class Alerts(Protocol):
 
 @dataclass(frozen=True)
 class Ports:
-    """Everything the executor needs from its host, wired in one place (atomic.compose).
-
-    The methods below forward to the narrow ports under their own names, so code written against
-    the former single port reads unchanged; new code should call the port it needs.
-    """
+    """Everything the executor needs from its host, wired in one place (atomic.compose): each
+    caller uses the narrow port it needs."""
 
     orders: OrderGateway
     account: Account
@@ -136,54 +133,3 @@ class Ports:
     store: KeyValueStore
     alerts: Alerts
     live_mode: bool
-
-    def describe(self, symbol: object) -> Contract:
-        return self.orders.describe(symbol)
-
-    def knows(self, contract_key: str) -> bool:
-        return self.orders.knows(contract_key)
-
-    def place_market(self, contract_key: str, quantity: int, tag: str) -> PlacedOrder:
-        return self.orders.place_market(contract_key, quantity, tag)
-
-    def place_combo(self, legs: Sequence[tuple[str, int]], structures: int, limit_price: float | None, tag: str) -> list[PlacedOrder]:
-        return self.orders.place_combo(legs, structures, limit_price, tag)
-
-    def cancel(self, order_id: int) -> str | None:
-        return self.orders.cancel(order_id)
-
-    def translate(self, order_event: object) -> OrderUpdate:
-        return self.orders.translate(order_event)
-
-    def recorded_events(self, order_id: int) -> list[OrderUpdate] | None:
-        return self.orders.recorded_events(order_id)
-
-    def cancel_refused(self, order_id: int) -> str | None:
-        return self.orders.cancel_refused(order_id)
-
-    def holdings(self, contract_key: str) -> int:
-        return self.account.holdings(contract_key)
-
-    def option_holdings(self) -> list[tuple[Contract, int]]:
-        return self.account.option_holdings()
-
-    def margin_remaining(self) -> float:
-        return self.account.margin_remaining()
-
-    def open_orders(self) -> list[BrokerOrder]:
-        return self.account.open_orders()
-
-    def now(self) -> datetime:
-        return self.market.now()
-
-    def market_refusal(self, contract_keys: Sequence[str], minutes: int) -> str | None:
-        return self.market.market_refusal(contract_keys, minutes)
-
-    def underlying_price(self, contract: Contract) -> float | None:
-        return self.market.underlying_price(contract)
-
-    def alert(self, subject: str, message: str) -> None:
-        self.alerts.alert(subject, message)
-
-    def log(self, message: str) -> None:
-        self.alerts.log(message)

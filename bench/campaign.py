@@ -122,7 +122,7 @@ def play(item: tuple[Scenario, str, str]) -> Outcome:
         positions = []
         for symbol, quantity in sim.positions.items():
             if quantity:
-                contract = contracts.get(symbol) or contracts.setdefault(symbol, algo.executor.broker.describe(symbol))
+                contract = contracts.get(symbol) or contracts.setdefault(symbol, algo.executor.ports.orders.describe(symbol))
                 positions.append((contract, int(quantity)))
         samples.append(((sim.now - origin).total_seconds(), naked_short_contracts(positions)))
 

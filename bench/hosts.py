@@ -139,7 +139,7 @@ def archive_copies(executor: EnhancedAtomicOrderExecutor, template: Group, count
     Copies finish now or, with `spacing`, one every `spacing` in the past up to now: the archive
     key carries the finishing time, which recovery compares with its open groups' creation."""
     store = executor.store
-    now = executor.broker.now()
+    now = executor.ports.market.now()
     for index in range(count):
         group = _copy(template, str(uuid.uuid4()))
         store.archive(group, now - (count - index) * spacing if spacing else now)

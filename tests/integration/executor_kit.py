@@ -110,7 +110,7 @@ def positions(sim: Simulator, symbols: Iterable[Symbol]) -> dict[str, int]:
 
 def naked_shorts(algo: HostAlgorithm, holdings: dict[Symbol, int]) -> int:
     """Short option contracts in `holdings` that no long option there covers."""
-    return naked_short_contracts([(algo.executor.broker.describe(s), q) for s, q in holdings.items() if q])
+    return naked_short_contracts([(algo.executor.ports.orders.describe(s), q) for s, q in holdings.items() if q])
 
 
 def settle(sim: Simulator, seconds: float = 60) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("atomic", "recovery")
-SHELL = {"atomic.executor", "atomic.lean_broker"}
+SHELL = {"atomic.executor", "atomic.lean_broker", "atomic.compose"}  # compose wires the shell: the composition root
 
 
 def _modules() -> dict[str, Path]:

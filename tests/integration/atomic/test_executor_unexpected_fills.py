@@ -140,9 +140,9 @@ def test_a_held_anomaly_still_halts_after_a_restart(mode: str) -> None:
     [view] = algo.executor.open_groups()
     assert view.group_id == result.group_id and view.held
     assert len(sim.broker_orders) == orders  # still no automatic action
-    assert not any("taken back" in entry.message for entry in view.log)
+    assert not any("released" in entry.message for entry in view.log)
     algo.executor.rollback_group(result.group_id)
     settle(sim, 60)
     assert positions(sim, algo.condor()) == flat_positions(algo)
-    assert any("taken back by the operator: operator requested rollback" in entry.message
+    assert any("released: operator requested rollback" in entry.message
                for entry in algo.executor.get_group(result.group_id).log)

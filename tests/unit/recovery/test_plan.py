@@ -137,7 +137,8 @@ def test_losses_name_the_positions_no_open_record_explains() -> None:
     result = plan([OpenRecord("g9", ("open/g9",), None, (("open/g9", "not JSON"),))])
     result.report.quarantined = [("quarantine/g9", "not JSON")]
 
-    message, halt = audit_losses(result, [(LP, 3)])
+    subject, message, halt = audit_losses(result, [(LP, 3)])
 
     assert result.report.unaccounted_positions == [f"{LP.ticker} +3 held, open group records explain +0"]
-    assert "quarantine/g9" in message and halt.startswith("group records lost at recovery (1 quarantined")
+    assert subject == "Group records lost (1 quarantined records): new groups halted"
+    assert "quarantine/g9" in message and halt == "group records lost at recovery: 1 quarantined records"
