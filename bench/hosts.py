@@ -20,9 +20,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "integration"))
 
 import executor_kit
-from executor_kit import EXPIRY, OPEN, HostAlgorithm, iron_condor
+from executor_kit import EXPIRY, OPEN, HostAlgorithm, iron_condor, option
 
-from AlgorithmImports import Market, OptionRight, OptionStyle, Symbol
+from AlgorithmImports import Symbol
 from atomic.executor import EnhancedAtomicOrderExecutor, GroupResult
 from atomic.model import Group, GroupStatus
 from atomic.tags import parse_tag
@@ -107,10 +107,7 @@ def condor_symbols() -> tuple[Symbol, Symbol, Symbol, Symbol]:
     """short call, long call, short put, long put: the Symbols HostAlgorithm subscribes (usable
     before a simulator exists, to aim faults at one leg)."""
 
-    def option(right: Any, strike: float) -> Symbol:
-        return Symbol.create_option("SPY", Market.USA, OptionStyle.AMERICAN, right, strike, EXPIRY)
-
-    return option(OptionRight.CALL, 480), option(OptionRight.CALL, 485), option(OptionRight.PUT, 460), option(OptionRight.PUT, 455)
+    return option("call", 480), option("call", 485), option("put", 460), option("put", 455)
 
 
 def settle_live(sim: Simulator, result: GroupResult, max_seconds: int = 30) -> None:

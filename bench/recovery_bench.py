@@ -17,11 +17,11 @@ from typing import Any
 
 from bench.hosts import CASH, OPEN, TimedHost, archive_copies, iron_condor, settle_live
 from bench.report import MS, Figure, Section, Verdict, below
-from executor_kit import host
+from executor_kit import host, namespace
 from leansim import CrashAt, FaultPlan, SimulatedCrash, Simulator
 
 LIMIT_SECONDS = 0.050  # target: recovery under 50 ms
-NAMESPACE = "atomic-executor/live"
+NAMESPACE = namespace("live")
 
 
 class RecoveryHost(TimedHost):

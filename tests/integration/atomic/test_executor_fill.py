@@ -9,9 +9,11 @@ import pytest
 
 from executor_kit import (
     LEAN_KEY,
+    MODES,
     condor_targets,
     group_orders,
     iron_condor,
+    namespace,
     positions,
     settle,
     start,
@@ -20,8 +22,6 @@ from executor_kit import (
 
 from atomic import GroupStatus
 from atomic.tags import parse_tag
-
-MODES = ("backtest", "live")
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -91,11 +91,11 @@ def test_clean_group_writes_little_and_ends_archived_under_namespaced_keys(mode:
     legs = 4
     assert sim.store_stats.saves <= legs + 3
     assert sim.store_stats.failed_saves == 0
-    namespace = f"atomic-executor/{mode}/"
-    hot = f"{namespace}open/{result.group_id}"
+    prefix = f"{namespace(mode)}/"
+    hot = f"{prefix}open/{result.group_id}"
     for keys in (store_keys(algo), sorted(sim.stored)):
         assert hot not in keys
-        archived = [k for k in keys if k.startswith(f"{namespace}archive/") and k.endswith(result.group_id)]
+        archived = [k for k in keys if k.startswith(f"{prefix}archive/") and k.endswith(result.group_id)]
         assert len(archived) == 1, keys
         assert all(":" not in k and LEAN_KEY.match(k) for k in keys), keys
     record = json.loads(sim.stored[archived[0]])
@@ -114,7 +114,7 @@ def test_the_intent_is_on_disk_before_the_first_order_reaches_the_brokerage(mode
     with pytest.raises(SimulatedCrash):
         iron_condor(algo, 2)
 
-    hot = [k for k in sim.stored if k.startswith(f"atomic-executor/{mode}/open/")]
+    hot = [k for k in sim.stored if k.startswith(f"{namespace(mode)}/open/")]
     assert len(hot) == 1
     record = json.loads(sim.stored[hot[0]])
     assert record["status"] == "PENDING"

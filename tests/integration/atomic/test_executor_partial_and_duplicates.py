@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from executor_kit import (
+    MODES,
     condor_targets,
     flat_positions,
     group_orders,
@@ -19,8 +20,6 @@ from executor_kit import (
 
 from atomic import GroupStatus
 from leansim import DuplicateEvents, Match, PartialFill, Reject
-
-MODES = ("backtest", "live")
 
 
 def _partial(leg: int, filled: float = 0.5, remainder: float | str = "never") -> PartialFill:

@@ -11,10 +11,10 @@ from functools import cache
 import pytest
 from recovery_kit import (
     ARCHIVE_PREFIX,
+    EXECUTION_MODES,
     LONG_CALL,
     LONG_PUT,
     MANUAL,
-    MODES,
     OPEN,
     OPEN_PREFIX,
     QUARANTINE_PREFIX,
@@ -32,6 +32,7 @@ from recovery_kit import (
     describe,
     group_ids_traded,
     host,
+    namespace,
     newest_open_key,
     open_manual_positions,
     run_trial,
@@ -174,7 +175,7 @@ def _torn_points(mode: str, scenario: str) -> tuple[CrashAt, ...]:
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS_TORN)
-@pytest.mark.parametrize("mode", list(MODES))
+@pytest.mark.parametrize("mode", list(EXECUTION_MODES))
 def test_live_a_torn_write_anywhere_in_a_groups_life_loses_nothing(mode: str, scenario: str) -> None:
     """Only the group's first version has nothing before it: tearing it quarantines the record and
     halts, and nothing had traded. Any later torn version falls back to the one before, and recovery
@@ -205,7 +206,7 @@ def _archived_ids(algo: HostAlgorithm, prefix: str = ARCHIVE_PREFIX) -> set[str]
     return {str(r["group_id"]) for r in stored_records(algo, prefix).values()}
 
 
-BACKTEST = "atomic-executor/backtest/"
+BACKTEST = f"{namespace('backtest')}/"
 
 
 def _backtest(mode: str, scenario: str, crash: CrashAt | None) -> tuple[Simulator, str]:
@@ -213,7 +214,7 @@ def _backtest(mode: str, scenario: str, crash: CrashAt | None) -> tuple[Simulato
     where orders fill at once): the storage it leaves, and the group's id as its keys there name it."""
     faults = SCENARIOS[scenario] + ((crash,) if crash else ())
     sim = Simulator(mode="backtest", start=OPEN, cash=1_000_000, faults=FaultPlan(faults))
-    algo = sim.start(host(**MODES[mode]))
+    algo = sim.start(host(**EXECUTION_MODES[mode]))
     try:
         algo.executor.execute_iron_condor_atomic(*algo.condor(), STRUCTURES)
         sim.advance(SETTLE_SECONDS)
@@ -236,7 +237,7 @@ def _group_on_disk(sim: Simulator) -> str:
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS_TORN)
-@pytest.mark.parametrize("mode", list(MODES))
+@pytest.mark.parametrize("mode", list(EXECUTION_MODES))
 def test_backtest_a_torn_write_anywhere_leaves_the_next_backtest_a_record_to_set_aside(mode: str, scenario: str) -> None:
     """A backtest killed while LEAN writes a file: the next backtest over the same storage folder sets
     the group's last readable version aside; with none left (its very first version torn) it
@@ -251,7 +252,7 @@ def test_backtest_a_torn_write_anywhere_leaves_the_next_backtest_a_record_to_set
         traded = group_ids_traded(earlier)
         sim = Simulator(mode="backtest", start=OPEN, cash=1_000_000)
         sim.store.load(dict(earlier.store.disk))
-        algo = sim.start(host(**MODES[mode]))
+        algo = sim.start(host(**EXECUTION_MODES[mode]))
         report = algo.recovery
         on_disk = {k for k in earlier.stored if group_id in k}
         if report.quarantined:

@@ -4,7 +4,6 @@ namespaced GroupStore with two slots per open group."""
 from __future__ import annotations
 
 import json
-import re
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -34,10 +33,9 @@ from atomic.persistence import (
 )
 from atomic.tags import Role
 from leansim.engine.store_backend import StoreBackend
+from leansim.object_store import KEY_PATTERN as LEAN_KEY
 from builders import LC, LP, SC, SP, MemoryStore, at, condor, equity, group_of, send, update
 
-# LEAN's LocalObjectStore key rule (Engine/Storage/LocalObjectStore.cs).
-LEAN_KEY = re.compile(r"^\.?[a-zA-Z0-9\\/_#\-\$= ]+\.?[a-zA-Z0-9]*$")
 NEW_YORK = timezone(timedelta(hours=-4))
 
 
