@@ -37,7 +37,7 @@ from atomic.contract import Contract
 from atomic.margin import naked_short_contracts
 from atomic.tags import Role, parse_tag
 from leansim.algorithm import QCAlgorithm
-from leansim.engine.brokerage import BrokerOrder, multiplier_of
+from leansim.engine.brokerage import VenueOrder, multiplier_of
 from leansim.market.base import MarketData
 from leansim.market.lean_folder import LeanDataFolder
 from leansim.market.synthetic import SyntheticMarket
@@ -428,7 +428,7 @@ class _OpenOrders:
     def __init__(self, sim: Simulator) -> None:
         self._orders = sim.brokerage.orders
         self._seen = 0
-        self._open: list[BrokerOrder] = []
+        self._open: list[VenueOrder] = []
 
     def may_fill(self) -> bool:
         if len(self._orders) != self._seen:
@@ -438,7 +438,7 @@ class _OpenOrders:
         return any(_may_fill_later(order) for order in self._open)
 
 
-def _may_fill_later(order: BrokerOrder) -> bool:
+def _may_fill_later(order: VenueOrder) -> bool:
     behaviour = order.behaviour
     if behaviour.never:
         return False  # until a cancel: the algorithm's act, which happens on a step anyway
@@ -677,7 +677,7 @@ def _structures_filled(exposure: _Exposure, filled: Sequence[tuple[Contract, int
     return max((abs(q) / abs(r) for (_, q), r in zip(filled, ratios) if r), default=0.0)
 
 
-def _leg_index(leg: int | None, order: BrokerOrder, exposure: _Exposure) -> int:
+def _leg_index(leg: int | None, order: VenueOrder, exposure: _Exposure) -> int:
     if leg is not None:
         return leg
     key = order.symbol.value
@@ -725,7 +725,7 @@ def _entry_faults(sim: Simulator) -> dict[tuple[date, str], str]:
     return found
 
 
-def _fault_kind(order: BrokerOrder) -> str:
+def _fault_kind(order: VenueOrder) -> str:
     behaviour = order.behaviour
     if behaviour.reject is not None:
         return "reject"

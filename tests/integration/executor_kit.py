@@ -23,7 +23,7 @@ from atomic.executor import GroupResult
 from atomic.margin import naked_short_contracts
 from atomic.tags import parse_tag
 from config import STORE_NAMESPACE, AtomicConfig
-from leansim import BrokerOrder, FaultPlan, Simulator
+from leansim import FaultPlan, Simulator, VenueOrder
 from leansim.object_store import KEY_PATTERN as LEAN_KEY
 
 __all__ = ["LEAN_KEY"]
@@ -155,7 +155,7 @@ def flat_positions(algo: HostAlgorithm) -> dict[str, int]:
     return {str(s): 0 for s in algo.condor()}
 
 
-def group_orders(sim: Simulator, group_id: str, role: str | None = None) -> list[BrokerOrder]:
+def group_orders(sim: Simulator, group_id: str, role: str | None = None) -> list[VenueOrder]:
     """The brokerage's orders of one group (by the tag they were submitted with), in submission order."""
     result = []
     for order in sim.broker_orders:

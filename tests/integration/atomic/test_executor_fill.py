@@ -48,7 +48,7 @@ def test_backtest_group_is_filled_before_execute_returns() -> None:
 
     result = iron_condor(algo, 2)
 
-    assert result.status is GroupStatus.FILLED and bool(result)
+    assert result.status is GroupStatus.FILLED and bool(result) and not result.trimmed
     assert positions(sim, algo.condor()) == condor_targets(algo, 2)
 
 
