@@ -49,10 +49,12 @@ MARKET_CLOSE_BUFFER_MINUTES = 15
 BUYING_POWER_USAGE_LIMIT = 0.9
 # ObjectStore keys start with this namespace (the store is shared by a whole organisation).
 STORE_NAMESPACE = "atomic-executor"
-# Finished groups kept in the store's archive (one key each); the oldest beyond this are deleted.
-# LEAN's local store allows 10,000 files by default, and every save checks its limits by walking
-# every stored file (LocalObjectStore.IsWithinStorageLimit), so a large archive slows each write.
-ARCHIVE_MAX_GROUPS = 500
+# Finished groups are archived for good, packed so the store keeps few keys: each first gets a key of
+# its own, every ARCHIVE_PACK_SIZE of those become one pack key, every ARCHIVE_PACK_SIZE packs one
+# volume (ARCHIVE_PACK_SIZE**2 groups). LEAN's local store allows 10,000 files by default, and every
+# save checks its limits by walking every stored file (LocalObjectStore.IsWithinStorageLimit), so the
+# number of keys, not the history, sets what each write costs.
+ARCHIVE_PACK_SIZE = 64
 # Finished groups kept in memory for get_group(); older ones are read back from the archive.
 HISTORY_IN_MEMORY = 500
 # Address for operator alerts sent through algorithm.notify in live mode ("" sends none).
@@ -80,7 +82,7 @@ class AtomicConfig:
     market_close_buffer_minutes: int = MARKET_CLOSE_BUFFER_MINUTES
     buying_power_usage_limit: float = BUYING_POWER_USAGE_LIMIT
     store_namespace: str = STORE_NAMESPACE
-    archive_max_groups: int = ARCHIVE_MAX_GROUPS
+    archive_pack_size: int = ARCHIVE_PACK_SIZE
     history_in_memory: int = HISTORY_IN_MEMORY
     alert_email: str = ALERT_EMAIL
 
@@ -90,7 +92,6 @@ class AtomicConfig:
             "max_rollback_attempts": self.max_rollback_attempts,
             "fill_check_interval": self.fill_check_interval,
             "max_pending_groups": self.max_pending_groups,
-            "archive_max_groups": self.archive_max_groups,
             "history_in_memory": self.history_in_memory,
         }
         for name, value in positive.items():
@@ -98,6 +99,8 @@ class AtomicConfig:
                 raise ConfigError(f"{name} must be positive, got {value!r}")
         if self.max_atomic_group_size < 2:
             raise ConfigError(f"max_atomic_group_size must be at least 2, got {self.max_atomic_group_size!r}")
+        if self.archive_pack_size < 2:
+            raise ConfigError(f"archive_pack_size must be at least 2, got {self.archive_pack_size!r}")
         if self.market_close_buffer_minutes < 0:
             raise ConfigError(f"market_close_buffer_minutes must not be negative, got {self.market_close_buffer_minutes!r}")
         if not 0 < self.buying_power_usage_limit <= 1:

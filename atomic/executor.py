@@ -168,7 +168,7 @@ class EnhancedAtomicOrderExecutor:
         # Backtests and live share the lean CLI's storage folder: keep their records apart, so a
         # backtest can never touch (or "recover") a live deployment's groups.
         namespace = f"{self.config.store_namespace}/{'live' if broker.live_mode else 'backtest'}"
-        self.store = GroupStore(broker.store, namespace, self.config.archive_max_groups)
+        self.store = GroupStore(broker.store, namespace, self.config.archive_pack_size)
         self._lock = threading.RLock()
         self._active: dict[str, Group] = {}
         self._history: OrderedDict[str, Group] = OrderedDict()

@@ -105,6 +105,25 @@ def test_clean_group_writes_little_and_ends_archived_under_namespaced_keys(mode:
 
 
 @pytest.mark.parametrize("mode", MODES)
+def test_finished_groups_are_kept_for_good_in_few_keys_and_read_back(mode: str) -> None:
+    """Nothing is deleted from the archive: 20 groups packed 2 by 2 (then 2 packs a volume) leave
+    few keys, and the oldest, long out of memory, still reads back, as it was, on disk too."""
+    sim, algo = start(mode, archive_pack_size=2, history_in_memory=1)
+    results = []
+    for _ in range(20):
+        results.append(iron_condor(algo, 1))
+        settle(sim, 2)
+
+    archive = [k for k in store_keys(algo) if k.startswith(f"{namespace(mode)}/archive/")]
+    assert len(archive) <= 6, archive
+    for result in results:
+        view = algo.executor.get_group(result.group_id)
+        assert view is not None and view.status is GroupStatus.FILLED and view.complete
+    settle(sim, 10)  # past the store's 5 s persistence timer
+    assert sorted(sim.stored) == store_keys(algo)
+
+
+@pytest.mark.parametrize("mode", MODES)
 def test_the_intent_is_on_disk_before_the_first_order_reaches_the_brokerage(mode: str) -> None:
     """Write-ahead: a crash right after the first order must find the group's record on disk."""
     from leansim import CrashAt, SimulatedCrash
