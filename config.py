@@ -51,10 +51,11 @@ BUYING_POWER_USAGE_LIMIT = 0.9
 STORE_NAMESPACE = "atomic-executor"
 # Finished groups are archived for good, packed so the store keeps few keys: each first gets a key of
 # its own, every ARCHIVE_PACK_SIZE of those become one pack key, every ARCHIVE_PACK_SIZE packs one
-# volume (ARCHIVE_PACK_SIZE**2 groups). LEAN's local store allows 10,000 files by default, and every
-# save checks its limits by walking every stored file (LocalObjectStore.IsWithinStorageLimit), so the
-# number of keys, not the history, sets what each write costs.
-ARCHIVE_PACK_SIZE = 64
+# pack of the next level, and so on (under 3 keys a level for 4: about 12 keys for 100,000 groups).
+# LEAN's local store allows 10,000 files by default, and every save checks its limits by walking
+# every stored file (LocalObjectStore.IsWithinStorageLimit), so the number of keys sets what each
+# write costs; a larger pack size rewrites each group fewer times but keeps more keys.
+ARCHIVE_PACK_SIZE = 4
 # Finished groups kept in memory for get_group(); older ones are read back from the archive.
 HISTORY_IN_MEMORY = 500
 # Address for operator alerts sent through algorithm.notify in live mode ("" sends none).

@@ -368,9 +368,10 @@ class GroupStore:
     # LEAN's LocalObjectStore checks its limits on every save by walking every stored file, so a
     # save costs O(files): a key per finished group would make every write slower as history grows.
     # A settled group is first written to its own key (`archive/<finished>-<group_id>`, as before);
-    # every `pack_size` of those are packed into one pack key, and every `pack_size` packs into one
-    # volume, so a history of N groups takes about N / pack_size**2 keys. A pack is written once and
-    # reaches the disk before what it replaces is deleted: a torn pack (LEAN writes files with
+    # every `pack_size` of those are packed into one pack key, and every `pack_size` packs of a level
+    # into one pack of the next (a counter in base `pack_size`): a history of N groups takes under
+    # pack_size keys per level over log(N) / log(pack_size) levels, each group rewritten once per
+    # level. A pack is written once and reaches the disk before what it replaces is deleted: a torn pack (LEAN writes files with
     # File.WriteAllBytes, not atomically) leaves the keys it packed in place. Each pack line is
     # `<finished> <group_id> <record>`, the record checksummed as any, so a torn line is skipped.
 
@@ -426,19 +427,21 @@ class GroupStore:
         return self._packed
 
     def _pack_singles(self) -> None:
-        """Pack every single archive key into one pack, and `pack_size` packs into a volume."""
+        """Pack every single archive key into one pack of level 1; `pack_size` packs of a level into
+        one of the next level, as far as that goes."""
         singles = sorted(self._singles.values())
         lines = [f"{_finished_of(key)} {_group_id_of(key)} {self._store.read(key)}" for key in singles]
         written = self._write_pack(1, "\n".join(lines), _finished_of(singles[-1]), singles)
         if self._packed is not None:
             self._packed.update((_group_id_of(key), written) for key in singles)
         self._singles.clear()
-        packs = [pack for pack in self._packs if pack.level == 1]
-        if len(packs) >= self._pack_size:
+        level = 1
+        while len(packs := [pack for pack in self._packs if pack.level == level]) >= self._pack_size:
             text = "\n".join(self._store.read(pack.key) for pack in packs)
-            self._write_pack(2, text, max(pack.last for pack in packs), [pack.key for pack in packs])
-            self._packs = [pack for pack in self._packs if pack.level != 1]
+            self._write_pack(level + 1, text, max(pack.last for pack in packs), [pack.key for pack in packs])
+            self._packs = [pack for pack in self._packs if pack not in packs]
             self._packed = None  # read again when next asked
+            level += 1
 
     def _write_pack(self, level: int, text: str, last: str, replaced: list[str]) -> str:
         number = self._packs[-1].number + 1 if self._packs else 1

@@ -30,6 +30,7 @@ class Level:
     event_seconds: list[float] = field(default_factory=list)
     store_seconds: list[float] = field(default_factory=list)
     save_seconds: list[float] = field(default_factory=list)
+    record_save_seconds: list[float] = field(default_factory=list)
     fill_seconds: float = 0.0  # building the history up to this level
     store_keys: int = 0
 
@@ -56,7 +57,7 @@ def measure(mode: str, levels: tuple[int, ...], measured_groups: int, config: At
         gc.collect()
         finished += len(finish_groups(sim, algo, measured_groups, batch=1))
         level.event_seconds, level.store_seconds = list(algo.event_seconds), list(algo.event_store_seconds)
-        level.save_seconds = list(algo.save_seconds)
+        level.save_seconds, level.record_save_seconds = list(algo.save_seconds), list(algo.record_save_seconds)
         level.store_keys = len(algo.object_store.keys)
         results.append(level)
     return results
@@ -75,7 +76,11 @@ def run(levels: tuple[int, ...], measured_groups: int, modes: tuple[str, ...] = 
             section.add(Figure("3", f"per event, {mode}, {level.history:,} finished: p90",
                                p90(level.event_seconds) * US, "us"))
         for level in results:
-            _ratio_figure(section, f"  ObjectStore.save, {mode}, {level.history:,} finished: median",
+            _ratio_figure(section, f"  group record save (encode + ObjectStore.save), {mode}, {level.history:,} "
+                          "finished: median", median(level.record_save_seconds), median(base.record_save_seconds),
+                          level is base, level is results[-1], base.history)
+        for level in results:
+            _ratio_figure(section, f"  ObjectStore.save alone, {mode}, {level.history:,} finished: median",
                           median(level.save_seconds), median(base.save_seconds), level is base,
                           level is results[-1], base.history)
         if mode == "live":

@@ -35,9 +35,10 @@ class TimedHost(HostAlgorithm):
 
     `event_seconds[i]` is the time the executor took on the i-th event, `event_store_seconds[i]` the
     part of it spent in ObjectStore calls (save, read, delete, get_file_path: the double's store,
-    standing for LEAN's), `event_orders[i]` that event's LEAN order id, `save_seconds` the time of
-    each ObjectStore save (events or not). `after_event`, when set, runs after each event, outside
-    the timing."""
+    standing for LEAN's), `event_orders[i]` that event's LEAN order id; `save_seconds` the time of
+    each ObjectStore save, `record_save_seconds` of each group record the executor saves (encoding
+    and the ObjectStore save: `executor.store.save_open`), events or not. `after_event`, when set,
+    runs after each event, outside the timing."""
 
     def initialize(self) -> None:
         super().initialize()
@@ -46,9 +47,12 @@ class TimedHost(HostAlgorithm):
         self.event_orders: list[int] = []
         self.after_event: Callable[[], None] | None = None
         self.save_seconds: list[float] = []
+        self.record_save_seconds: list[float] = []
         self.store_seconds = 0.0
         for name in ("save", "read", "delete", "get_file_path"):
             setattr(self.object_store, name, self._timed(getattr(self.object_store, name), name == "save"))
+        self.executor.store.save_open = self._stopwatch(self.executor.store.save_open,  # type: ignore[method-assign]
+                                                        self.record_save_seconds)
 
     def on_order_event(self, order_event: Any) -> None:
         store_before = self.store_seconds
@@ -65,6 +69,20 @@ class TimedHost(HostAlgorithm):
         self.event_store_seconds.clear()
         self.event_orders.clear()
         self.save_seconds.clear()
+        self.record_save_seconds.clear()
+
+    @staticmethod
+    def _stopwatch(call: Callable[..., Any], durations: list[float]) -> Callable[..., Any]:
+        """`call`, appending the time of each call to `durations`."""
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return call(*args, **kwargs)
+            finally:
+                durations.append(time.perf_counter() - started)
+
+        return timed
 
     def _timed(self, call: Callable[..., Any], is_save: bool) -> Callable[..., Any]:
         """`call` (an ObjectStore method, as this instance's attribute) adding its time to store_seconds

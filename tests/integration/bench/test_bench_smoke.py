@@ -43,8 +43,8 @@ def test_history_packs_the_archive_with_small_caps() -> None:
     section = history.run((2, 4, 30), measured_groups=2, config=config)
 
     assert_sane(section)
-    assert len(values(section, "finished: median")) == 12  # three levels, backtest and live, events and saves
-    assert len(values(section, "ObjectStore.save")) == 6
+    assert len(values(section, "finished: median")) == 18  # three levels, backtest and live; events, records, saves
+    assert len(values(section, "ObjectStore.save alone")) == len(values(section, "group record save")) == 6
 
 
 def test_store_io_counts_saves_per_group() -> None:
