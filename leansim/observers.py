@@ -9,6 +9,8 @@ and reads groups through the executor's public API: the atomic executor's `open_
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
@@ -50,10 +52,10 @@ class OrderOwner:
     rollback: bool
 
 
-class Observer:
+class Observer(ABC):
     """The questions the probe asks; `now` is the simulation clock, for the outcome's time."""
 
-    def __init__(self, now: Any) -> None:
+    def __init__(self, now: Callable[[], datetime]) -> None:
         self._now = now
         self.outcomes: dict[str, datetime] = {}  # group id -> when the executor reported its outcome
 
@@ -61,36 +63,46 @@ class Observer:
         """The executor's listener: a group reached its outcome."""
         self.outcomes[str(result.group_id)] = self._now()
 
+    @abstractmethod
     def changing(self) -> list[str]:
         """Groups whose fills may change now."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def placed(self, group_id: str) -> Placed:
-        raise NotImplementedError
+        """A group's legs as placed (asked once per group, when the probe first meets it)."""
+        ...
 
+    @abstractmethod
     def filled(self, group_id: str) -> list[int] | None:
         """What each leg holds now (None when the group is unknown)."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def known(self, seen: list[str]) -> list[str]:
         """Every group of the run, in order, given the ones the probe has seen."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def outcome(self, group_id: str) -> Outcome | None:
-        raise NotImplementedError
+        """How a group ended, or stands at the end of the run (None when it is unknown)."""
+        ...
 
+    @abstractmethod
     def owner(self, tag: str) -> OrderOwner | None:
         """The group an order's tag names (None: not one of this executor's orders)."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def describe(self) -> str:
-        raise NotImplementedError
+        """One line naming the executor and its mode, for the report."""
+        ...
 
 
 class AtomicObserver(Observer):
     """The EnhancedAtomicOrderExecutor: open groups each step, settled ones read back by id."""
 
-    def __init__(self, executor: Any, now: Any) -> None:
+    def __init__(self, executor: Any, now: Callable[[], datetime]) -> None:
         super().__init__(now)
         self._executor = executor
         self._open: dict[str, Any] = {}  # the open groups' views at the last `changing()`
@@ -135,7 +147,7 @@ class AtomicObserver(Observer):
 class NaiveObserver(Observer):
     """The naive loop: every group it placed may still change (it never closes anything)."""
 
-    def __init__(self, executor: NaiveExecutor, now: Any) -> None:
+    def __init__(self, executor: NaiveExecutor, now: Callable[[], datetime]) -> None:
         super().__init__(now)
         self._executor = executor
         self._groups: dict[str, NaiveGroup] = {}
