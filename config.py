@@ -84,10 +84,13 @@ MARKET_CLOSE_BUFFER_MINUTES = 15
 BUYING_POWER_USAGE_LIMIT = 0.9
 # ObjectStore keys start with this namespace (the store is shared by a whole organisation).
 STORE_NAMESPACE = "atomic-executor"
-# Finished groups kept in the store's archive (one key each); the oldest beyond this are deleted.
+# Finished groups are archived for good, packed so the store keeps few keys: each first gets a key of
+# its own, every ARCHIVE_PACK_SIZE of those become one pack key, every ARCHIVE_PACK_SIZE packs one
+# pack of the next level, and so on (under 3 keys a level for 4: about 12 keys for 100,000 groups).
 # LEAN's local store allows 10,000 files by default, and every save checks its limits by walking
-# every stored file (LocalObjectStore.IsWithinStorageLimit), so a large archive slows each write.
-ARCHIVE_MAX_GROUPS = 500
+# every stored file (LocalObjectStore.IsWithinStorageLimit), so the number of keys sets what each
+# write costs; a larger pack size rewrites each group fewer times but keeps more keys.
+ARCHIVE_PACK_SIZE = 4
 # Finished groups kept in memory for get_group(); older ones are read back from the archive.
 HISTORY_IN_MEMORY = 500
 # Address for operator alerts sent through algorithm.notify in live mode ("" sends none).
@@ -111,7 +114,7 @@ class AtomicConfig:
     market_close_buffer_minutes: int = MARKET_CLOSE_BUFFER_MINUTES
     buying_power_usage_limit: float = BUYING_POWER_USAGE_LIMIT
     store_namespace: str = STORE_NAMESPACE
-    archive_max_groups: int = ARCHIVE_MAX_GROUPS
+    archive_pack_size: int = ARCHIVE_PACK_SIZE
     history_in_memory: int = HISTORY_IN_MEMORY
     alert_email: str = ALERT_EMAIL
 
@@ -120,7 +123,6 @@ class AtomicConfig:
             "atomic_order_timeout": self.atomic_order_timeout,
             "max_rollback_attempts": self.max_rollback_attempts,
             "max_pending_groups": self.max_pending_groups,
-            "archive_max_groups": self.archive_max_groups,
             "history_in_memory": self.history_in_memory,
         }
         for name, value in positive.items():
@@ -131,6 +133,8 @@ class AtomicConfig:
                               f"second), got {self.fill_check_interval!r}")
         if self.max_atomic_group_size < 2:
             raise ConfigError(f"max_atomic_group_size must be at least 2, got {self.max_atomic_group_size!r}")
+        if self.archive_pack_size < 2:
+            raise ConfigError(f"archive_pack_size must be at least 2, got {self.archive_pack_size!r}")
         if self.market_close_buffer_minutes < 0:
             raise ConfigError(f"market_close_buffer_minutes must not be negative, got {self.market_close_buffer_minutes!r}")
         if not 0 < self.buying_power_usage_limit <= 1:

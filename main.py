@@ -18,7 +18,7 @@ from atomic.brokerages import brokerage_named, execution_mode_for
 from atomic.compose import lean_ports
 from chaos import ChaosBrokerageModel, ChaosFillModel, ChaosPlan, ChaosSecurityInitializer
 from parameters import AlgorithmParameters, check_names
-from strategies.base import StructureStrategy
+from strategies.base import StructureStrategy, TradeDecision
 from strategies.iron_condor import IronCondorStrategy
 from strategies.lean_chain import chain_rows, underlying_price
 from strategies.params import StrategyParams
@@ -100,9 +100,8 @@ class AtomicOptionsAlgorithm(QCAlgorithm):
             return
         rows = chain_rows(chain)
         for strategy in self._strategies:
-            decision = strategy.trade(self._executor, rows, price, self.time.date(),
-                                      float(self.portfolio.total_portfolio_value))
-            self.log(decision.describe())
+            self._on_decision(strategy.trade(self._executor, rows, price, self.time.date(),
+                                             float(self.portfolio.total_portfolio_value)))
 
     def on_end_of_algorithm(self) -> None:
         for status, count in self._outcomes.items():
@@ -118,6 +117,10 @@ class AtomicOptionsAlgorithm(QCAlgorithm):
         """The executor, wired to this algorithm through its ports (atomic.compose); the local runner
         overrides this to compare with a naive order loop."""
         return EnhancedAtomicOrderExecutor(self, atomic_config, lean_ports(self, atomic_config.alert_email))
+
+    def _on_decision(self, decision: TradeDecision) -> None:
+        """What a strategy did, logged; the local runner also counts it (entries sent, skips by reason)."""
+        self.log(decision.describe())
 
     def _arm_entry(self) -> None:
         """Scheduled at 10:30 on entry days: trade on the next slice of that day that carries the
@@ -151,7 +154,7 @@ class AtomicOptionsAlgorithm(QCAlgorithm):
 
     def _record_outcome(self, result: GroupResult) -> None:
         status = result.status
-        self._outcomes[status] += 1
+        self._outcomes[status] = self._outcomes.get(status, 0) + 1  # the runner's naive loop has PARTIAL too
         self.plot("Atomic groups", status.value.title().replace("_", " "), self._outcomes[status])
 
     def _install_chaos(self) -> None:

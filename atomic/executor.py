@@ -113,7 +113,12 @@ _MAX_ACTIONS_PER_DRIVE = 200
 
 
 class GroupResult:
-    """The caller's handle on a group. `status` follows the group as it changes."""
+    """The caller's handle on a group. `status` follows the group as it changes.
+
+    FILLED means the group is settled holding whole structures. Under the "trim" policy that can be
+    fewer than asked (`trimmed`); `bool(result)` is True only for a group that holds all it asked.
+    Trimming stays a FILLED status, not a state of its own: the state table and the stored records
+    stay as they are, and callers who must tell the two apart ask `trimmed`."""
 
     def __init__(self, executor: EnhancedAtomicOrderExecutor, group_id: str) -> None:
         self._executor = executor
@@ -136,6 +141,12 @@ class GroupResult:
     @property
     def reason(self) -> str:
         return self.view.reason
+
+    @property
+    def trimmed(self) -> bool:
+        """FILLED with fewer structures than asked: the excess of unequal fills was reversed."""
+        view = self.view
+        return view.status is GroupStatus.FILLED and not view.complete
 
     def __bool__(self) -> bool:
         """True only when every leg is completely filled (a trimmed group is FILLED but False)."""
@@ -174,7 +185,7 @@ class EnhancedAtomicOrderExecutor:
         # Backtests and live share the lean CLI's storage folder: keep their records apart, so a
         # backtest can never touch (or "recover") a live deployment's groups.
         namespace = f"{self.config.store_namespace}/{'live' if ports.live_mode else 'backtest'}"
-        self.store = GroupStore(ports.store, namespace, self.config.archive_max_groups)
+        self.store = GroupStore(ports.store, namespace, self.config.archive_pack_size)
         self._journal = Journal(self.store)
         self._lock = threading.RLock()
         self._active: dict[str, Group] = {}

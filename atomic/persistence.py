@@ -2,8 +2,8 @@
 
 Keys are `/`-separated under a namespace (LEAN rejects colons; the store is shared by a whole
 organisation): `<ns>/open/<group_id>` and `<ns>/open/<group_id>.alt` for groups that may hold an
-unbalanced position, `<ns>/archive/<finished>-<group_id>` once settled, `<ns>/quarantine/...` for
-records recovery could not read. Recovery only lists the open keys, so it does not grow with history.
+unbalanced position, `<ns>/archive/<finished>-<group_id>` once settled (later packed with others
+under `<ns>/archive/pack/`, never deleted), `<ns>/quarantine/...` for records recovery could not read. Recovery only lists the open keys, so it does not grow with history.
 
 An open group has two slots because LEAN persists a file with File.WriteAllBytes, which is not
 atomic (Engine/Storage/LocalObjectStore.cs, PersistData): a crash while it writes leaves the file
@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Protocol
@@ -333,19 +333,26 @@ class OpenRecord:
 class GroupStore:
     """Saves groups under namespaced keys, archives settled ones, quarantines unreadable ones."""
 
-    def __init__(self, store: KeyValueStore, namespace: str, archive_max: int) -> None:
+    def __init__(self, store: KeyValueStore, namespace: str, pack_size: int) -> None:
         self._store = store
         self._open_prefix = f"{namespace}/open/"
         self._archive_prefix = f"{namespace}/archive/"
+        self._pack_prefix = f"{self._archive_prefix}pack/"
         self._quarantine_prefix = f"{namespace}/quarantine/"
-        self._archive_max = archive_max
+        self._pack_size = pack_size
         self._slots: dict[str, _Slots] = {}
-        self._archive: OrderedDict[str, str] = OrderedDict()  # group_id -> key, oldest first
+        self._singles: dict[str, str] = {}  # group_id -> its own archive key, not packed yet
+        self._packs: list[_Pack] = []  # oldest first
+        self._packed: dict[str, str] | None = None  # group_id -> newest pack holding it, read when first asked
         for key in sorted(k for k in store.keys() if k.startswith(self._archive_prefix)):
-            group_id = _group_id_of(key)
-            if group_id:
-                self._archive.pop(group_id, None)
-                self._archive[group_id] = key
+            pack = _Pack.of(key, self._pack_prefix)
+            if pack is not None:
+                self._packs.append(pack)
+            elif key.startswith(self._pack_prefix):
+                continue  # not a name this store writes
+            elif group_id := _group_id_of(key):
+                self._singles[group_id] = key
+        self._packs.sort(key=lambda p: p.number)
 
     def open_key(self, group_id: str, slot: int = 0) -> str:
         return self._open_prefix + group_id + _SLOTS[slot]
@@ -365,8 +372,20 @@ class GroupStore:
             self._store.persist(key)
             slots.durable = slot
 
+    # --- the archive: never deleted, in few keys ------------------------------------------------
+    #
+    # LEAN's LocalObjectStore checks its limits on every save by walking every stored file, so a
+    # save costs O(files): a key per finished group would make every write slower as history grows.
+    # A settled group is first written to its own key (`archive/<finished>-<group_id>`, as before);
+    # every `pack_size` of those are packed into one pack key, and every `pack_size` packs of a level
+    # into one pack of the next (a counter in base `pack_size`): a history of N groups takes under
+    # pack_size keys per level over log(N) / log(pack_size) levels, each group rewritten once per
+    # level. A pack is written once and reaches the disk before what it replaces is deleted: a torn pack (LEAN writes files with
+    # File.WriteAllBytes, not atomically) leaves the keys it packed in place. Each pack line is
+    # `<finished> <group_id> <record>`, the record checksummed as any, so a torn line is skipped.
+
     def archive(self, group: Group, finished: datetime) -> None:
-        """Move a settled group out of the hot key set, dropping the oldest archive beyond the cap."""
+        """Move a settled group out of the hot key set into the archive, where it stays."""
         key = f"{self._archive_prefix}{finished:%Y%m%dT%H%M%S}-{group.group_id}"
         slots = self._slots.pop(group.group_id, None)
         self._write(key, group, slots.seq + 1 if slots else 0)
@@ -375,30 +394,80 @@ class GroupStore:
         # leaves the newest version (the persist above put it on disk), never an older one.
         for slot in sorted(slots.present, key=lambda s: s == slots.newest) if slots else range(len(_SLOTS)):
             self._store.delete(self.open_key(group.group_id, slot))
-        earlier = self._archive.pop(group.group_id, None)  # a group reopened by a late fill
+        earlier = self._singles.pop(group.group_id, None)  # a group reopened by a late fill
         if earlier is not None and earlier != key:
             self._store.delete(earlier)
-        self._archive[group.group_id] = key
-        while len(self._archive) > self._archive_max:
-            _, oldest = self._archive.popitem(last=False)
-            self._store.delete(oldest)
+        self._singles[group.group_id] = key
+        if len(self._singles) >= self._pack_size:
+            self._pack_singles()
 
     def read_archived(self, group_id: str) -> Group | None:
-        key = self._archive.get(group_id)
-        return group_from_json(self._store.read(key)) if key else None
+        """The newest archived version of a group (None when none was archived, or none in a pack reads)."""
+        key = self._singles.get(group_id)
+        if key is not None:
+            return group_from_json(self._store.read(key))
+        pack = self._pack_index().get(group_id)
+        for text in _lines_of(self._store.read(pack), group_id) if pack is not None else []:
+            try:
+                return group_from_json(text)
+            except RecordError:
+                continue  # a torn line: an earlier version in the same pack may still read
+        return None
 
     def archived_since(self, moment: datetime) -> tuple[list[Group], list[tuple[str, str]]]:
-        """Groups archived at or after `moment` (recovery counts their positions), and the (key, why)
-        of those whose record no longer reads (they explain no position: the caller says so)."""
-        since = f"{self._archive_prefix}{moment:%Y%m%dT%H%M%S}"
-        groups, unreadable = [], []
-        for key in self._archive.values():
-            if key >= since:
-                try:
-                    groups.append(group_from_json(self._store.read(key)))
-                except RecordError as error:
-                    unreadable.append((key, str(error)))
-        return groups, unreadable
+        """Groups archived at or after `moment` (the newest version of each): recovery counts their
+        positions; and the (where, why) of those whose record no longer reads (they explain no
+        position: the caller says so). Only the packs holding a group finished since then are read."""
+        since = f"{moment:%Y%m%dT%H%M%S}"
+        texts = [(f"{pack.key} ({group_id})", text) for pack in self._packs if pack.last >= since
+                 for finished, group_id, text in map(_fields_of, self._store.read(pack.key).split("\n"))
+                 if finished >= since]
+        texts += [(key, self._store.read(key)) for key in sorted(self._singles.values()) if _finished_of(key) >= since]
+        found: dict[str, Group] = {}
+        unreadable = []
+        for where, text in texts:  # oldest first: a group reopened and settled again keeps its newest version
+            try:
+                group = group_from_json(text)
+            except RecordError as error:
+                unreadable.append((where, str(error)))
+                continue
+            found[group.group_id] = group
+        return list(found.values()), unreadable
+
+    def _pack_index(self) -> dict[str, str]:
+        """Which pack holds each packed group: every pack is read once, on the first lookup."""
+        if self._packed is None:
+            self._packed = {group_id: pack.key for pack in self._packs
+                            for _, group_id, _ in map(_fields_of, self._store.read(pack.key).split("\n")) if group_id}
+        return self._packed
+
+    def _pack_singles(self) -> None:
+        """Pack every single archive key into one pack of level 1; `pack_size` packs of a level into
+        one of the next level, as far as that goes."""
+        singles = sorted(self._singles.values())
+        lines = [f"{_finished_of(key)} {_group_id_of(key)} {self._store.read(key)}" for key in singles]
+        written = self._write_pack(1, "\n".join(lines), _finished_of(singles[-1]), singles)
+        if self._packed is not None:
+            self._packed.update((_group_id_of(key), written) for key in singles)
+        self._singles.clear()
+        level = 1
+        while len(packs := [pack for pack in self._packs if pack.level == level]) >= self._pack_size:
+            text = "\n".join(self._store.read(pack.key) for pack in packs)
+            self._write_pack(level + 1, text, max(pack.last for pack in packs), [pack.key for pack in packs])
+            self._packs = [pack for pack in self._packs if pack not in packs]
+            self._packed = None  # read again when next asked
+            level += 1
+
+    def _write_pack(self, level: int, text: str, last: str, replaced: list[str]) -> str:
+        number = self._packs[-1].number + 1 if self._packs else 1
+        pack = _Pack(f"{self._pack_prefix}{level}-{number:08d}-{last}", level, number, last)
+        if not self._store.save(pack.key, text):
+            raise PersistenceError(f"ObjectStore refused to save archive pack {pack.key} ({len(text)} bytes): store full?")
+        self._store.persist(pack.key)  # on disk before the keys it replaces are deleted
+        for key in replaced:
+            self._store.delete(key)
+        self._packs.append(pack)
+        return pack.key
 
     def open_keys(self) -> list[str]:
         return sorted(k for k in self._store.keys() if k.startswith(self._open_prefix))
@@ -458,7 +527,49 @@ class GroupStore:
             raise PersistenceError(f"ObjectStore refused to save {key} ({len(text)} bytes): store full?")
 
 
+def _finished_of(archive_key: str) -> str:
+    """`<ns>/archive/<YYYYmmddTHHMMSS>-<group_id>` -> YYYYmmddTHHMMSS."""
+    return archive_key.rsplit("/", 1)[-1].split("-", 1)[0]
+
+
 def _group_id_of(archive_key: str) -> str:
     """`<ns>/archive/<YYYYmmddTHHMMSS>-<group_id>` -> group_id ("" for a key of another shape)."""
     name = archive_key.rsplit("/", 1)[-1]
     return name.split("-", 1)[1] if "-" in name else ""
+
+
+@dataclass(frozen=True)
+class _Pack:
+    """One pack key: `<ns>/archive/pack/<level>-<number>-<newest finished>`."""
+
+    key: str
+    level: int
+    number: int
+    last: str  # when its newest group finished, YYYYmmddTHHMMSS
+
+    @staticmethod
+    def of(key: str, prefix: str) -> _Pack | None:
+        """The pack a key names (None for a key of another shape)."""
+        parts = key[len(prefix):].split("-") if key.startswith(prefix) else []
+        if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
+            return None
+        return _Pack(key, int(parts[0]), int(parts[1]), parts[2])
+
+
+def _fields_of(line: str) -> tuple[str, str, str]:
+    """A pack line -> (finished, group_id, record text); empty fields for a torn line."""
+    parts = line.split(" ", 2)
+    return (parts[0], parts[1], parts[2]) if len(parts) == 3 else ("", "", "")
+
+
+def _lines_of(pack: str, group_id: str) -> list[str]:
+    """The record texts of `pack`'s lines holding `group_id`, newest first."""
+    found = []
+    start = pack.find(f" {group_id} ")
+    while start != -1:
+        line_start = pack.rfind("\n", 0, start) + 1
+        if start - line_start == 15:  # the group id field (after YYYYmmddTHHMMSS), not text inside a record
+            end = pack.find("\n", start)
+            found.append(pack[start + len(group_id) + 2: end if end != -1 else len(pack)])
+        start = pack.find(f" {group_id} ", start + 1)
+    return found[::-1]

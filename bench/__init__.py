@@ -4,12 +4,12 @@ Figures, one line each with its target and PASS/MISS (nothing asserts; no figure
 
 1-2, 6  `latency`         executor time per order event and per group, backtest and live, against a
                           naive loop of plain market_order calls
-3       `history`         per-event time with 10, 1,000 and 100,000 finished groups behind it
+3       `history`         per-event and per-save time with 10, 1,000 and 100,000 finished groups behind it
 4       `store_io`        ObjectStore saves, deletes and bytes per clean 4-leg group
-5       `recovery_bench`  recovery after a crash with 10,000 archived groups and 2 open ones
+5       `recovery_bench`  recovery after a crash with 100,000 archived groups and 2 open ones
 7       `campaign`        random fault plans over iron condors: naked-short exposure and outcomes
 
 `hosts` holds the timed algorithm (the integration kit's HostAlgorithm, wired as main.py wires
-the executor) and the cheap way to give an executor a long history; `report` the printing.
+the executor) and `finish_groups`, which builds a long history of real groups; `report` the printing.
 Sizes live in `__main__.SIZES`; tests/integration/bench runs every benchmark at a tiny size.
 """

@@ -25,13 +25,12 @@ class Sizes:
     history_measured: int  # figure 3: groups measured at each level
     store_groups: int  # figure 4
     recovery_archived: int  # figure 5
-    recovery_real: int  # figure 5: of which run for real
     scenarios: int  # figure 7
 
 
 SIZES = {
-    "full": Sizes(500, (10, 1_000, 100_000), 200, 20, 10_000, 200, 1_000),
-    "quick": Sizes(150, (10, 1_000, 10_000), 100, 10, 10_000, 100, 150),
+    "full": Sizes(500, (10, 1_000, 100_000), 200, 20, 100_000, 1_000),
+    "quick": Sizes(150, (10, 1_000, 10_000), 100, 10, 10_000, 150),
 }
 
 
@@ -40,7 +39,7 @@ def benchmarks(sizes: Sizes, workers: int | None) -> dict[str, Callable[[], Sect
         "1": lambda: latency.run(sizes.groups),
         "3": lambda: history.run(sizes.history_levels, sizes.history_measured),
         "4": lambda: store_io.run(sizes.store_groups),
-        "5": lambda: recovery_bench.run(sizes.recovery_archived, sizes.recovery_real),
+        "5": lambda: recovery_bench.run(sizes.recovery_archived),
         "7": lambda: campaign.run(sizes.scenarios, workers),
     }
 

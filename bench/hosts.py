@@ -1,4 +1,4 @@
-"""The algorithms the benchmarks run, and the cheap way to give an executor a long history.
+"""The algorithms the benchmarks run, and how they build a long history of real groups.
 
 The hosts are the integration kit's `HostAlgorithm` (the executor wired as main.py wires it:
 recovery from on_warmup_finished, every order event forwarded, timeouts checked on each slice),
@@ -7,24 +7,20 @@ with a stopwatch around the executor call in `on_order_event` and nothing else i
 
 from __future__ import annotations
 
-import dataclasses
-import itertools
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterable
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "integration"))
 
 import executor_kit
-from executor_kit import EXPIRY, OPEN, HostAlgorithm, iron_condor
+from executor_kit import EXPIRY, OPEN, HostAlgorithm, iron_condor, option
 
-from AlgorithmImports import Market, OptionRight, OptionStyle, Symbol
-from atomic.executor import EnhancedAtomicOrderExecutor, GroupResult
-from atomic.model import Group, GroupStatus
+from AlgorithmImports import Symbol
+from atomic.executor import GroupResult
+from atomic.model import GroupStatus
 from atomic.tags import parse_tag
 from leansim import Simulator
 
@@ -39,7 +35,9 @@ class TimedHost(HostAlgorithm):
 
     `event_seconds[i]` is the time the executor took on the i-th event, `event_store_seconds[i]` the
     part of it spent in ObjectStore calls (save, read, delete, get_file_path: the double's store,
-    standing for LEAN's), `event_orders[i]` that event's LEAN order id. `after_event`, when set,
+    standing for LEAN's), `event_orders[i]` that event's LEAN order id; `save_seconds` the time of
+    each ObjectStore save, `record_save_seconds` of each group record the executor saves (encoding
+    and the ObjectStore save: `executor.store.save_open`), events or not. `after_event`, when set,
     runs after each event, outside the timing."""
 
     def initialize(self) -> None:
@@ -48,9 +46,13 @@ class TimedHost(HostAlgorithm):
         self.event_store_seconds: list[float] = []
         self.event_orders: list[int] = []
         self.after_event: Callable[[], None] | None = None
+        self.save_seconds: list[float] = []
+        self.record_save_seconds: list[float] = []
         self.store_seconds = 0.0
         for name in ("save", "read", "delete", "get_file_path"):
-            setattr(self.object_store, name, self._timed(getattr(self.object_store, name)))
+            setattr(self.object_store, name, self._timed(getattr(self.object_store, name), name == "save"))
+        self.executor.store.save_open = self._stopwatch(self.executor.store.save_open,  # type: ignore[method-assign]
+                                                        self.record_save_seconds)
 
     def on_order_event(self, order_event: Any) -> None:
         store_before = self.store_seconds
@@ -66,16 +68,35 @@ class TimedHost(HostAlgorithm):
         self.event_seconds.clear()
         self.event_store_seconds.clear()
         self.event_orders.clear()
+        self.save_seconds.clear()
+        self.record_save_seconds.clear()
 
-    def _timed(self, call: Callable[..., Any]) -> Callable[..., Any]:
-        """`call` (an ObjectStore method, as this instance's attribute) adding its time to store_seconds."""
+    @staticmethod
+    def _stopwatch(call: Callable[..., Any], durations: list[float]) -> Callable[..., Any]:
+        """`call`, appending the time of each call to `durations`."""
 
         def timed(*args: Any, **kwargs: Any) -> Any:
             started = time.perf_counter()
             try:
                 return call(*args, **kwargs)
             finally:
-                self.store_seconds += time.perf_counter() - started
+                durations.append(time.perf_counter() - started)
+
+        return timed
+
+    def _timed(self, call: Callable[..., Any], is_save: bool) -> Callable[..., Any]:
+        """`call` (an ObjectStore method, as this instance's attribute) adding its time to store_seconds
+        (and, for a save, to save_seconds)."""
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return call(*args, **kwargs)
+            finally:
+                elapsed = time.perf_counter() - started
+                self.store_seconds += elapsed
+                if is_save:
+                    self.save_seconds.append(elapsed)
 
         return timed
 
@@ -107,10 +128,7 @@ def condor_symbols() -> tuple[Symbol, Symbol, Symbol, Symbol]:
     """short call, long call, short put, long put: the Symbols HostAlgorithm subscribes (usable
     before a simulator exists, to aim faults at one leg)."""
 
-    def option(right: Any, strike: float) -> Symbol:
-        return Symbol.create_option("SPY", Market.USA, OptionStyle.AMERICAN, right, strike, EXPIRY)
-
-    return option(OptionRight.CALL, 480), option(OptionRight.CALL, 485), option(OptionRight.PUT, 460), option(OptionRight.PUT, 455)
+    return option("call", 480), option("call", 485), option("put", 460), option("put", 455)
 
 
 def settle_live(sim: Simulator, result: GroupResult, max_seconds: int = 30) -> None:
@@ -121,43 +139,25 @@ def settle_live(sim: Simulator, result: GroupResult, max_seconds: int = 30) -> N
         sim.advance(1)
 
 
-# --- history without the double's cost -----------------------------------------------------------------
+# --- a long history, through the public API -------------------------------------------------------------
 
-_CLONE_ORDER_IDS = itertools.count(1_000_000_000)
-
-
-def archive_copies(executor: EnhancedAtomicOrderExecutor, template: Group, count: int,
-                   remember: bool = True, spacing: timedelta | None = None) -> None:
-    """Finish `count` copies of a real settled group the way the executor finishes one.
-
-    Each copy gets a fresh group id (in its tags too) and fresh LEAN order ids, and goes through
-    the executor's own end of life: `GroupStore.archive` (a JSON write, the open key's delete, the
-    oldest archive dropped beyond ARCHIVE_MAX_GROUPS) and, with `remember`, the in-memory history
-    (HISTORY_IN_MEMORY, order-id index pruned with it). What is skipped is the double's work and
-    the orders themselves, whose cost grows with every order the double ever saw.
-
-    Copies finish now or, with `spacing`, one every `spacing` in the past up to now: the archive
-    key carries the finishing time, which recovery compares with its open groups' creation."""
-    store = executor.store
-    now = executor.ports.market.now()
-    for index in range(count):
-        group = _copy(template, str(uuid.uuid4()))
-        store.archive(group, now - (count - index) * spacing if spacing else now)
-        if remember:
-            for leg in group.legs:
-                for order in leg.orders:
-                    if order.order_id is not None:
-                        executor._orders[order.order_id] = group.group_id  # as _bind indexes it
-            executor._remember(group)
+# Groups placed at once while building a history (max_pending_groups must allow them): a live
+# batch fills within a couple of simulated seconds, so 100,000 groups take under 3 hours of session.
+BATCH = 20
 
 
-def _copy(group: Group, group_id: str) -> Group:
-    old = group.group_id
-    legs = [
-        dataclasses.replace(leg, orders=[
-            dataclasses.replace(order, tag=order.tag.replace(old, group_id), broker_ids=list(order.broker_ids),
-                                order_id=next(_CLONE_ORDER_IDS) if order.order_id is not None else None)
-            for order in leg.orders])
-        for leg in group.legs
-    ]
-    return dataclasses.replace(group, group_id=group_id, legs=legs, log=list(group.log))
+def finish_groups(sim: Simulator, algo: HostAlgorithm, count: int, batch: int = BATCH) -> list[GroupResult]:
+    """Finish `count` real one-lot iron condors through `execute_iron_condor_atomic`, `batch` at a time
+    (a live batch is settled by advancing the clock a second at a time). Raises if one does not fill."""
+    results = []
+    while len(results) < count:
+        placed = [iron_condor(algo, 1) for _ in range(min(batch, count - len(results)))]
+        for _ in range(30):
+            if all(r.status is not GroupStatus.PENDING for r in placed):
+                break
+            sim.advance(1)
+        unfilled = [r for r in placed if r.status is not GroupStatus.FILLED]
+        if unfilled:
+            raise RuntimeError(f"a history group did not fill: {unfilled[0]} {unfilled[0].reason}")
+        results += placed
+    return results

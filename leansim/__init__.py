@@ -22,7 +22,7 @@ Test-facing API
     sim.stop()                           # on_end_of_algorithm(), store flushed
 
 Inspection: `sim.positions` (brokerage, Symbol -> quantity), `sim.position(symbol)`, `sim.cash`,
-`sim.broker_orders` / `sim.open_broker_orders` (BrokerOrder: broker_id, symbol, quantity, filled,
+`sim.broker_orders` / `sim.open_broker_orders` (VenueOrder: broker_id, symbol, quantity, filled,
 status, tag at submission, fills), `sim.orders` ((run, Order) of every run), `sim.events`
 (EventRecord per order event delivered), `sim.logs` / `sim.logs_at("ERROR")`, `sim.notifications`,
 `sim.plots`, `sim.runtime_statistics`, `sim.store_stats`, `sim.stored` (the store's disk),
@@ -42,7 +42,7 @@ without order events; a live cancel reaches the brokerage on the next time step 
 """
 
 from leansim.algorithm_imports import install
-from leansim.engine.brokerage import BrokerOrder
+from leansim.engine.brokerage import VenueOrder
 from leansim.faults import (
     CancelLosesRace,
     CrashAt,
@@ -65,7 +65,6 @@ from leansim.simulator import EventRecord, LogRecord, NotificationRecord, Simula
 from leansim.static_market import StaticMarket
 
 __all__ = [
-    "BrokerOrder",
     "CancelLosesRace",
     "CrashAt",
     "DelayFill",
@@ -87,5 +86,6 @@ __all__ = [
     "Simulator",
     "StaticMarket",
     "StoreSaveFails",
+    "VenueOrder",
     "install",
 ]

@@ -106,6 +106,8 @@ class NaiveExecutor:
         self._ids = itertools.count(1)
         self.groups: list[NaiveGroup] = []
         self._listeners: list[Callable[[NaiveResult], None]] = []
+        self._pending: list[NaiveGroup] = []  # not told to the listeners yet
+        self._placing = False  # a backtest fills each leg inside market_order, before the next is sent
 
     # --- the atomic executor's verbs ------------------------------------------------------------
 
@@ -133,11 +135,14 @@ class NaiveExecutor:
     # --- the rest of the surface the demo algorithm calls -----------------------------------------
 
     def add_listener(self, callback: Callable[[NaiveResult], None]) -> None:
-        """Accepted and never called: the naive loop has no notion of a group reaching an outcome."""
+        """Call `callback(result)` once a group's orders have all closed (FILLED, PARTIAL or REJECTED),
+        as the atomic executor tells its listeners of a group's final status."""
         self._listeners.append(callback)
 
     def on_order_event(self, order_event: Any) -> None:
-        """Nothing to do: the loop never looks at its orders again."""
+        """The loop never acts on its orders; it only tells its listeners which groups have ended."""
+        if not self._placing:
+            self._tell_ended()
 
     def check_timeouts(self) -> None:
         """Nothing to do: no timeout, no rollback."""
@@ -154,8 +159,22 @@ class NaiveExecutor:
     def _place(self, strategy: str, legs: list[tuple[Any, int]]) -> NaiveResult:
         group = NaiveGroup(f"naive-{next(self._ids)}", strategy, self._algorithm.utc_time)
         self.groups.append(group)
-        for index, (symbol, quantity) in enumerate(legs):
-            leg = NaiveLeg(symbol, quantity)
-            group.legs.append(leg)
-            leg.ticket = self._algorithm.market_order(symbol, quantity, tag=f"naive/{group.group_id}/{index}")
+        self._pending.append(group)
+        self._placing = True
+        try:
+            for index, (symbol, quantity) in enumerate(legs):
+                leg = NaiveLeg(symbol, quantity)
+                group.legs.append(leg)
+                leg.ticket = self._algorithm.market_order(symbol, quantity, tag=f"naive/{group.group_id}/{index}")
+        finally:
+            self._placing = False
+        self._tell_ended()
         return NaiveResult(group)
+
+    def _tell_ended(self) -> None:
+        ended = [group for group in self._pending if group.status is not NaiveStatus.PENDING]
+        if ended:
+            self._pending = [group for group in self._pending if group.status is NaiveStatus.PENDING]
+        for group in ended:
+            for listener in self._listeners:
+                listener(NaiveResult(group))

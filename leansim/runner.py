@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import importlib.util
 import inspect
+import math
 import re
 import sys
 import time
@@ -35,24 +36,21 @@ leansim.install()
 
 from atomic.contract import Contract
 from atomic.margin import naked_short_contracts
-from atomic.tags import Role, parse_tag
 from leansim.algorithm import QCAlgorithm
-from leansim.engine.brokerage import BrokerOrder, multiplier_of
+from leansim.engine.brokerage import VenueOrder, multiplier_of
 from leansim.market.base import MarketData
 from leansim.market.lean_folder import LeanDataFolder
 from leansim.market.synthetic import SyntheticMarket
-from leansim.naive_executor import NaiveExecutor, NaiveGroup
+from leansim.naive_executor import NaiveExecutor
+from leansim.observers import AtomicObserver, NaiveObserver, Observer
 from leansim.scenario_faults import PLAN_NAMES, describe, fault_plan
 from leansim.simulator import Simulator
-from leansim.symbols import Symbol
 
 NEW_YORK = ZoneInfo("America/New_York")
 UTC = timezone.utc
 RunKind = Literal["atomic", "naive"]
 EQUITY_SAMPLE_MINUTES = 5
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday")
-_SKIP_LINE = re.compile(r"^(?P<strategy>\S+) skipped: (?P<reason>[a-z_]+):")
-_SENT_LINE = re.compile(r"^(?P<strategy>\S+) sent ")
 
 
 # --- what to run --------------------------------------------------------------------------------------------
@@ -320,30 +318,40 @@ class _Run:
         self.days = days
         self.parameters = parameters
         self.algorithm_class = self._subclass(algorithm)
-        self.executor: Any = None
-        self.outcomes: dict[str, tuple[datetime, str]] = {}
+        self.observer: Observer | None = None
+        self.entries_sent = 0
+        self.skips: Counter[str] = Counter()
         self.sim: Simulator | None = None
 
     def _subclass(self, algorithm: type[QCAlgorithm]) -> type[QCAlgorithm]:
-        """The algorithm with the runner's hold on its executor (or the naive loop in its place)."""
+        """The algorithm with the runner's observer on its executor (or the naive loop in its place),
+        counting what its strategies decided."""
         run = self
         naive = self.kind == "naive"
 
         def _create_executor(algo: Any, config: Any) -> Any:
             executor = NaiveExecutor(algo) if naive else algorithm._create_executor(algo, config)  # type: ignore[attr-defined]
-            if not naive:
-                executor.add_listener(run._on_outcome)
-            run.executor = executor
+            now = run._now
+            run.observer = NaiveObserver(executor, now) if naive else AtomicObserver(executor, now)
             return executor
 
-        if not hasattr(algorithm, "_create_executor"):
-            raise TypeError(f"{algorithm.__name__} has no _create_executor hook: the runner cannot observe its executor")
-        prefix = "Naive" if naive else "Observed"
-        return type(f"{prefix}{algorithm.__name__}", (algorithm,), {"_create_executor": _create_executor})
+        def _on_decision(algo: Any, decision: Any) -> None:
+            algorithm._on_decision(algo, decision)  # type: ignore[attr-defined]
+            if decision.skip is not None:
+                run.skips[str(decision.skip.reason)] += 1
+            elif decision.sent:
+                run.entries_sent += 1
 
-    def _on_outcome(self, result: Any) -> None:
+        for hook in ("_create_executor", "_on_decision"):
+            if not hasattr(algorithm, hook):
+                raise TypeError(f"{algorithm.__name__} has no {hook} hook: the runner cannot observe its executor")
+        prefix = "Naive" if naive else "Observed"
+        return type(f"{prefix}{algorithm.__name__}", (algorithm,),
+                    {"_create_executor": _create_executor, "_on_decision": _on_decision})
+
+    def _now(self) -> datetime:
         assert self.sim is not None
-        self.outcomes[str(result.group_id)] = (self.sim.now, str(getattr(result.status, "value", result.status)))
+        return self.sim.now
 
     # --- the clock ---
 
@@ -355,8 +363,10 @@ class _Run:
                         faults=fault_plan(self.scenario.faults, self.scenario.seed),
                         cash=self.scenario.cash, parameters=self.parameters)
         self.sim = sim
-        algo = sim.start(self.algorithm_class)
-        probe = _Probe(self, sim, algo)
+        sim.start(self.algorithm_class)
+        if self.observer is None:
+            raise TypeError("the algorithm never called _create_executor: the runner has no executor to observe")
+        probe = _Probe(self.observer, sim)
         watch = _OpenOrders(sim)
         start_equity = probe.equity()
         probe.sample(force_equity=True)
@@ -388,14 +398,13 @@ class _Run:
             self_check = str(error)
         probe.finish()
         stats = sim.store_stats
-        entries_sent, skips = _entries(sim)
         return RunResult(
             kind=self.kind,
-            executor=probe.describe_executor(),
+            executor=self.observer.describe(),
             days=list(self.days),
             groups=probe.records(),
-            entries_sent=entries_sent,
-            skips=skips,
+            entries_sent=self.entries_sent,
+            skips=self.skips,
             store_saves=stats.saves,
             store_failed_saves=stats.failed_saves,
             store_bytes=stats.bytes_written,
@@ -428,7 +437,7 @@ class _OpenOrders:
     def __init__(self, sim: Simulator) -> None:
         self._orders = sim.brokerage.orders
         self._seen = 0
-        self._open: list[BrokerOrder] = []
+        self._open: list[VenueOrder] = []
 
     def may_fill(self) -> bool:
         if len(self._orders) != self._seen:
@@ -438,7 +447,7 @@ class _OpenOrders:
         return any(_may_fill_later(order) for order in self._open)
 
 
-def _may_fill_later(order: BrokerOrder) -> bool:
+def _may_fill_later(order: VenueOrder) -> bool:
     behaviour = order.behaviour
     if behaviour.never:
         return False  # until a cancel: the algorithm's act, which happens on a step anyway
@@ -461,12 +470,12 @@ class _Exposure:
 
 
 class _Probe:
-    """Samples a run after every step: naked exposure per group, equity, outcomes."""
+    """Samples a run after every step: naked exposure per group, equity, outcomes; what it knows of
+    the groups comes from the executor's observer."""
 
-    def __init__(self, run: _Run, sim: Simulator, algorithm: Any) -> None:
-        self.run = run
+    def __init__(self, observer: Observer, sim: Simulator) -> None:
+        self.observer = observer
         self.sim = sim
-        self.algorithm = algorithm
         self.groups: dict[str, _Exposure] = {}
         self.equity_curve: list[tuple[datetime, float]] = []
         self.naked_curve: list[tuple[datetime, float]] = [(sim.now, 0.0)]
@@ -509,32 +518,26 @@ class _Probe:
         return value
 
     def _live_groups(self) -> list[_Exposure]:
-        """Groups whose fills may change now (the atomic executor's open groups; every naive group
-        with a fill or an open order) and groups exposed a step ago."""
-        if self.run.kind == "naive":
-            executor: NaiveExecutor = self.run.executor
-            for group in executor.groups:
-                if group.group_id not in self.groups:
-                    self.groups[group.group_id] = self._naive_exposure(group)
-            return [g for g in self.groups.values() if g.naked_now or not self._expired(g)]
-        live = []
-        for view in self.run.executor.open_groups():
-            exposure = self.groups.get(view.group_id)
-            if exposure is None:
-                exposure = self.groups[view.group_id] = self._atomic_exposure(view)
-            exposure.record._view = view  # type: ignore[attr-defined]
-            live.append(exposure)
-        seen = {id(exposure) for exposure in live}
-        for exposure in self.groups.values():
-            if exposure.naked_now and id(exposure) not in seen:
-                exposure.record._view = None  # type: ignore[attr-defined]
-                live.append(exposure)  # settled since the last step: its exposure drops to 0
-        return live
+        """Groups whose fills may change now, and groups exposed a step ago (settled since: their
+        exposure drops to 0), leaving out groups whose every contract has expired."""
+        changing = [self._exposure_of(group_id) for group_id in self.observer.changing()]
+        seen = {id(exposure) for exposure in changing}
+        exposed = [exposure for exposure in self.groups.values() if exposure.naked_now and id(exposure) not in seen]
+        return [exposure for exposure in changing + exposed if exposure.naked_now or not self._expired(exposure)]
+
+    def _exposure_of(self, group_id: str) -> _Exposure:
+        exposure = self.groups.get(group_id)
+        if exposure is None:
+            placed = self.observer.placed(group_id)
+            exposure = self.groups[group_id] = _exposure(
+                GroupRecord(placed.group_id, placed.strategy, placed.created_at), placed.legs)
+        return exposure
 
     def _naked(self, exposure: _Exposure, now: datetime) -> int:
-        filled = self._filled(exposure)
-        if filled is None:
+        held = self.observer.filled(exposure.record.group_id)
+        if held is None:
             return 0
+        filled = [(contract, quantity) for (contract, _), quantity in zip(exposure.legs, held)]
         positions = [(contract, quantity) for contract, quantity in filled
                      if quantity and contract.expiry is not None and now < self._close_of(contract.expiry)]
         naked = naked_short_contracts(positions) if positions else 0
@@ -542,18 +545,6 @@ class _Probe:
             return naked
         by_design = exposure.design_per_structure * _structures_filled(exposure, filled)
         return max(0, naked - int(round(by_design)))
-
-    def _filled(self, exposure: _Exposure) -> list[tuple[Contract, int]] | None:
-        """Each leg's contract and what the group holds of it now (from the group's own books)."""
-        if self.run.kind == "naive":
-            group: NaiveGroup = exposure.record._naive  # type: ignore[attr-defined]
-            return [(contract, leg.filled) for (contract, _), leg in zip(exposure.legs, group.legs)]
-        view = getattr(exposure.record, "_view", None)
-        if view is None:  # settled: complete or flat, read its final view
-            view = self.run.executor.get_group(exposure.record.group_id)
-            if view is None:
-                return None
-        return [(contract, leg.filled) for (contract, _), leg in zip(exposure.legs, view.legs)]
 
     def _expired(self, exposure: _Exposure) -> bool:
         return all(c.expiry is None or self.sim.now >= self._close_of(c.expiry) for c, _ in exposure.legs)
@@ -569,75 +560,36 @@ class _Probe:
             self._closes[expiry] = close
         return close
 
-    # --- groups ---
-
-    def _atomic_exposure(self, view: Any) -> _Exposure:
-        legs = [(_contract_from_ticker(leg.symbol, leg.contract_key), int(leg.quantity)) for leg in view.legs]
-        record = GroupRecord(view.group_id, view.strategy, view.created_at)
-        return _exposure(record, legs)
-
-    def _naive_exposure(self, group: NaiveGroup) -> _Exposure:
-        legs = [(_contract_of(leg.symbol), int(leg.quantity)) for leg in group.legs]
-        record = GroupRecord(group.group_id, group.strategy, group.created_at)
-        record._naive = group  # type: ignore[attr-defined]
-        return _exposure(record, legs)
-
     # --- the end ---
 
     def finish(self) -> None:
         """Final statuses, books and costs of every group."""
         self.sample()
-        if self.run.kind == "naive":
-            naive: NaiveExecutor = self.run.executor
-            for group in naive.groups:
-                record = self.groups.setdefault(group.group_id, self._naive_exposure(group)).record
-                record.status = group.status.value
-                record.complete, record.flat = group.complete, group.flat
-        else:
-            atomic = self.run.executor
-            ids = list(dict.fromkeys([*self.run.outcomes, *self.groups]))
-            for group_id in ids:
-                view = atomic.get_group(group_id)
-                if view is None:
-                    continue
-                exposure = self.groups.get(group_id)
-                if exposure is None:
-                    exposure = self.groups[group_id] = self._atomic_exposure(view)
-                record = exposure.record
-                record.status = view.status.value
-                record.reason = view.reason
-                record.complete, record.flat = view.complete, view.flat
-                if group_id in self.run.outcomes:
-                    record.settled_at = self.run.outcomes[group_id][0]
+        for group_id in self.observer.known(list(self.groups)):
+            outcome = self.observer.outcome(group_id)
+            if outcome is None:
+                continue
+            record = self._exposure_of(group_id).record
+            record.status, record.reason = outcome.status, outcome.reason
+            record.complete, record.flat = outcome.complete, outcome.flat
+            record.settled_at = outcome.settled_at
         self._costs()
-        for exposure in self.groups.values():
-            for name in ("_view", "_naive"):
-                if hasattr(exposure.record, name):
-                    delattr(exposure.record, name)
 
     def _costs(self) -> None:
         """Fills per group and the realised P&L of reversing orders, from the brokerage's orders."""
         entries: dict[tuple[str, int], list[tuple[float, float]]] = {}
         reversals: dict[tuple[str, int], list[tuple[float, float, float]]] = {}
         for order in self.sim.broker_orders:
-            tag = order.tag
-            if tag.startswith("naive/"):
-                naive_id = tag.split("/")[1]
-                record = self.groups[naive_id].record if naive_id in self.groups else None
-                if record is not None:
-                    record.entry_fills += len(order.fills)
+            owner = self.observer.owner(order.tag)
+            if owner is None or owner.group_id not in self.groups:
                 continue
-            parsed = parse_tag(tag)
-            if parsed is None or parsed.group_id not in self.groups:
-                continue
-            record = self.groups[parsed.group_id].record
-            multiplier = multiplier_of(order.symbol)
-            key = (parsed.group_id, _leg_index(parsed.leg, order, self.groups[parsed.group_id]))
-            if parsed.role is Role.ROLLBACK:
-                record.rollback_fills += len(order.fills)
-                reversals.setdefault(key, []).extend((f.quantity, f.price, multiplier) for f in order.fills)
+            exposure = self.groups[owner.group_id]
+            key = (owner.group_id, _leg_index(owner.leg, order, exposure))
+            if owner.rollback:
+                exposure.record.rollback_fills += len(order.fills)
+                reversals.setdefault(key, []).extend((f.quantity, f.price, multiplier_of(order.symbol)) for f in order.fills)
             else:
-                record.entry_fills += len(order.fills)
+                exposure.record.entry_fills += len(order.fills)
                 entries.setdefault(key, []).extend((f.quantity, f.price) for f in order.fills)
         for (group_id, leg), fills in reversals.items():
             opened = entries.get((group_id, leg), [])
@@ -649,23 +601,9 @@ class _Probe:
     def records(self) -> list[GroupRecord]:
         return sorted((g.record for g in self.groups.values()), key=lambda r: r.created_at)
 
-    def describe_executor(self) -> str:
-        executor = self.run.executor
-        if self.run.kind == "naive":
-            return "naive loop: one market order per leg, sells first; no persistence, no rollback"
-        config = getattr(executor, "config", None)
-        if config is None:
-            return type(executor).__name__
-        order = "sequential (longs fill before shorts are sent)" if config.sequential_protective_legs else "parallel legs"
-        return (f"{type(executor).__name__}: {config.execution_mode}, {order}, timeout {config.atomic_order_timeout:g}s, "
-                f"partial fills: {config.partial_fill_policy}")
-
 
 def _exposure(record: GroupRecord, legs: list[tuple[Contract, int]]) -> _Exposure:
-    structures = 0
-    for _, quantity in legs:
-        structures = _gcd(structures, abs(quantity))
-    structures = max(structures, 1)
+    structures = max(math.gcd(*(abs(quantity) for _, quantity in legs)), 1)
     design = naked_short_contracts(legs) / structures
     return _Exposure(record, legs, design, structures)
 
@@ -677,40 +615,11 @@ def _structures_filled(exposure: _Exposure, filled: Sequence[tuple[Contract, int
     return max((abs(q) / abs(r) for (_, q), r in zip(filled, ratios) if r), default=0.0)
 
 
-def _leg_index(leg: int | None, order: BrokerOrder, exposure: _Exposure) -> int:
+def _leg_index(leg: int | None, order: VenueOrder, exposure: _Exposure) -> int:
     if leg is not None:
         return leg
     key = order.symbol.value
     return next((i for i, (contract, _) in enumerate(exposure.legs) if contract.ticker == key), -1)
-
-
-def _gcd(a: int, b: int) -> int:
-    while b:
-        a, b = b, a % b
-    return a
-
-
-def _contract_of(symbol: Symbol) -> Contract:
-    sid = symbol.id
-    if symbol.underlying is None:
-        return Contract(str(sid), symbol.value, symbol.value, multiplier=1)
-    right: Literal["call", "put"] = "call" if sid.option_right.name == "CALL" else "put"
-    return Contract(str(sid), symbol.value, symbol.underlying.value, right, sid.strike_price, sid.date.date(),
-                    int(multiplier_of(symbol)))
-
-
-_OSI = re.compile(r"^(?P<root>.{1,6}?)\s*(?P<ymd>\d{6})(?P<right>[CP])(?P<strike>\d{8})$")
-
-
-def _contract_from_ticker(ticker: str, key: str) -> Contract:
-    """A leg's Contract from its OSI ticker (`SPY   240105C00431000`), as LEAN prints option symbols."""
-    match = _OSI.match(ticker)
-    if match is None:
-        return Contract(key, ticker, ticker, multiplier=1)
-    ymd = match["ymd"]
-    expiry = date(2000 + int(ymd[:2]), int(ymd[2:4]), int(ymd[4:]))
-    right: Literal["call", "put"] = "call" if match["right"] == "C" else "put"
-    return Contract(key, ticker, match["root"].strip(), right, int(match["strike"]) / 1000, expiry)
 
 
 def _entry_faults(sim: Simulator) -> dict[tuple[date, str], str]:
@@ -725,7 +634,7 @@ def _entry_faults(sim: Simulator) -> dict[tuple[date, str], str]:
     return found
 
 
-def _fault_kind(order: BrokerOrder) -> str:
+def _fault_kind(order: VenueOrder) -> str:
     behaviour = order.behaviour
     if behaviour.reject is not None:
         return "reject"
@@ -736,18 +645,6 @@ def _fault_kind(order: BrokerOrder) -> str:
     if behaviour.delay:
         return "slow" if behaviour.delay > 60 else "delay"
     return "none"
-
-
-def _entries(sim: Simulator) -> tuple[int, Counter[str]]:
-    """Entries the strategies sent, and skips by reason, from the algorithm's log lines."""
-    sent, skips = 0, Counter[str]()
-    for message in sim.logs_at("LOG") + sim.logs_at("DEBUG"):
-        skipped = _SKIP_LINE.match(message)
-        if skipped:
-            skips[skipped["reason"]] += 1
-        elif _SENT_LINE.match(message):
-            sent += 1
-    return sent, skips
 
 
 def _generic_reason(reason: str) -> str:

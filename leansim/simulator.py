@@ -17,7 +17,7 @@ from typing import Any, Literal, TypeVar
 from leansim.algorithm import QCAlgorithm
 from leansim.brokerage_models import DefaultBrokerageModel
 from leansim.data import BaseData, Greeks, LazyChains, OptionChain, OptionChains, OptionContract, Slice
-from leansim.engine.brokerage import BrokerEvent, BrokerOrder, FillDecision, SimBrokerage
+from leansim.engine.brokerage import BrokerEvent, FillDecision, SimBrokerage, VenueOrder
 from leansim.engine.fault_state import LIVE_ONLY_FAULTS, Behaviour, FaultState
 from leansim.engine.market_view import MarketView
 from leansim.engine.store_backend import StoreBackend, StoreStats
@@ -460,12 +460,12 @@ class Simulator:
         return self.brokerage.cash
 
     @property
-    def broker_orders(self) -> list[BrokerOrder]:
+    def broker_orders(self) -> list[VenueOrder]:
         """Every order the brokerage ever received, with its submission tag and fills."""
         return list(self.brokerage.orders.values())
 
     @property
-    def open_broker_orders(self) -> list[BrokerOrder]:
+    def open_broker_orders(self) -> list[VenueOrder]:
         return [order for order in self.brokerage.orders.values() if order.is_open]
 
     @property
@@ -638,7 +638,7 @@ class Simulator:
 
     # --- fills -----------------------------------------------------------------------------------------------------
 
-    def _price_group(self, group: list[BrokerOrder]) -> list[FillDecision]:
+    def _price_group(self, group: list[VenueOrder]) -> list[FillDecision]:
         """Ask the fill model of the lead leg's security, as LEAN's BacktestingBrokerage does."""
         run = self._run if self.alive else None
         views: dict[int, str] = {}
@@ -668,7 +668,7 @@ class Simulator:
             if event.order_id in views
         ]
 
-    def _detached_order(self, broker_order: BrokerOrder, managers: dict[str, GroupOrderManager]) -> Order:
+    def _detached_order(self, broker_order: VenueOrder, managers: dict[str, GroupOrderManager]) -> Order:
         """A LEAN order object for a brokerage order no running process knows (process dead)."""
         now = broker_order.submitted_utc
         kind = broker_order.order_type

@@ -7,16 +7,16 @@ from strategies.chain import ChainRow, Picked, Right
 from strategies.iron_condor import IronCondorStrategy
 from strategies.params import StrategyParams
 from strategies.put_spread import PutSpreadStrategy
-from strategies.selection import Leg, LegRole, Selection
+from strategies.selection import ChosenContract, LegRole, Selection
 from strategies.skip import Skip, SkipReason
 from strategies.strangle import StrangleStrategy
 
 __all__ = [
     "AtomicExecutor",
     "ChainRow",
+    "ChosenContract",
     "GroupResultLike",
     "IronCondorStrategy",
-    "Leg",
     "LegRole",
     "StructureStrategy",
     "Picked",

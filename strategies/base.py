@@ -16,7 +16,7 @@ from typing import Any, ClassVar, Protocol
 
 from strategies.chain import ChainRow, Picked, Right, liquidity_problem, pick_expiry, pick_short, rows_expiring
 from strategies.params import StrategyParams
-from strategies.selection import Leg, RiskBasis, Selection, Structure, mid_credit, natural_credit
+from strategies.selection import ChosenContract, RiskBasis, Selection, Structure, mid_credit, natural_credit
 from strategies.sizing import structures_for_risk
 from strategies.skip import Skip, SkipReason
 
@@ -140,15 +140,15 @@ class StructureStrategy(ABC):
         return Selection(self.name, self.structure, expiry, underlying_price, legs, credit, mid_credit(legs), max_loss, basis)
 
     @abstractmethod
-    def _pick_legs(self, chain: Sequence[ChainRow], underlying_price: float) -> tuple[Leg, ...] | Skip:
+    def _pick_legs(self, chain: Sequence[ChainRow], underlying_price: float) -> tuple[ChosenContract, ...] | Skip:
         """The structure's contracts from one expiry's rows."""
 
     @abstractmethod
-    def _shape_problem(self, legs: tuple[Leg, ...]) -> str | None:
+    def _shape_problem(self, legs: tuple[ChosenContract, ...]) -> str | None:
         """Why the picked strikes do not make this structure (None when they do)."""
 
     @abstractmethod
-    def _risk(self, legs: tuple[Leg, ...], credit: float, underlying_price: float) -> tuple[float, RiskBasis] | Skip:
+    def _risk(self, legs: tuple[ChosenContract, ...], credit: float, underlying_price: float) -> tuple[float, RiskBasis] | Skip:
         """Dollars at risk per structure and what that figure is."""
 
     @abstractmethod
@@ -204,7 +204,7 @@ class StructureStrategy(ABC):
         p = self._params
         return pick_short(chain, right, underlying_price, p.target_short_delta, p.short_strike_distance_pct)
 
-    def _illiquid(self, legs: Sequence[Leg]) -> Skip | None:
+    def _illiquid(self, legs: Sequence[ChosenContract]) -> Skip | None:
         """The first illiquid leg's skip, naming every other illiquid leg too, or None."""
         problems = [
             problem

@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from strategies.base import AtomicExecutor, GroupResultLike, StructureStrategy
 from strategies.chain import ChainRow, pick_wing
-from strategies.selection import Leg, LegRole, RiskBasis, Selection, Structure
+from strategies.selection import ChosenContract, LegRole, RiskBasis, Selection, Structure
 from strategies.shape import iron_condor_problem
 from strategies.sizing import iron_condor_max_loss
 from strategies.skip import Skip, SkipReason
@@ -18,7 +18,7 @@ class IronCondorStrategy(StructureStrategy):
 
     structure: ClassVar[Structure] = "iron_condor"
 
-    def _pick_legs(self, chain: Sequence[ChainRow], underlying_price: float) -> tuple[Leg, ...] | Skip:
+    def _pick_legs(self, chain: Sequence[ChainRow], underlying_price: float) -> tuple[ChosenContract, ...] | Skip:
         short_call = self._short(chain, "call", underlying_price)
         if isinstance(short_call, Skip):
             return short_call
@@ -32,17 +32,17 @@ class IronCondorStrategy(StructureStrategy):
         if isinstance(long_put, Skip):
             return long_put
         return (
-            Leg(LegRole.SHORT_CALL, short_call.row, short_call.chosen_by),
-            Leg(LegRole.LONG_CALL, long_call.row, long_call.chosen_by),
-            Leg(LegRole.SHORT_PUT, short_put.row, short_put.chosen_by),
-            Leg(LegRole.LONG_PUT, long_put.row, long_put.chosen_by),
+            ChosenContract(LegRole.SHORT_CALL, short_call.row, short_call.chosen_by),
+            ChosenContract(LegRole.LONG_CALL, long_call.row, long_call.chosen_by),
+            ChosenContract(LegRole.SHORT_PUT, short_put.row, short_put.chosen_by),
+            ChosenContract(LegRole.LONG_PUT, long_put.row, long_put.chosen_by),
         )
 
-    def _shape_problem(self, legs: tuple[Leg, ...]) -> str | None:
+    def _shape_problem(self, legs: tuple[ChosenContract, ...]) -> str | None:
         sc, lc, sp, lp = (leg.row for leg in legs)
         return iron_condor_problem(lp, sp, sc, lc)
 
-    def _risk(self, legs: tuple[Leg, ...], credit: float, underlying_price: float) -> tuple[float, RiskBasis] | Skip:
+    def _risk(self, legs: tuple[ChosenContract, ...], credit: float, underlying_price: float) -> tuple[float, RiskBasis] | Skip:
         sc, lc, sp, lp = (leg.row for leg in legs)
         call_width, put_width = lc.strike - sc.strike, sp.strike - lp.strike
         max_loss = iron_condor_max_loss(call_width, put_width, credit, self.params.multiplier)
@@ -53,10 +53,10 @@ class IronCondorStrategy(StructureStrategy):
 
     def _submit(self, executor: AtomicExecutor, selection: Selection, quantity: int) -> GroupResultLike:
         return executor.execute_iron_condor_atomic(
-            selection.leg(LegRole.SHORT_CALL).symbol,
-            selection.leg(LegRole.LONG_CALL).symbol,
-            selection.leg(LegRole.SHORT_PUT).symbol,
-            selection.leg(LegRole.LONG_PUT).symbol,
+            selection.row(LegRole.SHORT_CALL).symbol,
+            selection.row(LegRole.LONG_CALL).symbol,
+            selection.row(LegRole.SHORT_PUT).symbol,
+            selection.row(LegRole.LONG_PUT).symbol,
             quantity,
             strategy=self.name,
         )

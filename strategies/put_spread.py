@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from strategies.base import AtomicExecutor, GroupResultLike, StructureStrategy
 from strategies.chain import ChainRow, pick_wing
-from strategies.selection import Leg, LegRole, RiskBasis, Selection, Structure
+from strategies.selection import ChosenContract, LegRole, RiskBasis, Selection, Structure
 from strategies.shape import put_spread_problem
 from strategies.sizing import put_spread_max_loss
 from strategies.skip import Skip, SkipReason
@@ -18,7 +18,7 @@ class PutSpreadStrategy(StructureStrategy):
 
     structure: ClassVar[Structure] = "put_spread"
 
-    def _pick_legs(self, chain: Sequence[ChainRow], underlying_price: float) -> tuple[Leg, ...] | Skip:
+    def _pick_legs(self, chain: Sequence[ChainRow], underlying_price: float) -> tuple[ChosenContract, ...] | Skip:
         short_put = self._short(chain, "put", underlying_price)
         if isinstance(short_put, Skip):
             return short_put
@@ -26,15 +26,15 @@ class PutSpreadStrategy(StructureStrategy):
         if isinstance(long_put, Skip):
             return long_put
         return (
-            Leg(LegRole.SHORT_PUT, short_put.row, short_put.chosen_by),
-            Leg(LegRole.LONG_PUT, long_put.row, long_put.chosen_by),
+            ChosenContract(LegRole.SHORT_PUT, short_put.row, short_put.chosen_by),
+            ChosenContract(LegRole.LONG_PUT, long_put.row, long_put.chosen_by),
         )
 
-    def _shape_problem(self, legs: tuple[Leg, ...]) -> str | None:
+    def _shape_problem(self, legs: tuple[ChosenContract, ...]) -> str | None:
         short_put, long_put = (leg.row for leg in legs)
         return put_spread_problem(short_put, long_put)
 
-    def _risk(self, legs: tuple[Leg, ...], credit: float, underlying_price: float) -> tuple[float, RiskBasis] | Skip:
+    def _risk(self, legs: tuple[ChosenContract, ...], credit: float, underlying_price: float) -> tuple[float, RiskBasis] | Skip:
         short_put, long_put = (leg.row for leg in legs)
         width = short_put.strike - long_put.strike
         max_loss = put_spread_max_loss(width, credit, self.params.multiplier)
@@ -44,8 +44,8 @@ class PutSpreadStrategy(StructureStrategy):
 
     def _submit(self, executor: AtomicExecutor, selection: Selection, quantity: int) -> GroupResultLike:
         return executor.execute_put_spread_atomic(
-            selection.leg(LegRole.SHORT_PUT).symbol,
-            selection.leg(LegRole.LONG_PUT).symbol,
+            selection.row(LegRole.SHORT_PUT).symbol,
+            selection.row(LegRole.LONG_PUT).symbol,
             quantity,
             strategy=self.name,
         )

@@ -36,7 +36,7 @@ class LegRole(StrEnum):
 
 
 @dataclass(frozen=True)
-class Leg:
+class ChosenContract:
     """One chosen contract, its role, and how its strike was chosen."""
 
     role: LegRole
@@ -59,14 +59,14 @@ class Leg:
         return mid
 
 
-def natural_credit(legs: Sequence[Leg]) -> float:
+def natural_credit(legs: Sequence[ChosenContract]) -> float:
     """Per-share credit at natural prices (shorts at the bid, longs at the ask): what market orders
     get, so risk is sized on the credit actually likely, not the hopeful mid.
     """
     return sum(-leg.role.ratio * leg.natural_price for leg in legs)
 
 
-def mid_credit(legs: Sequence[Leg]) -> float:
+def mid_credit(legs: Sequence[ChosenContract]) -> float:
     """Per-share credit at mid prices, for reports and limit prices."""
     return sum(-leg.role.ratio * leg.mid_price for leg in legs)
 
@@ -79,7 +79,7 @@ class Selection:
     structure: Structure
     expiry: date
     underlying_price: float
-    legs: tuple[Leg, ...]
+    legs: tuple[ChosenContract, ...]
     # Per share, at natural prices (see natural_credit); mid_credit is the same at mid prices.
     net_credit: float
     mid_credit: float
@@ -87,8 +87,8 @@ class Selection:
     max_loss: float
     risk_basis: RiskBasis = "max_loss"
 
-    def leg(self, role: LegRole) -> ChainRow:
-        """The contract in `role`; KeyError when the structure has no such leg."""
+    def row(self, role: LegRole) -> ChainRow:
+        """The chain row of the contract in `role`; KeyError when the structure has no such leg."""
         for leg in self.legs:
             if leg.role is role:
                 return leg.row

@@ -37,7 +37,7 @@ class FillRecord:
 
 
 @dataclass
-class BrokerOrder:
+class VenueOrder:
     """An order as the brokerage knows it. `quantity` is signed and total (ratio x group for legs)."""
 
     broker_id: str
@@ -103,7 +103,7 @@ class FillDecision:
 
 
 # Asks the fill models about a group of orders (one order or every leg of a combo).
-Pricer = Callable[[list[BrokerOrder]], list[FillDecision]]
+Pricer = Callable[[list[VenueOrder]], list[FillDecision]]
 # Last-resort price of a symbol for a direction (used when a cancel loses its race).
 Quoter = Callable[[Symbol, float], float]
 
@@ -114,8 +114,8 @@ class SimBrokerage:
     def __init__(self, cash: float, emit: Callable[[BrokerEvent, Behaviour], None]) -> None:
         self.cash = float(cash)
         self.positions: dict[Symbol, Position] = {}
-        self.orders: dict[str, BrokerOrder] = {}
-        self._maybe_open: dict[str, BrokerOrder] = {}  # every open order, and some closed since (pruned)
+        self.orders: dict[str, VenueOrder] = {}
+        self._maybe_open: dict[str, VenueOrder] = {}  # every open order, and some closed since (pruned)
         self._emit = emit
         self._ids = itertools.count(5001)
         self._event_seq = itertools.count(1)
@@ -129,7 +129,7 @@ class SimBrokerage:
     def new_group_id(self) -> str:
         return f"G{next(self._groups)}"
 
-    def place(self, orders: list[BrokerOrder]) -> None:
+    def place(self, orders: list[VenueOrder]) -> None:
         """Accept orders (one, or every leg of a combo): assign broker ids and report SUBMITTED."""
         for order in orders:
             self.orders[order.broker_id] = order
@@ -137,7 +137,7 @@ class SimBrokerage:
         for order in orders:
             self._event(order, OrderStatus.SUBMITTED, order.submitted_utc)
 
-    def reject(self, orders: list[BrokerOrder], now: datetime, message: str) -> None:
+    def reject(self, orders: list[VenueOrder], now: datetime, message: str) -> None:
         """Refuse orders outright: each gets an INVALID event carrying the rejection message."""
         for order in orders:
             order.status = OrderStatus.INVALID
@@ -172,21 +172,21 @@ class SimBrokerage:
 
     # --- scanning -----------------------------------------------------------------------------------
 
-    def open_orders(self) -> list[BrokerOrder]:
+    def open_orders(self) -> list[VenueOrder]:
         """Orders still open, in submission order (without scanning every order ever placed)."""
         closed = [broker_id for broker_id, order in self._maybe_open.items() if not order.is_open]
         for broker_id in closed:
             del self._maybe_open[broker_id]
         return list(self._maybe_open.values())
 
-    def open_groups(self) -> list[list[BrokerOrder]]:
+    def open_groups(self) -> list[list[VenueOrder]]:
         """Open orders grouped by combo, in submission order."""
-        groups: dict[str, list[BrokerOrder]] = {}
+        groups: dict[str, list[VenueOrder]] = {}
         for order in self.open_orders():
             groups.setdefault(order.group_id or order.broker_id, []).append(order)
         return list(groups.values())
 
-    def group_of(self, order: BrokerOrder) -> list[BrokerOrder]:
+    def group_of(self, order: VenueOrder) -> list[VenueOrder]:
         if order.group_id is None:
             return [order]
         return [other for other in self.orders.values() if other.group_id == order.group_id]
@@ -204,7 +204,7 @@ class SimBrokerage:
             if decisions:
                 self._apply(group, decisions, now)
 
-    def _may_fill(self, lead: BrokerOrder, now: datetime) -> bool:
+    def _may_fill(self, lead: VenueOrder, now: datetime) -> bool:
         behaviour = lead.behaviour
         if behaviour.never:
             return False
@@ -218,7 +218,7 @@ class SimBrokerage:
                 return False
         return True
 
-    def _shape(self, group: list[BrokerOrder], decisions: list[FillDecision], now: datetime) -> list[FillDecision]:
+    def _shape(self, group: list[VenueOrder], decisions: list[FillDecision], now: datetime) -> list[FillDecision]:
         """Apply a PartialFill fault to the first fill of a group: k whole structures per leg."""
         lead = group[0]
         partial = lead.behaviour.partial
@@ -243,10 +243,10 @@ class SimBrokerage:
             order.partial_utc = now
         return shaped
 
-    def _apply(self, group: list[BrokerOrder], decisions: list[FillDecision], now: datetime) -> None:
+    def _apply(self, group: list[VenueOrder], decisions: list[FillDecision], now: datetime) -> None:
         """Apply a group's decisions atomically to positions, then report each one."""
         by_id = {order.broker_id: order for order in group}
-        reports: list[tuple[BrokerOrder, OrderStatus, float, float, str]] = []
+        reports: list[tuple[VenueOrder, OrderStatus, float, float, str]] = []
         for decision in decisions:
             order = by_id.get(decision.broker_id)
             if order is None or not order.is_open:
@@ -326,7 +326,7 @@ class SimBrokerage:
 
     def _event(
         self,
-        order: BrokerOrder,
+        order: VenueOrder,
         status: OrderStatus,
         now: datetime,
         fill_quantity: float = 0.0,

@@ -40,7 +40,6 @@ class StoreBackend:
         self.disk: dict[str, bytes] = {}
         self.memory: dict[str, bytes] = {}
         self.writing_file: Callable[[str, bytes], None] | None = None
-        self._memory_bytes = 0
         self._dirty: set[str] = set()  # keys saved since the last persist
         self.saves = 0
         self.failed_saves = 0
@@ -49,16 +48,21 @@ class StoreBackend:
         self.flushes = 0
 
     def within_limits(self, key: str, contents: bytes) -> bool:
-        """LEAN's IsWithinStorageLimit: file count and total size including this write. LEAN sums
-        every entry on each save; the double keeps the running total, with the same answer."""
-        replaced = self.memory.get(key)
-        others = len(self.memory) - (replaced is not None)
-        size = self._memory_bytes - (len(replaced) if replaced is not None else 0)
-        return others + 1 <= self.max_files and size + len(contents) <= self.max_bytes
+        """LEAN's IsWithinStorageLimit: file count and total size including this write. On every
+        save LEAN walks every entry in memory, then lists every file on disk (GetObjectStoreEntries
+        in Engine/Storage/LocalObjectStore.cs), so a save costs O(files): the double walks both too."""
+        files, size = 1, len(contents)
+        walked = set()
+        for other, data in self.memory.items():
+            walked.add(other)
+            if other != key:
+                files, size = files + 1, size + len(data)
+        for other, data in self.disk.items():
+            if other not in walked and other != key:
+                files, size = files + 1, size + len(data)
+        return files <= self.max_files and size <= self.max_bytes
 
     def write(self, key: str, contents: bytes) -> None:
-        replaced = self.memory.get(key)
-        self._memory_bytes += len(contents) - (len(replaced) if replaced is not None else 0)
         self.memory[key] = contents
         self.bytes_written += len(contents)
         self._dirty.add(key)
@@ -68,7 +72,6 @@ class StoreBackend:
     def delete(self, key: str) -> bool:
         """Deletes reach the disk immediately (LEAN deletes the file in Delete)."""
         removed = self.memory.pop(key, None)
-        self._memory_bytes -= len(removed) if removed is not None else 0
         self._dirty.discard(key)
         existed = self.disk.pop(key, None) is not None or removed is not None
         if existed:
@@ -94,13 +97,11 @@ class StoreBackend:
     def load(self, contents: dict[str, bytes]) -> None:
         """Start from `contents` on disk and in memory (a store left by an earlier deployment)."""
         self.disk, self.memory = dict(contents), dict(contents)
-        self._memory_bytes = sum(map(len, self.memory.values()))
         self._dirty.clear()
 
     def crash(self) -> None:
         """The process died: memory is gone; the next run loads what reached the disk."""
         self.memory = dict(self.disk)
-        self._memory_bytes = sum(map(len, self.memory.values()))
         self._dirty.clear()
 
     def stats(self) -> StoreStats:

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from leansim.engine.brokerage import BrokerEvent, BrokerOrder
+from leansim.engine.brokerage import BrokerEvent, VenueOrder
 from leansim.engine.fault_state import OrderCandidate
 from leansim.enums import (
     CLOSED_STATUSES,
@@ -377,7 +377,7 @@ class TransactionHandler:
 
     # --- restart --------------------------------------------------------------------------------------
 
-    def load_open_order(self, broker_order: BrokerOrder, managers: dict[str, GroupOrderManager]) -> Order:
+    def load_open_order(self, broker_order: VenueOrder, managers: dict[str, GroupOrderManager]) -> Order:
         """An order found open at the brokerage on start-up: new LEAN id, no tag, broker id kept."""
         manager = None
         if broker_order.group_id is not None:
@@ -443,12 +443,12 @@ def _make_order(request: SubmitOrderRequest, now: datetime) -> Order:
 
 def _broker_order(
     order: Order, broker_id: str, group_id: str | None, behaviour: Any, now: datetime
-) -> BrokerOrder:
+) -> VenueOrder:
     manager = order.group_order_manager
     limit = getattr(order, "limit_price", None)
     if order.type == OrderType.COMBO_LIMIT and manager is not None:
         limit = manager.limit_price
-    return BrokerOrder(
+    return VenueOrder(
         broker_id=broker_id,
         symbol=order.symbol,
         order_type=order.type,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -23,12 +22,29 @@ from atomic import EnhancedAtomicOrderExecutor
 from atomic.executor import GroupResult
 from atomic.margin import naked_short_contracts
 from atomic.tags import parse_tag
-from config import AtomicConfig
-from leansim import BrokerOrder, FaultPlan, Simulator
+from config import STORE_NAMESPACE, AtomicConfig
+from leansim import FaultPlan, Simulator, VenueOrder
+from leansim.object_store import KEY_PATTERN as LEAN_KEY
+
+__all__ = ["LEAN_KEY"]
 
 # Tuesday 2024-01-02, 15:00 UTC = 10:00 in New York: the market is open for six hours.
 OPEN = datetime(2024, 1, 2, 15, 0, tzinfo=timezone.utc)
 EXPIRY = datetime(2024, 1, 5)
+# The two run modes; each keeps its records under its own namespace (see `namespace`).
+MODES = ("backtest", "live")
+
+
+def namespace(mode: str = "live") -> str:
+    """The executor's ObjectStore namespace in `mode`: the configured root, then the run mode."""
+    return f"{STORE_NAMESPACE}/{mode}"
+
+
+def option(right: str, strike: float, expiry: datetime = EXPIRY) -> Symbol:
+    """The SPY option of `right` ("call"/"put"), `strike` and `expiry` (by default one the host
+    subscribes), usable before the algorithm starts (fault matches name it by `str(option(...))`)."""
+    lean_right = OptionRight.CALL if right == "call" else OptionRight.PUT
+    return Symbol.create_option("SPY", Market.USA, OptionStyle.AMERICAN, lean_right, strike, expiry)
 
 
 class HostAlgorithm(QCAlgorithm):
@@ -42,9 +58,9 @@ class HostAlgorithm(QCAlgorithm):
 
     def initialize(self) -> None:
         self.spy = self.add_equity("SPY").symbol
-        self.short_call, self.long_call = self._contract(OptionRight.CALL, 480), self._contract(OptionRight.CALL, 485)
-        self.short_put, self.long_put = self._contract(OptionRight.PUT, 460), self._contract(OptionRight.PUT, 455)
-        self.far_put = self._contract(OptionRight.PUT, 450)
+        self.short_call, self.long_call = self._contract("call", 480), self._contract("call", 485)
+        self.short_put, self.long_put = self._contract("put", 460), self._contract("put", 455)
+        self.far_put = self._contract("put", 450)
         self.executor = EnhancedAtomicOrderExecutor(self, self.atomic_config)
         self.trace: list[dict[Symbol, int]] = []
         self.recovery: Any = None
@@ -65,9 +81,8 @@ class HostAlgorithm(QCAlgorithm):
     def condor(self) -> tuple[Symbol, Symbol, Symbol, Symbol]:
         return self.short_call, self.long_call, self.short_put, self.long_put
 
-    def _contract(self, right: Any, strike: float) -> Symbol:
-        symbol = Symbol.create_option("SPY", Market.USA, OptionStyle.AMERICAN, right, strike, EXPIRY)
-        return self.add_option_contract(symbol).symbol
+    def _contract(self, right: str, strike: float) -> Symbol:
+        return self.add_option_contract(option(right, strike)).symbol
 
 
 class NoRecoveryHost(HostAlgorithm):
@@ -122,8 +137,6 @@ def settle(sim: Simulator, seconds: float = 60) -> None:
 
 # Leg index -> HostAlgorithm attribute, in the order execute_iron_condor_atomic builds its legs.
 CONDOR_LEGS = ("long_call", "long_put", "short_call", "short_put")
-# LEAN's LocalObjectStore key rule (Engine/Storage/LocalObjectStore.cs).
-LEAN_KEY = re.compile(r"^\.?[a-zA-Z0-9\\/_#\-\$= ]+\.?[a-zA-Z0-9]*$")
 
 
 def iron_condor(algo: HostAlgorithm, quantity: int = 2, **kwargs: Any) -> GroupResult:
@@ -142,7 +155,7 @@ def flat_positions(algo: HostAlgorithm) -> dict[str, int]:
     return {str(s): 0 for s in algo.condor()}
 
 
-def group_orders(sim: Simulator, group_id: str, role: str | None = None) -> list[BrokerOrder]:
+def group_orders(sim: Simulator, group_id: str, role: str | None = None) -> list[VenueOrder]:
     """The brokerage's orders of one group (by the tag they were submitted with), in submission order."""
     result = []
     for order in sim.broker_orders:
@@ -156,7 +169,7 @@ def newest_open_key(stored: dict[str, str], group_id: str, mode: str = "live") -
     """The key of the newest readable version among a group's two open slots in `stored` (e.g.
     `sim.stored`)."""
     versions = {}
-    for key in (f"atomic-executor/{mode}/open/{group_id}", f"atomic-executor/{mode}/open/{group_id}.alt"):
+    for key in (f"{namespace(mode)}/open/{group_id}", f"{namespace(mode)}/open/{group_id}.alt"):
         try:
             versions[key] = int(json.loads(stored[key]).get("seq", 0))
         except (KeyError, ValueError):
@@ -175,14 +188,7 @@ def store_keys(algo: HostAlgorithm) -> list[str]:
     return sorted(str(key) for key in algo.object_store.keys)
 
 
-def option(right: str, strike: float) -> Symbol:
-    """The host's SPY option of `right` ("call"/"put") and `strike`, usable before the algorithm starts
-    (fault matches name it by `str(option(...))`)."""
-    lean_right = OptionRight.CALL if right == "call" else OptionRight.PUT
-    return Symbol.create_option("SPY", Market.USA, OptionStyle.AMERICAN, lean_right, strike, EXPIRY)
-
-
-# Settings of each execution mode: every leg at once, longs before shorts, one combo order.
+# Settings of each execution mode: legs in parallel, longs before shorts, one combo order.
 EXECUTION_MODES: dict[str, dict[str, Any]] = {
     "parallel": {"sequential_protective_legs": False},
     "sequential": {"sequential_protective_legs": True},

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from executor_kit import (
+    MODES,
     HostAlgorithm,
     condor_targets,
     flat_positions,
@@ -22,7 +23,6 @@ from atomic import GroupStatus
 from atomic.tags import parse_tag
 from leansim import CancelLosesRace, DelayFill, Match, PartialFill, Reject
 
-MODES = ("backtest", "live")
 COMBO = Match(tag_contains="/combo/")
 
 

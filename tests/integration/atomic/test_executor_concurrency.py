@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from executor_kit import HostAlgorithm, iron_condor, naked_shorts, settle, start
+from executor_kit import EXECUTION_MODES, HostAlgorithm, iron_condor, naked_shorts, settle, start
 
 from AlgorithmImports import OrderStatus
 
@@ -28,11 +28,6 @@ from atomic.executor import GroupResult
 from leansim import CancelLosesRace, Match, NeverFill, Simulator
 
 WAIT = 5.0  # seconds a thread waits for another before the test calls it stuck
-MODES = {
-    "parallel": {"execution_mode": "legged", "sequential_protective_legs": False},
-    "sequential": {"execution_mode": "legged", "sequential_protective_legs": True},
-    "combo": {"execution_mode": "combo"},
-}
 
 
 class Overlap:
@@ -132,7 +127,7 @@ class OverlapHost(HostAlgorithm):
 
 
 def _live(mode: str, faults: tuple[Any, ...] = ()) -> tuple[Simulator, OverlapHost]:
-    sim, algo = start("live", faults=faults, base=OverlapHost, atomic_order_timeout=5, **MODES[mode])
+    sim, algo = start("live", faults=faults, base=OverlapHost, atomic_order_timeout=5, **EXECUTION_MODES[mode])
     assert isinstance(algo, OverlapHost)
     return sim, algo
 
@@ -206,7 +201,7 @@ def test_events_and_check_timeouts_wait_while_the_algorithm_thread_places_a_grou
     """Group A's events (and, by the seed, fills of B's first legs) arrive on the brokerage thread,
     and the real-time thread checks timeouts, while the algorithm thread is inside B's order call."""
     rng = random.Random(seed)
-    mode = rng.choice(sorted(MODES))
+    mode = rng.choice(sorted(EXECUTION_MODES))
     sim, algo = _live(mode)
     first = iron_condor(algo, rng.randint(1, 3))  # its events wait in the brokerage's queue
     if rng.random() < 0.5:
@@ -232,7 +227,7 @@ def test_a_timeout_rollback_on_the_real_time_thread_overlaps_events_and_a_new_gr
     or reversal order, the brokerage thread delivers what the brokerage did (by the seed, the hanging
     order filling instead of cancelling) and the algorithm thread places a new group."""
     rng = random.Random(seed)
-    mode = rng.choice(sorted(MODES))
+    mode = rng.choice(sorted(EXECUTION_MODES))
     # In sequential mode a hanging long leaves the real-time thread a lone cancel, which the brokerage
     # has nothing to answer before it receives it: hang a short there.
     hanging = Match(nth=rng.randint(3 if mode == "sequential" else 1, 4))
@@ -268,7 +263,7 @@ def test_an_operator_rollback_cancels_while_the_fills_it_races_arrive(seed: int)
     thread delivers them and the real-time thread checks timeouts. The fills stand; the rollback
     reverses them."""
     rng = random.Random(seed)
-    mode = rng.choice(sorted(MODES))
+    mode = rng.choice(sorted(EXECUTION_MODES))
     faults: tuple[Any, ...] = (NeverFill(Match(nth=rng.randint(1, 4))),) if rng.random() < 0.5 else ()
     sim, algo = _live(mode, faults)
     first = iron_condor(algo, rng.randint(1, 3))

@@ -9,9 +9,11 @@ import pytest
 
 from executor_kit import (
     LEAN_KEY,
+    MODES,
     condor_targets,
     group_orders,
     iron_condor,
+    namespace,
     positions,
     settle,
     start,
@@ -20,8 +22,6 @@ from executor_kit import (
 
 from atomic import GroupStatus
 from atomic.tags import parse_tag
-
-MODES = ("backtest", "live")
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -48,7 +48,7 @@ def test_backtest_group_is_filled_before_execute_returns() -> None:
 
     result = iron_condor(algo, 2)
 
-    assert result.status is GroupStatus.FILLED and bool(result)
+    assert result.status is GroupStatus.FILLED and bool(result) and not result.trimmed
     assert positions(sim, algo.condor()) == condor_targets(algo, 2)
 
 
@@ -91,17 +91,36 @@ def test_clean_group_writes_little_and_ends_archived_under_namespaced_keys(mode:
     legs = 4
     assert sim.store_stats.saves <= legs + 3
     assert sim.store_stats.failed_saves == 0
-    namespace = f"atomic-executor/{mode}/"
-    hot = f"{namespace}open/{result.group_id}"
+    prefix = f"{namespace(mode)}/"
+    hot = f"{prefix}open/{result.group_id}"
     for keys in (store_keys(algo), sorted(sim.stored)):
         assert hot not in keys
-        archived = [k for k in keys if k.startswith(f"{namespace}archive/") and k.endswith(result.group_id)]
+        archived = [k for k in keys if k.startswith(f"{prefix}archive/") and k.endswith(result.group_id)]
         assert len(archived) == 1, keys
         assert all(":" not in k and LEAN_KEY.match(k) for k in keys), keys
     record = json.loads(sim.stored[archived[0]])
     assert record["group_id"] == result.group_id
     assert record["status"] == "FILLED"
     assert [leg["filled_quantity"] for leg in record["legs"]] == [2, 2, -2, -2]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_finished_groups_are_kept_for_good_in_few_keys_and_read_back(mode: str) -> None:
+    """Nothing is deleted from the archive: 20 groups packed 2 by 2 (then 2 packs a volume) leave
+    few keys, and the oldest, long out of memory, still reads back, as it was, on disk too."""
+    sim, algo = start(mode, archive_pack_size=2, history_in_memory=1)
+    results = []
+    for _ in range(20):
+        results.append(iron_condor(algo, 1))
+        settle(sim, 2)
+
+    archive = [k for k in store_keys(algo) if k.startswith(f"{namespace(mode)}/archive/")]
+    assert len(archive) <= 6, archive
+    for result in results:
+        view = algo.executor.get_group(result.group_id)
+        assert view is not None and view.status is GroupStatus.FILLED and view.complete
+    settle(sim, 10)  # past the store's 5 s persistence timer
+    assert sorted(sim.stored) == store_keys(algo)
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -114,7 +133,7 @@ def test_the_intent_is_on_disk_before_the_first_order_reaches_the_brokerage(mode
     with pytest.raises(SimulatedCrash):
         iron_condor(algo, 2)
 
-    hot = [k for k in sim.stored if k.startswith(f"atomic-executor/{mode}/open/")]
+    hot = [k for k in sim.stored if k.startswith(f"{namespace(mode)}/open/")]
     assert len(hot) == 1
     record = json.loads(sim.stored[hot[0]])
     assert record["status"] == "PENDING"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from executor_kit import (
+    MODES,
     condor_targets,
     group_orders,
     iron_condor,
@@ -19,8 +20,6 @@ from executor_kit import (
 
 from atomic import GroupStatus
 from leansim import Match, NeverFill, Reject
-
-MODES = ("backtest", "live")
 
 
 @pytest.mark.parametrize("mode", MODES)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from executor_kit import (
+    MODES,
     condor_targets,
     flat_positions,
     group_orders,
@@ -19,8 +20,6 @@ from executor_kit import (
 
 from atomic import GroupStatus
 from leansim import DuplicateEvents, Match, PartialFill, Reject
-
-MODES = ("backtest", "live")
 
 
 def _partial(leg: int, filled: float = 0.5, remainder: float | str = "never") -> PartialFill:
@@ -52,7 +51,7 @@ def test_partial_leg_under_trim_keeps_the_largest_whole_number_of_structures(mod
     settle(sim, 120)
 
     assert result.status is GroupStatus.FILLED
-    assert bool(result) is False  # FILLED, but not every leg complete
+    assert bool(result) is False and result.trimmed  # FILLED, but not every leg complete
     assert positions(sim, algo.condor()) == condor_targets(algo, kept)
     assert [leg.filled for leg in result.view.legs] == [kept, kept, -kept, -kept]
     assert algo.executor.open_groups() == []
@@ -66,7 +65,7 @@ def test_trim_respects_leg_ratios(mode: str) -> None:
     result = algo.executor.execute_atomic([(algo.long_call, 4), (algo.short_call, -2)], strategy="ratio")
     settle(sim, 120)
 
-    assert result.status is GroupStatus.FILLED and not result
+    assert result.status is GroupStatus.FILLED and not result and result.trimmed
     assert positions(sim, [algo.long_call, algo.short_call]) == {str(algo.long_call): 2, str(algo.short_call): -1}
 
 

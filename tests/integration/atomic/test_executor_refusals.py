@@ -11,6 +11,7 @@ import pytest
 
 from executor_kit import (
     EXPIRY,
+    MODES,
     HostAlgorithm,
     NoRecoveryHost,
     group_orders,
@@ -27,8 +28,6 @@ from atomic import GroupStatus, InvalidGroupError, PersistenceError
 from config import MAX_ATOMIC_GROUP_SIZE, MAX_PENDING_GROUPS
 from leansim import MarketClosed, Match, NeverFill, StoreSaveFails
 
-MODES = ("backtest", "live")
-
 
 def _qqq_call() -> Symbol:
     return Symbol.create_option("QQQ", Market.USA, OptionStyle.AMERICAN, OptionRight.CALL, 400, EXPIRY)
@@ -36,8 +35,7 @@ def _qqq_call() -> Symbol:
 
 def _later(right: str, strike: float) -> Symbol:
     """A SPY option of a later expiry than the host's contracts."""
-    lean_right = OptionRight.CALL if right == "call" else OptionRight.PUT
-    return Symbol.create_option("SPY", Market.USA, OptionStyle.AMERICAN, lean_right, strike, datetime(2024, 1, 12))
+    return option(right, strike, datetime(2024, 1, 12))
 
 
 def _calls(count: int) -> list[tuple[Symbol, int]]:

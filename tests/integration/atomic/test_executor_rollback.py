@@ -9,10 +9,12 @@ import pytest
 
 from executor_kit import (
     CONDOR_LEGS,
+    MODES,
     EverySecondHost,
     flat_positions,
     group_orders,
     iron_condor,
+    namespace,
     newest_open_record,
     positions,
     settle,
@@ -23,8 +25,6 @@ from atomic import GroupStatus
 from atomic.tags import parse_tag
 from config import ATOMIC_ORDER_TIMEOUT, MAX_ROLLBACK_ATTEMPTS
 from leansim import CancelLosesRace, DelayFill, Match, NeverFill, Reject
-
-MODES = ("backtest", "live")
 
 
 def _leg_fails(leg: int, message: str = "no liquidity for this strike") -> Reject:
@@ -87,7 +87,7 @@ def test_rolled_back_group_is_archived_with_its_reason(mode: str) -> None:
     result = iron_condor(algo, 2)
     settle(sim, 60)
 
-    prefix = f"atomic-executor/{mode}/"
+    prefix = f"{namespace(mode)}/"
     assert not [k for k in sim.stored if k.startswith(prefix + "open/")]
     archived = [k for k in sim.stored if k.startswith(prefix + "archive/") and k.endswith(result.group_id)]
     assert len(archived) == 1

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from executor_kit import (
+    MODES,
     condor_targets,
     flat_positions,
     iron_condor,
@@ -21,7 +22,6 @@ from atomic import GroupStatus
 from atomic.tags import parse_tag
 from leansim import CancelLosesRace, DelayFill, Match, NeverFill, PartialFill, Reject
 
-MODES = ("backtest", "live")
 LONGS, SHORTS = (0, 1), (2, 3)
 
 

@@ -6,12 +6,14 @@ Nothing here checks speed or targets (a MISS is a finding, not a failure).
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import pytest
 
 from bench import campaign, history, latency, recovery_bench, store_io
 from bench.__main__ import main
 from bench.report import Section, Verdict, summary
+from config import AtomicConfig
 
 
 def assert_sane(section: Section) -> None:
@@ -35,14 +37,14 @@ def test_latency_times_events_groups_and_the_naive_loop() -> None:
     assert len(values(section, "per event")) == 4  # median and p90, backtest and live
 
 
-def test_history_reaches_the_copying_path_with_small_caps() -> None:
-    config = history.small_config(archive_max_groups=6, history_in_memory=3)
+def test_history_packs_the_archive_with_small_caps() -> None:
+    config = replace(AtomicConfig(), archive_pack_size=3, history_in_memory=3)
 
     section = history.run((2, 4, 30), measured_groups=2, config=config)
 
     assert_sane(section)
-    assert any("copies archived through GroupStore" in note for note in section.notes)
-    assert len(values(section, "finished: median")) == 6  # three levels, backtest and live
+    assert len(values(section, "finished: median")) == 18  # three levels, backtest and live; events, records, saves
+    assert len(values(section, "ObjectStore.save alone")) == len(values(section, "group record save")) == 6
 
 
 def test_store_io_counts_saves_per_group() -> None:
@@ -53,7 +55,7 @@ def test_store_io_counts_saves_per_group() -> None:
 
 
 def test_recovery_bench_crashes_restarts_and_times_recovery() -> None:
-    section = recovery_bench.run(archived=12, real=3)
+    section = recovery_bench.run(archived=12)
 
     assert_sane(section)
     assert values(section, "check_and_recover")[0] > 0

@@ -21,7 +21,7 @@ from runner_kit import EVERY_WEEKDAY, MAIN, main_algorithm
 
 from atomic import EnhancedAtomicOrderExecutor, GroupView
 from atomic.tags import parse_tag
-from leansim import BrokerOrder, Simulator
+from leansim import Simulator, VenueOrder
 from leansim.algorithm import QCAlgorithm
 from leansim.runner import RunResult, Scenario, run_scenario
 from leansim.symbols import Symbol
@@ -63,7 +63,7 @@ class MainRun:
     def statuses(self) -> Counter[str]:
         return Counter(g.status for g in self.result.groups)
 
-    def orders_of(self, group_id: str) -> list[BrokerOrder]:
+    def orders_of(self, group_id: str) -> list[VenueOrder]:
         """The brokerage's orders tagged with the group (entries and reversals)."""
         return [o for o in self.sim.broker_orders if (tag := parse_tag(o.tag)) is not None and tag.group_id == group_id]
 

@@ -16,16 +16,26 @@ from typing import Any
 
 
 import executor_kit
-from executor_kit import EXPIRY, OPEN, HostAlgorithm, host, newest_open_key, newest_open_record
+from executor_kit import (
+    EXECUTION_MODES,
+    EXPIRY,
+    OPEN,
+    HostAlgorithm,
+    host,
+    namespace,
+    newest_open_key,
+    newest_open_record,
+    option,
+)
 
-from AlgorithmImports import Market, OptionRight, OptionStyle, Symbol
+from AlgorithmImports import Symbol
 from leansim import CrashAt, FaultPlan, Match, NeverFill, Reject, SimulatedCrash, Simulator
 from leansim.faults import CRASH_POINTS
 
-__all__ = ["CRASH_POINTS", "EXPIRY", "OPEN", "CrashAt", "HostAlgorithm", "executor_kit", "host", "newest_open_key",
-           "newest_open_record"]
+__all__ = ["CRASH_POINTS", "EXECUTION_MODES", "EXPIRY", "OPEN", "CrashAt", "HostAlgorithm", "executor_kit", "host",
+           "namespace", "newest_open_key", "newest_open_record", "option"]
 
-NAMESPACE = "atomic-executor/live"
+NAMESPACE = namespace("live")
 OPEN_PREFIX = f"{NAMESPACE}/open/"
 ARCHIVE_PREFIX = f"{NAMESPACE}/archive/"
 QUARANTINE_PREFIX = f"{NAMESPACE}/quarantine/"
@@ -35,25 +45,15 @@ SETTLE_SECONDS = 300
 CASH = 1_000_000
 
 
-def option(right: Any, strike: float) -> Symbol:
-    """The same Symbol HostAlgorithm subscribes (usable before the simulator exists, for faults)."""
-    return Symbol.create_option("SPY", Market.USA, OptionStyle.AMERICAN, right, strike, EXPIRY)
-
-
-SHORT_CALL, LONG_CALL = option(OptionRight.CALL, 480), option(OptionRight.CALL, 485)
-SHORT_PUT, LONG_PUT = option(OptionRight.PUT, 460), option(OptionRight.PUT, 455)
-FAR_PUT = option(OptionRight.PUT, 450)
+SHORT_CALL, LONG_CALL = option("call", 480), option("call", 485)
+SHORT_PUT, LONG_PUT = option("put", 460), option("put", 455)
+FAR_PUT = option("put", 450)
 CONDOR = (SHORT_CALL, LONG_CALL, SHORT_PUT, LONG_PUT)
 # The condor's signed leg quantities, per contract, for STRUCTURES structures.
 CONDOR_QUANTITY = {SHORT_CALL: -STRUCTURES, LONG_CALL: STRUCTURES, SHORT_PUT: -STRUCTURES, LONG_PUT: STRUCTURES}
 # Held before the group starts: one contract the group shares, one it does not touch.
 MANUAL = {SHORT_PUT: 3, FAR_PUT: 1}
 
-MODES: dict[str, dict[str, Any]] = {
-    "legged": {"sequential_protective_legs": False},  # parallel legs
-    "sequential": {"sequential_protective_legs": True},
-    "combo": {"execution_mode": "combo"},
-}
 
 # Faults matched on symbol and entry tags, so rollbacks and manual orders are never affected. A combo
 # matching on one leg is refused (or held) whole; `times=2` lets the combo's legged fallback meet
@@ -77,7 +77,7 @@ class Trial:
     overrides: tuple[tuple[str, Any], ...] = ()
 
     def host(self) -> type[HostAlgorithm]:
-        chosen: type[HostAlgorithm] = host(**{**MODES[self.mode], **dict(self.overrides)})
+        chosen: type[HostAlgorithm] = host(**{**EXECUTION_MODES[self.mode], **dict(self.overrides)})
         return chosen
 
     def faults(self) -> FaultPlan:
@@ -159,7 +159,7 @@ def crash_points_between(before: dict[str, int], after: dict[str, int]) -> list[
 
 # --- backtests ------------------------------------------------------------------------------------
 
-BACKTEST = "atomic-executor/backtest/"
+BACKTEST = f"{namespace('backtest')}/"
 
 
 def backtest_group(mode: str, scenario: str, crash: CrashAt | None) -> tuple[Simulator, str]:
@@ -167,7 +167,7 @@ def backtest_group(mode: str, scenario: str, crash: CrashAt | None) -> tuple[Sim
     where orders fill at once): the storage it leaves, and the group's id as its keys there name it."""
     faults = SCENARIOS[scenario] + ((crash,) if crash else ())
     sim = Simulator(mode="backtest", start=OPEN, cash=1_000_000, faults=FaultPlan(faults))
-    algo = sim.start(host(**MODES[mode]))
+    algo = sim.start(host(**EXECUTION_MODES[mode]))
     try:
         algo.executor.execute_iron_condor_atomic(*algo.condor(), STRUCTURES)
         sim.advance(SETTLE_SECONDS)

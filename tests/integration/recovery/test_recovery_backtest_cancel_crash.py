@@ -6,12 +6,12 @@ sets the unfinished group aside (never reconciles or trades it), is not halted, 
 from __future__ import annotations
 
 import pytest
-from recovery_kit import BACKTEST, MODES, OPEN, STRUCTURES, CrashAt, backtest_group, group_ids_traded, host
+from recovery_kit import BACKTEST, EXECUTION_MODES, OPEN, STRUCTURES, CrashAt, backtest_group, group_ids_traded, host
 
 from leansim import Simulator
 
 
-@pytest.mark.parametrize("mode", list(MODES))
+@pytest.mark.parametrize("mode", list(EXECUTION_MODES))
 def test_backtest_crash_before_a_cancel_reaches_the_brokerage_is_set_aside_next_run(mode: str) -> None:
     reference, _ = backtest_group(mode, "never_fills", None)
     points = [CrashAt("before_cancel", n) for n in range(1, reference.counters["before_cancel"] + 1)]
@@ -21,7 +21,7 @@ def test_backtest_crash_before_a_cancel_reaches_the_brokerage_is_set_aside_next_
         assert not earlier.alive, f"{point} did not fire"
         sim = Simulator(mode="backtest", start=OPEN, cash=1_000_000)
         sim.store.load(dict(earlier.store.disk))
-        algo = sim.start(host(**MODES[mode]))
+        algo = sim.start(host(**EXECUTION_MODES[mode]))
 
         report = algo.recovery
         assert report.set_aside == [group_id] and not report.quarantined, f"{point}: {report}"

@@ -20,7 +20,7 @@ import pytest
 from recovery_kit import (
     ARCHIVE_PREFIX,
     CRASH_POINTS,
-    MODES,
+    EXECUTION_MODES,
     OPEN,
     OPEN_PREFIX,
     SCENARIOS,
@@ -74,7 +74,7 @@ def _failures(outcomes: list[Outcome]) -> list[str]:
 
 @pytest.mark.parametrize("dead_seconds", DOWNTIMES, ids=lambda s: f"dead{s:g}s")
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
-@pytest.mark.parametrize("mode", list(MODES))
+@pytest.mark.parametrize("mode", list(EXECUTION_MODES))
 def test_crash_at_every_step_leaves_the_condor_whole_or_flat(mode: str, scenario: str, dead_seconds: float) -> None:
     points = crash_points(mode, scenario)
     assert {p.point for p in points} >= {"before_save", "after_save", "before_order", "after_order"}, points
@@ -89,7 +89,7 @@ def test_crash_at_every_step_leaves_the_condor_whole_or_flat(mode: str, scenario
 def test_crash_point_coverage_per_mode() -> None:
     """How many crash points the sweep covers, per mode (printed; pytest -s shows it)."""
     lines = []
-    for mode in MODES:
+    for mode in EXECUTION_MODES:
         per_point: Counter[str] = Counter()
         for scenario in SCENARIOS:
             per_point.update(p.point for p in crash_points(mode, scenario))
@@ -99,7 +99,7 @@ def test_crash_point_coverage_per_mode() -> None:
                      f"x{len(DOWNTIMES)} downtimes = {total * len(DOWNTIMES)} trials")
         assert all(per_point[point] for point in CRASH_POINTS), f"{mode} never passes some crash point: {per_point}"
     print("\n" + "\n".join(lines))
-    assert len(lines) == len(MODES), "\n".join(lines)
+    assert len(lines) == len(EXECUTION_MODES), "\n".join(lines)
 
 
 # --- crashes during recovery itself -----------------------------------------------------------------
@@ -116,7 +116,7 @@ def _acting_recoveries(mode: str, scenario: str) -> list[Outcome]:
 
 
 @pytest.mark.parametrize("scenario", ["reject", "never_fills"])
-@pytest.mark.parametrize("mode", list(MODES))
+@pytest.mark.parametrize("mode", list(EXECUTION_MODES))
 def test_a_crash_during_recovery_then_another_restart_is_still_safe(mode: str, scenario: str) -> None:
     """First crash mid-group; after the restart, crash again at every point recovery and the run after it
     pass (recovery's own saves, cancels, reversals, fills), restart again: no double reversal."""
@@ -138,12 +138,12 @@ def test_a_crash_during_recovery_then_another_restart_is_still_safe(mode: str, s
 # --- crashes between crash points -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("mode", list(MODES))
+@pytest.mark.parametrize("mode", list(EXECUTION_MODES))
 def test_a_group_that_settled_just_before_a_crash_keeps_its_record(mode: str) -> None:
     """LEAN persists saves every 5 s but deletes at once: a crash right after a group settles must not
     lose both its open record and its archive."""
     sim = Simulator(mode="live", start=OPEN, cash=1_000_000)
-    cls = host(**MODES[mode])
+    cls = host(**EXECUTION_MODES[mode])
     algo = sim.start(cls)
     open_manual_positions(sim, algo)
     result = algo.executor.execute_iron_condor_atomic(*algo.condor(), STRUCTURES)
@@ -178,6 +178,6 @@ def test_a_rollback_interrupted_by_a_long_outage_is_resumed_not_declared_failed(
     sim.advance(60)
     restarted = sim.restart(cls)
     sim.advance(300)
-    outcome = Outcome(Trial("legged", "never_fills"), sim, restarted, {})
+    outcome = Outcome(Trial("parallel", "never_fills"), sim, restarted, {})
     problems = violations(outcome)
     assert not problems and not restarted.executor.halted, f"{problems}\n{describe(outcome)}"

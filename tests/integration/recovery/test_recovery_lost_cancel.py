@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 from recovery_kit import (
-    MODES,
+    EXECUTION_MODES,
     OPEN,
     SHORT_CALL,
     STRUCTURES,
@@ -31,14 +31,14 @@ HANGING_SHORT_CALL = NeverFill(Match(symbol=SHORT_CALL.value, tag_contains="/ent
 
 
 @pytest.mark.parametrize("dead_seconds", [0.0, 30.0], ids=lambda s: f"dead{s:g}s")
-@pytest.mark.parametrize("mode", list(MODES))
+@pytest.mark.parametrize("mode", list(EXECUTION_MODES))
 def test_a_cancel_lost_in_a_live_crash_is_sent_again_after_the_restart(mode: str, dead_seconds: float) -> None:
     """One entry hangs, the group times out, the rollback records "cancel requested" and calls
     cancel(); the process dies before LEAN sends it. After restart and recovery the hanging order
     is cancelled, every fill is reversed, nothing of the group is left working."""
     sim = Simulator(mode="live", start=OPEN, cash=1_000_000,
                     faults=FaultPlan((HANGING_SHORT_CALL, CrashAt("before_cancel"))))
-    cls = host(**MODES[mode])
+    cls = host(**EXECUTION_MODES[mode])
     algo = sim.start(cls)
     open_manual_positions(sim, algo)
     result = algo.executor.execute_iron_condor_atomic(*algo.condor(), STRUCTURES)
@@ -62,7 +62,7 @@ def test_a_cancel_lost_in_a_live_crash_is_sent_again_after_the_restart(mode: str
     assert not restarted.executor.halted
 
 
-@pytest.mark.parametrize("mode", ["legged", "sequential"])
+@pytest.mark.parametrize("mode", ["parallel", "sequential"])
 def test_a_lost_cancel_of_a_hanging_reversal_is_sent_again_and_the_rollback_completes(mode: str) -> None:
     """The rollback's first reversal hangs too; once stale it is cancelled, and that cancel is the
     one the crash loses. Recovery lets the rollback go on with its reversal, and the rollback,
@@ -71,7 +71,7 @@ def test_a_lost_cancel_of_a_hanging_reversal_is_sent_again_and_the_rollback_comp
     hanging_reversal = NeverFill(Match(tag_contains="/rollback/"))
     sim = Simulator(mode="live", start=OPEN, cash=1_000_000,
                     faults=FaultPlan((HANGING_SHORT_CALL, hanging_reversal, CrashAt("before_cancel", 2))))
-    cls = host(base=EverySecondHost, **MODES[mode])
+    cls = host(base=EverySecondHost, **EXECUTION_MODES[mode])
     algo = sim.start(cls)
     open_manual_positions(sim, algo)
     result = algo.executor.execute_iron_condor_atomic(*algo.condor(), STRUCTURES)

@@ -123,7 +123,7 @@ def test_a_corrupted_record_is_quarantined_and_a_valid_group_beside_it_still_rec
     sim.advance(300)
     assert restarted.executor.get_group(valid).status.value == "ROLLED_BACK"
     assert sim.stored[where] == text  # persisted by LEAN's timer since
-    outcome = Outcome(Trial("legged", "never_fills"), sim, restarted, {})
+    outcome = Outcome(Trial("parallel", "never_fills"), sim, restarted, {})
     assert not violations(outcome), describe(outcome)
 
 

@@ -11,17 +11,18 @@ import pytest
 from recovery_kit import (
     ARCHIVE_PREFIX,
     CONDOR_QUANTITY,
-    CrashAt,
     MANUAL,
     OPEN,
     OPEN_PREFIX,
     SHORT_CALL,
     STRUCTURES,
+    CrashAt,
     HostAlgorithm,
     Outcome,
     Trial,
     describe,
     host,
+    namespace,
     open_manual_positions,
     stored_records,
     violations,
@@ -149,7 +150,7 @@ def test_a_backtest_sets_earlier_backtests_records_aside_without_trading() -> No
     algo.object_store.save(OPEN_PREFIX + "live-group", live_record)
     earlier.stop()
     storage = dict(earlier.store.disk)
-    backtest_open = f"atomic-executor/backtest/open/{left_open.group_id}"
+    backtest_open = f"{namespace('backtest')}/open/{left_open.group_id}"
     assert backtest_open in storage
 
     sim = Simulator(mode="backtest", start=OPEN, cash=1_000_000)  # a new backtest, same storage folder
@@ -160,7 +161,7 @@ def test_a_backtest_sets_earlier_backtests_records_aside_without_trading() -> No
     assert sim.broker_orders == [] and sim.positions == {}
     keys = algo.object_store.keys
     assert backtest_open not in keys
-    [archived] = [k for k in keys if k.startswith("atomic-executor/backtest/archive/")]
+    [archived] = [k for k in keys if k.startswith(f"{namespace('backtest')}/archive/")]
     record = json.loads(algo.object_store.read(archived))
     assert record["group_id"] == left_open.group_id and record["status"] == "PENDING"
     assert any("set aside" in message for _, _, message in record["log"])

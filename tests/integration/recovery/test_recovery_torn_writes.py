@@ -12,10 +12,10 @@ import pytest
 from recovery_kit import (
     ARCHIVE_PREFIX,
     BACKTEST,
+    EXECUTION_MODES,
     LONG_CALL,
     LONG_PUT,
     MANUAL,
-    MODES,
     OPEN,
     OPEN_PREFIX,
     QUARANTINE_PREFIX,
@@ -33,6 +33,7 @@ from recovery_kit import (
     describe,
     group_ids_traded,
     host,
+    namespace,
     newest_open_key,
     open_manual_positions,
     run_trial,
@@ -76,7 +77,7 @@ def test_a_torn_newest_record_falls_back_to_the_previous_version_and_the_group_i
     sim.advance(300)
     assert restarted.executor.get_group(group_id).status.value == "ROLLED_BACK", report
     assert sim.open_broker_orders == []
-    outcome = Outcome(Trial("legged", "never_fills"), sim, restarted, {})
+    outcome = Outcome(Trial("parallel", "never_fills"), sim, restarted, {})
     assert not violations(outcome), describe(outcome)
     assert {s: sim.position(s) for s in MANUAL} == MANUAL and sim.position(SHORT_CALL) == 0
 
@@ -175,7 +176,7 @@ def _torn_points(mode: str, scenario: str) -> tuple[CrashAt, ...]:
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS_TORN)
-@pytest.mark.parametrize("mode", list(MODES))
+@pytest.mark.parametrize("mode", list(EXECUTION_MODES))
 def test_live_a_torn_write_anywhere_in_a_groups_life_loses_nothing(mode: str, scenario: str) -> None:
     """Only the group's first version has nothing before it: tearing it quarantines the record and
     halts, and nothing had traded. Any later torn version falls back to the one before, and recovery
@@ -207,7 +208,7 @@ def _archived_ids(algo: HostAlgorithm, prefix: str = ARCHIVE_PREFIX) -> set[str]
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS_TORN)
-@pytest.mark.parametrize("mode", list(MODES))
+@pytest.mark.parametrize("mode", list(EXECUTION_MODES))
 def test_backtest_a_torn_write_anywhere_leaves_the_next_backtest_a_record_to_set_aside(mode: str, scenario: str) -> None:
     """A backtest killed while LEAN writes a file: the next backtest over the same storage folder sets
     the group's last readable version aside; with none left (its very first version torn) it
@@ -222,7 +223,7 @@ def test_backtest_a_torn_write_anywhere_leaves_the_next_backtest_a_record_to_set
         traded = group_ids_traded(earlier)
         sim = Simulator(mode="backtest", start=OPEN, cash=1_000_000)
         sim.store.load(dict(earlier.store.disk))
-        algo = sim.start(host(**MODES[mode]))
+        algo = sim.start(host(**EXECUTION_MODES[mode]))
         report = algo.recovery
         on_disk = {k for k in earlier.stored if group_id in k}
         if report.quarantined:

@@ -74,3 +74,20 @@ def test_without_faults_both_runs_trade_alike() -> None:
     assert atomic.attempted == naive.attempted == atomic.count("FILLED") == naive.count("FILLED") > 0
     assert atomic.end_equity == naive.end_equity
     assert atomic.naked_total == naive.naked_total == 0
+
+
+def test_the_naive_loop_tells_its_listeners_when_each_group_ends() -> None:
+    """The runner observes both executors through the same listener seam: every naive group whose
+    orders closed was reported, at or after its creation."""
+    naive = run().run("naive")
+    assert naive is not None
+    ended = [g for g in naive.groups if g.status != "PENDING"]
+    assert ended and all(g.settled_at is not None and g.settled_at >= g.created_at for g in ended)
+
+
+def test_skipped_entries_are_counted_by_reason() -> None:
+    """A naked strangle's margin estimate is over the default risk budget: skipped each entry day."""
+    result = run(days=3, faults="none", parameters=(*PARALLEL, ("second-strategy", "strangle")), naive=False)
+    atomic = result.run("atomic")
+    assert atomic is not None
+    assert atomic.entries_sent == 3 and sum(atomic.skips.values()) == 3 and len(atomic.skips) == 1, atomic.skips

@@ -35,7 +35,7 @@ def test_frozen_and_replaceable() -> None:
     ({"max_rollback_attempts": -1}, "max_rollback_attempts must be positive"),
     ({"fill_check_interval": 0.0}, "fill_check_interval"),
     ({"max_pending_groups": 0}, "max_pending_groups"),
-    ({"archive_max_groups": 0}, "archive_max_groups"),
+    ({"archive_pack_size": 1}, "archive_pack_size must be at least 2"),
     ({"history_in_memory": 0}, "history_in_memory"),
     ({"max_atomic_group_size": 1}, "max_atomic_group_size must be at least 2"),
     ({"market_close_buffer_minutes": -1}, "market_close_buffer_minutes"),

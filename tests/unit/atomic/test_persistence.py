@@ -4,7 +4,6 @@ namespaced GroupStore with two slots per open group."""
 from __future__ import annotations
 
 import json
-import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -36,10 +35,9 @@ from atomic.persistence import (
 )
 from atomic.tags import Role
 from leansim.engine.store_backend import StoreBackend
+from leansim.object_store import KEY_PATTERN as LEAN_KEY
 from builders import LC, LP, SC, SP, MemoryStore, at, condor, equity, group_of, send, update
 
-# LEAN's LocalObjectStore key rule (Engine/Storage/LocalObjectStore.cs).
-LEAN_KEY = re.compile(r"^\.?[a-zA-Z0-9\\/_#\-\$= ]+\.?[a-zA-Z0-9]*$")
 NEW_YORK = timezone(timedelta(hours=-4))
 
 
@@ -349,9 +347,9 @@ NS = "atomic-executor/live"
 GID = "0b7e4a4e-5d1c-4c35-9a4e-3f3cfd6f9a11"
 
 
-def store_of(memory: MemoryStore | None = None, archive_max: int = 3) -> tuple[GroupStore, MemoryStore]:
+def store_of(memory: MemoryStore | None = None, pack_size: int = 3) -> tuple[GroupStore, MemoryStore]:
     memory = memory if memory is not None else MemoryStore()
-    return GroupStore(memory, NS, archive_max), memory
+    return GroupStore(memory, NS, pack_size), memory
 
 
 def test_keys_are_namespaced_and_lean_legal() -> None:
@@ -548,20 +546,52 @@ def test_archive_moves_the_group_out_of_the_open_keys() -> None:
     assert store.read_archived("never-seen") is None
 
 
-def test_archive_cap_deletes_the_oldest() -> None:
-    existing = {f"{NS}/archive/20240101T0000{i:02d}-old{i}": json.dumps(group_to_dict(condor(group_id=f"old{i}")))
-                for i in (3, 1, 2)}
-    store, memory = store_of(MemoryStore(data=dict(existing)), archive_max=3)
-    store.archive(condor(group_id="new1"), at(0))
-    assert f"{NS}/archive/20240101T000001-old1" not in memory.data
-    assert store.read_archived("old1") is None
-    store.archive(condor(group_id="new2"), at(1))
-    assert sorted(k.rsplit("-", 1)[-1] for k in memory.keys()) == ["new1", "new2", "old3"]
-    assert memory.deleted[-1] == f"{NS}/archive/20240101T000002-old2"
+def test_archive_packs_finished_groups_into_few_keys_and_deletes_none() -> None:
+    """Every 3 single keys become a pack, every 3 packs a volume: 20 groups end in 4 keys (2 volumes of
+    9, 2 singles), every one readable."""
+    store, memory = store_of(pack_size=3)
+    ids = [f"g-{i:02d}" for i in range(20)]
+    for i, gid in enumerate(ids):
+        store.archive(condor(group_id=gid), at(i))
+    assert sorted(memory.keys()) == [f"{NS}/archive/20240607T143018-g-18", f"{NS}/archive/20240607T143019-g-19",
+                                     f"{NS}/archive/pack/2-00000004-20240607T143008",
+                                     f"{NS}/archive/pack/2-00000008-20240607T143017"]
+    assert all(LEAN_KEY.match(key) for key in memory.keys())
+    for gid in ids:
+        assert store.read_archived(gid) == condor(group_id=gid)
+    assert [g.group_id for g in store.archived_since(at(0))[0]] == ids
+    assert [g.group_id for g in store.archived_since(at(16))[0]] == ids[16:]
+    again, _ = store_of(memory)
+    assert again.read_archived("g-00") == condor(group_id="g-00")
+    assert [g.group_id for g in again.archived_since(at(7))[0]] == ids[7:]
+
+
+def test_a_pack_reaches_the_disk_before_the_keys_it_replaces_are_deleted() -> None:
+    store, memory = store_of(pack_size=2)
+    store.archive(condor(group_id="a"), at(0))
+    store.archive(condor(group_id="b"), at(1))
+    pack = f"{NS}/archive/pack/1-00000001-20240607T143001"
+    assert memory.persisted[-1] == pack and memory.deleted[-2:] == [f"{NS}/archive/20240607T143000-a",
+                                                                     f"{NS}/archive/20240607T143001-b"]
+
+
+def test_a_torn_pack_loses_nothing_and_a_group_archived_twice_reads_as_its_newest() -> None:
+    store, memory = store_of(pack_size=2)
+    store.archive(condor(group_id="a"), at(0))
+    reopened = condor(group_id="a")
+    reopened.apply(Note("late fill", at(5)))
+    store.archive(condor(group_id="b"), at(1))  # packs a and b
+    store.archive(reopened, at(6))
+    [pack] = [k for k in memory.keys() if "/pack/" in k]
+    memory.data[pack] = memory.data[pack][: len(memory.data[pack]) * 3 // 4]  # b's line torn
+    again, _ = store_of(memory)
+    assert again.read_archived("a") == reopened
+    assert again.read_archived("b") is None
+    assert [g.log for g in again.archived_since(at(0))[0]] == [reopened.log]
 
 
 def test_archiving_a_reopened_group_again_keeps_one_archive_key() -> None:
-    store, memory = store_of(archive_max=10)
+    store, memory = store_of(pack_size=10)
     group = condor(group_id=GID)
     store.archive(group, at(0))
     store.save_open(group)  # reopened by a late fill, settled again later
@@ -613,11 +643,11 @@ def test_quarantine_refused_keeps_the_original() -> None:
 
 
 def test_a_new_store_finds_the_archive_left_by_the_previous_run() -> None:
-    first, memory = store_of(archive_max=2)
+    first, memory = store_of(pack_size=2)
     for i, gid in enumerate(["a-1", "b-2", "c-3"]):
         first.archive(condor(group_id=gid), at(i))
-    second, _ = store_of(memory, archive_max=2)
-    assert second.read_archived("a-1") is None
+    second, _ = store_of(memory, pack_size=2)
+    assert second.read_archived("a-1") == condor(group_id="a-1")  # packed
     assert second.read_archived("b-2") == condor(group_id="b-2")  # group ids keep their dashes
     second.archive(condor(group_id="d-4"), at(10))
-    assert second.read_archived("b-2") is None and second.read_archived("c-3") is not None
+    assert [second.read_archived(gid) is not None for gid in ("a-1", "b-2", "c-3", "d-4")] == [True] * 4

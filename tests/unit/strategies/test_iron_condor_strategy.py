@@ -27,7 +27,7 @@ def _skipped(selection: Selection | Skip, reason: SkipReason) -> Skip:
 def _strikes(selection: Selection) -> tuple[float, ...]:
     """Strikes from low to high: long put, short put, short call, long call."""
     order = (LegRole.LONG_PUT, LegRole.SHORT_PUT, LegRole.SHORT_CALL, LegRole.LONG_CALL)
-    return tuple(selection.leg(role).strike for role in order)
+    return tuple(selection.row(role).strike for role in order)
 
 
 def test_by_delta_with_wings_at_the_width() -> None:
@@ -142,4 +142,4 @@ def test_leg_lookup_of_a_missing_role_raises() -> None:
     selection = _selected(STRATEGY.select(model_chain(), SPOT, TODAY))
     narrowed = replace(selection, legs=selection.legs[:1])
     with pytest.raises(KeyError):
-        narrowed.leg(LegRole.LONG_PUT)
+        narrowed.row(LegRole.LONG_PUT)

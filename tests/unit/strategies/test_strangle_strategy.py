@@ -14,7 +14,7 @@ STRATEGY = StrangleStrategy()
 def test_two_shorts_by_delta_sized_on_margin() -> None:
     selection = STRATEGY.select(model_chain(), SPOT, TODAY)
     assert isinstance(selection, Selection), selection
-    call, put = selection.leg(LegRole.SHORT_CALL), selection.leg(LegRole.SHORT_PUT)
+    call, put = selection.row(LegRole.SHORT_CALL), selection.row(LegRole.SHORT_PUT)
     assert (put.strike, call.strike) == (94, 106)
     assert selection.net_credit == pytest.approx(0.96)
     assert selection.risk_basis == "margin_estimate"
@@ -25,7 +25,7 @@ def test_two_shorts_by_delta_sized_on_margin() -> None:
 def test_by_distance_the_put_is_never_above_the_call() -> None:
     selection = STRATEGY.select(model_chain(with_deltas=False), SPOT, TODAY)
     assert isinstance(selection, Selection), selection
-    assert selection.leg(LegRole.SHORT_PUT).strike <= selection.leg(LegRole.SHORT_CALL).strike
+    assert selection.row(LegRole.SHORT_PUT).strike <= selection.row(LegRole.SHORT_CALL).strike
     assert [leg.chosen_by for leg in selection.legs] == ["distance", "distance"]
 
 
@@ -33,7 +33,7 @@ def test_a_strangle_has_no_long_legs() -> None:
     selection = STRATEGY.select(model_chain(), SPOT, TODAY)
     assert isinstance(selection, Selection)
     with pytest.raises(KeyError):
-        selection.leg(LegRole.LONG_CALL)
+        selection.row(LegRole.LONG_CALL)
 
 
 def test_a_missing_bid_on_a_short_is_skipped() -> None:

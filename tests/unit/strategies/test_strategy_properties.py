@@ -95,7 +95,7 @@ def _check_common(selection: Selection, p: StrategyParams, spot: float) -> None:
 
 
 def _right(selection: Selection, role: LegRole, right: Right) -> float:
-    row = selection.leg(role)
+    row = selection.row(role)
     assert row.right == right
     return row.strike
 
