@@ -86,11 +86,15 @@ BUYING_POWER_USAGE_LIMIT = 0.9
 STORE_NAMESPACE = "atomic-executor"
 # Finished groups are archived for good, packed so the store keeps few keys: each first gets a key of
 # its own, every ARCHIVE_PACK_SIZE of those become one pack key, every ARCHIVE_PACK_SIZE packs one
-# pack of the next level, and so on (under 3 keys a level for 4: about 12 keys for 100,000 groups).
+# pack of the next level, up to ARCHIVE_PACK_LEVELS (about 110 keys for 100,000 groups).
 # LEAN's local store allows 10,000 files by default, and every save checks its limits by walking
 # every stored file (LocalObjectStore.IsWithinStorageLimit), so the number of keys sets what each
 # write costs; a larger pack size rewrites each group fewer times but keeps more keys.
 ARCHIVE_PACK_SIZE = 4
+# Levels packs merge up to: a top-level pack holds ARCHIVE_PACK_SIZE ** ARCHIVE_PACK_LEVELS groups
+# (1,024: about 4 MB) and merges no further, so no single archive write rewrites more than that, and
+# recovery reads at most one such pack; a long history adds one key per top-level pack instead.
+ARCHIVE_PACK_LEVELS = 5
 # Finished groups kept in memory for get_group(); older ones are read back from the archive.
 HISTORY_IN_MEMORY = 500
 # Address for operator alerts sent through algorithm.notify in live mode ("" sends none).
@@ -115,6 +119,7 @@ class AtomicConfig:
     buying_power_usage_limit: float = BUYING_POWER_USAGE_LIMIT
     store_namespace: str = STORE_NAMESPACE
     archive_pack_size: int = ARCHIVE_PACK_SIZE
+    archive_pack_levels: int = ARCHIVE_PACK_LEVELS
     history_in_memory: int = HISTORY_IN_MEMORY
     alert_email: str = ALERT_EMAIL
 
@@ -135,6 +140,8 @@ class AtomicConfig:
             raise ConfigError(f"max_atomic_group_size must be at least 2, got {self.max_atomic_group_size!r}")
         if self.archive_pack_size < 2:
             raise ConfigError(f"archive_pack_size must be at least 2, got {self.archive_pack_size!r}")
+        if self.archive_pack_levels < 1:
+            raise ConfigError(f"archive_pack_levels must be at least 1, got {self.archive_pack_levels!r}")
         if self.market_close_buffer_minutes < 0:
             raise ConfigError(f"market_close_buffer_minutes must not be negative, got {self.market_close_buffer_minutes!r}")
         if not 0 < self.buying_power_usage_limit <= 1:

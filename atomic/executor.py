@@ -185,7 +185,8 @@ class EnhancedAtomicOrderExecutor:
         # Backtests and live share the lean CLI's storage folder: keep their records apart, so a
         # backtest can never touch (or "recover") a live deployment's groups.
         namespace = f"{self.config.store_namespace}/{'live' if ports.live_mode else 'backtest'}"
-        self.store = GroupStore(ports.store, namespace, self.config.archive_pack_size)
+        self.store = GroupStore(ports.store, namespace, self.config.archive_pack_size,
+                                self.config.archive_pack_levels)
         self._journal = Journal(self.store)
         self._lock = threading.RLock()
         self._active: dict[str, Group] = {}

@@ -333,13 +333,14 @@ class OpenRecord:
 class GroupStore:
     """Saves groups under namespaced keys, archives settled ones, quarantines unreadable ones."""
 
-    def __init__(self, store: KeyValueStore, namespace: str, pack_size: int) -> None:
+    def __init__(self, store: KeyValueStore, namespace: str, pack_size: int, pack_levels: int) -> None:
         self._store = store
         self._open_prefix = f"{namespace}/open/"
         self._archive_prefix = f"{namespace}/archive/"
         self._pack_prefix = f"{self._archive_prefix}pack/"
         self._quarantine_prefix = f"{namespace}/quarantine/"
         self._pack_size = pack_size
+        self._pack_levels = pack_levels
         self._slots: dict[str, _Slots] = {}
         self._singles: dict[str, str] = {}  # group_id -> its own archive key, not packed yet
         self._packs: list[_Pack] = []  # oldest first
@@ -378,9 +379,10 @@ class GroupStore:
     # save costs O(files): a key per finished group would make every write slower as history grows.
     # A settled group is first written to its own key (`archive/<finished>-<group_id>`, as before);
     # every `pack_size` of those are packed into one pack key, and every `pack_size` packs of a level
-    # into one pack of the next (a counter in base `pack_size`): a history of N groups takes under
-    # pack_size keys per level over log(N) / log(pack_size) levels, each group rewritten once per
-    # level. A pack is written once and reaches the disk before what it replaces is deleted: a torn pack (LEAN writes files with
+    # into one pack of the next (a counter in base `pack_size`), up to `pack_levels`: each group is
+    # rewritten once per level, no write rewrites more than pack_size ** pack_levels groups, and a
+    # history of N groups takes N / pack_size ** pack_levels top-level keys plus under pack_size a
+    # level below. A pack is written once and reaches the disk before what it replaces is deleted: a torn pack (LEAN writes files with
     # File.WriteAllBytes, not atomically) leaves the keys it packed in place. Each pack line is
     # `<finished> <group_id> <record>`, the record checksummed as any, so a torn line is skipped.
 
@@ -443,7 +445,7 @@ class GroupStore:
 
     def _pack_singles(self) -> None:
         """Pack every single archive key into one pack of level 1; `pack_size` packs of a level into
-        one of the next level, as far as that goes."""
+        one of the next level, as far as that goes and up to `pack_levels`."""
         singles = sorted(self._singles.values())
         lines = [f"{_finished_of(key)} {_group_id_of(key)} {self._store.read(key)}" for key in singles]
         written = self._write_pack(1, "\n".join(lines), _finished_of(singles[-1]), singles)
@@ -451,11 +453,12 @@ class GroupStore:
             self._packed.update((_group_id_of(key), written) for key in singles)
         self._singles.clear()
         level = 1
-        while len(packs := [pack for pack in self._packs if pack.level == level]) >= self._pack_size:
+        while level < self._pack_levels and len(packs := [p for p in self._packs if p.level == level]) >= self._pack_size:
             text = "\n".join(self._store.read(pack.key) for pack in packs)
-            self._write_pack(level + 1, text, max(pack.last for pack in packs), [pack.key for pack in packs])
+            merged = self._write_pack(level + 1, text, max(pack.last for pack in packs), [pack.key for pack in packs])
             self._packs = [pack for pack in self._packs if pack not in packs]
-            self._packed = None  # read again when next asked
+            if self._packed is not None:
+                self._packed.update((group_id, merged) for _, group_id, _ in map(_fields_of, text.split("\n")) if group_id)
             level += 1
 
     def _write_pack(self, level: int, text: str, last: str, replaced: list[str]) -> str:

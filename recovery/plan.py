@@ -226,7 +226,7 @@ def _step(group: Group, available: Sequence[BrokerOrder], brokerage: BrokerageSn
     step.cancels = orders_to_cancel(established, found.matched, decision)
     if step.cancels:
         entry.found += f"; orders {step.cancels} still open at the brokerage: cancelled"
-    if group.held and group.anomalies:
+    if decision is Decision.HOLD_ANOMALY:
         # Its books may hold a fill the broker never made (reported twice, booked once): only the
         # operator, having checked the brokerage's own holdings, unwinds it (rollback_group).
         step.alerts.append(("Group held for unexpected fills", f"{group.group_id}: {_positions(established)}; "

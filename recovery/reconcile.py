@@ -28,6 +28,7 @@ class Decision(str, Enum):
     CONTINUE_ROLLBACK = "continue rollback"
     HOLD_UNKNOWN = "hold: fills unknown"
     STILL_FAILED = "still rollback-failed"
+    HOLD_ANOMALY = "hold: unexpected fills"
 
     def __str__(self) -> str:
         return self.value  # reports and logs print the words
@@ -88,6 +89,8 @@ def establish(group: Group, open_orders: Sequence[BrokerOrder], holdings: Mappin
 
 def decide(group: Group, flatten: bool, unknown: bool) -> Decision:
     """What to do with a group whose record is now up to date."""
+    if group.held and group.anomalies:  # its books may count a fill the broker never made: the operator's
+        return Decision.HOLD_ANOMALY
     if group.status is GroupStatus.ROLLBACK_FAILED:
         return Decision.STILL_FAILED
     if unknown:

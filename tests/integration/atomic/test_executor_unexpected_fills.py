@@ -137,6 +137,7 @@ def test_a_held_anomaly_still_halts_after_a_restart(mode: str) -> None:
     settle(sim, 120)
 
     assert "unexpected fill" in algo.executor.halted
+    assert [entry.decision for entry in algo.recovery.groups] == ["hold: unexpected fills"]
     [view] = algo.executor.open_groups()
     assert view.group_id == result.group_id and view.held
     assert len(sim.broker_orders) == orders  # still no automatic action

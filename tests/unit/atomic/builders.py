@@ -172,6 +172,7 @@ class MemoryStore:
     refuse_saves: bool = False
     persisted: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
+    reads: int = 0
 
     def save(self, key: str, text: str) -> bool:
         if self.refuse_saves:
@@ -180,6 +181,7 @@ class MemoryStore:
         return True
 
     def read(self, key: str) -> str:
+        self.reads += 1
         return self.data[key]
 
     def delete(self, key: str) -> bool:

@@ -14,7 +14,7 @@ from builders import T0, MemoryStore, at, put_spread, send, update
 
 def journal() -> tuple[Journal, MemoryStore, GroupStore]:
     memory = MemoryStore()
-    store = GroupStore(memory, "ns", 10)
+    store = GroupStore(memory, "ns", 10, 5)
     return Journal(store), memory, store
 
 

@@ -347,9 +347,9 @@ NS = "atomic-executor/live"
 GID = "0b7e4a4e-5d1c-4c35-9a4e-3f3cfd6f9a11"
 
 
-def store_of(memory: MemoryStore | None = None, pack_size: int = 3) -> tuple[GroupStore, MemoryStore]:
+def store_of(memory: MemoryStore | None = None, pack_size: int = 3, pack_levels: int = 5) -> tuple[GroupStore, MemoryStore]:
     memory = memory if memory is not None else MemoryStore()
-    return GroupStore(memory, NS, pack_size), memory
+    return GroupStore(memory, NS, pack_size, pack_levels), memory
 
 
 def test_keys_are_namespaced_and_lean_legal() -> None:
@@ -478,7 +478,7 @@ def test_a_torn_write_anywhere_leaves_at_least_the_last_durable_version(steps: l
     """Whatever mix of forced saves, saves left to LEAN's timer and timer persists, a crash inside
     any file write leaves a readable version no older than the last one forced to disk."""
     files = LocalObjectStoreFiles(tear_at)
-    store = GroupStore(files, NS, 10)
+    store = GroupStore(files, NS, 10, 5)
     group = condor(group_id=GID)
     saves = durable_seq = 0
     try:
@@ -495,7 +495,7 @@ def test_a_torn_write_anywhere_leaves_at_least_the_last_durable_version(steps: l
         pass
     else:
         files.files.crash()
-    records = GroupStore(files, NS, 10).open_records()
+    records = GroupStore(files, NS, 10, 5).open_records()
     if durable_seq:
         [record] = records
         assert record.stored is not None and record.stored.seq >= durable_seq, record
@@ -547,7 +547,7 @@ def test_archive_moves_the_group_out_of_the_open_keys() -> None:
 
 
 def test_archive_packs_finished_groups_into_few_keys_and_deletes_none() -> None:
-    """Every 3 single keys become a pack, every 3 packs a volume: 20 groups end in 4 keys (2 volumes of
+    """Every 3 single keys become a pack, every 3 packs a level-2 pack: 20 groups end in 4 keys (2 level-2 packs of
     9, 2 singles), every one readable."""
     store, memory = store_of(pack_size=3)
     ids = [f"g-{i:02d}" for i in range(20)]
@@ -564,6 +564,36 @@ def test_archive_packs_finished_groups_into_few_keys_and_deletes_none() -> None:
     again, _ = store_of(memory)
     assert again.read_archived("g-00") == condor(group_id="g-00")
     assert [g.group_id for g in again.archived_since(at(7))[0]] == ids[7:]
+
+
+def test_packs_merge_no_higher_than_the_top_level_so_no_write_rewrites_the_whole_history() -> None:
+    """Pack size 2, two levels: a top-level pack holds 4 groups and merges no further. 20 groups end in
+    5 top-level packs; the largest write packs 4 groups, however long the history grows."""
+    store, memory = store_of(pack_size=2, pack_levels=2)
+    ids = [f"g-{i:02d}" for i in range(20)]
+    largest = 0
+    for i, gid in enumerate(ids):
+        store.archive(condor(group_id=gid), at(i))
+        largest = max([largest] + [len(memory.data[k].split("\n")) for k in memory.keys() if "/pack/" in k])
+    packs = sorted(k for k in memory.keys() if "/pack/" in k)
+    assert len(packs) == 5 and all(k.startswith(f"{NS}/archive/pack/2-") for k in packs)
+    assert largest == 4
+    for gid in ids:
+        assert store.read_archived(gid) == condor(group_id=gid)
+    assert [g.group_id for g in store.archived_since(at(18))[0]] == ids[18:]
+
+
+def test_a_merge_keeps_the_pack_index_without_reading_every_pack_again() -> None:
+    store, memory = store_of(pack_size=2, pack_levels=3)
+    store.archive(condor(group_id="g-00"), at(0))
+    store.archive(condor(group_id="g-01"), at(1))
+    assert store.read_archived("g-00") is not None  # the index is built now
+    reads = memory.reads
+    for i in range(2, 8):  # two merges
+        store.archive(condor(group_id=f"g-{i:02d}"), at(i))
+    merges_read = memory.reads - reads
+    assert store.read_archived("g-00") == condor(group_id="g-00")
+    assert memory.reads - reads == merges_read + 1  # one pack read for the record, no re-index
 
 
 def test_a_pack_reaches_the_disk_before_the_keys_it_replaces_are_deleted() -> None:

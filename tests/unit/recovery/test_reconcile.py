@@ -302,6 +302,17 @@ def _shaped(shape: str, status: GroupStatus) -> Group:
 SHAPES = ["complete", "flat", "partial"]
 
 
+@pytest.mark.parametrize("status, flatten, unknown", list(itertools.product(
+    [GroupStatus.PENDING, GroupStatus.ROLLING_BACK, GroupStatus.ROLLBACK_FAILED], [True, False], [True, False])))
+def test_decide_a_group_held_for_an_unexpected_fill_stays_held(status: GroupStatus, flatten: bool, unknown: bool) -> None:
+    """Its books may count a fill the broker never made (reported twice, booked once): whatever its
+    shape, recovery takes no automatic action on it; the operator does."""
+    group = _shaped("partial", status)
+    assert group.apply(update(1, OrderState.FILLED, 2, event_id=99))  # a second report, a fresh event id
+    assert group.held and group.anomalies
+    assert decide(group, flatten, unknown) is Decision.HOLD_ANOMALY
+
+
 @pytest.mark.parametrize("shape, flatten, unknown", list(itertools.product(SHAPES, [True, False], [True, False])))
 def test_decide_rollback_failed_stays_failed(shape: str, flatten: bool, unknown: bool) -> None:
     assert decide(_shaped(shape, GroupStatus.ROLLBACK_FAILED), flatten, unknown) is Decision.STILL_FAILED
