@@ -57,7 +57,7 @@ from atomic.decisions import (
     refused_orders,
     start_rollback,
 )
-from atomic.errors import InvalidGroupError, PersistenceError
+from atomic.errors import ArchivePackError, InvalidGroupError, PersistenceError
 from atomic.journal import Journal
 from atomic.margin import estimated_margin
 from atomic.model import (
@@ -689,6 +689,9 @@ class EnhancedAtomicOrderExecutor:
         record stays: recovery would reconcile it with the brokerage and settle it again."""
         try:
             self.store.archive(group, self.ports.market.now())
+        except ArchivePackError as error:
+            self.ports.alerts.alert("ObjectStore write refused", f"group {group.group_id} archived, its archive "
+                                    f"not packed (tried again at the next archive): {error}")
         except PersistenceError as error:
             self.ports.alerts.alert("ObjectStore write refused", f"group {group.group_id} settled but not archived: {error}")
         self._journal.forget(group.group_id)

@@ -29,7 +29,7 @@ from datetime import datetime, timezone
 from typing import Any, Protocol
 
 from atomic.contract import Contract
-from atomic.errors import PersistenceError
+from atomic.errors import ArchivePackError, PersistenceError
 from atomic.model import ORDER_CLOSED, Group, GroupStatus, Leg, LogEntry, OrderRecord, OrderState
 from atomic.tags import Role
 
@@ -465,7 +465,7 @@ class GroupStore:
         number = self._packs[-1].number + 1 if self._packs else 1
         pack = _Pack(f"{self._pack_prefix}{level}-{number:08d}-{last}", level, number, last)
         if not self._store.save(pack.key, text):
-            raise PersistenceError(f"ObjectStore refused to save archive pack {pack.key} ({len(text)} bytes): store full?")
+            raise ArchivePackError(f"ObjectStore refused to save archive pack {pack.key} ({len(text)} bytes): store full?")
         self._store.persist(pack.key)  # on disk before the keys it replaces are deleted
         for key in replaced:
             self._store.delete(key)

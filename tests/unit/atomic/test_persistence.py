@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from atomic.errors import PersistenceError
+from atomic.errors import ArchivePackError, PersistenceError
 from atomic.model import (
     CancelRequested,
     Group,
@@ -594,6 +594,29 @@ def test_a_merge_keeps_the_pack_index_without_reading_every_pack_again() -> None
     merges_read = memory.reads - reads
     assert store.read_archived("g-00") == condor(group_id="g-00")
     assert memory.reads - reads == merges_read + 1  # one pack read for the record, no re-index
+
+
+def test_a_refused_pack_loses_nothing_and_packing_is_tried_again() -> None:
+    """The group is archived under its own key before packing: a refused pack raises
+    ArchivePackError (the executor alerts it as such), every group still reads, and the next archive
+    packs what is waiting."""
+
+    class RefusesPacks(MemoryStore):
+        refuse_packs = True
+
+        def save(self, key: str, text: str) -> bool:
+            return not (self.refuse_packs and "/pack/" in key) and super().save(key, text)
+
+    memory = RefusesPacks()
+    store, _ = store_of(memory, pack_size=2)
+    store.archive(condor(group_id="a"), at(0))
+    with pytest.raises(ArchivePackError):
+        store.archive(condor(group_id="b"), at(1))
+    assert [store.read_archived(g) for g in "ab"] == [condor(group_id=g) for g in "ab"]
+    memory.refuse_packs = False
+    store.archive(condor(group_id="c"), at(2))
+    assert [k for k in memory.keys() if "/archive/" in k] == [f"{NS}/archive/pack/1-00000001-20240607T143002"]
+    assert [g.group_id for g in store_of(memory)[0].archived_since(at(0))[0]] == ["a", "b", "c"]
 
 
 def test_a_pack_reaches_the_disk_before_the_keys_it_replaces_are_deleted() -> None:
