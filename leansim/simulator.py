@@ -12,6 +12,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from leansim.algorithm import QCAlgorithm
@@ -251,6 +252,7 @@ class Simulator:
         store_persistence_seconds: float = 5.0,
         store_max_files: int = 10_000,
         store_max_bytes: int = 10 * 1024**3,
+        store_folder: Path | None = None,
     ) -> None:
         if mode not in ("backtest", "live"):
             raise ValueError(f"mode must be 'backtest' or 'live', not {mode!r}")
@@ -267,7 +269,7 @@ class Simulator:
         self._now = start.astimezone(timezone.utc)
         self.faults = FaultState(plan)
         self.market = MarketView(market or StaticMarket(), lambda: self._now, self.faults)
-        self.store = StoreBackend(store_persistence_seconds, store_max_files, store_max_bytes)
+        self.store = StoreBackend(store_persistence_seconds, store_max_files, store_max_bytes, store_folder)
         self.store.writing_file = self._writing_file
         self.brokerage = SimBrokerage(cash, self._emit)
         self.brokerage.after_fill = lambda: self.pass_point("after_fill")
@@ -279,7 +281,7 @@ class Simulator:
         self._pending: deque[BrokerEvent] = deque()
         self._run: Run | None = None
         self._runs: list[Run] = []
-        self._last_flush = self._now
+        self._flush_due: datetime | None = None  # the persist timer, armed by the first save after a persist
         self._last_minute: datetime | None = None
         self._detached_ids = itertools.count(-1, -1)
         self._settled: set[Symbol] = set()
@@ -363,7 +365,7 @@ class Simulator:
         algorithm._run = run
         self._run = run
         self._runs.append(run)
-        self._last_flush = self._now
+        self._flush_due = None
         algorithm.initialize()
         self._load_brokerage_state(run)
         run.warming_up = False
@@ -516,6 +518,10 @@ class Simulator:
         return self.faults.save_fails(self.faults.counters["before_save"])
 
     def after_save(self) -> None:
+        """ObjectStore hook: the first save after a persist arms the persist timer (LocalObjectStore's
+        IsDirty setter in Engine/Storage/LocalObjectStore.cs), then the after_save crash point."""
+        if self._flush_due is None and self.store.dirty:
+            self._flush_due = self._now + timedelta(seconds=self.store.persistence_seconds)
         self.pass_point("after_save")
 
     def role_of(self, symbol: Symbol, quantity: float) -> Literal["opening", "closing"]:
@@ -577,9 +583,9 @@ class Simulator:
 
     def _step(self) -> None:
         run = self._run if self.alive else None
-        if run is not None and self._now - self._last_flush >= timedelta(seconds=self.store.persistence_seconds):
+        if run is not None and self._flush_due is not None and self._now >= self._flush_due:
             self.store.flush()
-            self._last_flush = self._now
+            self._flush_due = None
         self._settle_expired()
         if run is not None:
             run.handler.send_cancels()  # the transaction thread runs before the brokerage's next scan
