@@ -13,6 +13,7 @@ from typing import Any
 
 from atomic.brokerages import BROKERAGES, facts_for
 from leansim.enums import AccountType, BrokerageMessageType, BrokerageName, OrderType, SecurityType
+from leansim.fees import FeeModel, fee_model_for
 from leansim.orders import Order
 from leansim.securities import Security
 
@@ -81,6 +82,10 @@ class DefaultBrokerageModel:
 
     def can_execute_order(self, security: Security, order: Order) -> bool:
         return True
+
+    def get_fee_model(self, security: Security) -> FeeModel:
+        """LEAN's DefaultBrokerageModel.GetFeeModel; InteractiveBrokersBrokerageModel's is the same rule."""
+        return fee_model_for(security)
 
 
 class _OrderTypeLimitedModel(DefaultBrokerageModel):

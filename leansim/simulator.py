@@ -144,6 +144,7 @@ class Run:
         if existing is not None:
             return existing
         security = self.sim._new_security(symbol, self)
+        security.set_fee_model(self.brokerage_model.get_fee_model(security))  # as LEAN's default initializer
         initializer = self.security_initializer
         if callable(initializer):
             initializer(security)

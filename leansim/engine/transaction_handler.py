@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from leansim.engine.brokerage import BrokerEvent, VenueOrder
 from leansim.engine.fault_state import OrderCandidate
+from leansim.fees import OrderFeeParameters
 from leansim.enums import (
     CLOSED_STATUSES,
     COMBO_TYPES,
@@ -313,12 +314,23 @@ class TransactionHandler:
                 self._run.portfolio._apply_fill(order.symbol, event.fill_quantity, event.fill_price)
             if event.status == OrderStatus.CANCELED:
                 order._canceled_time = event.utc_time
+            fee = self._fee(order) if event.fill_quantity and event.status == OrderStatus.FILLED else OrderFee.ZERO
             order_event = self._fire(
                 order, event.status, event.fill_quantity, event.fill_price, event.message, event.utc_time, deliver=False
             )
+            order_event.order_fee = fee
             self._applied[event.seq] = order_event
             if not self._lost(event):
                 self._deliver(order_event)
+
+    def _fee(self, order: Order) -> OrderFee:
+        """The fee of a completed order, for its whole quantity, charged to the portfolio and the
+        brokerage's cash (BacktestingBrokerage.Scan invokes the fee model on the Filled event)."""
+        security = self._run.ensure_security(order.symbol)
+        fee = security.fee_model.get_order_fee(OrderFeeParameters(security, order))
+        self._run.portfolio._charge_fee(fee.value.amount)
+        self._sim.brokerage.cash -= fee.value.amount
+        return fee
 
     def _fire(
         self,
