@@ -3,8 +3,9 @@
 `python -m leansim run main.py` (see leansim/__main__.py) builds a `Scenario`, and `run_scenario`
 runs the algorithm on the LEAN double over a synthetic market (or a LEAN data folder) under a named
 fault plan (leansim.scenario_faults), once with its own executor and, with `naive`, once more with
-the seed's naive order loop (leansim.naive_executor) injected through the algorithm's
-`_create_executor` hook: same data, same faults. Each run yields a `RunResult`: group outcomes,
+the seed's naive order loop (leansim.naive_executor) in the executor's place: same data, same
+faults. The runner observes the algorithm through the library's public registries (atomic.registry,
+strategies.base.decisions); the algorithm defines nothing for it. Each run yields a `RunResult`: group outcomes,
 fills, rollback cost, naked-short exposure, store writes, equity over time.
 
 Time steps: one minute normally; one second while an order that may still fill rests at the
@@ -23,7 +24,8 @@ import re
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -42,7 +44,7 @@ from leansim.market.base import MarketData
 from leansim.market.lean_folder import LeanDataFolder
 from leansim.market.synthetic import SyntheticMarket
 from leansim.naive_executor import NaiveExecutor
-from leansim.observers import AtomicObserver, NaiveObserver, Observer
+from leansim.observers import AtomicObserver, NaiveObserver, NoExecutorObserver, Observer
 from leansim.scenario_faults import PLAN_NAMES, describe, fault_plan
 from leansim.simulator import Simulator
 
@@ -50,6 +52,7 @@ NEW_YORK = ZoneInfo("America/New_York")
 UTC = timezone.utc
 RunKind = Literal["atomic", "naive"]
 EQUITY_SAMPLE_MINUTES = 5
+_EXECUTOR = "EnhancedAtomicOrderExecutor"  # the name the naive run replaces in the algorithm's code
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday")
 
 
@@ -317,37 +320,51 @@ class _Run:
         self.market = market
         self.days = days
         self.parameters = parameters
-        self.algorithm_class = self._subclass(algorithm)
+        self.algorithm_class = algorithm
         self.observer: Observer | None = None
         self.entries_sent = 0
         self.skips: Counter[str] = Counter()
         self.sim: Simulator | None = None
 
-    def _subclass(self, algorithm: type[QCAlgorithm]) -> type[QCAlgorithm]:
-        """The algorithm with the runner's observer on its executor (or the naive loop in its place),
-        counting what its strategies decided."""
-        run = self
-        naive = self.kind == "naive"
+    @contextmanager
+    def _observing(self) -> Iterator[None]:
+        """Observe the algorithm through the library's public seams, with no hook in the algorithm:
+        every executor it creates (atomic.registry.executors) gets the runner's observer, and every
+        strategy decision (strategies.base.decisions) is counted. The naive run puts the naive loop
+        where the algorithm's code constructs EnhancedAtomicOrderExecutor (the name in the globals of
+        its classes' methods), so the same algorithm runs with the seed's order loop."""
+        from atomic import registry
+        from strategies.base import decisions
 
-        def _create_executor(algo: Any, config: Any) -> Any:
-            executor = NaiveExecutor(algo) if naive else algorithm._create_executor(algo, config)  # type: ignore[attr-defined]
-            now = run._now
-            run.observer = NaiveObserver(executor, now) if naive else AtomicObserver(executor, now)
+        def observe(executor: Any) -> None:
+            self.observer = AtomicObserver(executor, self._now)
+
+        def count(decision: Any) -> None:
+            if decision.skip is not None:
+                self.skips[str(decision.skip.reason)] += 1
+            elif decision.sent:
+                self.entries_sent += 1
+
+        def naive_loop(algorithm: Any, *args: Any, **kwargs: Any) -> NaiveExecutor:
+            executor = NaiveExecutor(algorithm)
+            self.observer = NaiveObserver(executor, self._now)
             return executor
 
-        def _on_decision(algo: Any, decision: Any) -> None:
-            algorithm._on_decision(algo, decision)  # type: ignore[attr-defined]
-            if decision.skip is not None:
-                run.skips[str(decision.skip.reason)] += 1
-            elif decision.sent:
-                run.entries_sent += 1
-
-        for hook in ("_create_executor", "_on_decision"):
-            if not hasattr(algorithm, hook):
-                raise TypeError(f"{algorithm.__name__} has no {hook} hook: the runner cannot observe its executor")
-        prefix = "Naive" if naive else "Observed"
-        return type(f"{prefix}{algorithm.__name__}", (algorithm,),
-                    {"_create_executor": _create_executor, "_on_decision": _on_decision})
+        patched: list[tuple[dict[str, Any], Any]] = []
+        if self.kind == "naive":
+            spaces = {id(f.__globals__): f.__globals__ for cls in self.algorithm_class.__mro__
+                      for f in vars(cls).values() if inspect.isfunction(f)}
+            patched = [(space, space[_EXECUTOR]) for space in spaces.values() if _EXECUTOR in space]
+            for space, _ in patched:
+                space[_EXECUTOR] = naive_loop
+        unsubscribe = [registry.executors.subscribe(observe), decisions.subscribe(count)]
+        try:
+            yield
+        finally:
+            for stop in unsubscribe:
+                stop()
+            for space, original in patched:
+                space[_EXECUTOR] = original
 
     def _now(self) -> datetime:
         assert self.sim is not None
@@ -363,9 +380,14 @@ class _Run:
                         faults=fault_plan(self.scenario.faults, self.scenario.seed),
                         cash=self.scenario.cash, parameters=self.parameters)
         self.sim = sim
-        sim.start(self.algorithm_class)
-        if self.observer is None:
-            raise TypeError("the algorithm never called _create_executor: the runner has no executor to observe")
+        with self._observing():
+            sim.start(self.algorithm_class)
+            return self._clock(sim, wall)
+
+    def _clock(self, sim: Simulator, wall: float) -> RunResult:
+        calendar = self.market.calendar
+        if self.observer is None:  # an algorithm without the atomic executor: nothing of groups to watch
+            self.observer = NoExecutorObserver(self._now)
         probe = _Probe(self.observer, sim)
         watch = _OpenOrders(sim)
         start_equity = probe.equity()
