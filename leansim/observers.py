@@ -189,6 +189,8 @@ class NaiveObserver(Observer):
 class NoExecutorObserver(Observer):
     """An algorithm that never created an executor: no group to watch, the run is measured as a whole."""
 
+    DESCRIPTION = "no atomic executor"
+
     def changing(self) -> list[str]:
         return []
 
@@ -208,7 +210,7 @@ class NoExecutorObserver(Observer):
         return None
 
     def describe(self) -> str:
-        return "no atomic executor"
+        return self.DESCRIPTION
 
 
 def _contract_of(symbol: Symbol) -> Contract:

@@ -38,7 +38,9 @@ leansim.install()
 
 from atomic.contract import Contract
 from atomic.margin import naked_short_contracts
+from leansim import backtest_results
 from leansim.algorithm import QCAlgorithm
+from leansim.backtest_results import BacktestResults
 from leansim.engine.brokerage import VenueOrder, multiplier_of
 from leansim.market.base import MarketData
 from leansim.market.lean_folder import LeanDataFolder
@@ -68,7 +70,8 @@ class Scenario:
     """One scenario: the algorithm, the market, the faults, and what to compare.
 
     `days` and `start` shape the synthetic market (`start` may be a closed day); with `data_folder`
-    the days are those of the folder holding `underlying`'s files between `start` and `end`.
+    the days are those of the folder holding `underlying`'s files between `start` and `end`. Without
+    `start` and `end` the algorithm's own set_start_date / set_end_date choose them.
     `parameters` reach the algorithm's `get_parameter`; the runner adds start-date, end-date, cash,
     and underlying / entry-days when given.
     """
@@ -87,6 +90,7 @@ class Scenario:
     cash: float = 100_000
     algorithm_name: str | None = None
     progress: bool = False
+    storage: Path | None = None  # the ObjectStore's folder (the first run's), kept across runs; None: in memory
 
     def __post_init__(self) -> None:
         if self.faults not in PLAN_NAMES:
@@ -152,6 +156,11 @@ class RunResult:
     seconds: float
     minute_steps: int
     second_steps: int
+    outputs: BacktestResults  # what LEAN would leave in the backtest's folder
+
+    @property
+    def observed_executor(self) -> bool:
+        return self.executor != NoExecutorObserver.DESCRIPTION
 
     # --- counts ---
 
@@ -250,10 +259,10 @@ def load_algorithm(path: Path, name: str | None = None) -> type[QCAlgorithm]:
 def run_scenario(scenario: Scenario, algorithm: type[QCAlgorithm] | None = None) -> ScenarioResult:
     """Run `scenario`: the algorithm with its own executor, then (with `naive`) with the naive loop."""
     algorithm = algorithm or load_algorithm(scenario.algorithm_file, scenario.algorithm_name)
-    market, underlying, days, market_text = _market(scenario)
+    notes: list[str] = []
+    market, underlying, days, market_text = _market(scenario, own_dates(algorithm, dict(scenario.parameters)), notes)
     if not days:
         raise ScenarioError(f"no trading day with data for {underlying} in the chosen range")
-    notes: list[str] = []
     parameters = dict(scenario.parameters)
     parameters.setdefault("start-date", days[0].isoformat())
     parameters.setdefault("end-date", days[-1].isoformat())
@@ -271,6 +280,9 @@ def run_scenario(scenario: Scenario, algorithm: type[QCAlgorithm] | None = None)
     kinds: list[RunKind] = ["atomic", "naive"] if scenario.naive else ["atomic"]
     read: set[str] = set()
     for kind in kinds:
+        if kind == "naive" and not result.runs[0].observed_executor:
+            notes.append("no naive run: the algorithm created no atomic executor to compare with")
+            break
         run = _Run(scenario, algorithm, kind, market, days, parameters)
         result.runs.append(run.execute())
         assert run.sim is not None
@@ -281,14 +293,30 @@ def run_scenario(scenario: Scenario, algorithm: type[QCAlgorithm] | None = None)
     return result
 
 
-def _market(scenario: Scenario) -> tuple[MarketData, str, list[date], str]:
+def own_dates(algorithm: type[QCAlgorithm], parameters: dict[str, str]) -> tuple[date | None, date | None]:
+    """The start and end dates the algorithm sets in `initialize` (None where it sets none), read
+    by running its initialize on a throwaway double."""
+    sim = Simulator(parameters=parameters)
+    unset = sim.now.replace(tzinfo=None)
+    try:
+        algo = sim.start(algorithm)
+    except Exception:  # the real run reports it
+        return None, None
+    start, end = algo.start_date, algo.end_date
+    return (None if start == unset else start.date()), (None if end == unset + timedelta(days=1) else end.date())
+
+
+def _market(scenario: Scenario, own: tuple[date | None, date | None],
+            notes: list[str]) -> tuple[MarketData, str, list[date], str]:
+    # An explicit start or end replaces the algorithm's range (the synthetic market's `days` bound it).
+    first, last = (scenario.start, scenario.end) if scenario.start or scenario.end else own
     if scenario.data_folder is None:
         underlying = (scenario.underlying or dict(scenario.parameters).get("underlying") or "SPY").upper()
-        start = scenario.start or date(2024, 1, 2)
+        start = first or date(2024, 1, 2)
         synthetic = SyntheticMarket(underlying, start=start, days=scenario.days, seed=scenario.seed)
-        days = [d for d in synthetic.days() if scenario.end is None or d <= scenario.end]
+        days = [d for d in synthetic.days() if last is None or d <= last]
         if not days:
-            raise ScenarioError(f"no trading day from {start} to {scenario.end}")
+            raise ScenarioError(f"no trading day from {start} to {last}")
         text = f"synthetic {underlying}, {len(days)} trading days {days[0]} .. {days[-1]}, seed {scenario.seed}"
         return synthetic, underlying, days, text
     folder = LeanDataFolder(scenario.data_folder)
@@ -298,11 +326,11 @@ def _market(scenario: Scenario) -> tuple[MarketData, str, list[date], str]:
         underlying = "SPY" if "SPY" in tickers else (tickers[0] if tickers else "SPY")
     if underlying not in tickers:
         raise ScenarioError(f"{scenario.data_folder} holds no files for {underlying}; it has {', '.join(tickers) or 'none'}")
-    days = [
-        d for d in folder.days_of(underlying)
-        if (scenario.start is None or d >= scenario.start) and (scenario.end is None or d <= scenario.end)
-        and folder.calendar.session(d) is not None
-    ]
+    every = [d for d in folder.days_of(underlying) if folder.calendar.session(d) is not None]
+    days = [d for d in every if (first is None or d >= first) and (last is None or d <= last)]
+    if not days and not (scenario.start or scenario.end) and (first, last) != (None, None):
+        notes.append(f"the algorithm's dates {first} .. {last} have no data in the folder: running over its days")
+        days = every
     span = f"{days[0]} .. {days[-1]}" if days else "no days"
     return folder, underlying, days, f"LEAN data folder {scenario.data_folder} ({underlying}, {len(days)} days: {span})"
 
@@ -378,13 +406,14 @@ class _Run:
         first_open = calendar.session(self.days[0])[0]  # type: ignore[index]
         sim = Simulator(market=self.market, start=first_open - timedelta(minutes=1),
                         faults=fault_plan(self.scenario.faults, self.scenario.seed),
-                        cash=self.scenario.cash, parameters=self.parameters)
+                        cash=self.scenario.cash, parameters=self.parameters,
+                        store_folder=self.scenario.storage if self.kind == "atomic" else None)
         self.sim = sim
         with self._observing():
-            sim.start(self.algorithm_class)
-            return self._clock(sim, wall)
+            algorithm = sim.start(self.algorithm_class)
+            return self._clock(sim, algorithm, wall)
 
-    def _clock(self, sim: Simulator, wall: float) -> RunResult:
+    def _clock(self, sim: Simulator, algorithm: QCAlgorithm, wall: float) -> RunResult:
         calendar = self.market.calendar
         if self.observer is None:  # an algorithm without the atomic executor: nothing of groups to watch
             self.observer = NoExecutorObserver(self._now)
@@ -419,6 +448,9 @@ class _Run:
         except AssertionError as error:  # the algorithm's own end-of-run self-check
             self_check = str(error)
         probe.finish()
+        outputs = backtest_results.collect(
+            sim.logs, sim.plots, sim.runtime_statistics, algorithm.transactions.get_orders(), sim.events, self.days,
+            start_equity, end_equity, probe.equity_curve, algorithm.portfolio.total_fees)
         stats = sim.store_stats
         return RunResult(
             kind=self.kind,
@@ -441,6 +473,7 @@ class _Run:
             seconds=time.perf_counter() - wall,
             minute_steps=minute_steps,
             second_steps=second_steps,
+            outputs=outputs,
         )
 
 
