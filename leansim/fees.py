@@ -62,11 +62,42 @@ class InteractiveBrokersFeeModel(FeeModel):
         return OrderFee.ZERO
 
 
+class CharlesSchwabFeeModel(FeeModel):
+    """Options $0.65 a contract, no minimum; equities free (Common/Orders/Fees/CharlesSchwabFeeModel.cs)."""
+
+    def get_order_fee(self, parameters: OrderFeeParameters) -> OrderFee:
+        return _per_contract(parameters, 0.65)
+
+
+class TradeStationFeeModel(FeeModel):
+    """Options $0.60 a contract; no per-trade commission for a US resident, LEAN's default
+    (Common/Orders/Fees/TradeStationFeeModel.cs)."""
+
+    def get_order_fee(self, parameters: OrderFeeParameters) -> OrderFee:
+        return _per_contract(parameters, 0.6)
+
+
+class TastytradeFeeModel(FeeModel):
+    """Options $1 a contract to open, nothing to close (Common/Orders/Fees/TastytradeFeeModel.cs)."""
+
+    def get_order_fee(self, parameters: OrderFeeParameters) -> OrderFee:
+        held = parameters.security.holdings.quantity
+        buying = parameters.order.direction == OrderDirection.BUY
+        opening = held >= 0 if buying else held <= 0  # BrokerageExtensions.GetOrderPosition
+        return _per_contract(parameters, 1.0 if opening else 0.0)
+
+
 def fee_model_for(security: Security) -> FeeModel:
     """DefaultBrokerageModel.GetFeeModel: Interactive Brokers' rule for equities and options."""
     if security.type in (SecurityType.EQUITY, SecurityType.OPTION):
         return InteractiveBrokersFeeModel()
     return ConstantFeeModel(0.0)
+
+
+def _per_contract(parameters: OrderFeeParameters, rate: float) -> OrderFee:
+    if parameters.security.type != SecurityType.OPTION:
+        return OrderFee.ZERO
+    return OrderFee(CashAmount(abs(parameters.order.quantity) * rate, "USD"))
 
 
 def _potential_price(security: Security, order: Order) -> float:

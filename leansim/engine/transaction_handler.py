@@ -305,6 +305,8 @@ class TransactionHandler:
             order = self.orders[order_id]
             ticket = self.tickets[order_id]
             order._status = event.status
+            # The fee model sees the holdings before this fill, as in BacktestingBrokerage.Scan.
+            fee = self._fee(order) if event.fill_quantity and event.status == OrderStatus.FILLED else OrderFee.ZERO
             if event.fill_quantity:
                 ticket._quantity_filled += event.fill_quantity
                 ticket._fill_value += event.fill_quantity * event.fill_price
@@ -314,7 +316,6 @@ class TransactionHandler:
                 self._run.portfolio._apply_fill(order.symbol, event.fill_quantity, event.fill_price)
             if event.status == OrderStatus.CANCELED:
                 order._canceled_time = event.utc_time
-            fee = self._fee(order) if event.fill_quantity and event.status == OrderStatus.FILLED else OrderFee.ZERO
             order_event = self._fire(
                 order, event.status, event.fill_quantity, event.fill_price, event.message, event.utc_time, deliver=False
             )

@@ -9,7 +9,7 @@ import pytest
 from leansim_kit import OPEN, Recorder
 
 from leansim import Simulator
-from leansim.enums import OptionRight, OptionStyle, OrderStatus
+from leansim.enums import AccountType, BrokerageName, OptionRight, OptionStyle, OrderStatus
 from leansim.fees import ConstantFeeModel
 from leansim.orders import Leg
 from leansim.symbols import Symbol
@@ -54,3 +54,28 @@ def test_a_security_takes_the_fee_model_it_is_given() -> None:
     algo.securities[algo.spy].set_fee_model(ConstantFeeModel(3.5))
     algo.market_order(algo.spy, 10)
     assert algo.portfolio.total_fees == pytest.approx(3.5)
+
+
+class _WithBrokerage(Recorder):
+    brokerage: BrokerageName = BrokerageName.DEFAULT
+
+    def initialize(self) -> None:
+        self.set_brokerage_model(self.brokerage, AccountType.MARGIN)  # before the securities, as in LEAN
+        super().initialize()
+
+
+@pytest.mark.parametrize(("brokerage", "fees"), [
+    (BrokerageName.INTERACTIVE_BROKERS_BROKERAGE, [1.00, 1.30]),
+    (BrokerageName.CHARLES_SCHWAB, [0.65, 1.30]),  # no minimum
+    (BrokerageName.TRADE_STATION, [0.60, 1.20]),
+    (BrokerageName.TASTYTRADE, [1.00, 0.00]),  # $1 a contract to open, closing is free
+    (BrokerageName.TRADIER_BROKERAGE, [0.00, 0.00]),
+])
+def test_the_brokerage_model_chooses_the_fee_model(brokerage: BrokerageName, fees: list[float]) -> None:
+    algorithm = type("Algorithm", (_WithBrokerage,), {"brokerage": brokerage})
+    algo = Simulator(start=OPEN).start(algorithm)
+    call = _option(OptionRight.CALL, 105.0)
+    algo.market_order(call, 1)
+    after_open = algo.portfolio.total_fees
+    algo.market_order(call, -2)  # closes the long, opens a short: Tastytrade sees a long held: closing
+    assert [after_open, algo.portfolio.total_fees - after_open] == pytest.approx(fees)
