@@ -92,6 +92,7 @@ class EventRecord:
     message: str
     tag: str
     utc_time: datetime
+    fee: float  # the order fee charged with this event (on the event that completes the order)
 
 
 @dataclass(frozen=True)
@@ -550,7 +551,7 @@ class Simulator:
         assert event.symbol is not None and event.utc_time is not None
         self.events.append(
             EventRecord(run.index, order.id, tuple(order.broker_id), event.symbol, event.status, event.fill_quantity,
-                        event.fill_price, event.message, order.tag, event.utc_time)
+                        event.fill_price, event.message, order.tag, event.utc_time, event.order_fee.value.amount)
         )
 
     def _record_plot(self, chart: str, series: str, value: float) -> None:

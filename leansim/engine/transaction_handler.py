@@ -317,9 +317,9 @@ class TransactionHandler:
             if event.status == OrderStatus.CANCELED:
                 order._canceled_time = event.utc_time
             order_event = self._fire(
-                order, event.status, event.fill_quantity, event.fill_price, event.message, event.utc_time, deliver=False
+                order, event.status, event.fill_quantity, event.fill_price, event.message, event.utc_time, deliver=False,
+                fee=fee,
             )
-            order_event.order_fee = fee
             self._applied[event.seq] = order_event
             if not self._lost(event):
                 self._deliver(order_event)
@@ -342,8 +342,9 @@ class TransactionHandler:
         message: str = "",
         utc_time: datetime | None = None,
         deliver: bool = True,
+        fee: OrderFee = OrderFee.ZERO,
     ) -> OrderEvent:
-        event = OrderEvent(order, utc_time or self.utc_time, OrderFee.ZERO, message)
+        event = OrderEvent(order, utc_time or self.utc_time, fee, message)
         event.status = status
         event.fill_quantity = fill_quantity
         event.fill_price = fill_price

@@ -33,7 +33,7 @@ def test_an_algorithm_without_hooks_runs_over_its_own_dates(tmp_path: Path, caps
     assert json.loads((tmp_path / "runtime-statistics.json").read_text()) == {"Runs": "1"}
     [order] = json.loads((tmp_path / "orders.json").read_text())
     assert (order["symbol"], order["quantity"], order["status"]) == ("SPY", 10, "FILLED")
-    assert [event["status"] for event in order["events"]] == ["SUBMITTED", "FILLED"]
+    assert [(event["status"], event["fee"]) for event in order["events"]] == [("SUBMITTED", 0), ("FILLED", 1.0)]
     assert (tmp_path / "charts" / "Trades.png").read_bytes().startswith(PNG_SIGNATURE)
 
 
