@@ -37,8 +37,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("algorithm", type=Path, help="the algorithm file (its QCAlgorithm subclass is run)")
     run.add_argument("--days", type=int, default=DEFAULT_DAYS, help="synthetic trading days")
     run.add_argument("--start", type=date.fromisoformat, default=None,
-                     help="first day (YYYY-MM-DD); synthetic default 2024-01-02, data folder: its first day")
-    run.add_argument("--end", type=date.fromisoformat, default=None, help="last day (YYYY-MM-DD)")
+                     help="first day (YYYY-MM-DD), replacing the algorithm's dates; without it: the algorithm's "
+                          "set_start_date (synthetic: else 2024-01-02; data folder: else its first day)")
+    run.add_argument("--end", type=date.fromisoformat, default=None,
+                     help="last day (YYYY-MM-DD), replacing the algorithm's dates; without it: its set_end_date")
     # argparse %-formats help texts: the plans' percentages must be escaped.
     plans = "; ".join(f"{name}: {spec.description}" for name, spec in SCENARIOS.items()).replace("%", "%%")
     run.add_argument("--faults", choices=PLAN_NAMES, default=DEFAULT_FAULTS, help=f"fault plan ({plans})")
@@ -56,8 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--naive", action=argparse.BooleanOptionalAction, default=True,
                      help="also run the naive order loop on the same data and faults")
     run.add_argument("--algorithm-name", default=None, help="the class to run when the file defines several")
-    run.add_argument("--output", "--out", dest="out", type=Path, default=None,
-                     help="the results folder (default: a new timestamped folder under backtests/)")
+    run.add_argument("--output", "--out", dest="out", type=Path, default=None, metavar="DIR",
+                     help="the results folder; without it: a new timestamped folder under backtests/")
     run.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                      help="progress bar over trading days (default: when stderr is a terminal)")
     return parser
