@@ -5,8 +5,9 @@ runs the algorithm on the LEAN double over a synthetic market (or a LEAN data fo
 fault plan (leansim.scenario_faults), once with its own executor and, with `naive`, once more with
 the seed's naive order loop (leansim.naive_executor) in the executor's place: same data, same
 faults. The runner observes the algorithm through the library's public registries (atomic.registry,
-strategies.base.decisions); the algorithm defines nothing for it. Each run yields a `RunResult`: group outcomes,
-fills, rollback cost, naked-short exposure, store writes, equity over time.
+strategies.base.decisions); the algorithm defines nothing for it. Each run yields a `RunResult`:
+group outcomes, fills, rollback cost, naked-short exposure, store writes, equity over time, and
+what LEAN leaves in a backtest's folder (leansim.backtest_results).
 
 Time steps: one minute normally; one second while an order that may still fill rests at the
 brokerage (a delayed fill, a partial fill's remainder), so exposure is measured to the second. An

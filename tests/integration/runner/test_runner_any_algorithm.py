@@ -50,7 +50,8 @@ def test_start_and_end_override_the_algorithm_dates(tmp_path: Path, capsys: pyte
     assert json.loads((tmp_path / "statistics.json").read_text())["Net Profit"] == "0%"  # one day: LEAN's 0%
 
 
-def test_without_output_each_run_gets_a_new_folder_under_backtests(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_output_each_run_gets_a_new_folder_under_backtests(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     assert _run() == 0
     [folder] = (tmp_path / "backtests").iterdir()
