@@ -29,4 +29,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .hypothesis out
+	rm -rf $(VENV) .mypy_cache .pytest_cache .hypothesis out backtests

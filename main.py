@@ -18,7 +18,7 @@ from atomic.brokerages import brokerage_named, execution_mode_for
 from atomic.compose import lean_ports
 from chaos import ChaosBrokerageModel, ChaosFillModel, ChaosPlan, ChaosSecurityInitializer
 from parameters import AlgorithmParameters, check_names
-from strategies.base import StructureStrategy, TradeDecision
+from strategies.base import StructureStrategy
 from strategies.iron_condor import IronCondorStrategy
 from strategies.lean_chain import chain_rows, underlying_price
 from strategies.params import StrategyParams
@@ -60,7 +60,7 @@ class AtomicOptionsAlgorithm(QCAlgorithm):
             partial_fill_policy=parameters.choice("partial-fill-policy", config.PartialFillPolicy),
             alert_email=parameters.text("alert-email"),
         )
-        self._executor = self._create_executor(atomic_config)
+        self._executor = EnhancedAtomicOrderExecutor(self, atomic_config, lean_ports(self, atomic_config.alert_email))
         self._executor.add_listener(self._record_outcome)
         self._strategies = self._build_strategies()
         self._outcomes = {status: 0 for status in GroupStatus}
@@ -100,8 +100,8 @@ class AtomicOptionsAlgorithm(QCAlgorithm):
             return
         rows = chain_rows(chain)
         for strategy in self._strategies:
-            self._on_decision(strategy.trade(self._executor, rows, price, self.time.date(),
-                                             float(self.portfolio.total_portfolio_value)))
+            decision = strategy.trade(self._executor, rows, price, self.time.date(), float(self.portfolio.total_portfolio_value))
+            self.log(decision.describe())
 
     def on_end_of_algorithm(self) -> None:
         for status, count in self._outcomes.items():
@@ -112,15 +112,6 @@ class AtomicOptionsAlgorithm(QCAlgorithm):
             raise AssertionError(f"groups left unbalanced at the end: {[g.group_id for g in unbalanced]}")
 
     # --- helpers ---------------------------------------------------------------------------------
-
-    def _create_executor(self, atomic_config: config.AtomicConfig) -> EnhancedAtomicOrderExecutor:
-        """The executor, wired to this algorithm through its ports (atomic.compose); the local runner
-        overrides this to compare with a naive order loop."""
-        return EnhancedAtomicOrderExecutor(self, atomic_config, lean_ports(self, atomic_config.alert_email))
-
-    def _on_decision(self, decision: TradeDecision) -> None:
-        """What a strategy did, logged; the local runner also counts it (entries sent, skips by reason)."""
-        self.log(decision.describe())
 
     def _arm_entry(self) -> None:
         """Scheduled at 10:30 on entry days: trade on the next slice of that day that carries the

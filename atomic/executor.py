@@ -41,6 +41,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from atomic import registry
 from atomic.contract import Contract
 from atomic.decisions import (
     Action,
@@ -199,6 +200,7 @@ class EnhancedAtomicOrderExecutor:
         self._reconciled: dict[str, datetime] = {}  # group id -> when its orders were last compared with LEAN's
         self._halted = ""
         self._recovered = False
+        registry.executors.announce(self)  # a host (the local runner) may observe it
 
     # --- placing groups -----------------------------------------------------------------------
 

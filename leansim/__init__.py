@@ -35,7 +35,8 @@ HandleOrderEvents, on_order_event is called only after the transaction handler's
 Faults are data (leansim.faults); a SimulatedCrash (BaseException) propagates out of whatever call
 was running and marks the process dead.
 
-Simplifications: no fees; fills at the quote (ask to buy, bid to sell); a simple margin model
+Fees as LEAN's default brokerage model charges them (leansim.fees).
+Simplifications: fills at the quote (ask to buy, bid to sell); a simple margin model
 (leansim.portfolio); expired options are cash-settled at intrinsic value at their session close,
 without order events; a live cancel reaches the brokerage on the next time step or deliver()
 (LEAN's transaction thread), a backtest's at once.

@@ -1,7 +1,10 @@
 """`python -m leansim run ALGORITHM.py [options]`: the scenario runner's command line.
 
 With no option it runs the README's demo: 60 synthetic trading days, the `mixed` fault plan,
-seed 7, the atomic executor and the naive loop side by side, report and chart in out/.
+seed 7, the atomic executor and the naive loop side by side. As the lean CLI, it prints the
+algorithm's log lines and leaves its results in a new folder under backtests/ (or --output DIR):
+log.txt, statistics.json, runtime-statistics.json, orders.json, charts/ (the algorithm's plots),
+storage/ (the ObjectStore, kept from one run to the next), and the side-by-side report.txt and report.png.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from leansim.scenario_faults import PLAN_NAMES, SCENARIOS
@@ -17,7 +20,7 @@ from leansim.scenario_faults import PLAN_NAMES, SCENARIOS
 DEFAULT_DAYS = 60
 DEFAULT_FAULTS = "mixed"
 DEFAULT_SEED = 7
-DEFAULT_OUT = "out"
+BACKTESTS = Path("backtests")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,8 +37,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("algorithm", type=Path, help="the algorithm file (its QCAlgorithm subclass is run)")
     run.add_argument("--days", type=int, default=DEFAULT_DAYS, help="synthetic trading days")
     run.add_argument("--start", type=date.fromisoformat, default=None,
-                     help="first day (YYYY-MM-DD); synthetic default 2024-01-02, data folder: its first day")
-    run.add_argument("--end", type=date.fromisoformat, default=None, help="last day (YYYY-MM-DD)")
+                     help="first day (YYYY-MM-DD), replacing the algorithm's dates; without it: the algorithm's "
+                          "set_start_date (synthetic: else 2024-01-02; data folder: else its first day)")
+    run.add_argument("--end", type=date.fromisoformat, default=None,
+                     help="last day (YYYY-MM-DD), replacing the algorithm's dates; without it: its set_end_date")
     # argparse %-formats help texts: the plans' percentages must be escaped.
     plans = "; ".join(f"{name}: {spec.description}" for name, spec in SCENARIOS.items()).replace("%", "%%")
     run.add_argument("--faults", choices=PLAN_NAMES, default=DEFAULT_FAULTS, help=f"fault plan ({plans})")
@@ -47,11 +52,14 @@ def build_parser() -> argparse.ArgumentParser:
                      help="weekdays to enter on, e.g. thursday or monday,friday (parameter 'entry-days')")
     run.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                      help="an algorithm parameter (get_parameter), repeatable, e.g. sequential-protective-legs=true")
+    run.add_argument("--parameter", action="append", default=[], nargs=2, metavar=("NAME", "VALUE"),
+                     help="an algorithm parameter, as the lean CLI takes it, repeatable")
     run.add_argument("--cash", type=float, default=100_000, help="starting cash")
     run.add_argument("--naive", action=argparse.BooleanOptionalAction, default=True,
                      help="also run the naive order loop on the same data and faults")
     run.add_argument("--algorithm-name", default=None, help="the class to run when the file defines several")
-    run.add_argument("--out", type=Path, default=Path(DEFAULT_OUT), help="folder for report.txt and report.png")
+    run.add_argument("--output", "--out", dest="out", type=Path, default=None, metavar="DIR",
+                     help="the results folder; without it: a new timestamped folder under backtests/")
     run.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                      help="progress bar over trading days (default: when stderr is a terminal)")
     return parser
@@ -62,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command != "run":  # pragma: no cover - argparse enforces the choice
         return 2
     from config import ConfigError
-    from leansim import chart, report
+    from leansim import backtest_results, chart, report
     from leansim.runner import Scenario, ScenarioError, run_scenario
 
     parameters = []
@@ -72,13 +80,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"--param expects NAME=VALUE, got {item!r}", file=sys.stderr)
             return 2
         parameters.append((name.strip(), value.strip()))
+    parameters += [(name, value) for name, value in args.parameter]
+    out = args.out or BACKTESTS / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
     progress = args.progress if args.progress is not None else sys.stderr.isatty()
     try:
         scenario = Scenario(
             algorithm_file=args.algorithm, days=args.days, start=args.start, end=args.end, seed=args.seed,
             faults=args.faults, data_folder=args.data_folder, underlying=args.underlying, entry_days=args.entry_days,
             parameters=tuple(parameters), naive=args.naive, cash=args.cash, algorithm_name=args.algorithm_name,
-            progress=progress,
+            progress=progress, storage=out / "storage",
         )
         result = run_scenario(scenario)
     except (ScenarioError, ConfigError) as error:  # bad input: a sentence, not a traceback
@@ -87,11 +97,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     for note in result.notes:
         if note.startswith("warning:"):
             print(note, file=sys.stderr)
+    outputs = result.runs[0].outputs
+    for line in outputs.log_lines:
+        print(line)
+    charts = backtest_results.write(outputs, out)
     text = report.render(result)
     print(text, end="")
-    report.write(result, args.out)
-    png = chart.write(result, args.out / "report.png")
-    print(f"\nwritten: {args.out / 'report.txt'}, {png}")
+    report.write(result, out)
+    png = chart.write(result, out / "report.png")
+    print(f"\nwritten: {out / 'report.txt'}, {png}, {out / 'statistics.json'}"
+          + (f", {len(charts)} chart(s) in {out / 'charts'}" if charts else ""))
     return 0
 
 

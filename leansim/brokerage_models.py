@@ -13,6 +13,14 @@ from typing import Any
 
 from atomic.brokerages import BROKERAGES, facts_for
 from leansim.enums import AccountType, BrokerageMessageType, BrokerageName, OrderType, SecurityType
+from leansim.fees import (
+    CharlesSchwabFeeModel,
+    ConstantFeeModel,
+    FeeModel,
+    TastytradeFeeModel,
+    TradeStationFeeModel,
+    fee_model_for,
+)
 from leansim.orders import Order
 from leansim.securities import Security
 
@@ -81,6 +89,10 @@ class DefaultBrokerageModel:
 
     def can_execute_order(self, security: Security, order: Order) -> bool:
         return True
+
+    def get_fee_model(self, security: Security) -> FeeModel:
+        """LEAN's DefaultBrokerageModel.GetFeeModel; InteractiveBrokersBrokerageModel's is the same rule."""
+        return fee_model_for(security)
 
 
 class _OrderTypeLimitedModel(DefaultBrokerageModel):
@@ -159,6 +171,9 @@ class CharlesSchwabBrokerageModel(_OrderTypeLimitedModel):
         }
     )
 
+    def get_fee_model(self, security: Security) -> FeeModel:
+        return CharlesSchwabFeeModel()
+
 
 class TradeStationBrokerageModel(_OrderTypeLimitedModel):
     """TradeStation."""
@@ -175,17 +190,26 @@ class TradeStationBrokerageModel(_OrderTypeLimitedModel):
         }
     )
 
+    def get_fee_model(self, security: Security) -> FeeModel:
+        return TradeStationFeeModel()
+
 
 class TastytradeBrokerageModel(_OrderTypeLimitedModel):
     """Tastytrade: no market-on-open."""
 
     _plain = frozenset({OrderType.MARKET, OrderType.LIMIT, OrderType.STOP_MARKET, OrderType.STOP_LIMIT})
 
+    def get_fee_model(self, security: Security) -> FeeModel:
+        return TastytradeFeeModel()
+
 
 class TradierBrokerageModel(_OrderTypeLimitedModel):
     """Tradier: no market-on-open."""
 
     _plain = frozenset({OrderType.LIMIT, OrderType.MARKET, OrderType.STOP_MARKET, OrderType.STOP_LIMIT})
+
+    def get_fee_model(self, security: Security) -> FeeModel:
+        return ConstantFeeModel(0.0)  # "Trading stocks at Tradier Brokerage is free"
 
 
 class AlpacaBrokerageModel(_OrderTypeLimitedModel):
@@ -205,6 +229,9 @@ class AlpacaBrokerageModel(_OrderTypeLimitedModel):
 
     def __init__(self) -> None:
         super().__init__(AccountType.MARGIN)
+
+    def get_fee_model(self, security: Security) -> FeeModel:
+        return ConstantFeeModel(0.0)  # AlpacaFeeModel charges crypto only
 
 
 _MODELS: dict[str, type[DefaultBrokerageModel]] = {

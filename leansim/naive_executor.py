@@ -4,7 +4,7 @@
 `execute_put_spread_atomic`, `execute_strangle_atomic`) with the same signatures, and does what the
 project's seed did: one `market_order` per leg, in the caller's order (short call, long call, short
 put, long put: sells first), with no write-ahead record, no timeout and no rollback. Whatever fills,
-stays. The scenario runner injects it through the algorithm's `_create_executor` hook to show what
+stays. The scenario runner puts it where the algorithm constructs the atomic executor to show what
 the atomic executor prevents, on the same data and the same faults.
 
 It keeps its own per-group record of the tickets (its "fills"), which the runner measures.

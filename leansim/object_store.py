@@ -1,8 +1,9 @@
 """`algorithm.object_store`: LEAN's key/value store, the algorithm's only persistence.
 
-Enforces LEAN's key pattern, the file-count and size limits (save returns False past them) and the
-write-behind, file-by-file persistence of LocalObjectStore, torn by a crash mid-file (see
-leansim.engine.store_backend).
+Enforces LEAN's key pattern, normalizes keys as LocalObjectStore.NormalizePath does (leading `.`,
+then `/` and `\\` stripped; `\\` becomes `/`), the file-count and size limits (save returns False
+past them) and the write-behind, file-by-file persistence of LocalObjectStore, torn by a crash
+mid-file (see leansim.engine.store_backend). Engine/Storage/LocalObjectStore.cs is the reference.
 """
 
 from __future__ import annotations
@@ -50,20 +51,23 @@ class ObjectStore:
         return self._backend.max_bytes
 
     def contains_key(self, path: str) -> bool:
-        _require_key(path)
-        return path in self._backend.memory
+        return _key(path) in self._backend.memory
 
     def save(self, path: str, text: str | None = None, encoding: str | None = None) -> bool:
-        """Store `text` under `path`; False when a limit is reached. Raises ValueError on a bad key."""
-        return self.save_bytes(path, (text or "").encode(encoding or "utf-8"))
+        """Store `text` under `path`; False when a limit is reached or `text` is None (LEAN saves
+        nothing then). Raises ValueError on a bad key."""
+        return self.save_bytes(path, None if text is None else text.encode(encoding or "utf-8"))
 
     def save_string(self, path: str, text: str, encoding: str | None = None) -> bool:
         return self.save(path, text, encoding)
 
-    def save_bytes(self, path: str, contents: bytes | bytearray | list[int]) -> bool:
+    def save_bytes(self, path: str, contents: bytes | bytearray | list[int] | None) -> bool:
         _require_key(path)
         if not KEY_PATTERN.match(path) or path.count("/") > 100 or path.count("\\") > 100:
             raise ValueError(f"LocalObjectStore: path is not supported: '{path}'")
+        path = _normalized(path)  # after the pattern check, as SaveBytes does
+        if contents is None:
+            return False
         data = bytes(contents)
         backend = self._backend
         backend.saves += 1
@@ -91,7 +95,7 @@ class ObjectStore:
         return self.read(path, encoding)
 
     def read_bytes(self, path: str) -> bytes:
-        _require_key(path)
+        path = _key(path)
         if path not in self._backend.memory:
             raise KeyError(
                 f"Object with path '{path}' was not found in the current project. "
@@ -103,14 +107,13 @@ class ObjectStore:
         return json.loads(self.read(path))
 
     def delete(self, path: str) -> bool:
-        _require_key(path)
-        return self._backend.delete(path)
+        return self._backend.delete(_key(path))
 
     def get_file_path(self, path: str) -> str:
         """Persists first, like LEAN. The path is virtual: the double keeps no real files."""
-        _require_key(path)
+        path = _key(path)
         self._backend.flush()
-        return f"/Storage/{path}"
+        return str(self._backend.folder / path) if self._backend.folder is not None else f"/Storage/{path}"
 
     def clear(self) -> None:
         for key in list(self._backend.memory):
@@ -123,3 +126,13 @@ class ObjectStore:
 def _require_key(path: str) -> None:
     if path is None:
         raise ValueError("path")
+
+
+def _normalized(path: str) -> str:
+    """LocalObjectStore.NormalizePath: leading dots, then leading slashes of either kind, go; `\\` is `/`."""
+    return path.lstrip(".").lstrip("/\\").replace("\\", "/")
+
+
+def _key(path: str) -> str:
+    _require_key(path)
+    return _normalized(path)

@@ -186,6 +186,33 @@ class NaiveObserver(Observer):
         return self._groups[group_id]
 
 
+class NoExecutorObserver(Observer):
+    """An algorithm that never created an executor: no group to watch, the run is measured as a whole."""
+
+    DESCRIPTION = "no atomic executor"
+
+    def changing(self) -> list[str]:
+        return []
+
+    def placed(self, group_id: str) -> Placed:
+        raise KeyError(group_id)
+
+    def filled(self, group_id: str) -> list[int] | None:
+        return None
+
+    def known(self, seen: list[str]) -> list[str]:
+        return []
+
+    def outcome(self, group_id: str) -> Outcome | None:
+        return None
+
+    def owner(self, tag: str) -> OrderOwner | None:
+        return None
+
+    def describe(self) -> str:
+        return self.DESCRIPTION
+
+
 def _contract_of(symbol: Symbol) -> Contract:
     sid = symbol.id
     if symbol.underlying is None:

@@ -27,6 +27,7 @@ class SecurityPortfolioManager:
     def __init__(self, securities: SecurityManager, cash: float, underlying_price: Callable[[Symbol], float]) -> None:
         self._securities = securities
         self._cash = float(cash)
+        self._fees = 0.0
         self._underlying_price = underlying_price
 
     def __getitem__(self, symbol: Symbol | str) -> SecurityHolding:
@@ -83,7 +84,7 @@ class SecurityPortfolioManager:
 
     @property
     def total_fees(self) -> float:
-        return 0.0
+        return self._fees
 
     @property
     def total_margin_used(self) -> float:
@@ -123,6 +124,10 @@ class SecurityPortfolioManager:
     def _apply_fill(self, symbol: Symbol, quantity: float, price: float) -> None:
         self._securities[symbol].holdings._apply_fill(quantity, price)
         self._cash -= quantity * price * _multiplier(symbol)
+
+    def _charge_fee(self, fee: float) -> None:
+        self._cash -= fee
+        self._fees += fee
 
     def _set_cash(self, cash: float) -> None:
         self._cash = float(cash)

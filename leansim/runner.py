@@ -3,9 +3,11 @@
 `python -m leansim run main.py` (see leansim/__main__.py) builds a `Scenario`, and `run_scenario`
 runs the algorithm on the LEAN double over a synthetic market (or a LEAN data folder) under a named
 fault plan (leansim.scenario_faults), once with its own executor and, with `naive`, once more with
-the seed's naive order loop (leansim.naive_executor) injected through the algorithm's
-`_create_executor` hook: same data, same faults. Each run yields a `RunResult`: group outcomes,
-fills, rollback cost, naked-short exposure, store writes, equity over time.
+the seed's naive order loop (leansim.naive_executor) in the executor's place: same data, same
+faults. The runner observes the algorithm through the library's public registries (atomic.registry,
+strategies.base.decisions); the algorithm defines nothing for it. Each run yields a `RunResult`:
+group outcomes, fills, rollback cost, naked-short exposure, store writes, equity over time, and
+what LEAN leaves in a backtest's folder (leansim.backtest_results).
 
 Time steps: one minute normally; one second while an order that may still fill rests at the
 brokerage (a delayed fill, a partial fill's remainder), so exposure is measured to the second. An
@@ -23,7 +25,8 @@ import re
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -36,13 +39,15 @@ leansim.install()
 
 from atomic.contract import Contract
 from atomic.margin import naked_short_contracts
+from leansim import backtest_results
 from leansim.algorithm import QCAlgorithm
+from leansim.backtest_results import BacktestResults
 from leansim.engine.brokerage import VenueOrder, multiplier_of
 from leansim.market.base import MarketData
 from leansim.market.lean_folder import LeanDataFolder
 from leansim.market.synthetic import SyntheticMarket
 from leansim.naive_executor import NaiveExecutor
-from leansim.observers import AtomicObserver, NaiveObserver, Observer
+from leansim.observers import AtomicObserver, NaiveObserver, NoExecutorObserver, Observer
 from leansim.scenario_faults import PLAN_NAMES, describe, fault_plan
 from leansim.simulator import Simulator
 
@@ -50,6 +55,7 @@ NEW_YORK = ZoneInfo("America/New_York")
 UTC = timezone.utc
 RunKind = Literal["atomic", "naive"]
 EQUITY_SAMPLE_MINUTES = 5
+_EXECUTOR = "EnhancedAtomicOrderExecutor"  # the name the naive run replaces in the algorithm's code
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday")
 
 
@@ -65,7 +71,8 @@ class Scenario:
     """One scenario: the algorithm, the market, the faults, and what to compare.
 
     `days` and `start` shape the synthetic market (`start` may be a closed day); with `data_folder`
-    the days are those of the folder holding `underlying`'s files between `start` and `end`.
+    the days are those of the folder holding `underlying`'s files between `start` and `end`. Without
+    `start` and `end` the algorithm's own set_start_date / set_end_date choose them.
     `parameters` reach the algorithm's `get_parameter`; the runner adds start-date, end-date, cash,
     and underlying / entry-days when given.
     """
@@ -84,6 +91,7 @@ class Scenario:
     cash: float = 100_000
     algorithm_name: str | None = None
     progress: bool = False
+    storage: Path | None = None  # the ObjectStore's folder (the first run's), kept across runs; None: in memory
 
     def __post_init__(self) -> None:
         if self.faults not in PLAN_NAMES:
@@ -149,6 +157,11 @@ class RunResult:
     seconds: float
     minute_steps: int
     second_steps: int
+    outputs: BacktestResults  # what LEAN would leave in the backtest's folder
+
+    @property
+    def observed_executor(self) -> bool:
+        return self.executor != NoExecutorObserver.DESCRIPTION
 
     # --- counts ---
 
@@ -247,10 +260,10 @@ def load_algorithm(path: Path, name: str | None = None) -> type[QCAlgorithm]:
 def run_scenario(scenario: Scenario, algorithm: type[QCAlgorithm] | None = None) -> ScenarioResult:
     """Run `scenario`: the algorithm with its own executor, then (with `naive`) with the naive loop."""
     algorithm = algorithm or load_algorithm(scenario.algorithm_file, scenario.algorithm_name)
-    market, underlying, days, market_text = _market(scenario)
+    notes: list[str] = []
+    market, underlying, days, market_text = _market(scenario, own_dates(algorithm, dict(scenario.parameters)), notes)
     if not days:
         raise ScenarioError(f"no trading day with data for {underlying} in the chosen range")
-    notes: list[str] = []
     parameters = dict(scenario.parameters)
     parameters.setdefault("start-date", days[0].isoformat())
     parameters.setdefault("end-date", days[-1].isoformat())
@@ -268,6 +281,9 @@ def run_scenario(scenario: Scenario, algorithm: type[QCAlgorithm] | None = None)
     kinds: list[RunKind] = ["atomic", "naive"] if scenario.naive else ["atomic"]
     read: set[str] = set()
     for kind in kinds:
+        if kind == "naive" and not result.runs[0].observed_executor:
+            notes.append("no naive run: the algorithm created no atomic executor to compare with")
+            break
         run = _Run(scenario, algorithm, kind, market, days, parameters)
         result.runs.append(run.execute())
         assert run.sim is not None
@@ -278,14 +294,30 @@ def run_scenario(scenario: Scenario, algorithm: type[QCAlgorithm] | None = None)
     return result
 
 
-def _market(scenario: Scenario) -> tuple[MarketData, str, list[date], str]:
+def own_dates(algorithm: type[QCAlgorithm], parameters: dict[str, str]) -> tuple[date | None, date | None]:
+    """The start and end dates the algorithm sets in `initialize` (None where it sets none), read
+    by running its initialize on a throwaway double."""
+    sim = Simulator(parameters=parameters)
+    unset = sim.now.replace(tzinfo=None)
+    try:
+        algo = sim.start(algorithm)
+    except Exception:  # the real run reports it
+        return None, None
+    start, end = algo.start_date, algo.end_date
+    return (None if start == unset else start.date()), (None if end == unset + timedelta(days=1) else end.date())
+
+
+def _market(scenario: Scenario, own: tuple[date | None, date | None],
+            notes: list[str]) -> tuple[MarketData, str, list[date], str]:
+    # An explicit start or end replaces the algorithm's range (the synthetic market's `days` bound it).
+    first, last = (scenario.start, scenario.end) if scenario.start or scenario.end else own
     if scenario.data_folder is None:
         underlying = (scenario.underlying or dict(scenario.parameters).get("underlying") or "SPY").upper()
-        start = scenario.start or date(2024, 1, 2)
+        start = first or date(2024, 1, 2)
         synthetic = SyntheticMarket(underlying, start=start, days=scenario.days, seed=scenario.seed)
-        days = [d for d in synthetic.days() if scenario.end is None or d <= scenario.end]
+        days = [d for d in synthetic.days() if last is None or d <= last]
         if not days:
-            raise ScenarioError(f"no trading day from {start} to {scenario.end}")
+            raise ScenarioError(f"no trading day from {start} to {last}")
         text = f"synthetic {underlying}, {len(days)} trading days {days[0]} .. {days[-1]}, seed {scenario.seed}"
         return synthetic, underlying, days, text
     folder = LeanDataFolder(scenario.data_folder)
@@ -295,11 +327,11 @@ def _market(scenario: Scenario) -> tuple[MarketData, str, list[date], str]:
         underlying = "SPY" if "SPY" in tickers else (tickers[0] if tickers else "SPY")
     if underlying not in tickers:
         raise ScenarioError(f"{scenario.data_folder} holds no files for {underlying}; it has {', '.join(tickers) or 'none'}")
-    days = [
-        d for d in folder.days_of(underlying)
-        if (scenario.start is None or d >= scenario.start) and (scenario.end is None or d <= scenario.end)
-        and folder.calendar.session(d) is not None
-    ]
+    every = [d for d in folder.days_of(underlying) if folder.calendar.session(d) is not None]
+    days = [d for d in every if (first is None or d >= first) and (last is None or d <= last)]
+    if not days and not (scenario.start or scenario.end) and (first, last) != (None, None):
+        notes.append(f"the algorithm's dates {first} .. {last} have no data in the folder: running over its days")
+        days = every
     span = f"{days[0]} .. {days[-1]}" if days else "no days"
     return folder, underlying, days, f"LEAN data folder {scenario.data_folder} ({underlying}, {len(days)} days: {span})"
 
@@ -317,37 +349,51 @@ class _Run:
         self.market = market
         self.days = days
         self.parameters = parameters
-        self.algorithm_class = self._subclass(algorithm)
+        self.algorithm_class = algorithm
         self.observer: Observer | None = None
         self.entries_sent = 0
         self.skips: Counter[str] = Counter()
         self.sim: Simulator | None = None
 
-    def _subclass(self, algorithm: type[QCAlgorithm]) -> type[QCAlgorithm]:
-        """The algorithm with the runner's observer on its executor (or the naive loop in its place),
-        counting what its strategies decided."""
-        run = self
-        naive = self.kind == "naive"
+    @contextmanager
+    def _observing(self) -> Iterator[None]:
+        """Observe the algorithm through the library's public seams, with no hook in the algorithm:
+        every executor it creates (atomic.registry.executors) gets the runner's observer, and every
+        strategy decision (strategies.base.decisions) is counted. The naive run puts the naive loop
+        where the algorithm's code constructs EnhancedAtomicOrderExecutor (the name in the globals of
+        its classes' methods), so the same algorithm runs with the seed's order loop."""
+        from atomic import registry
+        from strategies.base import decisions
 
-        def _create_executor(algo: Any, config: Any) -> Any:
-            executor = NaiveExecutor(algo) if naive else algorithm._create_executor(algo, config)  # type: ignore[attr-defined]
-            now = run._now
-            run.observer = NaiveObserver(executor, now) if naive else AtomicObserver(executor, now)
+        def observe(executor: Any) -> None:
+            self.observer = AtomicObserver(executor, self._now)
+
+        def count(decision: Any) -> None:
+            if decision.skip is not None:
+                self.skips[str(decision.skip.reason)] += 1
+            elif decision.sent:
+                self.entries_sent += 1
+
+        def naive_loop(algorithm: Any, *args: Any, **kwargs: Any) -> NaiveExecutor:
+            executor = NaiveExecutor(algorithm)
+            self.observer = NaiveObserver(executor, self._now)
             return executor
 
-        def _on_decision(algo: Any, decision: Any) -> None:
-            algorithm._on_decision(algo, decision)  # type: ignore[attr-defined]
-            if decision.skip is not None:
-                run.skips[str(decision.skip.reason)] += 1
-            elif decision.sent:
-                run.entries_sent += 1
-
-        for hook in ("_create_executor", "_on_decision"):
-            if not hasattr(algorithm, hook):
-                raise TypeError(f"{algorithm.__name__} has no {hook} hook: the runner cannot observe its executor")
-        prefix = "Naive" if naive else "Observed"
-        return type(f"{prefix}{algorithm.__name__}", (algorithm,),
-                    {"_create_executor": _create_executor, "_on_decision": _on_decision})
+        patched: list[tuple[dict[str, Any], Any]] = []
+        if self.kind == "naive":
+            spaces = {id(f.__globals__): f.__globals__ for cls in self.algorithm_class.__mro__
+                      for f in vars(cls).values() if inspect.isfunction(f)}
+            patched = [(space, space[_EXECUTOR]) for space in spaces.values() if _EXECUTOR in space]
+            for space, _ in patched:
+                space[_EXECUTOR] = naive_loop
+        unsubscribe = [registry.executors.subscribe(observe), decisions.subscribe(count)]
+        try:
+            yield
+        finally:
+            for stop in unsubscribe:
+                stop()
+            for space, original in patched:
+                space[_EXECUTOR] = original
 
     def _now(self) -> datetime:
         assert self.sim is not None
@@ -361,11 +407,17 @@ class _Run:
         first_open = calendar.session(self.days[0])[0]  # type: ignore[index]
         sim = Simulator(market=self.market, start=first_open - timedelta(minutes=1),
                         faults=fault_plan(self.scenario.faults, self.scenario.seed),
-                        cash=self.scenario.cash, parameters=self.parameters)
+                        cash=self.scenario.cash, parameters=self.parameters,
+                        store_folder=self.scenario.storage if self.kind == "atomic" else None)
         self.sim = sim
-        sim.start(self.algorithm_class)
-        if self.observer is None:
-            raise TypeError("the algorithm never called _create_executor: the runner has no executor to observe")
+        with self._observing():
+            algorithm = sim.start(self.algorithm_class)
+            return self._clock(sim, algorithm, wall)
+
+    def _clock(self, sim: Simulator, algorithm: QCAlgorithm, wall: float) -> RunResult:
+        calendar = self.market.calendar
+        if self.observer is None:  # an algorithm without the atomic executor: nothing of groups to watch
+            self.observer = NoExecutorObserver(self._now)
         probe = _Probe(self.observer, sim)
         watch = _OpenOrders(sim)
         start_equity = probe.equity()
@@ -397,6 +449,9 @@ class _Run:
         except AssertionError as error:  # the algorithm's own end-of-run self-check
             self_check = str(error)
         probe.finish()
+        outputs = backtest_results.collect(
+            sim.logs, sim.plots, sim.runtime_statistics, algorithm.transactions.get_orders(), sim.events, self.days,
+            start_equity, end_equity, probe.equity_curve, algorithm.portfolio.total_fees)
         stats = sim.store_stats
         return RunResult(
             kind=self.kind,
@@ -419,6 +474,7 @@ class _Run:
             seconds=time.perf_counter() - wall,
             minute_steps=minute_steps,
             second_steps=second_steps,
+            outputs=outputs,
         )
 
 

@@ -15,6 +15,7 @@ from leansim.symbols import Symbol
 
 if TYPE_CHECKING:
     from leansim.engine.market_view import MarketView
+    from leansim.fees import FeeModel
     from leansim.fills import FillModel
 
 
@@ -183,6 +184,7 @@ class Security:
     """A tradable with its live quote, exchange, properties, holdings and fill model."""
 
     def __init__(self, symbol: Symbol, market: MarketView, multiplier: float = 1.0) -> None:
+        from leansim.fees import FeeModel
         from leansim.fills import ImmediateFillModel
 
         self._symbol = symbol
@@ -191,6 +193,7 @@ class Security:
         self._properties = SymbolProperties(multiplier)
         self._holdings = SecurityHolding(self)
         self._fill_model: FillModel = ImmediateFillModel()
+        self._fee_model: FeeModel = FeeModel()
 
     @property
     def symbol(self) -> Symbol:
@@ -253,6 +256,14 @@ class Security:
     def set_fill_model(self, fill_model: FillModel) -> None:
         """Install a fill model; a Python subclass's overrides are what the engine calls."""
         self._fill_model = fill_model
+
+    @property
+    def fee_model(self) -> FeeModel:
+        return self._fee_model
+
+    def set_fee_model(self, fee_model: FeeModel) -> None:
+        """Install a fee model (the brokerage model's is installed when the security is added)."""
+        self._fee_model = fee_model
 
 
 class Equity(Security):

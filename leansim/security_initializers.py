@@ -1,8 +1,8 @@
 """LEAN's security initializers: what configures a security when it is added.
 
 LEAN's BrokerageModelSecurityInitializer applies the brokerage model's reality models and seeds
-prices; the double's brokerage models carry no reality models and its market prices every security
-already, so the base initializer has nothing to add. It exists so algorithms can subclass it the
+prices; of the reality models the double's brokerage models carry the fee model, and its market
+prices every security already. It exists so algorithms can subclass it the
 way LEAN's documentation shows (super().initialize(security), then their own models).
 """
 
@@ -30,4 +30,6 @@ class BrokerageModelSecurityInitializer:
         self._security_seeder = security_seeder or SecuritySeeder.NULL
 
     def initialize(self, security: Any) -> None:
+        if self._brokerage_model is not None:
+            security.set_fee_model(self._brokerage_model.get_fee_model(security))
         self._security_seeder.seed_security(security)

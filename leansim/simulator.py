@@ -12,6 +12,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from leansim.algorithm import QCAlgorithm
@@ -91,6 +92,7 @@ class EventRecord:
     message: str
     tag: str
     utc_time: datetime
+    fee: float  # the order fee charged with this event (on the event that completes the order)
 
 
 @dataclass(frozen=True)
@@ -143,6 +145,7 @@ class Run:
         if existing is not None:
             return existing
         security = self.sim._new_security(symbol, self)
+        security.set_fee_model(self.brokerage_model.get_fee_model(security))  # as LEAN's default initializer
         initializer = self.security_initializer
         if callable(initializer):
             initializer(security)
@@ -251,6 +254,7 @@ class Simulator:
         store_persistence_seconds: float = 5.0,
         store_max_files: int = 10_000,
         store_max_bytes: int = 10 * 1024**3,
+        store_folder: Path | None = None,
     ) -> None:
         if mode not in ("backtest", "live"):
             raise ValueError(f"mode must be 'backtest' or 'live', not {mode!r}")
@@ -267,7 +271,7 @@ class Simulator:
         self._now = start.astimezone(timezone.utc)
         self.faults = FaultState(plan)
         self.market = MarketView(market or StaticMarket(), lambda: self._now, self.faults)
-        self.store = StoreBackend(store_persistence_seconds, store_max_files, store_max_bytes)
+        self.store = StoreBackend(store_persistence_seconds, store_max_files, store_max_bytes, store_folder)
         self.store.writing_file = self._writing_file
         self.brokerage = SimBrokerage(cash, self._emit)
         self.brokerage.after_fill = lambda: self.pass_point("after_fill")
@@ -279,7 +283,7 @@ class Simulator:
         self._pending: deque[BrokerEvent] = deque()
         self._run: Run | None = None
         self._runs: list[Run] = []
-        self._last_flush = self._now
+        self._flush_due: datetime | None = None  # the persist timer, armed by the first save after a persist
         self._last_minute: datetime | None = None
         self._detached_ids = itertools.count(-1, -1)
         self._settled: set[Symbol] = set()
@@ -363,7 +367,7 @@ class Simulator:
         algorithm._run = run
         self._run = run
         self._runs.append(run)
-        self._last_flush = self._now
+        self._flush_due = None
         algorithm.initialize()
         self._load_brokerage_state(run)
         run.warming_up = False
@@ -516,6 +520,10 @@ class Simulator:
         return self.faults.save_fails(self.faults.counters["before_save"])
 
     def after_save(self) -> None:
+        """ObjectStore hook: the first save after a persist arms the persist timer (LocalObjectStore's
+        IsDirty setter in Engine/Storage/LocalObjectStore.cs), then the after_save crash point."""
+        if self._flush_due is None and self.store.dirty:
+            self._flush_due = self._now + timedelta(seconds=self.store.persistence_seconds)
         self.pass_point("after_save")
 
     def role_of(self, symbol: Symbol, quantity: float) -> Literal["opening", "closing"]:
@@ -543,7 +551,7 @@ class Simulator:
         assert event.symbol is not None and event.utc_time is not None
         self.events.append(
             EventRecord(run.index, order.id, tuple(order.broker_id), event.symbol, event.status, event.fill_quantity,
-                        event.fill_price, event.message, order.tag, event.utc_time)
+                        event.fill_price, event.message, order.tag, event.utc_time, event.order_fee.value.amount)
         )
 
     def _record_plot(self, chart: str, series: str, value: float) -> None:
@@ -577,9 +585,9 @@ class Simulator:
 
     def _step(self) -> None:
         run = self._run if self.alive else None
-        if run is not None and self._now - self._last_flush >= timedelta(seconds=self.store.persistence_seconds):
+        if run is not None and self._flush_due is not None and self._now >= self._flush_due:
             self.store.flush()
-            self._last_flush = self._now
+            self._flush_due = None
         self._settle_expired()
         if run is not None:
             run.handler.send_cancels()  # the transaction thread runs before the brokerage's next scan

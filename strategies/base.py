@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, ClassVar, Protocol
 
+from atomic.registry import Registry
 from strategies.chain import ChainRow, Picked, Right, liquidity_problem, pick_expiry, pick_short, rows_expiring
 from strategies.params import StrategyParams
 from strategies.selection import ChosenContract, RiskBasis, Selection, Structure, mid_credit, natural_credit
@@ -90,6 +91,9 @@ class TradeDecision:
         # The executor's result says why it refused a group; read it when it is there.
         reason = getattr(self.result, "reason", "")
         return f"{line} ({reason})" if reason else line
+
+
+decisions: Registry[TradeDecision] = Registry()  # every decision of every strategy (the local runner counts them)
 
 
 class StructureStrategy(ABC):
@@ -170,8 +174,21 @@ class StructureStrategy(ABC):
         portfolio_value: float,
     ) -> TradeDecision:
         """Select, size, and hand the structure to the executor; a skip at any step is returned,
-        not raised. Exceptions from the executor propagate: they are bugs, not market conditions.
+        not raised, and every decision is announced on `decisions`. Exceptions from the executor
+        propagate: they are bugs, not market conditions.
         """
+        decision = self._decide(executor, rows, underlying_price, today, portfolio_value)
+        decisions.announce(decision)
+        return decision
+
+    def _decide(
+        self,
+        executor: AtomicExecutor,
+        rows: Sequence[ChainRow],
+        underlying_price: float,
+        today: date,
+        portfolio_value: float,
+    ) -> TradeDecision:
         chosen = self.select(rows, underlying_price, today)
         if isinstance(chosen, Skip):
             return TradeDecision(self._name, skip=chosen)

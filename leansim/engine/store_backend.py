@@ -8,12 +8,15 @@ with File.WriteAllBytes (LocalObjectStore.PersistData), which is not atomic: a p
 the middle leaves that file truncated (`tear`), the files before it written and the ones after it not.
 LEAN walks a ConcurrentDictionary, whose order owes nothing to the order of the saves; the double
 writes in key order, so nothing may rely on a file saved earlier reaching the disk first.
+With a `folder` the disk is real: the store starts from the files found there and persists to them,
+as the lean CLI's `storage/` folder keeps the store from one run to the next.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -33,8 +36,9 @@ class StoreBackend:
     `writing_file`, when set, is called before each file a persist writes, with its key and contents:
     the simulator's torn_write crash point, which may `tear` the file and end the process there."""
 
-    def __init__(self, persistence_seconds: float, max_files: int, max_bytes: int) -> None:
+    def __init__(self, persistence_seconds: float, max_files: int, max_bytes: int, folder: Path | None = None) -> None:
         self.persistence_seconds = persistence_seconds
+        self.folder = folder
         self.max_files = max_files
         self.max_bytes = max_bytes
         self.disk: dict[str, bytes] = {}
@@ -46,6 +50,9 @@ class StoreBackend:
         self.deletes = 0
         self.bytes_written = 0
         self.flushes = 0
+        if folder is not None:
+            self.load({path.relative_to(folder).as_posix(): path.read_bytes()
+                       for path in sorted(folder.rglob("*")) if path.is_file()})
 
     def within_limits(self, key: str, contents: bytes) -> bool:
         """LEAN's IsWithinStorageLimit: file count and total size including this write. On every
@@ -74,6 +81,8 @@ class StoreBackend:
         removed = self.memory.pop(key, None)
         self._dirty.discard(key)
         existed = self.disk.pop(key, None) is not None or removed is not None
+        if self.folder is not None:
+            (self.folder / key).unlink(missing_ok=True)
         if existed:
             self.deletes += 1
         return existed
@@ -87,12 +96,24 @@ class StoreBackend:
             contents = self.memory[key]
             if self.writing_file is not None:
                 self.writing_file(key, contents)
-            self.disk[key] = contents
+            self._put(key, contents)
             self._dirty.discard(key)
 
     def tear(self, key: str, contents: bytes) -> None:
         """File.WriteAllBytes died part-way: the file holds the first half of `contents`."""
-        self.disk[key] = contents[: len(contents) // 2]
+        self._put(key, contents[: len(contents) // 2])
+
+    @property
+    def dirty(self) -> bool:
+        """Whether saves wait for a persist."""
+        return bool(self._dirty)
+
+    def _put(self, key: str, contents: bytes) -> None:
+        self.disk[key] = contents
+        if self.folder is not None:
+            path = self.folder / key
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(contents)
 
     def load(self, contents: dict[str, bytes]) -> None:
         """Start from `contents` on disk and in memory (a store left by an earlier deployment)."""

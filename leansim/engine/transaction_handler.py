@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from leansim.engine.brokerage import BrokerEvent, VenueOrder
 from leansim.engine.fault_state import OrderCandidate
+from leansim.fees import OrderFeeParameters
 from leansim.enums import (
     CLOSED_STATUSES,
     COMBO_TYPES,
@@ -304,6 +305,8 @@ class TransactionHandler:
             order = self.orders[order_id]
             ticket = self.tickets[order_id]
             order._status = event.status
+            # The fee model sees the holdings before this fill, as in BacktestingBrokerage.Scan.
+            fee = self._fee(order) if event.fill_quantity and event.status == OrderStatus.FILLED else OrderFee.ZERO
             if event.fill_quantity:
                 ticket._quantity_filled += event.fill_quantity
                 ticket._fill_value += event.fill_quantity * event.fill_price
@@ -314,11 +317,21 @@ class TransactionHandler:
             if event.status == OrderStatus.CANCELED:
                 order._canceled_time = event.utc_time
             order_event = self._fire(
-                order, event.status, event.fill_quantity, event.fill_price, event.message, event.utc_time, deliver=False
+                order, event.status, event.fill_quantity, event.fill_price, event.message, event.utc_time, deliver=False,
+                fee=fee,
             )
             self._applied[event.seq] = order_event
             if not self._lost(event):
                 self._deliver(order_event)
+
+    def _fee(self, order: Order) -> OrderFee:
+        """The fee of a completed order, for its whole quantity, charged to the portfolio and the
+        brokerage's cash (BacktestingBrokerage.Scan invokes the fee model on the Filled event)."""
+        security = self._run.ensure_security(order.symbol)
+        fee = security.fee_model.get_order_fee(OrderFeeParameters(security, order))
+        self._run.portfolio._charge_fee(fee.value.amount)
+        self._sim.brokerage.cash -= fee.value.amount
+        return fee
 
     def _fire(
         self,
@@ -329,8 +342,9 @@ class TransactionHandler:
         message: str = "",
         utc_time: datetime | None = None,
         deliver: bool = True,
+        fee: OrderFee = OrderFee.ZERO,
     ) -> OrderEvent:
-        event = OrderEvent(order, utc_time or self.utc_time, OrderFee.ZERO, message)
+        event = OrderEvent(order, utc_time or self.utc_time, fee, message)
         event.status = status
         event.fill_quantity = fill_quantity
         event.fill_price = fill_price

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from runner_kit import EVERY_WEEKDAY, MAIN, main_algorithm
 
-from atomic import EnhancedAtomicOrderExecutor, GroupView
+from atomic import EnhancedAtomicOrderExecutor, GroupView, registry
 from atomic.tags import parse_tag
 from leansim import Simulator, VenueOrder
 from leansim.algorithm import QCAlgorithm
@@ -122,14 +122,13 @@ def _observing(observed: dict[str, Any]) -> type[QCAlgorithm]:
             # kit reaches past LEAN's API, to read what LEAN itself would show (plots, statistics,
             # the brokerage's books).
             observed["sim"], observed["algorithm"] = self._run.sim, self
-            super().initialize()
+            unsubscribe = registry.executors.subscribe(lambda executor: observed.__setitem__("executor", executor))
+            try:
+                super().initialize()
+            finally:
+                unsubscribe()
             self.schedule.on(self.date_rules.every_day(), self.time_rules.at(SNAPSHOT_HOUR, SNAPSHOT_MINUTE),
                              self._snapshot_positions)
-
-        def _create_executor(self, atomic_config: Any) -> EnhancedAtomicOrderExecutor:
-            executor = base._create_executor(self, atomic_config)
-            observed["executor"] = executor
-            return executor
 
         def _snapshot_positions(self) -> None:
             sim: Simulator = observed["sim"]

@@ -33,7 +33,7 @@ def test_cli_writes_the_report_and_a_valid_png(tmp_path: Path, capsys: pytest.Ca
 
 def test_defaults_are_the_readme_demo() -> None:
     args = build_parser().parse_args(["run", "main.py"])
-    assert (args.days, args.faults, args.seed, args.naive, str(args.out)) == (60, "mixed", 7, True, "out")
+    assert (args.days, args.faults, args.seed, args.naive, args.out) == (60, "mixed", 7, True, None)
 
 
 def test_bad_parameter_syntax_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from leansim_kit import OPEN, Recorder
 
@@ -95,3 +97,42 @@ def test_a_file_torn_inside_a_character_still_reads() -> None:
         sim.advance(5)  # LEAN's persistence timer
     assert sim.store.disk["k/a"] == b"a\xc3"
     assert sim.restart(Recorder).object_store.read("k/a") == "a\ufffd"
+
+
+@pytest.mark.parametrize(("saved", "key"), [(".hidden/x", "hidden/x"), ("/a\\b", "a/b"), ("\\\\a/b", "a/b")])
+def test_keys_are_normalized_as_lean_does(saved: str, key: str) -> None:
+    """LocalObjectStore.NormalizePath (Engine/Storage/LocalObjectStore.cs)."""
+    store = Simulator(start=OPEN).start(Recorder).object_store
+    assert store.save(saved, "v")
+    assert store.keys == [key] and store.read(key) == "v" and store.contains_key(saved)
+
+
+def test_saving_none_returns_false_and_stores_nothing() -> None:
+    sim = Simulator(start=OPEN)
+    store = sim.start(Recorder).object_store
+    assert store.save("k/1", None) is False
+    assert not store.contains_key("k/1") and store.keys == []
+
+
+def test_the_first_save_after_a_persist_arms_the_timer() -> None:
+    """Not a fixed grid from the start: a save 3 s in persists 5 s later, at 8 s."""
+    sim = Simulator(start=OPEN)
+    store = sim.start(Recorder).object_store
+    sim.advance(3)
+    store.save("k/1", "1")
+    sim.advance(4)
+    store.save("k/2", "2")  # the timer is armed already: this save does not push it back
+    assert sim.stored == {}
+    sim.advance(1)
+    assert sim.stored == {"k/1": "1", "k/2": "2"} and sim.store_stats.flushes == 1
+
+
+def test_a_store_folder_keeps_the_store_for_the_next_run(tmp_path: Path) -> None:
+    first = Simulator(start=OPEN, store_folder=tmp_path)
+    store = first.start(Recorder).object_store
+    assert store.save("ns/kept", "1") and store.save("ns/gone", "2")
+    first.stop()
+    assert (tmp_path / "ns" / "kept").read_text() == "1"
+    second = Simulator(start=OPEN, store_folder=tmp_path).start(Recorder).object_store
+    assert second.read("ns/kept") == "1"
+    assert second.delete("ns/gone") and not (tmp_path / "ns" / "gone").exists()

@@ -1,0 +1,153 @@
+"""What a LEAN backtest leaves in its output folder, for one run of the double.
+
+As the lean CLI's backtest folder: the algorithm's debug/log/error lines in log.txt (each stamped
+with the algorithm's time, Engine/Results/BacktestingResultHandler.cs), statistics.json keyed by
+LEAN's statistic names and formatted as Common/Statistics/StatisticsBuilder.cs formats them, the
+runtime statistics, the orders with their events, and a PNG chart per `plot` chart.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from leansim.orders import Order
+from leansim.simulator import EventRecord, LogRecord, PlotPoint
+
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+@dataclass
+class BacktestResults:
+    """One run's LEAN outputs."""
+
+    log_lines: list[str]
+    statistics: dict[str, str]
+    runtime_statistics: dict[str, str]
+    orders: list[dict[str, Any]]
+    plots: list[PlotPoint]
+
+
+def collect(logs: Sequence[LogRecord], plots: Sequence[PlotPoint], runtime: dict[str, str], orders: Sequence[Order],
+            events: Sequence[EventRecord], days: Sequence[date], start_equity: float, end_equity: float,
+            equity: Sequence[tuple[datetime, float]], fees: float) -> BacktestResults:
+    """The outputs of the run whose records these are (`logs`, `events`: that run's only)."""
+    return BacktestResults(
+        log_lines=[log_line(record) for record in logs],
+        statistics=statistics(len(orders), len(days), start_equity, end_equity, equity, fees),
+        runtime_statistics=dict(runtime),
+        orders=[_order(order, [e for e in events if e.order_id == order.id]) for order in orders],
+        plots=list(plots),
+    )
+
+
+def log_line(record: LogRecord) -> str:
+    """`yyyy-MM-dd HH:mm:ss message` in the algorithm's (New York) time, as LEAN's log.txt; errors
+    carry LEAN's `ERROR::` prefix."""
+    stamp = record.utc_time.astimezone(NEW_YORK).strftime("%Y-%m-%d %H:%M:%S")
+    return f"{stamp} {'ERROR:: ' if record.level == 'ERROR' else ''}{record.message}"
+
+
+def statistics(total_orders: int, days: int, start: float, end: float, equity: Sequence[tuple[datetime, float]],
+               fees: float) -> dict[str, str]:
+    """LEAN's statistics that the double can measure, formatted as StatisticsBuilder does: Net Profit
+    and Drawdown rounded to three decimals, percent, "0%" when zero (a one-day backtest has no
+    performance statistics); equities rounded to cents with no trailing zeros. C# decimals keep the
+    scale of the arithmetic that made them ("99149.50"); floats cannot, so "99149.5" is printed."""
+    one_day = days <= 1
+    profit = 0.0 if one_day or not start else (end - start) / start
+    return {
+        "Total Orders": str(total_orders),
+        "Start Equity": _amount(start),
+        "End Equity": _amount(end),
+        "Net Profit": _percent(profit),
+        "Drawdown": _percent(0.0 if one_day else max_drawdown([value for _, value in equity])),
+        "Total Fees": f"${fees:.2f}",
+    }
+
+
+def max_drawdown(values: Sequence[float]) -> float:
+    """The largest fall from a peak, as a fraction of the peak."""
+    peak, worst = 0.0, 0.0
+    for value in values:
+        peak = max(peak, value)
+        if peak > 0:
+            worst = max(worst, (peak - value) / peak)
+    return worst
+
+
+def write(results: BacktestResults, folder: Path) -> list[Path]:
+    """Write the outputs into `folder`; returns the chart files."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "log.txt").write_text("".join(f"{line}\n" for line in results.log_lines))
+    (folder / "statistics.json").write_text(json.dumps(results.statistics, indent=2) + "\n")
+    (folder / "runtime-statistics.json").write_text(json.dumps(results.runtime_statistics, indent=2) + "\n")
+    (folder / "orders.json").write_text(json.dumps(results.orders, indent=2) + "\n")
+    return _charts(results.plots, folder / "charts")
+
+
+def _amount(value: float) -> str:
+    text = f"{round(value, 2):.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text
+
+
+def _percent(fraction: float) -> str:
+    value = round(fraction * 100, 3)
+    return "0%" if value == 0 else f"{value:.3f}%"
+
+
+def _order(order: Order, events: Sequence[EventRecord]) -> dict[str, Any]:
+    return {
+        "id": order.id,
+        "symbol": order.symbol.value,
+        "type": order.type.name,
+        "quantity": order.quantity,
+        "status": order.status.name,
+        "price": order.price,
+        "time": order.time.isoformat(),
+        "tag": order.tag,
+        "broker_id": list(order.broker_id),
+        "events": [
+            {"time": e.utc_time.isoformat(), "status": e.status.name, "fill_quantity": e.fill_quantity,
+             "fill_price": e.fill_price, "fee": e.fee, "message": e.message}
+            for e in events
+        ],
+    }
+
+
+def _charts(plots: Sequence[PlotPoint], folder: Path) -> list[Path]:
+    """One PNG per chart, one line per series (matplotlib's Agg backend)."""
+    by_chart: dict[str, dict[str, list[tuple[datetime, float]]]] = defaultdict(lambda: defaultdict(list))
+    for point in plots:
+        by_chart[point.chart][point.series].append((point.utc_time, point.value))
+    if not by_chart:
+        return []
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for chart, series in by_chart.items():
+        figure, axes = plt.subplots(figsize=(10, 4))
+        for name, points in series.items():
+            axes.plot([t for t, _ in points], [v for _, v in points], label=name, marker=".")
+        axes.set_title(chart)
+        axes.legend(loc="best")
+        figure.autofmt_xdate()
+        path = folder / f"{_file_name(chart)}.png"
+        figure.savefig(path, dpi=90)
+        plt.close(figure)
+        written.append(path)
+    return written
+
+
+def _file_name(chart: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "-" for c in chart).strip("-") or "chart"

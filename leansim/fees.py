@@ -1,0 +1,109 @@
+"""LEAN's fee models (Common/Orders/Fees/): what a filled order costs, charged to the portfolio's cash.
+
+The brokerage model picks a security's fee model (`get_fee_model`, Common/Brokerages/
+DefaultBrokerageModel.cs): Interactive Brokers' rule for equities and equity options, nothing for the
+rest. BacktestingBrokerage charges the fee once, on the event that completes an order, for the whole
+order (Brokerages/Backtesting/BacktestingBrokerage.cs, Scan).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from leansim.enums import OrderDirection, SecurityType
+from leansim.orders import CashAmount, OrderFee
+
+if TYPE_CHECKING:
+    from leansim.orders import Order
+    from leansim.securities import Security
+
+
+class OrderFeeParameters:
+    """The security and the order a fee is computed for."""
+
+    def __init__(self, security: Security, order: Order) -> None:
+        self.security = security
+        self.order = order
+
+
+class FeeModel:
+    """LEAN's FeeModel base: no fee."""
+
+    def get_order_fee(self, parameters: OrderFeeParameters) -> OrderFee:
+        return OrderFee.ZERO
+
+
+class ConstantFeeModel(FeeModel):
+    """The same fee for every order (Common/Orders/Fees/ConstantFeeModel.cs)."""
+
+    def __init__(self, fee: float, currency: str = "USD") -> None:
+        self._fee = CashAmount(abs(float(fee)), currency)
+
+    def get_order_fee(self, parameters: OrderFeeParameters) -> OrderFee:
+        return OrderFee(self._fee)
+
+
+class InteractiveBrokersFeeModel(FeeModel):
+    """Interactive Brokers' US rates at the lowest volume tier (Common/Orders/Fees/InteractiveBrokersFeeModel.cs):
+    options $0.65 a contract ($0.50 under a $0.10 premium, $0.25 under $0.05), at least $1.00 an order;
+    equities $0.005 a share, at least $1.00 and at most 0.5% of the order's value."""
+
+    def get_order_fee(self, parameters: OrderFeeParameters) -> OrderFee:
+        security, order = parameters.security, parameters.order
+        quantity = abs(order.quantity)
+        price = _potential_price(security, order)
+        if security.type == SecurityType.OPTION:
+            rate = 0.65 if price >= 0.1 else 0.5 if price >= 0.05 else 0.25
+            return OrderFee(CashAmount(max(quantity * rate, 1.0), "USD"))
+        if security.type == SecurityType.EQUITY:
+            fee = quantity * 0.005
+            fee = 1.0 if fee < 1.0 else min(fee, 0.005 * quantity * price)
+            return OrderFee(CashAmount(fee, "USD"))
+        return OrderFee.ZERO
+
+
+class CharlesSchwabFeeModel(FeeModel):
+    """Options $0.65 a contract, no minimum; equities free (Common/Orders/Fees/CharlesSchwabFeeModel.cs)."""
+
+    def get_order_fee(self, parameters: OrderFeeParameters) -> OrderFee:
+        return _per_contract(parameters, 0.65)
+
+
+class TradeStationFeeModel(FeeModel):
+    """Options $0.60 a contract; no per-trade commission for a US resident, LEAN's default
+    (Common/Orders/Fees/TradeStationFeeModel.cs)."""
+
+    def get_order_fee(self, parameters: OrderFeeParameters) -> OrderFee:
+        return _per_contract(parameters, 0.6)
+
+
+class TastytradeFeeModel(FeeModel):
+    """Options $1 a contract to open, nothing to close (Common/Orders/Fees/TastytradeFeeModel.cs)."""
+
+    def get_order_fee(self, parameters: OrderFeeParameters) -> OrderFee:
+        held = parameters.security.holdings.quantity
+        buying = parameters.order.direction == OrderDirection.BUY
+        opening = held >= 0 if buying else held <= 0  # BrokerageExtensions.GetOrderPosition
+        return _per_contract(parameters, 1.0 if opening else 0.0)
+
+
+def fee_model_for(security: Security) -> FeeModel:
+    """DefaultBrokerageModel.GetFeeModel: Interactive Brokers' rule for equities and options."""
+    if security.type in (SecurityType.EQUITY, SecurityType.OPTION):
+        return InteractiveBrokersFeeModel()
+    return ConstantFeeModel(0.0)
+
+
+def _per_contract(parameters: OrderFeeParameters, rate: float) -> OrderFee:
+    if parameters.security.type != SecurityType.OPTION:
+        return OrderFee.ZERO
+    return OrderFee(CashAmount(abs(parameters.order.quantity) * rate, "USD"))
+
+
+def _potential_price(security: Security, order: Order) -> float:
+    """The limit price of a limit order, else the side of the quote the order takes (GetPotentialOrderPrice)."""
+    limit = getattr(order, "limit_price", 0.0)
+    if limit:
+        return float(limit)
+    side = security.ask_price if order.direction == OrderDirection.BUY else security.bid_price
+    return side or security.price
