@@ -86,15 +86,16 @@ BUYING_POWER_USAGE_LIMIT = 0.9
 STORE_NAMESPACE = "atomic-executor"
 # Finished groups are archived for good, packed so the store keeps few keys: each first gets a key of
 # its own, every ARCHIVE_PACK_SIZE of those become one pack key, every ARCHIVE_PACK_SIZE packs one
-# pack of the next level, up to ARCHIVE_PACK_LEVELS (about 110 keys for 100,000 groups).
+# pack of the next level, up to ARCHIVE_PACK_LEVELS (under 45 keys for 100,000 groups).
 # LEAN's local store allows 10,000 files by default, and every save checks its limits by walking
 # every stored file (LocalObjectStore.IsWithinStorageLimit), so the number of keys sets what each
 # write costs; a larger pack size rewrites each group fewer times but keeps more keys.
 ARCHIVE_PACK_SIZE = 4
 # Levels packs merge up to: a top-level pack holds ARCHIVE_PACK_SIZE ** ARCHIVE_PACK_LEVELS groups
-# (1,024: about 4 MB) and merges no further, so no single archive write rewrites more than that, and
-# recovery reads at most one such pack; a long history adds one key per top-level pack instead.
-ARCHIVE_PACK_LEVELS = 5
+# (4,096: about 16 MB) and merges no further, so no single archive write rewrites more than that, and
+# recovery reads at most one such pack; a long history adds one key per top-level pack instead. Fewer
+# levels bound that write lower but keep more keys, and every save walks every key.
+ARCHIVE_PACK_LEVELS = 6
 # Finished groups kept in memory for get_group(); older ones are read back from the archive.
 HISTORY_IN_MEMORY = 500
 # Address for operator alerts sent through algorithm.notify in live mode ("" sends none).
