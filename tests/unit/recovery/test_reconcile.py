@@ -308,7 +308,7 @@ def test_decide_a_group_held_for_an_unexpected_fill_stays_held(status: GroupStat
     """Its books may count a fill the broker never made (reported twice, booked once): whatever its
     shape, recovery takes no automatic action on it; the operator does."""
     group = _shaped("partial", status)
-    assert group.apply(update(1, OrderState.FILLED, 2, event_id=99))  # a second report, a fresh event id
+    assert group.apply(update(1, OrderState.FILLED, 2))  # a second report, with a fresh event id
     assert group.held and group.anomalies
     assert decide(group, flatten, unknown) is Decision.HOLD_ANOMALY
 
