@@ -226,15 +226,6 @@ def _step(group: Group, available: Sequence[BrokerOrder], brokerage: BrokerageSn
     step.cancels = orders_to_cancel(established, found.matched, decision)
     if step.cancels:
         entry.found += f"; orders {step.cancels} still open at the brokerage: cancelled"
-    if decision is Decision.HOLD_ANOMALY:
-        # Its books may hold a fill the broker never made (reported twice, booked once): only the
-        # operator, having checked the brokerage's own holdings, unwinds it (rollback_group).
-        step.alerts.append(("Group held for unexpected fills", f"{group.group_id}: {_positions(established)}; "
-                            f"{group.anomalies}; still held for the operator (no automatic action): check the "
-                            "brokerage's own holdings before calling rollback_group()"))
-        entry.alerts = [f"{subject}: {message}" for subject, message in step.alerts]
-        step.halt = f"group {group.group_id}: unexpected fill (held before the restart)"
-        return step
     if decision in (Decision.MARK_FILLED, Decision.ROLL_BACK_NOTHING_FILLED, Decision.FLATTEN_PARTIAL) and group.held:
         step.release = HoldChanged(False, "recovery decides afresh", now)
     if decision is Decision.MARK_FILLED:
@@ -254,6 +245,14 @@ def _step(group: Group, available: Sequence[BrokerOrder], brokerage: BrokerageSn
     elif decision is Decision.STILL_FAILED:
         step.alerts.append(("Atomic rollback FAILED (still)", f"{group.group_id}: {_positions(established)}"))
         step.halt = f"group {group.group_id} ROLLBACK_FAILED"
+    elif decision is Decision.HOLD_ANOMALY:
+        # Its books may hold a fill the broker never made (reported twice, booked once): only the
+        # operator, having checked the brokerage's own holdings, unwinds it (rollback_group). It is
+        # held already: it stays so, and keeps new groups refused.
+        step.alerts.append(("Group held for unexpected fills", f"{group.group_id}: {_positions(established)}; "
+                            f"{established.anomalies}; still held for the operator (no automatic action): "
+                            "check the brokerage's own holdings before calling rollback_group()"))
+        step.halt = f"group {group.group_id}: unexpected fill (held before the restart)"
     entry.alerts = [f"{subject}: {message}" for subject, message in step.alerts]
     if step.hold is not None:
         step.halt = f"group {group.group_id} held: {step.hold.reason}"
