@@ -174,7 +174,8 @@ MAX_SPREAD_DOLLARS = 0.5
 # Fraction of portfolio value a structure's maximum loss may take, and a hard cap on structures.
 RISK_FRACTION = 0.02
 MAX_STRUCTURES = 10
-# A second strategy in the same algorithm ("" for none, "put_spread" or "strangle").
+# A second strategy in the same algorithm ("" for none, or a name from strategies.STRATEGIES but the
+# iron condor: "put_spread", "strangle", "call_butterfly", "bull_call_spread").
 SECOND_STRATEGY = ""
 # Chaos mode (real LEAN backtests): seeded random rejections, partial fills and delays.
 CHAOS = False

@@ -18,14 +18,13 @@ from atomic.brokerages import brokerage_named, execution_mode_for
 from atomic.compose import lean_ports
 from chaos import ChaosBrokerageModel, ChaosFillModel, ChaosPlan, ChaosSecurityInitializer
 from parameters import AlgorithmParameters, check_names
+from strategies import STRATEGIES
 from strategies.base import StructureStrategy
 from strategies.iron_condor import IronCondorStrategy
 from strategies.lean_chain import chain_rows, underlying_price
 from strategies.params import StrategyParams
-from strategies.put_spread import PutSpreadStrategy
-from strategies.strangle import StrangleStrategy
 
-_SECOND_STRATEGIES: dict[str, type[StructureStrategy]] = {"put_spread": PutSpreadStrategy, "strangle": StrangleStrategy}
+_SECOND_STRATEGIES = {name: strategy for name, strategy in STRATEGIES.items() if strategy is not IronCondorStrategy}
 _WEEKDAYS = {day.name.lower(): day for day in (DayOfWeek.MONDAY, DayOfWeek.TUESDAY, DayOfWeek.WEDNESDAY,
                                                DayOfWeek.THURSDAY, DayOfWeek.FRIDAY)}
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from atomic.errors import InvalidGroupError, PersistenceError
 from atomic.model import GroupStatus
+from atomic.structures import StructureSpec
 from atomic.views import GroupView, LegView
 
 if TYPE_CHECKING:
@@ -22,6 +23,7 @@ __all__ = [
     "InvalidGroupError",
     "LegView",
     "PersistenceError",
+    "StructureSpec",
 ]
 
 

@@ -83,13 +83,8 @@ from atomic.model import (
 from atomic.persistence import GroupStore
 from atomic.ports import Ports
 from atomic.tags import OrderTag, Role
-from atomic.validation import (
-    validate_iron_condor,
-    validate_legs,
-    validate_put_spread,
-    validate_strangle,
-    validate_structure_quantity,
-)
+from atomic.structures import IRON_CONDOR, PUT_SPREAD, STRANGLE, StructureSpec
+from atomic.validation import validate_legs, validate_structure_quantity
 from atomic.views import GroupView, view_of
 from config import AtomicConfig
 from recovery.plan import (
@@ -210,12 +205,15 @@ class EnhancedAtomicOrderExecutor:
         strategy: str = "",
         limit_price: float | None = None,
         on_complete: Callback | None = None,
+        structure: StructureSpec | None = None,
     ) -> GroupResult:
         """Place `legs` ((symbol, signed quantity) pairs) as one all-or-nothing group.
 
-        Raises InvalidGroupError on malformed legs before anything is placed or written. Runtime
-        refusals (too many open groups, market closed, halted, buying power) return a REJECTED
-        result with its reason. `limit_price` is a net combo price and needs combo mode.
+        With a `structure`, the legs are that structure's, in its legs' order, whole structures of
+        its shape (atomic/structures.py); they are placed protective legs first. Raises
+        InvalidGroupError on malformed legs before anything is placed or written. Runtime refusals
+        (too many open groups, market closed, halted, buying power) return a REJECTED result with
+        its reason. `limit_price` is a net combo price and needs combo mode.
         """
         with self._lock:
             contracts = []
@@ -223,6 +221,8 @@ class EnhancedAtomicOrderExecutor:
                 if not isinstance(leg, (tuple, list)) or len(leg) != 2:
                     raise InvalidGroupError(f"leg {index}: expected a (symbol, quantity) pair, got {leg!r}")
                 contracts.append((self.ports.orders.describe(leg[0]), leg[1]))
+            if structure is not None:
+                contracts = structure.check_group(contracts)
             return self._start(contracts, strategy, limit_price, on_complete)
 
     def execute_iron_condor_atomic(
@@ -230,36 +230,27 @@ class EnhancedAtomicOrderExecutor:
         strategy: str = "iron_condor", limit_price: float | None = None, on_complete: Callback | None = None,
     ) -> GroupResult:
         """Sell the call and put spreads of an iron condor, `quantity` structures."""
-        count = validate_structure_quantity(quantity)
-        with self._lock:
-            sc, lc, sp, lp = (self.ports.orders.describe(s) for s in (short_call, long_call, short_put, long_put))
-            validate_iron_condor(sc, lc, sp, lp)
-            contracts = [(lc, count), (lp, count), (sc, -count), (sp, -count)]
-            return self._start(contracts, strategy, limit_price, on_complete)
+        return self._execute_structure(IRON_CONDOR, (short_call, long_call, short_put, long_put), quantity,
+                                       strategy, limit_price, on_complete)
 
     def execute_put_spread_atomic(
         self, short_put: object, long_put: object, quantity: int,
         strategy: str = "put_spread", limit_price: float | None = None, on_complete: Callback | None = None,
     ) -> GroupResult:
         """Sell a put credit spread, `quantity` structures."""
-        count = validate_structure_quantity(quantity)
-        with self._lock:
-            sp, lp = self.ports.orders.describe(short_put), self.ports.orders.describe(long_put)
-            validate_put_spread(sp, lp)
-            contracts = [(lp, count), (sp, -count)]
-            return self._start(contracts, strategy, limit_price, on_complete)
+        return self._execute_structure(PUT_SPREAD, (short_put, long_put), quantity, strategy, limit_price, on_complete)
 
     def execute_strangle_atomic(
         self, short_call: object, short_put: object, quantity: int,
         strategy: str = "strangle", limit_price: float | None = None, on_complete: Callback | None = None,
     ) -> GroupResult:
         """Sell a strangle (naked by design), `quantity` structures."""
+        return self._execute_structure(STRANGLE, (short_call, short_put), quantity, strategy, limit_price, on_complete)
+
+    def _execute_structure(self, spec: StructureSpec, symbols: Sequence[object], quantity: int, strategy: str,
+                           limit_price: float | None, on_complete: Callback | None) -> GroupResult:
         count = validate_structure_quantity(quantity)
-        with self._lock:
-            sc, sp = self.ports.orders.describe(short_call), self.ports.orders.describe(short_put)
-            validate_strangle(sc, sp)
-            contracts = [(sc, -count), (sp, -count)]
-            return self._start(contracts, strategy, limit_price, on_complete)
+        return self.execute_atomic(spec.quantities(symbols, count), strategy, limit_price, on_complete, structure=spec)
 
     # --- events and time ----------------------------------------------------------------------
 

@@ -1,9 +1,9 @@
 """The seed's "never do this" loop, as an executor the demo algorithm can run with unchanged.
 
-`NaiveExecutor` offers the atomic executor's verbs (`execute_iron_condor_atomic`,
-`execute_put_spread_atomic`, `execute_strangle_atomic`) with the same signatures, and does what the
-project's seed did: one `market_order` per leg, in the caller's order (short call, long call, short
-put, long put: sells first), with no write-ahead record, no timeout and no rollback. Whatever fills,
+`NaiveExecutor` offers the atomic executor's verb the strategies call (`execute_atomic`, with the
+same signature), and does what the project's seed did: one `market_order` per leg, in the caller's
+order (an iron condor's short call, long call, short put, long put: sells first), with no
+write-ahead record, no timeout and no rollback. Whatever fills,
 stays. The scenario runner puts it where the algorithm constructs the atomic executor to show what
 the atomic executor prevents, on the same data and the same faults.
 
@@ -13,7 +13,7 @@ It keeps its own per-group record of the tickets (its "fills"), which the runner
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
@@ -109,28 +109,15 @@ class NaiveExecutor:
         self._pending: list[NaiveGroup] = []  # not told to the listeners yet
         self._placing = False  # a backtest fills each leg inside market_order, before the next is sent
 
-    # --- the atomic executor's verbs ------------------------------------------------------------
+    # --- the atomic executor's verb ------------------------------------------------------------
 
-    def execute_iron_condor_atomic(
-        self, short_call: Any, long_call: Any, short_put: Any, long_put: Any, quantity: int,
-        strategy: str = "iron_condor", limit_price: float | None = None, on_complete: Any = None,
+    def execute_atomic(
+        self, legs: Sequence[tuple[Any, int]], strategy: str = "", limit_price: float | None = None,
+        on_complete: Any = None, structure: Any = None,
     ) -> NaiveResult:
-        q = int(quantity)
-        return self._place(strategy, [(short_call, -q), (long_call, q), (short_put, -q), (long_put, q)])
-
-    def execute_put_spread_atomic(
-        self, short_put: Any, long_put: Any, quantity: int,
-        strategy: str = "put_spread", limit_price: float | None = None, on_complete: Any = None,
-    ) -> NaiveResult:
-        q = int(quantity)
-        return self._place(strategy, [(short_put, -q), (long_put, q)])
-
-    def execute_strangle_atomic(
-        self, short_call: Any, short_put: Any, quantity: int,
-        strategy: str = "strangle", limit_price: float | None = None, on_complete: Any = None,
-    ) -> NaiveResult:
-        q = int(quantity)
-        return self._place(strategy, [(short_call, -q), (short_put, -q)])
+        """One market order per leg in the caller's order (a strategy lists a structure's shorts
+        first: its spec's leg order); the structure is not checked, nor are its legs reordered."""
+        return self._place(strategy, [(symbol, int(quantity)) for symbol, quantity in legs])
 
     # --- the rest of the surface the demo algorithm calls -----------------------------------------
 

@@ -1,7 +1,7 @@
 """What every strategy shares: the executor it talks to, the decision it reports, and the
-select -> size -> execute path.
+select -> size -> execute path, driven by the structure's `StructureSpec` (atomic/structures.py).
 
-The executor is a structural `Protocol` so strategies/ never imports atomic/ internals; the real
+The executor is a structural `Protocol` so strategies/ never imports the executor; the real
 `EnhancedAtomicOrderExecutor` and a test fake both satisfy it.
 """
 
@@ -15,9 +15,11 @@ from datetime import date
 from typing import Any, ClassVar, Protocol
 
 from atomic.registry import Registry
+from atomic.structures import LegPrice, StructureSpec
 from strategies.chain import ChainRow, Picked, Right, liquidity_problem, pick_expiry, pick_short, rows_expiring
 from strategies.params import StrategyParams
-from strategies.selection import ChosenContract, RiskBasis, Selection, Structure, mid_credit, natural_credit
+from strategies.selection import ChosenContract, Selection, mid_credit, natural_credit
+from strategies.shape import shape_problem
 from strategies.sizing import structures_for_risk
 from strategies.skip import Skip, SkipReason
 
@@ -35,20 +37,12 @@ class GroupResultLike(Protocol):
 
 
 class AtomicExecutor(Protocol):
-    """The executor verbs strategies call. Symbols are whatever `ChainRow.symbol` holds (LEAN
-    `Symbol`s in production), hence `Any`; arguments are positional so parameter names may differ.
-    """
+    """The executor verb strategies call: `execute_atomic` with the structure's spec, which
+    validates the legs' shape and places them all-or-nothing. Symbols are whatever
+    `ChainRow.symbol` holds (LEAN `Symbol`s in production), hence `Any`."""
 
-    def execute_iron_condor_atomic(
-        self, short_call: Any, long_call: Any, short_put: Any, long_put: Any, quantity: int, /, *, strategy: str
-    ) -> GroupResultLike: ...
-
-    def execute_put_spread_atomic(
-        self, short_put: Any, long_put: Any, quantity: int, /, *, strategy: str
-    ) -> GroupResultLike: ...
-
-    def execute_strangle_atomic(
-        self, short_call: Any, short_put: Any, quantity: int, /, *, strategy: str
+    def execute_atomic(
+        self, legs: Sequence[tuple[Any, int]], /, *, strategy: str, structure: StructureSpec
     ) -> GroupResultLike: ...
 
 
@@ -98,13 +92,14 @@ decisions: Registry[TradeDecision] = Registry()  # every decision of every strat
 
 class StructureStrategy(ABC):
     """A leg builder: picks one structure's contracts from a chain, sizes it by risk, and asks the
-    executor to place it all-or-nothing. Subclasses supply `select` and `_submit`.
+    executor to place it all-or-nothing. The structure's `spec` drives the shape check, the credit
+    or debit, the risk and the executor call; a subclass only picks the strikes (`_pick_legs`).
     """
 
-    structure: ClassVar[Structure]
+    spec: ClassVar[StructureSpec]
 
     def __init__(self, name: str | None = None, params: StrategyParams | None = None) -> None:
-        self._name = name if name is not None else self.structure
+        self._name = name if name is not None else self.spec.name
         self._params = params if params is not None else StrategyParams()
 
     @property
@@ -120,44 +115,41 @@ class StructureStrategy(ABC):
         """Choose the legs from `rows` (one chain snapshot), or say why not (see `Skip`).
 
         The steps every structure shares: one expiry, the legs the structure picks, liquidity,
-        shape, a positive credit at natural prices, and its risk per structure."""
+        shape, a credit (or, for a structure bought for a debit, a debit) at natural prices, and its
+        risk per structure."""
         found = self._expiry_rows(rows, underlying_price, today)
         if isinstance(found, Skip):
             return found
         expiry, chain = found
-        legs = self._pick_legs(chain, underlying_price)
-        if isinstance(legs, Skip):
-            return legs
+        picked = self._pick_legs(chain, underlying_price)
+        if isinstance(picked, Skip):
+            return picked
+        legs = tuple(ChosenContract(role, picked[role.name].row, picked[role.name].chosen_by) for role in self.spec.legs)
         illiquid = self._illiquid(legs)
         if illiquid is not None:
             return illiquid
-        shape = self._shape_problem(legs)
+        shape = shape_problem(self.spec, legs)
         if shape is not None:
             return Skip(SkipReason.BAD_SHAPE, shape)
         credit = natural_credit(legs)
-        if credit <= 0:
+        if credit <= 0 and not self.spec.debit:
             return Skip(SkipReason.NO_CREDIT, f"natural credit {credit:.2f} is not positive")
-        risk = self._risk(legs, credit, underlying_price)
-        if isinstance(risk, Skip):
-            return risk
-        max_loss, basis = risk
-        return Selection(self.name, self.structure, expiry, underlying_price, legs, credit, mid_credit(legs), max_loss, basis)
+        prices = {leg.role.name: LegPrice(leg.row.strike, leg.natural_price) for leg in legs}
+        per_share, basis = self.spec.risk(prices, credit, underlying_price)
+        if per_share <= 0:
+            return Skip(SkipReason.INCONSISTENT_PRICES, f"a net credit of {credit:.2f} leaves nothing to lose at "
+                                                        f"expiry ({per_share:.2f} per share): the quotes cannot be right")
+        return Selection(self.name, self.spec.name, expiry, underlying_price, legs, credit, mid_credit(legs),
+                         per_share * self._params.multiplier, basis)
 
     @abstractmethod
-    def _pick_legs(self, chain: Sequence[ChainRow], underlying_price: float) -> tuple[ChosenContract, ...] | Skip:
-        """The structure's contracts from one expiry's rows."""
+    def _pick_legs(self, chain: Sequence[ChainRow], underlying_price: float) -> dict[str, Picked] | Skip:
+        """The structure's contracts from one expiry's rows, by role name."""
 
-    @abstractmethod
-    def _shape_problem(self, legs: tuple[ChosenContract, ...]) -> str | None:
-        """Why the picked strikes do not make this structure (None when they do)."""
-
-    @abstractmethod
-    def _risk(self, legs: tuple[ChosenContract, ...], credit: float, underlying_price: float) -> tuple[float, RiskBasis] | Skip:
-        """Dollars at risk per structure and what that figure is."""
-
-    @abstractmethod
     def _submit(self, executor: AtomicExecutor, selection: Selection, quantity: int) -> GroupResultLike:
-        """Call the executor verb of this structure."""
+        """Hand the legs to the executor with the spec, which checks their shape again there."""
+        legs = self.spec.quantities([leg.row.symbol for leg in selection.legs], quantity)
+        return executor.execute_atomic(legs, strategy=self.name, structure=self.spec)
 
     def size(self, selection: Selection, portfolio_value: float) -> int:
         """Structures whose combined max loss (or margin estimate) fits the risk budget; 0 if none."""

@@ -17,7 +17,7 @@ from strategies.skip import Skip, SkipReason
 
 Right = Literal["call", "put"]
 # How a leg's strike was chosen, kept on the leg so a report can say it.
-ChosenBy = Literal["delta", "distance", "width"]
+ChosenBy = Literal["delta", "distance", "width", "at_the_money"]
 # Float slack when comparing prices, so a spread exactly at its limit is not refused over 1e-17.
 _PRICE_TOLERANCE = 1e-9
 
@@ -164,6 +164,26 @@ def pick_wing(rows: Sequence[ChainRow], short: ChainRow, width: float) -> Picked
     target_strike = short.strike + sign * width
     best = min(candidates, key=lambda row: (abs(row.strike - target_strike), abs(row.strike - short.strike)))
     return Picked(best, "width")
+
+
+def pick_at_the_money(rows: Sequence[ChainRow], right: Right, underlying_price: float) -> Picked | Skip:
+    """The contract of `right` with the strike nearest the underlying price (ties to the lower
+    strike): a butterfly's body, a debit vertical's long leg."""
+    candidates = [row for row in rows if row.right == right]
+    if not candidates:
+        return Skip(SkipReason.NO_OTM_STRIKE, f"no {right} listed near the underlying {underlying_price:g}")
+    return Picked(min(candidates, key=lambda row: (abs(row.strike - underlying_price), row.strike)), "at_the_money")
+
+
+def pick_equal_wings(rows: Sequence[ChainRow], body: ChainRow, width: float) -> tuple[Picked, Picked] | Skip:
+    """A butterfly's wings: the contracts of `body`'s right and expiry equally far below and above
+    it, at the listed distance nearest `width` (ties to the narrower)."""
+    strikes = {row.strike: row for row in rows if row.right == body.right and row.expiry == body.expiry}
+    widths = [strike - body.strike for strike in strikes if strike > body.strike and 2 * body.strike - strike in strikes]
+    if not widths:
+        return Skip(SkipReason.NO_WING, f"no {body.right} pair listed equally far either side of {body.strike:g}")
+    chosen = min(widths, key=lambda w: (abs(w - width), w))
+    return Picked(strikes[body.strike - chosen], "width"), Picked(strikes[body.strike + chosen], "width")
 
 
 # --- Liquidity ------------------------------------------------------------------------------------

@@ -7,32 +7,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
-from typing import Literal
 
+from atomic.structures import LegRole, RiskBasis
 from strategies.chain import ChainRow, ChosenBy
 
-Structure = Literal["iron_condor", "put_spread", "strangle"]
-# What `Selection.max_loss` measures: a true worst case, or a margin estimate for undefined risk.
-RiskBasis = Literal["max_loss", "margin_estimate"]
-
-
-class LegRole(StrEnum):
-    """A leg's place in its structure; every structure here is short its inner strikes."""
-
-    SHORT_CALL = "short_call"
-    LONG_CALL = "long_call"
-    SHORT_PUT = "short_put"
-    LONG_PUT = "long_put"
-
-    @property
-    def is_short(self) -> bool:
-        return self in (LegRole.SHORT_CALL, LegRole.SHORT_PUT)
-
-    @property
-    def ratio(self) -> int:
-        """Signed contracts per structure: -1 sold, +1 bought."""
-        return -1 if self.is_short else 1
+__all__ = ["ChosenContract", "LegRole", "RiskBasis", "Selection", "mid_credit", "natural_credit"]
 
 
 @dataclass(frozen=True)
@@ -48,20 +27,21 @@ class ChosenContract:
         """What a market order should get per share: the bid when selling, the ask when buying."""
         price = self.row.bid if self.role.is_short else self.row.ask
         if price is None:
-            raise ValueError(f"{self.role} has no quote; check liquidity before pricing")
+            raise ValueError(f"{self.role.name} has no quote; check liquidity before pricing")
         return price
 
     @property
     def mid_price(self) -> float:
         mid = self.row.mid
         if mid is None:
-            raise ValueError(f"{self.role} has no two-sided quote; check liquidity before pricing")
+            raise ValueError(f"{self.role.name} has no two-sided quote; check liquidity before pricing")
         return mid
 
 
 def natural_credit(legs: Sequence[ChosenContract]) -> float:
-    """Per-share credit at natural prices (shorts at the bid, longs at the ask): what market orders
-    get, so risk is sized on the credit actually likely, not the hopeful mid.
+    """Per-share credit at natural prices (shorts at the bid, longs at the ask), each leg times its
+    ratio: what market orders get, so risk is sized on the credit actually likely, not the hopeful
+    mid. Negative for a debit.
     """
     return sum(-leg.role.ratio * leg.natural_price for leg in legs)
 
@@ -73,30 +53,31 @@ def mid_credit(legs: Sequence[ChosenContract]) -> float:
 
 @dataclass(frozen=True)
 class Selection:
-    """A structure ready for the executor: its legs (one expiry), credit and risk per structure."""
+    """A structure ready for the executor: its legs (one expiry, in its spec's order), credit and
+    risk per structure."""
 
     strategy: str
-    structure: Structure
+    structure: str
     expiry: date
     underlying_price: float
     legs: tuple[ChosenContract, ...]
-    # Per share, at natural prices (see natural_credit); mid_credit is the same at mid prices.
+    # Per share, at natural prices (see natural_credit; negative for a debit); mid_credit at mid prices.
     net_credit: float
     mid_credit: float
     # Dollars per structure; a margin estimate when risk_basis says so.
     max_loss: float
     risk_basis: RiskBasis = "max_loss"
 
-    def row(self, role: LegRole) -> ChainRow:
-        """The chain row of the contract in `role`; KeyError when the structure has no such leg."""
+    def row(self, role: str) -> ChainRow:
+        """The chain row of the contract in the role named `role`; KeyError when there is none."""
         for leg in self.legs:
-            if leg.role is role:
+            if leg.role.name == role:
                 return leg.row
         raise KeyError(f"{self.structure} has no {role} leg")
 
     def describe(self) -> str:
         """One line for the algorithm's log."""
-        legs = ", ".join(f"{leg.role} {leg.row.strike:g} ({leg.chosen_by})" for leg in self.legs)
+        legs = ", ".join(f"{leg.role.name} {leg.row.strike:g} ({leg.chosen_by})" for leg in self.legs)
         return (
             f"{self.strategy} {self.structure} {self.expiry.isoformat()} [{legs}] "
             f"credit {self.net_credit:.2f} (mid {self.mid_credit:.2f}), {self.risk_basis} {self.max_loss:.2f}"

@@ -1,39 +1,25 @@
-"""The strike order each structure must have, checked before anything is sent.
+"""A structure's shape rule applied to chosen chain rows, checked before anything is sent.
 
-Selection builds these shapes by construction; the check still runs so that odd data (a chain with
-mislabelled rights, two expiries) is skipped with a reason instead of sent. The rules are the
-executor's own (atomic.validation), applied to the chain rows, so the two cannot drift apart.
+Selection builds the shapes by construction; the check still runs so that odd data (a chain with
+mislabelled rights, two expiries, unequal wings) is skipped with a reason instead of sent. The rule
+is the structure spec's own, the one the executor applies, so the two cannot drift apart.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Sequence
 
 from atomic.contract import Contract
 from atomic.errors import InvalidGroupError
-from atomic.validation import validate_iron_condor, validate_put_spread, validate_strangle
+from atomic.structures import StructureSpec
 from strategies.chain import ChainRow
+from strategies.selection import ChosenContract
 
 
-def iron_condor_problem(long_put: ChainRow, short_put: ChainRow, short_call: ChainRow, long_call: ChainRow) -> str | None:
-    """Why the legs are not an iron condor (long put < short put <= short call < long call, one
-    expiry), or None when they are."""
-    return _problem(validate_iron_condor, short_call, long_call, short_put, long_put)
-
-
-def put_spread_problem(short_put: ChainRow, long_put: ChainRow) -> str | None:
-    """Why the legs are not a short put spread (long strike below short, one expiry), or None."""
-    return _problem(validate_put_spread, short_put, long_put)
-
-
-def strangle_problem(short_call: ChainRow, short_put: ChainRow) -> str | None:
-    """Why the legs are not a short strangle (put strike <= call strike, one expiry), or None."""
-    return _problem(validate_strangle, short_call, short_put)
-
-
-def _problem(rule: Callable[..., None], *rows: ChainRow) -> str | None:
+def shape_problem(spec: StructureSpec, legs: Sequence[ChosenContract]) -> str | None:
+    """Why `legs` do not make `spec`'s structure, or None when they do."""
     try:
-        rule(*(_contract(row) for row in rows))
+        spec.validate({leg.role.name: _contract(leg.row) for leg in legs})
     except InvalidGroupError as error:
         return str(error)
     return None

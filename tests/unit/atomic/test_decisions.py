@@ -51,6 +51,7 @@ from builders import (
     T0,
     at,
     begin_rollback,
+    call,
     cancel,
     condor,
     config,
@@ -134,6 +135,14 @@ def test_combo_mode_places_one_combo_then_waits() -> None:
     assert next_actions(group, T0, COMBO) == [PlaceCombo(3, 1.25, attempt=0)]
     _send_combo(group)
     assert next_actions(group, at(1), COMBO) == []
+
+
+def test_a_1_2_1_butterfly_is_one_combo_of_its_gcd_structures_at_its_ratios() -> None:
+    lower, middle, upper = call(95), call(100), call(105)
+    group = group_of([(lower, 3), (upper, 3), (middle, -6)], mode="combo")
+    assert group.structures == 3
+    assert [group.ratio(leg) for leg in group.legs] == [1, 1, -2]
+    assert next_actions(group, T0, COMBO) == [PlaceCombo(3, None, attempt=0)]
 
 
 def test_group_mode_not_config_mode_decides_combo() -> None:

@@ -7,11 +7,12 @@ consistent: with S=100 and sigma=6, |delta| 0.16 sits at strikes 106 (call) and 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from atomic.structures import StructureSpec
 from strategies.chain import ChainRow, Right
 
 TODAY = date(2024, 6, 7)  # a Friday
@@ -112,46 +113,37 @@ class FakeGroupResult:
 
 @dataclass
 class ExecutorCall:
-    method: str
+    method: str  # the structure's spec name
     symbols: tuple[object, ...]
-    quantity: int
+    quantity: int  # structures
     strategy: str
+    legs: tuple[tuple[object, int], ...] = ()
 
 
 @dataclass
 class FakeExecutor:
-    """Implements the strategies' AtomicExecutor protocol and records every call. Every group gets
-    `status` (FILLED as in a backtest, PENDING as live, REJECTED with `reason` as a refusal).
+    """Implements the strategies' AtomicExecutor protocol and records every call, checking the
+    legs against the structure's spec as the executor does. Every group gets `status` (FILLED as in
+    a backtest, PENDING as live, REJECTED with `reason` as a refusal).
     """
 
     status: str = "FILLED"
     reason: str = ""
     calls: list[ExecutorCall] = field(default_factory=list)
 
-    def _record(self, method: str, symbols: tuple[object, ...], quantity: int, strategy: str) -> FakeGroupResult:
-        self.calls.append(ExecutorCall(method, symbols, quantity, strategy))
-        return FakeGroupResult(f"g{len(self.calls)}", self.status, self.reason)
-
-    def execute_iron_condor_atomic(
-        self, short_call: Any, long_call: Any, short_put: Any, long_put: Any, quantity: int, strategy: str = ""
+    def execute_atomic(
+        self, legs: Sequence[tuple[Any, int]], strategy: str = "", structure: StructureSpec | None = None
     ) -> FakeGroupResult:
-        return self._record("iron_condor", (short_call, long_call, short_put, long_put), quantity, strategy)
-
-    def execute_put_spread_atomic(self, short_put: Any, long_put: Any, quantity: int, strategy: str = "") -> FakeGroupResult:
-        return self._record("put_spread", (short_put, long_put), quantity, strategy)
-
-    def execute_strangle_atomic(self, short_call: Any, short_put: Any, quantity: int, strategy: str = "") -> FakeGroupResult:
-        return self._record("strangle", (short_call, short_put), quantity, strategy)
+        assert structure is not None, "strategies always pass their structure's spec"
+        [(_, first), *_] = legs
+        structures = first // structure.legs[0].ratio
+        assert [q for _, q in legs] == [leg.ratio * structures for leg in structure.legs]
+        self.calls.append(ExecutorCall(structure.name, tuple(s for s, _ in legs), structures, strategy, tuple(legs)))
+        return FakeGroupResult(f"g{len(self.calls)}", self.status, self.reason)
 
 
 class ExplodingExecutor:
     """Proves a skipped trade never reaches the executor: any call fails the test."""
 
-    def execute_iron_condor_atomic(self, *args: Any, **kwargs: Any) -> FakeGroupResult:
-        raise AssertionError("executor must not be called")
-
-    def execute_put_spread_atomic(self, *args: Any, **kwargs: Any) -> FakeGroupResult:
-        raise AssertionError("executor must not be called")
-
-    def execute_strangle_atomic(self, *args: Any, **kwargs: Any) -> FakeGroupResult:
+    def execute_atomic(self, *args: Any, **kwargs: Any) -> FakeGroupResult:
         raise AssertionError("executor must not be called")

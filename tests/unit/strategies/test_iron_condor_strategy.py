@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from strategies import IronCondorStrategy, LegRole, Selection, Skip, SkipReason, StrategyParams
+from strategies import IronCondorStrategy, Selection, Skip, SkipReason, StrategyParams
 from strategy_kit import SPOT, TODAY, days, model_chain, replace_row, row
 
 STRATEGY = IronCondorStrategy()
@@ -26,7 +26,7 @@ def _skipped(selection: Selection | Skip, reason: SkipReason) -> Skip:
 
 def _strikes(selection: Selection) -> tuple[float, ...]:
     """Strikes from low to high: long put, short put, short call, long call."""
-    order = (LegRole.LONG_PUT, LegRole.SHORT_PUT, LegRole.SHORT_CALL, LegRole.LONG_CALL)
+    order = ("long_put", "short_put", "short_call", "long_call")
     return tuple(selection.row(role).strike for role in order)
 
 
@@ -142,4 +142,4 @@ def test_leg_lookup_of_a_missing_role_raises() -> None:
     selection = _selected(STRATEGY.select(model_chain(), SPOT, TODAY))
     narrowed = replace(selection, legs=selection.legs[:1])
     with pytest.raises(KeyError):
-        narrowed.row(LegRole.LONG_PUT)
+        narrowed.row("long_put")

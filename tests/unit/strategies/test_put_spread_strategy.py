@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from strategies import LegRole, PutSpreadStrategy, Selection, Skip, SkipReason, StrategyParams
+from strategies import PutSpreadStrategy, Selection, Skip, SkipReason, StrategyParams
 from strategy_kit import SPOT, TODAY, model_chain, replace_row, row
 
 STRATEGY = PutSpreadStrategy()
@@ -13,8 +13,8 @@ STRATEGY = PutSpreadStrategy()
 def test_short_put_by_delta_long_put_below() -> None:
     selection = STRATEGY.select(model_chain(), SPOT, TODAY)
     assert isinstance(selection, Selection), selection
-    assert (selection.row(LegRole.SHORT_PUT).strike, selection.row(LegRole.LONG_PUT).strike) == (94, 89)
-    assert [leg.role for leg in selection.legs] == [LegRole.SHORT_PUT, LegRole.LONG_PUT]
+    assert (selection.row("short_put").strike, selection.row("long_put").strike) == (94, 89)
+    assert [leg.role.name for leg in selection.legs] == ["short_put", "long_put"]
     assert selection.net_credit == pytest.approx(0.48 - 0.10)
     assert selection.max_loss == pytest.approx((5 - 0.38) * 100)
     assert selection.structure == "put_spread"
@@ -24,7 +24,7 @@ def test_short_put_by_distance_without_greeks() -> None:
     strategy = PutSpreadStrategy(params=StrategyParams(short_strike_distance_pct=0.03, wing_width=2))
     selection = strategy.select(model_chain(with_deltas=False), SPOT, TODAY)
     assert isinstance(selection, Selection), selection
-    assert (selection.row(LegRole.SHORT_PUT).strike, selection.row(LegRole.LONG_PUT).strike) == (97, 95)
+    assert (selection.row("short_put").strike, selection.row("long_put").strike) == (97, 95)
 
 
 def test_calls_are_not_needed() -> None:

@@ -1,4 +1,5 @@
-"""Max loss, the strangle's margin estimate, and how many structures a risk budget allows."""
+"""Max loss by structure spec (per share), the strangle's margin estimate, and how many structures a
+risk budget allows."""
 
 from __future__ import annotations
 
@@ -7,36 +8,40 @@ import math
 import pytest
 
 from atomic.margin import naked_short_requirement
-from strategies.sizing import (
-    iron_condor_max_loss,
-    put_spread_max_loss,
-    strangle_margin,
-    structures_for_risk,
-)
+from atomic.structures import BULL_CALL_SPREAD, CALL_BUTTERFLY, IRON_CONDOR, PUT_SPREAD, STRANGLE, LegPrice
+from strategies.sizing import structures_for_risk
+
+
+def _condor(put_width: float, call_width: float) -> dict[str, float]:
+    return {"long_put": 95 - put_width, "short_put": 95, "short_call": 105, "long_call": 105 + call_width}
 
 
 def test_iron_condor_max_loss_is_the_wider_side_less_the_credit() -> None:
-    assert iron_condor_max_loss(5, 5, 0.76, 100) == pytest.approx(424)
-    assert iron_condor_max_loss(5, 10, 1.0, 100) == pytest.approx(900)
-    assert iron_condor_max_loss(10, 5, 1.0, 10) == pytest.approx(90)
+    assert IRON_CONDOR.max_loss(_condor(5, 5), 0.76) == pytest.approx(4.24)
+    assert IRON_CONDOR.max_loss(_condor(5, 10), 1.0) == pytest.approx(9)
+    assert IRON_CONDOR.max_loss(_condor(10, 5), 1.0) == pytest.approx(9)
+    butterfly = {"long_put": 95, "short_put": 100, "short_call": 100, "long_call": 105}
+    assert IRON_CONDOR.max_loss(butterfly, 2.0) == pytest.approx(3)  # an iron butterfly
 
 
 def test_iron_condor_max_loss_goes_non_positive_when_the_credit_covers_the_width() -> None:
-    assert iron_condor_max_loss(1, 1, 1.5, 100) <= 0
-
-
-@pytest.mark.parametrize("bad", [0.0, -1.0, math.nan])
-def test_widths_and_multiplier_must_be_positive(bad: float) -> None:
-    with pytest.raises(ValueError):
-        iron_condor_max_loss(bad, 5, 1.0, 100)
-    with pytest.raises(ValueError):
-        put_spread_max_loss(bad, 1.0, 100)
-    with pytest.raises(ValueError):
-        put_spread_max_loss(5, 1.0, bad)
+    assert IRON_CONDOR.max_loss(_condor(1, 1), 1.5) <= 0
 
 
 def test_put_spread_max_loss() -> None:
-    assert put_spread_max_loss(5, 1.25, 100) == pytest.approx(375)
+    assert PUT_SPREAD.max_loss({"short_put": 95, "long_put": 90}, 1.25) == pytest.approx(3.75)
+
+
+def test_a_debit_structure_loses_at_worst_its_debit() -> None:
+    assert CALL_BUTTERFLY.max_loss({"lower_call": 95, "middle_call": 100, "upper_call": 105}, -1.2) == pytest.approx(1.2)
+    assert BULL_CALL_SPREAD.max_loss({"long_call": 100, "short_call": 105}, -2.1) == pytest.approx(2.1)
+    # Bought for a credit, there is nothing to lose: the quotes are wrong.
+    assert CALL_BUTTERFLY.max_loss({"lower_call": 95, "middle_call": 100, "upper_call": 105}, 0.1) <= 0
+
+
+def test_undefined_risk_has_no_max_loss() -> None:
+    with pytest.raises(ValueError, match="undefined risk"):
+        STRANGLE.max_loss({"short_call": 105, "short_put": 95}, 1.0)
 
 
 def test_naked_short_near_the_money_uses_twenty_percent_less_otm() -> None:
@@ -57,17 +62,24 @@ def test_naked_short_in_the_money_has_no_otm_reduction() -> None:
     assert naked_short_requirement("call", 95, 100, 6.0) == pytest.approx(26)
 
 
+def _strangle_margin(call_strike: float, put_strike: float, call_premium: float, put_premium: float) -> float:
+    prices = {"short_call": LegPrice(call_strike, call_premium), "short_put": LegPrice(put_strike, put_premium)}
+    margin, basis = STRANGLE.risk(prices, call_premium + put_premium, 100)
+    assert basis == "margin_estimate"
+    return margin
+
+
 def test_strangle_margin_is_the_larger_side_plus_the_other_premium() -> None:
     # Call side 0.5 + (20 - 6) = 14.5; put side 0.4 + (20 - 8) = 12.4; + put premium 0.4.
-    assert strangle_margin(106, 92, 0.5, 0.4, 100, 100) == pytest.approx((14.5 + 0.4) * 100)
+    assert _strangle_margin(106, 92, 0.5, 0.4) == pytest.approx(14.5 + 0.4)
     # Put side larger: put 94 -> 0.5 + 14 = 14.5; call 110 -> 0.2 + 10 = 10.2; + call premium 0.2.
-    assert strangle_margin(110, 94, 0.2, 0.5, 100, 100) == pytest.approx((14.5 + 0.2) * 100)
+    assert _strangle_margin(110, 94, 0.2, 0.5) == pytest.approx(14.5 + 0.2)
 
 
 def test_strangle_margin_is_larger_than_either_naked_side() -> None:
-    margin = strangle_margin(106, 94, 0.5, 0.5, 100, 100)
-    assert margin > naked_short_requirement("call", 106, 100, 0.5) * 100
-    assert margin > naked_short_requirement("put", 94, 100, 0.5) * 100
+    margin = _strangle_margin(106, 94, 0.5, 0.5)
+    assert margin > naked_short_requirement("call", 106, 100, 0.5)
+    assert margin > naked_short_requirement("put", 94, 100, 0.5)
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from strategies import LegRole, Selection, Skip, SkipReason, StrangleStrategy
-from strategies.sizing import strangle_margin
+from strategies import Selection, Skip, SkipReason, StrangleStrategy
 from strategy_kit import SPOT, TODAY, model_chain, replace_row
 
 STRATEGY = StrangleStrategy()
@@ -14,18 +13,19 @@ STRATEGY = StrangleStrategy()
 def test_two_shorts_by_delta_sized_on_margin() -> None:
     selection = STRATEGY.select(model_chain(), SPOT, TODAY)
     assert isinstance(selection, Selection), selection
-    call, put = selection.row(LegRole.SHORT_CALL), selection.row(LegRole.SHORT_PUT)
+    call, put = selection.row("short_call"), selection.row("short_put")
     assert (put.strike, call.strike) == (94, 106)
     assert selection.net_credit == pytest.approx(0.96)
     assert selection.risk_basis == "margin_estimate"
-    assert selection.max_loss == pytest.approx(strangle_margin(106, 94, 0.48, 0.48, SPOT, 100))
+    # Either side: 0.48 + (20 - 6) = 14.48, plus the other side's premium 0.48, per share.
+    assert selection.max_loss == pytest.approx((14.48 + 0.48) * 100)
     assert selection.structure == "strangle"
 
 
 def test_by_distance_the_put_is_never_above_the_call() -> None:
     selection = STRATEGY.select(model_chain(with_deltas=False), SPOT, TODAY)
     assert isinstance(selection, Selection), selection
-    assert selection.row(LegRole.SHORT_PUT).strike <= selection.row(LegRole.SHORT_CALL).strike
+    assert selection.row("short_put").strike <= selection.row("short_call").strike
     assert [leg.chosen_by for leg in selection.legs] == ["distance", "distance"]
 
 
@@ -33,7 +33,7 @@ def test_a_strangle_has_no_long_legs() -> None:
     selection = STRATEGY.select(model_chain(), SPOT, TODAY)
     assert isinstance(selection, Selection)
     with pytest.raises(KeyError):
-        selection.row(LegRole.LONG_CALL)
+        selection.row("long_call")
 
 
 def test_a_missing_bid_on_a_short_is_skipped() -> None:

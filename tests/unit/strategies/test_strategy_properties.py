@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 from strategies import (
     ChainRow,
     IronCondorStrategy,
-    LegRole,
     PutSpreadStrategy,
     Selection,
     Skip,
@@ -94,7 +93,7 @@ def _check_common(selection: Selection, p: StrategyParams, spot: float) -> None:
     assert count * selection.max_loss <= 100_000.0 * p.risk_fraction + 1e-6
 
 
-def _right(selection: Selection, role: LegRole, right: Right) -> float:
+def _right(selection: Selection, role: str, right: Right) -> float:
     row = selection.row(role)
     assert row.right == right
     return row.strike
@@ -109,10 +108,10 @@ def test_an_iron_condor_always_has_its_shape(chain: tuple[list[ChainRow], float]
         assert isinstance(selection.reason, SkipReason)
         return
     _check_common(selection, p, spot)
-    long_put = _right(selection, LegRole.LONG_PUT, "put")
-    short_put = _right(selection, LegRole.SHORT_PUT, "put")
-    short_call = _right(selection, LegRole.SHORT_CALL, "call")
-    long_call = _right(selection, LegRole.LONG_CALL, "call")
+    long_put = _right(selection, "long_put", "put")
+    short_put = _right(selection, "short_put", "put")
+    short_call = _right(selection, "short_call", "call")
+    long_call = _right(selection, "long_call", "call")
     assert long_put < short_put <= short_call < long_call
     assert selection.net_credit > 0
     wider = max(long_call - short_call, short_put - long_put)
@@ -127,7 +126,7 @@ def test_a_put_spread_always_has_its_long_below_its_short(chain: tuple[list[Chai
     if isinstance(selection, Skip):
         return
     _check_common(selection, p, spot)
-    assert _right(selection, LegRole.LONG_PUT, "put") < _right(selection, LegRole.SHORT_PUT, "put")
+    assert _right(selection, "long_put", "put") < _right(selection, "short_put", "put")
     assert selection.net_credit > 0
 
 
@@ -139,5 +138,5 @@ def test_a_strangle_always_has_its_put_at_or_below_its_call(chain: tuple[list[Ch
     if isinstance(selection, Skip):
         return
     _check_common(selection, p, spot)
-    assert _right(selection, LegRole.SHORT_PUT, "put") <= _right(selection, LegRole.SHORT_CALL, "call")
+    assert _right(selection, "short_put", "put") <= _right(selection, "short_call", "call")
     assert selection.risk_basis == "margin_estimate"
