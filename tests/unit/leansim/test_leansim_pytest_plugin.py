@@ -5,13 +5,15 @@ The README's example is read from the README itself, so it cannot rot.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
 import pytest
 
-README = Path(__file__).resolve().parents[3] / "README.md"
-LEAN_SAMPLE = Path("/work/shared/data/lean-sample")
+ROOT = Path(__file__).resolve().parents[3]
+README = ROOT / "README.md"
+LEAN_SAMPLE = Path(os.environ.get("LEAN_SAMPLE_DATA", ROOT.parent / "shared" / "data" / "lean-sample"))
 
 # The user's algorithm the README example tests: buys 10 SPY unless it holds them or has an order out.
 BUY_ONCE = '''
