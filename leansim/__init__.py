@@ -28,6 +28,9 @@ status, tag at submission, fills), `sim.orders` ((run, Order) of every run), `si
 `sim.plots`, `sim.runtime_statistics`, `sim.store_stats`, `sim.stored` (the store's disk),
 `sim.counters` (crash points passed, orders, saves, fills), `sim.pending_events`.
 
+As a pytest plugin (`pytest_plugins = ["leansim.pytest_plugin"]`), the same API comes as fixtures for
+a user's own algorithm: leansim.pytest_plugin.
+
 Semantics follow LEAN (see /work/shared/lean-semantics.md): in a backtest an order's SUBMITTED and
 FILLED events reach on_order_event inside market_order(); in live mode submission returns at once
 and events arrive on advance()/deliver(), which another thread may run meanwhile: as LEAN's

@@ -5,6 +5,11 @@ seed 7, the atomic executor and the naive loop side by side. As the lean CLI, it
 algorithm's log lines and leaves its results in a new folder under backtests/ (or --output DIR):
 log.txt, statistics.json, runtime-statistics.json, orders.json, charts/ (the algorithm's plots),
 storage/ (the ObjectStore, kept from one run to the next), and the side-by-side report.txt and report.png.
+
+Crash and restart: `--live` runs in live mode; `--crash-at POINT[:N]` kills the process the Nth time
+it passes POINT (exit status 3). The same command again over the same `--output DIR` restarts it:
+a live run reloads the account from DIR/brokerage.json (leansim.process_state) and the ObjectStore
+from DIR/storage, as LEAN's live restart does (new order ids, no tags), and logs its recovery.
 """
 
 from __future__ import annotations
@@ -15,12 +20,24 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
 
+from leansim.faults import CRASH_POINTS, CrashAt
 from leansim.scenario_faults import PLAN_NAMES, SCENARIOS
 
 DEFAULT_DAYS = 60
 DEFAULT_FAULTS = "mixed"
 DEFAULT_SEED = 7
 BACKTESTS = Path("backtests")
+CRASHED = 3  # the exit status of a run whose process died at --crash-at
+
+
+def crash_point(text: str) -> CrashAt:
+    """`POINT` or `POINT:N` (the Nth passage, counted over every process of the simulation)."""
+    point, _, nth = text.partition(":")
+    if point not in CRASH_POINTS:
+        raise argparse.ArgumentTypeError(f"unknown crash point {point!r}; expected one of {', '.join(CRASH_POINTS)}")
+    if nth and not (nth.isdigit() and int(nth) >= 1):
+        raise argparse.ArgumentTypeError(f"the N of {text!r} must be a whole number from 1")
+    return CrashAt(point, int(nth) if nth else 1)  # type: ignore[arg-type]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -60,6 +77,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--algorithm-name", default=None, help="the class to run when the file defines several")
     run.add_argument("--output", "--out", dest="out", type=Path, default=None, metavar="DIR",
                      help="the results folder; without it: a new timestamped folder under backtests/")
+    run.add_argument("--live", action="store_true",
+                     help="live mode: asynchronous order events; after a crash, the next run over the same "
+                          "--output reloads the brokerage's account (DIR/brokerage.json), as LEAN restarts live")
+    run.add_argument("--crash-at", type=crash_point, default=None, metavar="POINT[:N]",
+                     help=f"kill the process the Nth time (default 1st) it passes POINT, counted over every "
+                          f"process of the simulation: {', '.join(CRASH_POINTS)} (before_order:3: before the "
+                          "third order reaches the brokerage)")
+    run.add_argument("--downtime", type=float, default=60.0, metavar="SECONDS",
+                     help="how long a crashed live process stays down before this run restarts it "
+                          "(the brokerage keeps filling meanwhile)")
     run.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                      help="progress bar over trading days (default: when stderr is a terminal)")
     return parser
@@ -88,7 +115,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             algorithm_file=args.algorithm, days=args.days, start=args.start, end=args.end, seed=args.seed,
             faults=args.faults, data_folder=args.data_folder, underlying=args.underlying, entry_days=args.entry_days,
             parameters=tuple(parameters), naive=args.naive, cash=args.cash, algorithm_name=args.algorithm_name,
-            progress=progress, storage=out / "storage",
+            progress=progress, storage=out / "storage", live=args.live, crash_at=args.crash_at,
+            state_folder=out, downtime=args.downtime,
         )
         result = run_scenario(scenario)
     except (ScenarioError, ConfigError) as error:  # bad input: a sentence, not a traceback
@@ -107,6 +135,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     png = chart.write(result, out / "report.png")
     print(f"\nwritten: {out / 'report.txt'}, {png}, {out / 'statistics.json'}"
           + (f", {len(charts)} chart(s) in {out / 'charts'}" if charts else ""))
+    crash = result.runs[0].crash
+    if crash:
+        again = ("the same command restarts it from its brokerage account and storage/" if args.live
+                 else "a backtest does not restart: the next run starts afresh, over the same storage/")
+        print(f"the process died: {crash}; {again} (in {out})", file=sys.stderr)
+        return CRASHED
     return 0
 
 

@@ -41,8 +41,10 @@ from atomic.contract import Contract
 from atomic.margin import naked_short_contracts
 from leansim import backtest_results
 from leansim.algorithm import QCAlgorithm
+from leansim import process_state
 from leansim.backtest_results import BacktestResults
 from leansim.engine.brokerage import VenueOrder, multiplier_of
+from leansim.faults import CrashAt, FaultPlan, SimulatedCrash
 from leansim.market.base import MarketData
 from leansim.market.lean_folder import LeanDataFolder
 from leansim.market.synthetic import SyntheticMarket
@@ -92,6 +94,10 @@ class Scenario:
     algorithm_name: str | None = None
     progress: bool = False
     storage: Path | None = None  # the ObjectStore's folder (the first run's), kept across runs; None: in memory
+    live: bool = False  # live mode: asynchronous events, and a crashed process restarts from `state_folder`
+    crash_at: CrashAt | None = None  # the process dies there (the first run's); the naive run is left out
+    state_folder: Path | None = None  # where the brokerage's state file is kept between processes (live)
+    downtime: float = 60.0  # seconds between a crash and the restart, while the brokerage keeps working
 
     def __post_init__(self) -> None:
         if self.faults not in PLAN_NAMES:
@@ -102,6 +108,8 @@ class Scenario:
             raise ScenarioError(f"the end date {self.end} is before the start date {self.start}")
         if not self.cash >= 0:
             raise ScenarioError(f"the starting cash must not be negative, got {self.cash:g}")
+        if self.downtime < 0:
+            raise ScenarioError(f"the downtime must not be negative, got {self.downtime:g}")
         if self.data_folder is not None and not Path(self.data_folder).is_dir():
             what = "is not a folder" if Path(self.data_folder).exists() else "does not exist"
             raise ScenarioError(f"the data folder {self.data_folder} {what}")
@@ -158,6 +166,8 @@ class RunResult:
     minute_steps: int
     second_steps: int
     outputs: BacktestResults  # what LEAN would leave in the backtest's folder
+    crash: str = ""  # how the process died ("" when it ran to the end)
+    restarted: str = ""  # the crash this process restarted after ("" for a first start)
 
     @property
     def observed_executor(self) -> bool:
@@ -278,7 +288,9 @@ def run_scenario(scenario: Scenario, algorithm: type[QCAlgorithm] | None = None)
     if entry_days is not None:
         parameters["entry-days"] = entry_days
     result = ScenarioResult(scenario, market_text, f"{scenario.algorithm_file.name} ({algorithm.__name__})", notes)
-    kinds: list[RunKind] = ["atomic", "naive"] if scenario.naive else ["atomic"]
+    kinds: list[RunKind] = ["atomic", "naive"] if scenario.naive and scenario.crash_at is None else ["atomic"]
+    if scenario.naive and scenario.crash_at is not None:
+        notes.append("no naive run: --crash-at stops the process, there is no run to compare")
     read: set[str] = set()
     for kind in kinds:
         if kind == "naive" and not result.runs[0].observed_executor:
@@ -288,6 +300,7 @@ def run_scenario(scenario: Scenario, algorithm: type[QCAlgorithm] | None = None)
         result.runs.append(run.execute())
         assert run.sim is not None
         read |= run.sim.parameters_read
+        notes.extend(run.notes)
     for name in dict(scenario.parameters):
         if name not in read:
             notes.append(f"warning: parameter {name!r} was never read by the algorithm (no get_parameter asked for it)")
@@ -354,6 +367,7 @@ class _Run:
         self.entries_sent = 0
         self.skips: Counter[str] = Counter()
         self.sim: Simulator | None = None
+        self.notes: list[str] = []
 
     @contextmanager
     def _observing(self) -> Iterator[None]:
@@ -405,17 +419,52 @@ class _Run:
         wall = time.perf_counter()
         calendar = self.market.calendar
         first_open = calendar.session(self.days[0])[0]  # type: ignore[index]
-        sim = Simulator(market=self.market, start=first_open - timedelta(minutes=1),
-                        faults=fault_plan(self.scenario.faults, self.scenario.seed),
-                        cash=self.scenario.cash, parameters=self.parameters,
-                        store_folder=self.scenario.storage if self.kind == "atomic" else None)
+        scenario = self.scenario
+        first = self.kind == "atomic"  # the storage, the crash and the state file are the first run's
+        saved = self._crashed_live_process() if first else None
+        plan = fault_plan(scenario.faults, scenario.seed)
+        if scenario.crash_at is not None and first:
+            plan = plan + FaultPlan((scenario.crash_at,))
+        sim = Simulator(market=self.market, mode="live" if scenario.live else "backtest",
+                        start=saved.utc_time if saved else first_open - timedelta(minutes=1), faults=plan,
+                        cash=scenario.cash, parameters=self.parameters, store_folder=scenario.storage if first else None)
         self.sim = sim
+        if saved is not None:
+            # LEAN live: the account outlived the process; it kept filling while the process was down.
+            process_state.restore(saved, sim)
+            sim.advance(scenario.downtime)
+            self.notes.append(f"restart after \"{saved.crash}\" at {saved.utc_time:%Y-%m-%d %H:%M:%S} UTC, "
+                              f"{scenario.downtime:g} s down: the brokerage's account and open orders are reloaded")
         with self._observing():
-            algorithm = sim.start(self.algorithm_class)
-            return self._clock(sim, algorithm, wall)
+            result = self._clock(sim, wall)
+        result.restarted = saved.crash if saved else ""
+        if result.crash:
+            self.notes.append(f"the process died at {sim.now:%Y-%m-%d %H:%M:%S} UTC: {result.crash}")
+        if first and scenario.state_folder is not None and (scenario.live or result.crash):
+            process_state.save(sim, scenario.state_folder, "crashed" if result.crash else "ended", result.crash)
+        return result
 
-    def _clock(self, sim: Simulator, algorithm: QCAlgorithm, wall: float) -> RunResult:
+    def _crashed_live_process(self) -> process_state.SavedState | None:
+        """The state a crashed live process left in the state folder, if this run restarts it: as in
+        LEAN, only a live algorithm reconnects to its account; a backtest starts with a fresh one."""
+        folder = self.scenario.state_folder
+        saved = process_state.load(folder) if folder is not None else None
+        if saved is None or saved.process != "crashed":
+            return None
+        if not (self.scenario.live and saved.mode == "live"):
+            self.notes.append(f"{folder / process_state.STATE_FILE} is left alone: a {'live' if self.scenario.live else 'backtest'} "
+                              f"run after a crashed {saved.mode} process starts with a fresh brokerage (only storage/ persists)")
+            return None
+        return saved
+
+    def _clock(self, sim: Simulator, wall: float) -> RunResult:
         calendar = self.market.calendar
+        crash = ""
+        algorithm: QCAlgorithm | None = None
+        try:
+            algorithm = sim.start(self.algorithm_class)
+        except SimulatedCrash as died:  # inside initialize or on_warmup_finished (a restart's recovery)
+            crash = str(died)
         if self.observer is None:  # an algorithm without the atomic executor: nothing of groups to watch
             self.observer = NoExecutorObserver(self._now)
         probe = _Probe(self.observer, sim)
@@ -423,35 +472,38 @@ class _Run:
         start_equity = probe.equity()
         probe.sample(force_equity=True)
         minute_steps = second_steps = 0
-        for day in _progress(self.days, self.kind, self.scenario.progress):
-            session = calendar.session(day)
-            if session is None:
-                continue
-            open_, close = session
-            if sim.now < open_:
-                sim.advance_to(open_, step=(open_ - sim.now).total_seconds())
-                probe.sample()
-            while sim.now < close:
-                if watch.may_fill():
-                    step = 1.0
-                    second_steps += 1
-                else:
-                    to_minute = 60.0 - (sim.now.second + sim.now.microsecond / 1e6)
-                    step = min(to_minute, (close - sim.now).total_seconds())
-                    minute_steps += 1
-                sim.advance(step, step=step)
-                probe.sample()
-            probe.sample(force_equity=True)
+        days = [day for day in self.days if (session := calendar.session(day)) is not None and session[1] > sim.now]
+        try:
+            for day in _progress(days if not crash else [], self.kind, self.scenario.progress):
+                open_, close = calendar.session(day)  # type: ignore[misc]
+                if sim.now < open_:
+                    sim.advance_to(open_, step=(open_ - sim.now).total_seconds())
+                    probe.sample()
+                while sim.now < close:
+                    if watch.may_fill():
+                        step = 1.0
+                        second_steps += 1
+                    else:
+                        to_minute = 60.0 - (sim.now.second + sim.now.microsecond / 1e6)
+                        step = min(to_minute, (close - sim.now).total_seconds())
+                        minute_steps += 1
+                    sim.advance(step, step=step)
+                    probe.sample()
+                probe.sample(force_equity=True)
+        except SimulatedCrash as died:
+            crash = str(died)
         end_equity = probe.equity()
         self_check = ""
         try:
-            sim.stop()
+            if not crash:
+                sim.stop()
         except AssertionError as error:  # the algorithm's own end-of-run self-check
             self_check = str(error)
         probe.finish()
+        orders = algorithm.transactions.get_orders() if algorithm is not None else []
         outputs = backtest_results.collect(
-            sim.logs, sim.plots, sim.runtime_statistics, algorithm.transactions.get_orders(), sim.events, self.days,
-            start_equity, end_equity, probe.equity_curve, algorithm.portfolio.total_fees)
+            sim.logs, sim.plots, sim.runtime_statistics, orders, sim.events, self.days,
+            start_equity, end_equity, probe.equity_curve, algorithm.portfolio.total_fees if algorithm else 0.0)
         stats = sim.store_stats
         return RunResult(
             kind=self.kind,
@@ -475,6 +527,7 @@ class _Run:
             minute_steps=minute_steps,
             second_steps=second_steps,
             outputs=outputs,
+            crash=crash,
         )
 
 

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from leansim_kit import OPEN, Recorder
 
 from leansim import CrashAt, FaultPlan, NeverFill, SimulatedCrash, Simulator
 from leansim.enums import OrderStatus
 from leansim.faults import CRASH_POINTS
+from leansim.pytest_plugin import LeanSim, ManualClock
+
+# The tests that take the leansim fixtures run a Recorder from the open (leansim.pytest_plugin).
+pytestmark = pytest.mark.leansim(algorithm=Recorder, start=OPEN)
 
 
 class SaveThenTrade(Recorder):
@@ -94,36 +100,31 @@ def test_crash_after_fill_the_brokerage_holds_the_position_the_algorithm_never_s
     assert restarted.transactions.get_open_orders() == []
 
 
-def test_restart_sees_only_flushed_store_writes() -> None:
-    sim = Simulator(start=OPEN)
-    algo = sim.start(Recorder)
-    algo.object_store.save("test/early", "1")
-    sim.advance(5)  # LEAN persists every 5 s
-    algo.object_store.save("test/late", "2")
-    sim.advance(2)
-    assert sim.stored == {"test/early": "1"}
-    sim.crash()
-    restarted = sim.restart(Recorder)
+def test_restart_sees_only_flushed_store_writes(leansim: LeanSim, leansim_algorithm: Recorder,
+                                                leansim_clock: ManualClock) -> None:
+    leansim_algorithm.object_store.save("test/early", "1")
+    leansim_clock.advance(seconds=5)  # LEAN persists every 5 s
+    leansim_algorithm.object_store.save("test/late", "2")
+    leansim_clock.advance(seconds=2)
+    assert leansim.sim.stored == {"test/early": "1"}
+    restarted = leansim.restart()
     assert restarted.object_store.keys == ["test/early"]
     assert restarted.object_store.read("test/early") == "1"
 
 
-def test_get_file_path_forces_a_flush() -> None:
-    sim = Simulator(start=OPEN)
-    algo = sim.start(Recorder)
-    algo.object_store.save("test/x", "1")
-    algo.object_store.get_file_path("test/x")
-    sim.crash()
-    assert sim.restart(Recorder).object_store.read("test/x") == "1"
+def test_get_file_path_forces_a_flush(leansim_algorithm: Recorder, leansim_restart: Callable[[], Recorder]) -> None:
+    leansim_algorithm.object_store.save("test/x", "1")
+    leansim_algorithm.object_store.get_file_path("test/x")
+    assert leansim_restart().object_store.read("test/x") == "1"
 
 
-def test_a_save_crash_loses_the_write_and_everything_unflushed() -> None:
-    sim = Simulator(start=OPEN, faults=FaultPlan((CrashAt("after_save", 2),)))
-    algo = sim.start(Recorder)
-    algo.object_store.save("test/a", "1")
+@pytest.mark.leansim(faults=[CrashAt("after_save", 2)])
+def test_a_save_crash_loses_the_write_and_everything_unflushed(leansim_algorithm: Recorder,
+                                                               leansim_restart: Callable[[], Recorder]) -> None:
+    leansim_algorithm.object_store.save("test/a", "1")
     with pytest.raises(SimulatedCrash):
-        algo.object_store.save("test/b", "2")
-    restarted = sim.restart(Recorder)
+        leansim_algorithm.object_store.save("test/b", "2")
+    restarted = leansim_restart()
     assert restarted.object_store.keys == []
 
 
@@ -140,25 +141,20 @@ def test_restart_keeps_open_orders_working_and_time_passes_while_dead() -> None:
     assert restarted.transactions.get_order_ticket(1).status == OrderStatus.SUBMITTED  # type: ignore[union-attr]
 
 
-def test_fills_while_the_process_is_dead_show_up_as_holdings_on_restart() -> None:
-    sim = Simulator(start=OPEN)
-    algo = sim.start(Recorder)
-    algo.limit_order(algo.spy, 2, 99.0)
-    sim.crash()
-    sim.set_quote("SPY", 98.0, 98.5)
-    sim.advance(1)
-    restarted = sim.restart(Recorder)
+def test_fills_while_the_process_is_dead_show_up_as_holdings_on_restart(
+        leansim: LeanSim, leansim_algorithm: Recorder, leansim_restart: Callable[[float], Recorder]) -> None:
+    leansim_algorithm.limit_order(leansim_algorithm.spy, 2, 99.0)
+    leansim.sim.set_quote("SPY", 98.0, 98.5)  # marketable from the next step, when the process is dead
+    restarted = leansim_restart(1)
     assert restarted.portfolio[restarted.spy].quantity == 2
     assert restarted.transactions.get_open_orders() == []
     assert restarted.portfolio.cash == pytest.approx(100_000 - 2 * 98.5)
 
 
-def test_a_dead_algorithm_cannot_write_to_the_store() -> None:
-    sim = Simulator(start=OPEN)
-    algo = sim.start(Recorder)
-    sim.crash()
+def test_a_dead_algorithm_cannot_write_to_the_store(leansim: LeanSim, leansim_algorithm: Recorder) -> None:
+    leansim.sim.crash()
     with pytest.raises(RuntimeError):
-        algo.object_store.save("test/zombie", "x")
+        leansim_algorithm.object_store.save("test/zombie", "x")
 
 
 def test_a_live_crash_before_the_cancel_is_sent_loses_it_and_the_restart_finds_the_order_open() -> None:

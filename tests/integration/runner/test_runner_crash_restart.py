@@ -1,0 +1,89 @@
+"""Crash and restart from the command line: two `python -m leansim run --live` processes over one
+--output folder, as a LEAN user would watch recovery across two commands."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from runner_kit import MAIN, ROOT
+
+# One synthetic Tuesday, one iron condor sent as a combo at 10:30, a world without faults: the only
+# thing that goes wrong is the crash the command asks for.
+DAY = ("--days", "1", "--entry-days", "tuesday", "--faults", "none")
+CRASH = "simulated crash at after_order #1"
+
+
+def leansim_run(out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "leansim", "run", str(MAIN), "--live", *DAY, "--output", str(out), *extra]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+
+def state(out: Path) -> dict:
+    return json.loads((out / "brokerage.json").read_text())
+
+
+def test_a_combo_that_filled_while_the_process_was_down_is_recovered_as_filled(tmp_path: Path) -> None:
+    first = leansim_run(tmp_path, "--crash-at", "after_order:1")
+    assert first.returncode == 3, first.stderr
+    assert f"the process died: {CRASH}; the same command restarts it" in first.stderr
+    died = state(tmp_path)
+    assert died["process"] == "crashed" and died["crash"] == CRASH and died["positions"] == []
+    legs = died["open_orders"]
+    assert len(legs) == 4 and all(leg["tag"].startswith("atomic/") for leg in legs)
+    assert any((tmp_path / "storage").rglob("*")), "the group's record was not persisted before its order"
+
+    # The same command again: --crash-at after_order:1 has already happened (counted over both processes).
+    second = leansim_run(tmp_path, "--crash-at", "after_order:1", "--downtime", "60")
+    assert second.returncode == 0, second.stderr
+    log = (tmp_path / "log.txt").read_text()
+    group = legs[0]["tag"].split("/")[1]
+    assert f"group {group} FILLED" in log
+    assert "recovery: 1 incomplete groups, 0 quarantined, 0 orphan orders, 0 set aside" in log
+    assert f'restart after "{CRASH}"' in second.stdout and "60 s down" in second.stdout
+    # The four legs filled while the process was down: the restarted process held them to expiry.
+    settled = [line for line in log.splitlines() if "Option expired" in line]
+    assert sorted(line.split(": ")[1].split(" settled")[0] for line in settled) == sorted(
+        _contract(leg["symbol"]) for leg in legs)
+    assert json.loads((tmp_path / "orders.json").read_text()) == []  # nothing was left open to reload
+    ended = state(tmp_path)
+    assert ended["process"] == "ended" and ended["positions"] == [] and ended["open_orders"] == []
+
+
+def test_a_restart_at_once_reloads_the_open_combo_with_new_ids_and_no_tags_and_cancels_it(tmp_path: Path) -> None:
+    assert leansim_run(tmp_path, "--crash-at", "after_order:1").returncode == 3
+    broker_ids = sorted(leg["broker_id"] for leg in state(tmp_path)["open_orders"])
+
+    second = leansim_run(tmp_path, "--downtime", "0")
+    assert second.returncode == 0, second.stderr
+    log = (tmp_path / "log.txt").read_text()
+    assert "rolling back: recovery: nothing filled, cancelling" in log
+    assert "recovery: 1 incomplete groups, 0 quarantined, 0 orphan orders, 0 set aside" in log
+    reloaded = json.loads((tmp_path / "orders.json").read_text())
+    assert [order["id"] for order in reloaded] == [1, 2, 3, 4]  # LEAN numbers them afresh
+    assert {order["tag"] for order in reloaded} == {""}  # and drops the tags
+    assert sorted(order["broker_id"][0] for order in reloaded) == broker_ids
+    assert {order["status"] for order in reloaded} == {"CANCELED"}
+    ended = state(tmp_path)
+    assert ended["positions"] == [] and ended["open_orders"] == []
+    assert ended["cash"] == state_cash_at_start(tmp_path)
+
+
+def state_cash_at_start(out: Path) -> float:
+    """The starting cash (nothing filled, so nothing paid): the statistics' start equity."""
+    return float(json.loads((out / "statistics.json").read_text())["Start Equity"])
+
+
+def _contract(symbol: dict) -> str:
+    """The LEAN symbol value of a state file's option, e.g. `SPY   240102C00457000`."""
+    right = "C" if symbol["right"] == "call" else "P"
+    expiry = symbol["expiry"].replace("-", "")[2:]
+    return f"{symbol['ticker']:<6}{expiry}{right}{int(round(symbol['strike'] * 1000)):08d}"
+
+
+def test_a_bad_crash_point_is_refused_with_the_points_listed(tmp_path: Path) -> None:
+    refused = leansim_run(tmp_path, "--crash-at", "after_lunch")
+    assert refused.returncode == 2
+    assert "unknown crash point 'after_lunch'; expected one of before_save" in refused.stderr
