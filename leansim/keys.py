@@ -10,7 +10,7 @@ from datetime import datetime
 from functools import lru_cache
 
 from leansim.enums import OPTION_TYPES, OptionRight
-from leansim.market.base import SecurityKey
+from leansim.market.base import Right, SecurityKey
 from leansim.symbols import Symbol
 
 
@@ -18,7 +18,7 @@ def security_key(symbol: Symbol) -> SecurityKey:
     """The market-data identity of a tradable symbol (canonical options map to their option ticker)."""
     if symbol.security_type in OPTION_TYPES and not symbol.is_canonical():
         sid = symbol.id
-        right = "call" if sid.option_right == OptionRight.CALL else "put"
+        right: Right = "call" if sid.option_right == OptionRight.CALL else "put"
         return SecurityKey(sid.symbol, right, sid.strike_price, sid.date.date())
     return SecurityKey(symbol.id.symbol)
 

@@ -349,13 +349,13 @@ class LeanDataFolder:
         from Chicago to exchange time, and the scale of their prices (indexes are in dollars)."""
         index = lf.index_zip(self.root, ticker, day)
         if not index.exists():
+            kinds: tuple[tuple[lf.Kind, int], ...] = (("quote", lf.QUOTE_COLUMNS), ("trade", lf.TRADE_COLUMNS))
             return {
-                kind: lf.read_single(lf.equity_zip(self.root, ticker, day, kind), columns)
-                for kind, columns in (("quote", lf.QUOTE_COLUMNS), ("trade", lf.TRADE_COLUMNS))
+                kind: lf.read_single(lf.equity_zip(self.root, ticker, day, kind), columns) for kind, columns in kinds
             }, lf.PRICE_SCALE
         trades = lf.read_single(index, lf.TRADE_COLUMNS)
         midnight = datetime.combine(day, datetime.min.time())
-        shift = (midnight.replace(tzinfo=_INDEX_DATA_TIME_ZONE) - midnight.replace(tzinfo=self._calendar.time_zone))
+        shift = midnight.replace(tzinfo=_INDEX_DATA_TIME_ZONE) - midnight.replace(tzinfo=self._calendar.time_zone)
         trades[:, 0] += shift.total_seconds() * 1000
         return {"quote": np.empty((0, lf.QUOTE_COLUMNS)), "trade": trades}, 1.0
 
