@@ -159,6 +159,9 @@ class AtomicConfig:
 
 STRATEGY = "Friday_0DTE"
 UNDERLYING = "SPY"
+# Index underlyings and the index options traded on them: SPX trades SPXW, the weekly, PM-settled,
+# cash-settled contracts 0DTE traders use (SPX's own monthlies are AM-settled, last traded the day before).
+INDEX_OPTIONS = {"SPX": "SPXW"}
 # Weekdays of the entry (comma-separated names) and its exchange time.
 ENTRY_DAYS = "friday"
 ENTRY_HOUR = 10

@@ -1,7 +1,7 @@
 # region imports
 from AlgorithmImports import *
 # endregion
-"""Friday 0DTE iron condors on SPY, placed all-or-nothing by the atomic executor.
+"""Friday 0DTE iron condors on SPY (or SPXW with `underlying` SPX), placed all-or-nothing by the atomic executor.
 
 Runs unchanged under `lean backtest`, `lean live deploy` and QuantConnect cloud, and on the local
 LEAN double (`make demo`). Every knob is a parameter (parameters.py, listed in config.json) read
@@ -47,9 +47,7 @@ class AtomicOptionsAlgorithm(QCAlgorithm):
         if parameters.flag("chaos"):
             self._install_chaos()  # before any security is added: initializers apply to later ones
 
-        ticker = parameters.text("underlying")
-        self._underlying = self.add_equity(ticker, Resolution.MINUTE).symbol
-        option = self.add_option(ticker, Resolution.MINUTE)
+        option = self._add_chain(parameters.text("underlying"))
         option.set_filter(lambda universe: universe.include_weeklys().strikes(-40, 40).expiration(0, config.MAX_DAYS_TO_EXPIRY))
         self._option = option.symbol
         atomic_config = dataclasses.replace(
@@ -111,6 +109,16 @@ class AtomicOptionsAlgorithm(QCAlgorithm):
             raise AssertionError(f"groups left unbalanced at the end: {[g.group_id for g in unbalanced]}")
 
     # --- helpers ---------------------------------------------------------------------------------
+
+    def _add_chain(self, ticker: str) -> Option:
+        """The underlying and its option chain: an equity's options, or for an index (SPX) its
+        cash-settled index options (SPXW), which are European and never assigned early."""
+        option_ticker = config.INDEX_OPTIONS.get(ticker.upper())
+        if option_ticker is None:
+            self._underlying = self.add_equity(ticker, Resolution.MINUTE).symbol
+            return self.add_option(ticker, Resolution.MINUTE)
+        self._underlying = self.add_index(ticker, Resolution.MINUTE).symbol
+        return self.add_index_option(self._underlying, option_ticker, Resolution.MINUTE)
 
     def _arm_entry(self) -> None:
         """Scheduled at 10:30 on entry days: trade on the next slice of that day that carries the

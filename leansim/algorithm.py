@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING, Any
 from leansim.brokerage_models import DefaultBrokerageModel, brokerage_model_for
 from leansim.data import OptionChain, Slice
 from leansim.enums import AccountType, Market, OrderType, SecurityType
+from leansim.index_option_symbol import map_to_underlying
 from leansim.notify import NotificationManager
 from leansim.object_store import ObjectStore
 from leansim.orders import Leg
 from leansim.portfolio import SecurityPortfolioManager
 from leansim.scheduling import DateRules, ScheduleManager, TimeRules
-from leansim.securities import Equity, Option, Security, SecurityManager
+from leansim.securities import Equity, Index, IndexOption, Option, Security, SecurityManager
 from leansim.symbols import Symbol
 from leansim.tickets import OrderTicket, SubmitOrderRequest
 from leansim.transactions import SecurityTransactionManager
@@ -171,6 +172,39 @@ class QCAlgorithm:
         canonical = Symbol.create_canonical_option(underlying_symbol, market or Market.USA)
         security = self._run.ensure_security(canonical)
         assert isinstance(security, Option)
+        self._run.chain_subscriptions[canonical] = security
+        return security
+
+    def add_index(self, ticker: str, resolution: Any = None, market: str | None = None, fill_forward: bool = True) -> Index:
+        """Subscribe to a cash index (SPX): priced, the underlying of index options, not tradable."""
+        security = self._run.ensure_security(Symbol.create(ticker, SecurityType.INDEX, market or Market.USA))
+        assert isinstance(security, Index)
+        return security
+
+    def add_index_option(self, underlying: Symbol | str, *args: Any, **kwargs: Any) -> IndexOption:
+        """Subscribe to an index option chain, as LEAN's four overloads (Algorithm/QCAlgorithm.cs,
+        AddIndexOption): (index Symbol or ticker[, target_option][, resolution[, market]][, fill_forward]).
+
+        `add_index_option(spx, "SPXW")` or `add_index_option("SPX", "SPXW")` gives the weeklies
+        (`?SPXW`); `add_index_option("SPX")` the monthlies (`?SPX`). An option ticker given as the
+        underlying (`add_index_option("SPXW")`) is mapped to its index with a warning, as LEAN does.
+        """
+        rest = list(args)
+        target: str | None = rest.pop(0) if rest and isinstance(rest[0], str) else kwargs.get("target_option")
+        market: str = kwargs.get("market") or (rest[1] if len(rest) > 1 and isinstance(rest[1], str) else Market.USA)
+        if isinstance(underlying, str):
+            index_ticker = map_to_underlying(underlying)
+            if index_ticker != underlying.upper():
+                self.debug(f"Warning: '{underlying}' is an index option ticker, using index '{index_ticker}' as the "
+                           f"underlying and '{underlying}' as the target option.")
+                target = underlying
+            underlying = Symbol.create(index_ticker, SecurityType.INDEX, market)
+        if underlying.security_type != SecurityType.INDEX:
+            raise ValueError("Symbol provided must be of type SecurityType.Index")
+        self._run.ensure_security(underlying)
+        canonical = Symbol.create_canonical_option(underlying, underlying.id.market, target_option=target)
+        security = self._run.ensure_security(canonical)
+        assert isinstance(security, IndexOption)
         self._run.chain_subscriptions[canonical] = security
         return security
 

@@ -17,6 +17,7 @@ from leansim.fees import (
     CharlesSchwabFeeModel,
     ConstantFeeModel,
     FeeModel,
+    InteractiveBrokersFeeModel,
     TastytradeFeeModel,
     TradeStationFeeModel,
     fee_model_for,
@@ -25,6 +26,9 @@ from leansim.orders import Order
 from leansim.securities import Security
 
 _ALL_ORDER_TYPES = frozenset(OrderType)
+# What the option brokerages modelled here accept: IB, Schwab, TradeStation, Tastytrade and Tradier all
+# take equities, equity options and index options (IB and others more, which the double does not trade).
+_OPTION_BROKER_TYPES = frozenset({SecurityType.EQUITY, SecurityType.OPTION, SecurityType.INDEX_OPTION})
 
 
 class BrokerageMessageEvent:
@@ -91,16 +95,18 @@ class DefaultBrokerageModel:
         return True
 
     def get_fee_model(self, security: Security) -> FeeModel:
-        """LEAN's DefaultBrokerageModel.GetFeeModel; InteractiveBrokersBrokerageModel's is the same rule."""
+        """LEAN's DefaultBrokerageModel.GetFeeModel (leansim.fees.fee_model_for)."""
         return fee_model_for(security)
 
 
 class _OrderTypeLimitedModel(DefaultBrokerageModel):
     """A model that supports a fixed set of order types: its own `_plain` ones, and the combo types
-    the table of brokerage facts lists for it (or for the model it derives from)."""
+    the table of brokerage facts lists for it (or for the model it derives from); and a fixed set of
+    security types (each model's CanSubmitOrder, Common/Brokerages/<Name>BrokerageModel.cs)."""
 
     _plain: frozenset[OrderType] = frozenset()
     _supported: frozenset[OrderType] = _ALL_ORDER_TYPES
+    _security_types: frozenset[SecurityType] = _OPTION_BROKER_TYPES
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -111,7 +117,7 @@ class _OrderTypeLimitedModel(DefaultBrokerageModel):
     def can_submit_order(
         self, security: Security, order: Order, message: BrokerageMessageEvent | None = None
     ) -> tuple[bool, BrokerageMessageEvent | None]:
-        if security.type not in (SecurityType.EQUITY, SecurityType.OPTION, SecurityType.INDEX_OPTION):
+        if security.type not in self._security_types:
             return False, BrokerageMessageEvent(
                 BrokerageMessageType.WARNING,
                 "NotSupported",
@@ -155,6 +161,11 @@ class InteractiveBrokersBrokerageModel(_OrderTypeLimitedModel):
                 f"The {type(self).__name__} does not support ComboLegLimit orders with 4 or more legs.",
             )
         return super().can_submit_order(security, order, message)
+
+    def get_fee_model(self, security: Security) -> FeeModel:
+        """Interactive Brokers' rule on every security (InteractiveBrokersBrokerageModel.GetFeeModel),
+        where the default model charges index options nothing."""
+        return InteractiveBrokersFeeModel()
 
 
 class CharlesSchwabBrokerageModel(_OrderTypeLimitedModel):
@@ -213,7 +224,9 @@ class TradierBrokerageModel(_OrderTypeLimitedModel):
 
 
 class AlpacaBrokerageModel(_OrderTypeLimitedModel):
-    """Alpaca: margin accounts only."""
+    """Alpaca: margin accounts only; equities and equity options, no index options."""
+
+    _security_types = frozenset({SecurityType.EQUITY, SecurityType.OPTION})
 
     _plain = frozenset(
         {

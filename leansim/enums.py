@@ -102,7 +102,7 @@ class OrderResponseErrorCode(IntEnum):
 
 
 class SecurityType(IntEnum):
-    """Asset classes (the double trades equities and equity options)."""
+    """Asset classes (the double trades equities, equity options and index options)."""
 
     BASE = 0
     EQUITY = 1
@@ -116,6 +116,18 @@ class SecurityType(IntEnum):
     INDEX = 9
     INDEX_OPTION = 10
     CRYPTO_FUTURE = 11
+
+
+# Option security types (LEAN's `SecurityType.IsOption()` extension, Common/Extensions.cs).
+OPTION_TYPES = frozenset({SecurityType.OPTION, SecurityType.FUTURE_OPTION, SecurityType.INDEX_OPTION})
+
+
+class SettlementType(IntEnum):
+    """How an exercised option settles: equity options deliver shares, index options pay cash
+    (Common/Securities/Option/Option.cs, Common/Securities/IndexOption/IndexOption.cs)."""
+
+    PHYSICAL_DELIVERY = 0
+    CASH = 1
 
 
 class OptionRight(IntEnum):

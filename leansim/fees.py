@@ -2,7 +2,8 @@
 
 The brokerage model picks a security's fee model (`get_fee_model`, Common/Brokerages/
 DefaultBrokerageModel.cs): Interactive Brokers' rule for equities and equity options, nothing for the
-rest. BacktestingBrokerage charges the fee once, on the event that completes an order, for the whole
+rest (index options included: LEAN's SPXW regression backtests total $0.00 of fees); the Interactive
+Brokers model charges its rule on every security, index options at the equity options' rates. BacktestingBrokerage charges the fee once, on the event that completes an order, for the whole
 order (Brokerages/Backtesting/BacktestingBrokerage.cs, Scan).
 """
 
@@ -52,7 +53,7 @@ class InteractiveBrokersFeeModel(FeeModel):
         security, order = parameters.security, parameters.order
         quantity = abs(order.quantity)
         price = _potential_price(security, order)
-        if security.type == SecurityType.OPTION:
+        if security.type in (SecurityType.OPTION, SecurityType.INDEX_OPTION):
             rate = 0.65 if price >= 0.1 else 0.5 if price >= 0.05 else 0.25
             return OrderFee(CashAmount(max(quantity * rate, 1.0), "USD"))
         if security.type == SecurityType.EQUITY:
@@ -63,39 +64,46 @@ class InteractiveBrokersFeeModel(FeeModel):
 
 
 class CharlesSchwabFeeModel(FeeModel):
-    """Options $0.65 a contract, no minimum; equities free (Common/Orders/Fees/CharlesSchwabFeeModel.cs)."""
+    """Options $0.65 a contract, index options $1.00, no minimum; equities free
+    (Common/Orders/Fees/CharlesSchwabFeeModel.cs)."""
 
     def get_order_fee(self, parameters: OrderFeeParameters) -> OrderFee:
-        return _per_contract(parameters, 0.65)
+        return _per_contract(parameters, 0.65, 1.0)
 
 
 class TradeStationFeeModel(FeeModel):
-    """Options $0.60 a contract; no per-trade commission for a US resident, LEAN's default
-    (Common/Orders/Fees/TradeStationFeeModel.cs)."""
+    """Options $0.60 a contract, index options $1.00; no per-trade commission for a US resident,
+    LEAN's default (Common/Orders/Fees/TradeStationFeeModel.cs)."""
 
     def get_order_fee(self, parameters: OrderFeeParameters) -> OrderFee:
-        return _per_contract(parameters, 0.6)
+        return _per_contract(parameters, 0.6, 1.0)
 
 
 class TastytradeFeeModel(FeeModel):
-    """Options $1 a contract to open, nothing to close (Common/Orders/Fees/TastytradeFeeModel.cs)."""
+    """Options and index options $1 a contract to open, nothing to close
+    (Common/Orders/Fees/TastytradeFeeModel.cs)."""
 
     def get_order_fee(self, parameters: OrderFeeParameters) -> OrderFee:
         held = parameters.security.holdings.quantity
         buying = parameters.order.direction == OrderDirection.BUY
         opening = held >= 0 if buying else held <= 0  # BrokerageExtensions.GetOrderPosition
-        return _per_contract(parameters, 1.0 if opening else 0.0)
+        rate = 1.0 if opening else 0.0
+        return _per_contract(parameters, rate, rate)
 
 
 def fee_model_for(security: Security) -> FeeModel:
-    """DefaultBrokerageModel.GetFeeModel: Interactive Brokers' rule for equities and options."""
+    """DefaultBrokerageModel.GetFeeModel: Interactive Brokers' rule for equities and equity options,
+    none for the rest (Index and IndexOption fall to its `ConstantFeeModel(0m)`)."""
     if security.type in (SecurityType.EQUITY, SecurityType.OPTION):
         return InteractiveBrokersFeeModel()
     return ConstantFeeModel(0.0)
 
 
-def _per_contract(parameters: OrderFeeParameters, rate: float) -> OrderFee:
-    if parameters.security.type != SecurityType.OPTION:
+def _per_contract(parameters: OrderFeeParameters, option_rate: float, index_option_rate: float) -> OrderFee:
+    """A rate per contract for equity options and one for index options; nothing on the rest."""
+    rates = {SecurityType.OPTION: option_rate, SecurityType.INDEX_OPTION: index_option_rate}
+    rate = rates.get(parameters.security.type)
+    if rate is None:
         return OrderFee.ZERO
     return OrderFee(CashAmount(abs(parameters.order.quantity) * rate, "USD"))
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from datetime import datetime
 
-from leansim.enums import OptionRight, SecurityType
+from leansim.enums import OPTION_TYPES, OptionRight
 from leansim.securities import SecurityHolding, SecurityManager
 from leansim.symbols import Symbol
 
@@ -138,7 +138,7 @@ class SecurityPortfolioManager:
 
 
 def _multiplier(symbol: Symbol) -> float:
-    return 100.0 if symbol.security_type == SecurityType.OPTION else 1.0
+    return 100.0 if symbol.security_type in OPTION_TYPES else 1.0
 
 
 def margin_required(
@@ -152,7 +152,7 @@ def margin_required(
     for symbol, quantity in positions.items():
         if not quantity:
             continue
-        if symbol.security_type != SecurityType.OPTION:
+        if symbol.security_type not in OPTION_TYPES:
             total += 0.5 * abs(quantity * price(symbol))
             continue
         if quantity > 0:
@@ -176,7 +176,7 @@ def _short_side_margin(
             (abs(s.id.strike_price - sid.strike_price), s.id.strike_price, q)
             for s, q in positions.items()
             if q > 0
-            and s.security_type == SecurityType.OPTION
+            and s.security_type in OPTION_TYPES
             and s.id.symbol == sid.symbol
             and s.id.date == sid.date
             and s.id.option_right == sid.option_right

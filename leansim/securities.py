@@ -10,7 +10,8 @@ from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from leansim.enums import OptionRight, OptionStyle, SecurityType
+from leansim.enums import OptionRight, OptionStyle, SecurityType, SettlementType
+from leansim.index_option_symbol import minimum_price_variation
 from leansim.symbols import Symbol
 
 if TYPE_CHECKING:
@@ -20,15 +21,22 @@ if TYPE_CHECKING:
 
 
 class SymbolProperties:
-    """Contract multiplier and lot size (100 and 1 for equity options)."""
+    """Contract multiplier, tick and lot size, as the `usa,[*],<type>` rows of LEAN's
+    Data/symbol-properties/symbol-properties-database.csv give them: 1 / 0.01 / 1 for equities and
+    indexes, 100 / 0.01 / 1 for equity options, 100 / 0.05 / 1 for index options."""
 
-    def __init__(self, contract_multiplier: float, lot_size: float = 1.0) -> None:
+    def __init__(self, contract_multiplier: float, minimum_price_variation: float = 0.01, lot_size: float = 1.0) -> None:
         self._contract_multiplier = contract_multiplier
+        self._minimum_price_variation = minimum_price_variation
         self._lot_size = lot_size
 
     @property
     def contract_multiplier(self) -> float:
         return self._contract_multiplier
+
+    @property
+    def minimum_price_variation(self) -> float:
+        return self._minimum_price_variation
 
     @property
     def lot_size(self) -> float:
@@ -37,6 +45,21 @@ class SymbolProperties:
     @property
     def quote_currency(self) -> str:
         return "USD"
+
+
+class IndexOptionSymbolProperties(SymbolProperties):
+    """An index option's tick follows its last price: 0.05 below $3, 0.10 from $3 on
+    (Common/Securities/IndexOption/IndexOptionSymbolProperties.cs)."""
+
+    def __init__(self, option_ticker: str, last_price: Callable[[], float]) -> None:
+        super().__init__(100.0, 0.05)
+        self._option_ticker = option_ticker
+        self._last_price = last_price
+
+    @property
+    def minimum_price_variation(self) -> float:
+        price = self._last_price()
+        return minimum_price_variation(self._option_ticker, price if price > 0 else None)
 
 
 class SecurityExchangeHours:
@@ -183,14 +206,14 @@ class SecurityHolding:
 class Security:
     """A tradable with its live quote, exchange, properties, holdings and fill model."""
 
-    def __init__(self, symbol: Symbol, market: MarketView, multiplier: float = 1.0) -> None:
+    def __init__(self, symbol: Symbol, market: MarketView, properties: SymbolProperties | None = None) -> None:
         from leansim.fees import FeeModel
         from leansim.fills import ImmediateFillModel
 
         self._symbol = symbol
         self._market = market
         self._exchange = SecurityExchange(market, symbol)
-        self._properties = SymbolProperties(multiplier)
+        self._properties = properties or SymbolProperties(1.0)
         self._holdings = SecurityHolding(self)
         self._fill_model: FillModel = ImmediateFillModel()
         self._fee_model: FeeModel = FeeModel()
@@ -270,6 +293,15 @@ class Equity(Security):
     """A stock or ETF."""
 
 
+class Index(Security):
+    """A cash index such as SPX: priced, an option underlying, never traded itself (LEAN's Index
+    is not tradable, Common/Securities/Index/Index.cs)."""
+
+    @property
+    def is_tradable(self) -> bool:
+        return False
+
+
 class OptionFilterUniverse:
     """The contracts an option subscription keeps; each method narrows it and returns self."""
 
@@ -328,8 +360,9 @@ class OptionFilterUniverse:
 class Option(Security):
     """An option contract, or (for add_option) the canonical chain subscription."""
 
-    def __init__(self, symbol: Symbol, market: MarketView, underlying: Security | None = None) -> None:
-        super().__init__(symbol, market, 100.0)
+    def __init__(self, symbol: Symbol, market: MarketView, underlying: Security | None = None,
+                 properties: SymbolProperties | None = None) -> None:
+        super().__init__(symbol, market, properties or SymbolProperties(100.0))
         self._underlying = underlying
         self._filter: Callable[[OptionFilterUniverse], Any] | None = None
 
@@ -351,11 +384,16 @@ class Option(Security):
 
     @property
     def contract_multiplier(self) -> int:
-        return 100
+        return int(self._properties.contract_multiplier)
 
     @property
     def contract_unit_of_trade(self) -> int:
-        return 100
+        return int(self._properties.contract_multiplier)
+
+    @property
+    def exercise_settlement(self) -> SettlementType:
+        """Equity options deliver shares when exercised (Common/Securities/Option/Option.cs)."""
+        return SettlementType.PHYSICAL_DELIVERY
 
     @property
     def underlying(self) -> Security | None:
@@ -382,6 +420,19 @@ class Option(Security):
         return universe
 
 
+class IndexOption(Option):
+    """An index option contract or chain (SPX, SPXW): European, cash-settled, 100 times the index,
+    ticked at 0.05 / 0.10 (Common/Securities/IndexOption/IndexOption.cs)."""
+
+    def __init__(self, symbol: Symbol, market: MarketView, underlying: Security | None = None) -> None:
+        super().__init__(symbol, market, underlying, IndexOptionSymbolProperties(symbol.id.symbol, lambda: self.price))
+
+    @property
+    def exercise_settlement(self) -> SettlementType:
+        """Cash: an exercised or assigned index option pays its intrinsic value, no index units."""
+        return SettlementType.CASH
+
+
 class SecurityManager:
     """`algorithm.securities`: Symbol (or ticker / symbol value) -> Security."""
 
@@ -392,7 +443,7 @@ class SecurityManager:
         if isinstance(key, Symbol):
             return key
         for symbol in self._items:
-            if symbol.value == key or (symbol.security_type == SecurityType.EQUITY and symbol.id.symbol == key):
+            if symbol.value == key or (symbol.security_type in (SecurityType.EQUITY, SecurityType.INDEX) and symbol.id.symbol == key):
                 return symbol
         return None
 

@@ -23,10 +23,10 @@ from leansim.engine.fault_state import LIVE_ONLY_FAULTS, Behaviour, FaultState
 from leansim.engine.market_view import MarketView
 from leansim.engine.store_backend import StoreBackend, StoreStats
 from leansim.engine.transaction_handler import TransactionHandler
-from leansim.enums import OptionRight, OrderStatus, OrderType, SecurityType
+from leansim.enums import OPTION_TYPES, OptionRight, OrderStatus, OrderType, SecurityType
 from leansim.faults import FaultPlan, SimulatedCrash
 from leansim.fills import FillModelParameters, ImmediateFillModel
-from leansim.keys import security_key, symbol_for
+from leansim.keys import contract_symbol, security_key
 from leansim.market.base import ContractQuote, MarketData, Quote, SecurityKey
 from leansim.notify import NotificationManager
 from leansim.object_store import ObjectStore
@@ -43,12 +43,13 @@ from leansim.orders import (
 )
 from leansim.portfolio import SecurityPortfolioManager
 from leansim.scheduling import DateRules, ScheduleManager, TimeRules
-from leansim.securities import Equity, Option, Security, SecurityManager
+from leansim.securities import Equity, Index, IndexOption, Option, Security, SecurityManager
 from leansim.static_market import StaticMarket
 from leansim.symbols import Symbol
 from leansim.transactions import SecurityTransactionManager
 
 A = TypeVar("A", bound=QCAlgorithm)
+_PRICED_TYPES = frozenset({SecurityType.EQUITY, SecurityType.INDEX})  # a slice's bars (chains aside)
 Mode = Literal["backtest", "live"]
 DEFAULT_START = datetime(2024, 1, 2, 15, 0, tzinfo=timezone.utc)  # a Tuesday, 10:00 in New York
 
@@ -161,22 +162,24 @@ class Run:
         the universe's contracts the market lists at that minute.
         """
         market = self.sim.market
-        underlying = symbol.underlying if symbol.security_type == SecurityType.OPTION and symbol.underlying else symbol
-        canonical = Symbol.create_canonical_option(underlying)
+        is_option = symbol.security_type in OPTION_TYPES and symbol.underlying is not None
+        canonical = symbol.canonical if is_option else Symbol.create_canonical_option(symbol)
+        underlying = canonical.underlying
+        assert underlying is not None
         spot = market.price(underlying)
         local = market.local(market.now)  # market.now: a lazy chain read late is pinned to its slice
-        listed = market.chain(underlying.id.symbol)
+        listed = market.chain(canonical.id.symbol)  # the option ticker's chain (SPXW, not SPX)
         if option is not None:
             universe = self._universe(option, canonical, listed, spot, local.date())
             chosen = [(quoted, universe[quoted.key]) for quoted in listed if quoted.key in universe]
         else:
-            chosen = [(quoted, symbol_for(quoted.key)) for quoted in listed]
+            chosen = [(quoted, contract_symbol(canonical, quoted.key)) for quoted in listed]
         contracts = []
-        for quoted, contract_symbol in chosen:
+        for quoted, chosen_symbol in chosen:
             quote = quoted.quote
             contracts.append(
                 OptionContract(
-                    contract_symbol, local, quote.bid or 0.0, quote.ask or 0.0, quote.last or 0.0, spot,
+                    chosen_symbol, local, quote.bid or 0.0, quote.ask or 0.0, quote.last or 0.0, spot,
                     Greeks(quoted.delta or 0.0), quoted.implied_volatility or 0.0, quoted.open_interest,
                     quote.bid_size, quote.ask_size,
                 )
@@ -191,12 +194,12 @@ class Run:
             return cached[1]
         if spot <= 0:  # no underlying price yet (a data folder's first bar arrives a minute in)
             return {}
-        symbols = [symbol_for(contract.key) for contract in listed]
+        symbols = [contract_symbol(canonical, contract.key) for contract in listed]
         strikes = sorted({s.id.strike_price for s in symbols})
         accepts = option._universe()._accepts(strikes, spot, today)
         universe = {contract.key: s for contract, s in zip(listed, symbols) if accepts(s)}
-        for contract_symbol in universe.values():
-            self.ensure_security(contract_symbol)
+        for selected in universe.values():
+            self.ensure_security(selected)
         if listed:  # before the open nothing is listed: select again once the market lists contracts
             self._universes[canonical] = (today, universe)
         return universe
@@ -209,7 +212,7 @@ class Run:
             if cached is None or cached[0] != today:
                 underlying = canonical.underlying if canonical.underlying else canonical
                 market = self.sim.market
-                self._universe(option, canonical, market.chain(underlying.id.symbol), market.price(underlying), today)
+                self._universe(option, canonical, market.chain(canonical.id.symbol), market.price(underlying), today)
 
     def chain_builder(self, canonical: Symbol, option: Option) -> Callable[[], OptionChain]:
         """Builds `canonical`'s chain as of now, whenever it is called (a lazy slice's chain)."""
@@ -222,10 +225,10 @@ class Run:
         return build
 
     def equities(self) -> list[tuple[Symbol, Security]]:
-        """The equity securities (a slice's prices), re-listed only when securities were added."""
+        """The equity and index securities (a slice's prices), re-listed only when securities were added."""
         count = len(self.securities)
         if self._equities[0] != count:
-            found = [(s, sec) for s, sec in self.securities.items() if s.security_type == SecurityType.EQUITY]
+            found = [(s, sec) for s, sec in self.securities.items() if s.security_type in _PRICED_TYPES]
             self._equities = (count, found)
         return self._equities[1]
 
@@ -558,11 +561,15 @@ class Simulator:
         self.plots.append(PlotPoint(self._now, chart, series, value))
 
     def _new_security(self, symbol: Symbol, run: Run | None) -> Security:
-        if symbol.security_type == SecurityType.OPTION:
+        if symbol.security_type in OPTION_TYPES:
             underlying = None
             if run is not None and symbol.underlying is not None:
                 underlying = run.ensure_security(symbol.underlying)
+            if symbol.security_type == SecurityType.INDEX_OPTION:
+                return IndexOption(symbol, self.market, underlying)
             return Option(symbol, self.market, underlying)
+        if symbol.security_type == SecurityType.INDEX:
+            return Index(symbol, self.market)
         return Equity(symbol, self.market)
 
     # --- start-up -------------------------------------------------------------------------------------------
@@ -625,11 +632,11 @@ class Simulator:
         # position, as LEAN's HandleDelistedSymbols does in backtests (live, it leaves them).
         for order in [] if self.live else self.brokerage.open_orders():
             symbol = order.symbol
-            if (order.is_open and symbol.security_type == SecurityType.OPTION and symbol not in self.brokerage.positions
+            if (order.is_open and symbol.security_type in OPTION_TYPES and symbol not in self.brokerage.positions
                     and self._now >= self._expiry_close(symbol)):
                 self.brokerage.cancel_expired(symbol, self._now)
         for symbol in list(self.brokerage.positions):
-            if symbol.security_type != SecurityType.OPTION or symbol in self._settled:
+            if symbol.security_type not in OPTION_TYPES or symbol in self._settled:
                 continue
             close = self._expiry_close(symbol)
             if self._now < close:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from leansim.enums import Market, OptionRight, OptionStyle, SecurityType
+from leansim.enums import OPTION_TYPES, Market, OptionRight, OptionStyle, SecurityType
 
 # LEAN's SecurityIdentifier.DefaultDate: the date of identifiers that carry none (equities, canonicals).
 _DEFAULT_DATE = datetime(1998, 1, 2)
@@ -38,7 +38,7 @@ class SecurityIdentifier:
         self._option_right = option_right
         self._option_style = option_style
         self._underlying = underlying
-        if security_type == SecurityType.OPTION:
+        if security_type in OPTION_TYPES:
             self._text = (
                 f"{self._symbol} {security_type.name} {market} {date:%Y%m%d} "
                 f"{option_right.name} {self._strike_price:g} {option_style.name}"
@@ -48,7 +48,8 @@ class SecurityIdentifier:
 
     @property
     def symbol(self) -> str:
-        """The ticker (for options: the underlying's ticker, as in LEAN)."""
+        """The ticker (for options: the option's ticker, which is the underlying's except for
+        options such as SPXW on the SPX index, as in LEAN)."""
         return self._symbol
 
     @property
@@ -128,25 +129,38 @@ class Symbol:
         strike: float,
         expiry: datetime | date,
         alias: str | None = None,
+        *,
+        target_option: str | None = None,
     ) -> Symbol:
-        """One option contract on `underlying_symbol` (a Symbol or an equity ticker)."""
+        """One option contract on `underlying_symbol` (a Symbol or an equity ticker); an index
+        underlying makes an index option. `target_option` names an option ticker that differs from
+        the underlying's (SPXW on SPX), as LEAN's overload taking it (Common/Symbol.cs)."""
         underlying = _as_underlying(underlying_symbol, market)
         expiry_dt = _as_datetime(expiry)
+        ticker = (target_option or underlying.id.symbol).upper()
         sid = SecurityIdentifier(
-            underlying.id.symbol, market, SecurityType.OPTION, expiry_dt, strike, right, style, underlying.id
+            ticker, market, _option_type(underlying), expiry_dt, strike, right, style, underlying.id
         )
-        return Symbol(sid, alias or _osi_value(underlying.value, expiry_dt, right, float(strike)), underlying)
+        return Symbol(sid, alias or _osi_value(_root(ticker, underlying), expiry_dt, right, float(strike)), underlying)
 
     @staticmethod
     def create_canonical_option(
-        underlying_symbol: Symbol | str, market: str | None = None, alias: str | None = None
+        underlying_symbol: Symbol | str,
+        market: str | None = None,
+        alias: str | None = None,
+        *,
+        target_option: str | None = None,
     ) -> Symbol:
-        """The chain-level symbol (`?SPY`) that add_option returns and option_chains are keyed by."""
+        """The chain-level symbol (`?SPY`, `?SPXW`) that add_option / add_index_option return and
+        option_chains are keyed by; index options are European (LEAN's DefaultOptionStyle)."""
         underlying = _as_underlying(underlying_symbol, market or Market.USA)
+        option_type = _option_type(underlying)
+        style = OptionStyle.EUROPEAN if option_type == SecurityType.INDEX_OPTION else OptionStyle.AMERICAN
+        ticker = (target_option or underlying.id.symbol).upper()
         sid = SecurityIdentifier(
-            underlying.id.symbol, market or underlying.id.market, SecurityType.OPTION, underlying=underlying.id
+            ticker, market or underlying.id.market, option_type, option_style=style, underlying=underlying.id
         )
-        return Symbol(sid, alias or f"?{underlying.value}", underlying)
+        return Symbol(sid, alias or f"?{_root(ticker, underlying)}", underlying)
 
     # --- LEAN properties ---------------------------------------------------------------------------
 
@@ -173,12 +187,12 @@ class Symbol:
     @property
     def canonical(self) -> Symbol:
         """The canonical option symbol of a contract; the symbol itself otherwise."""
-        if self.security_type == SecurityType.OPTION and self._underlying is not None and not self.is_canonical():
-            return Symbol.create_canonical_option(self._underlying, self._id.market)
+        if self.security_type in OPTION_TYPES and self._underlying is not None and not self.is_canonical():
+            return Symbol.create_canonical_option(self._underlying, self._id.market, target_option=self._id.symbol)
         return self
 
     def is_canonical(self) -> bool:
-        return self.security_type == SecurityType.OPTION and self._id.date == _DEFAULT_DATE
+        return self.security_type in OPTION_TYPES and self._id.date == _DEFAULT_DATE
 
     def has_underlying_symbol(self, symbol: Symbol) -> bool:
         underlying = self._underlying
@@ -215,6 +229,17 @@ def _as_underlying(underlying: Symbol | str, market: str) -> Symbol:
     if isinstance(underlying, Symbol):
         return underlying
     return Symbol.create(underlying, SecurityType.EQUITY, market)
+
+
+def _option_type(underlying: Symbol) -> SecurityType:
+    """LEAN's Symbol.GetOptionTypeFromUnderlying: options on an index are index options."""
+    return SecurityType.INDEX_OPTION if underlying.security_type == SecurityType.INDEX else SecurityType.OPTION
+
+
+def _root(ticker: str, underlying: Symbol) -> str:
+    """The ticker a contract's value starts with: the option's own (SPXW) when it differs from the
+    underlying's, else the underlying's value (Symbol.GetAlias)."""
+    return ticker if ticker != underlying.id.symbol else underlying.value
 
 
 def _as_datetime(expiry: Any) -> datetime:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from leansim.engine.fault_state import Behaviour
-from leansim.enums import CLOSED_STATUSES, OrderStatus, OrderType, SecurityType
+from leansim.enums import CLOSED_STATUSES, OPTION_TYPES, OrderStatus, OrderType
 from leansim.symbols import Symbol
 
 # Order types that never fill on the time step they were placed (LEAN's BacktestingBrokerage.Scan).
@@ -23,8 +23,8 @@ _NEXT_STEP_TYPES = frozenset(
 
 
 def multiplier_of(symbol: Symbol) -> float:
-    """Contract multiplier: 100 for equity options, 1 otherwise."""
-    return 100.0 if symbol.security_type == SecurityType.OPTION else 1.0
+    """Contract multiplier: 100 for equity and index options, 1 otherwise."""
+    return 100.0 if symbol.security_type in OPTION_TYPES else 1.0
 
 
 @dataclass(frozen=True)

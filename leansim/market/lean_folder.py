@@ -1,4 +1,11 @@
-"""`MarketData` from a LEAN data folder: minute equity and equity-option zips (see `lean_format`).
+"""`MarketData` from a LEAN data folder: minute equity, index, equity-option and index-option zips
+(see `lean_format`).
+
+An index option ticker (SPXW) names its own chain; its underlying is the index (SPX), whose prices
+come from the index folder, stamped in Chicago time. Where an underlying has no file on a day
+(LEAN's sample has SPX bars on 2021-01-04 and 01-14 only), its last price from an earlier day stands,
+as LEAN's FillForwardEnumerator carries a subscription's last bar across missing files
+(Engine/DataFeeds/Enumerators/FillForwardEnumerator.cs).
 
 What LEAN's own data does not hold is derived: implied volatility by inverting Black-Scholes on the
 two-sided mid (against the underlying's mid at the same minute, to the expiry's session close, on a
@@ -20,10 +27,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import numpy.typing as npt
 
+from leansim.index_option_symbol import map_to_underlying
 from leansim.market import black_scholes as bs
 from leansim.market import lean_format as lf
 from leansim.market.base import ContractQuote, Quote, SecurityKey
@@ -35,6 +44,10 @@ IntArray = npt.NDArray[np.int64]
 _MS_BITS = 27  # ms since midnight (< 2**27) packed under the contract index in one sort key
 _DAY_FILE = re.compile(r"^(\d{8})_(quote|trade)")
 _YEAR_SECONDS = 365.0 * 86_400.0
+_DAY_MS = 86_400_000
+# LEAN's market-hours database: Index-usa-[*] and Index-usa-SPX data are stamped in Chicago time.
+_INDEX_DATA_TIME_ZONE = ZoneInfo("America/Chicago")
+_FOLDERS = ("equity", "option", "index", "indexoption")
 _ContractId = tuple[str, int, date]  # (right, strike * 10,000, expiry)
 
 
@@ -97,7 +110,7 @@ class _Day:
 
 
 class LeanDataFolder:
-    """Minute quotes, trades and open interest of US equities and their options from LEAN files."""
+    """Minute quotes, trades and open interest of US equities, indexes and their options from LEAN files."""
 
     def __init__(
         self,
@@ -141,18 +154,20 @@ class LeanDataFolder:
         return sorted(self._files)
 
     def days_of(self, ticker: str) -> list[date]:
-        """Days with any equity or option file of `ticker`, in order."""
-        return sorted(self._files.get(ticker.upper(), ()))
+        """Days with any file of `ticker` or of an option written on it (SPX: SPX and SPXW), in order."""
+        ticker = ticker.upper()
+        return sorted({d for name, days in self._files.items() if ticker in (name, map_to_underlying(name)) for d in days})
 
     def quote(self, key: SecurityKey, utc: datetime) -> Quote | None:
         """The book LEAN would show at `utc`: each side's latest value that day, `last` from
         trades; None when nothing is known yet that day, or for an option past its expiry's close.
+        An equity or index with no file that day keeps its last book of an earlier day.
         """
         moment = to_utc(utc)
         local = self._calendar.to_exchange_time(moment)
         day_data = self._day(key.underlying, local.date())
         if day_data is None:
-            return None
+            return None if key.is_option else self._filled_forward(key.underlying, local.date())
         ms = _ms_since_midnight(local)
         if not key.is_option:
             return day_data.equity_book.quote(0, ms)
@@ -196,7 +211,7 @@ class LeanDataFolder:
         ask, ask_size = _take(book.asks, count, ms, 2).T
         last = _take(book.trades, count, ms, 1)[:, 0]
         oi = np.nan_to_num(_take(day_data.open_interest, count, ms, 1)[:, 0])
-        iv, delta = self._greeks(day_data, bid, ask, ms, moment)
+        iv, delta = self._greeks(underlying, day_data, bid, ask, moment)
         closes = {k.expiry: self._expiry_close(k.expiry) for k in day_data.contracts if k.expiry}
         columns = zip(
             day_data.contracts, bid.tolist(), ask.tolist(), last.tolist(), bid_size.tolist(),
@@ -217,10 +232,10 @@ class LeanDataFolder:
         return result
 
     def _greeks(
-        self, day_data: _Day, bid: FloatArray, ask: FloatArray, ms: int, moment: datetime
+        self, underlying_ticker: str, day_data: _Day, bid: FloatArray, ask: FloatArray, moment: datetime
     ) -> tuple[FloatArray, FloatArray]:
         """Implied volatility from the two-sided mid, and delta from it; NaN where unsolvable."""
-        underlying = day_data.equity_book.quote(0, ms)
+        underlying = self.quote(SecurityKey(map_to_underlying(underlying_ticker)), moment)
         spot = underlying.mid if underlying is not None else None
         count = len(day_data.contracts)
         if spot is None:
@@ -250,10 +265,16 @@ class LeanDataFolder:
 
     # --- loading ----------------------------------------------------------------------------------
 
+    def _filled_forward(self, ticker: str, day: date) -> Quote | None:
+        """`ticker`'s last book on the latest earlier day with its files; None when there is none."""
+        earlier = [d for d in self._files.get(ticker.upper(), ()) if d < day]
+        day_data = self._day(ticker, max(earlier)) if earlier else None
+        return day_data.equity_book.quote(0, _DAY_MS) if day_data is not None else None
+
     def _scan(self) -> dict[str, set[date]]:
         """Tickers (upper-case) and the days each has files for, from folder listings only."""
         found: dict[str, set[date]] = {}
-        for kind in ("equity", "option"):
+        for kind in _FOLDERS:
             base = self.root / kind / "usa" / "minute"
             if not base.is_dir():
                 continue
@@ -289,10 +310,7 @@ class LeanDataFolder:
             ("trade", lf.TRADE_COLUMNS),
             ("openinterest", lf.OPEN_INTEREST_COLUMNS),
         )
-        read = {
-            kind: lf.read_members(lf.option_zip(self.root, ticker, day, kind), columns)
-            for kind, columns in option_kinds
-        }
+        read = {kind: lf.read_members(self._option_zip(ticker, day, kind), columns) for kind, columns in option_kinds}
         ids: dict[_ContractId, int] = {}
         for members, _ in read.values():
             for m in members:
@@ -308,39 +326,53 @@ class LeanDataFolder:
             owner = remap[rows[:, 0].astype(np.int64)] if len(rows) else np.empty(0, np.int64)
             return owner, rows[:, 1:]
 
-        equity_kinds: tuple[tuple[lf.Kind, int], ...] = (
-            ("quote", lf.QUOTE_COLUMNS),
-            ("trade", lf.TRADE_COLUMNS),
-        )
-        equity = {
-            kind: lf.read_single(lf.equity_zip(self.root, ticker, day, kind), columns)
-            for kind, columns in equity_kinds
-        }
+        equity, price_scale = self._underlying_rows(ticker, day)
         zeros = {kind: np.zeros(len(rows), np.int64) for kind, rows in equity.items()}
         oi_owner, oi_rows = owners("openinterest")
         return _Day(
             contracts=contracts,
             index=ids,
             option_book=self._book(owners("quote"), owners("trade"), bounds),
-            open_interest=_rows(oi_owner, oi_rows[:, 0], oi_rows[:, [1]], 0, None, scale=False),
+            open_interest=_rows(oi_owner, oi_rows[:, 0], oi_rows[:, [1]], 0, None, price_scale=None),
             equity_book=self._book(
-                (zeros["quote"], equity["quote"]), (zeros["trade"], equity["trade"]), bounds
+                (zeros["quote"], equity["quote"]), (zeros["trade"], equity["trade"]), bounds, price_scale
             ),
         )
+
+    def _option_zip(self, ticker: str, day: date, kind: lf.Kind) -> Path:
+        """An equity option zip, else an index option one (a ticker has one or the other)."""
+        path = lf.option_zip(self.root, ticker, day, kind)
+        return path if path.exists() else lf.index_option_zip(self.root, ticker, day, kind)
+
+    def _underlying_rows(self, ticker: str, day: date) -> tuple[dict[lf.Kind, FloatArray], float]:
+        """The quote and trade rows of an equity, or the trades of an index with their stamps moved
+        from Chicago to exchange time, and the scale of their prices (indexes are in dollars)."""
+        index = lf.index_zip(self.root, ticker, day)
+        if not index.exists():
+            kinds: tuple[tuple[lf.Kind, int], ...] = (("quote", lf.QUOTE_COLUMNS), ("trade", lf.TRADE_COLUMNS))
+            return {
+                kind: lf.read_single(lf.equity_zip(self.root, ticker, day, kind), columns) for kind, columns in kinds
+            }, lf.PRICE_SCALE
+        trades = lf.read_single(index, lf.TRADE_COLUMNS)
+        midnight = datetime.combine(day, datetime.min.time())
+        shift = midnight.replace(tzinfo=_INDEX_DATA_TIME_ZONE) - midnight.replace(tzinfo=self._calendar.time_zone)
+        trades[:, 0] += shift.total_seconds() * 1000
+        return {"quote": np.empty((0, lf.QUOTE_COLUMNS)), "trade": trades}, 1.0
 
     def _book(
         self,
         quotes: tuple[IntArray, FloatArray],
         trades: tuple[IntArray, FloatArray],
         bounds: tuple[int, int] | None,
+        price_scale: float = lf.PRICE_SCALE,
     ) -> _Book:
         """Bid, ask and trade rows of quote/trade bar matrices (columns as in the files)."""
         (q_owner, q), (t_owner, t) = quotes, trades
         delay = self._delay_ms
         return _Book(
-            bids=_rows(q_owner, q[:, 0], q[:, [4, 5]], delay, bounds),
-            asks=_rows(q_owner, q[:, 0], q[:, [9, 10]], delay, bounds),
-            trades=_rows(t_owner, t[:, 0], t[:, [4]], delay, bounds),
+            bids=_rows(q_owner, q[:, 0], q[:, [4, 5]], delay, bounds, price_scale),
+            asks=_rows(q_owner, q[:, 0], q[:, [9, 10]], delay, bounds, price_scale),
+            trades=_rows(t_owner, t[:, 0], t[:, [4]], delay, bounds, price_scale),
         )
 
 
@@ -353,22 +385,22 @@ def _rows(
     values: FloatArray,
     delay_ms: int,
     bounds: tuple[int, int] | None,
-    scale: bool = True,
+    price_scale: float | None = lf.PRICE_SCALE,
 ) -> _Rows:
     """Search keys for the rows whose first value is present and not zero (LEAN ignores others).
 
     Bars stamped outside the session `bounds` are dropped; a row is known `delay_ms` after its
-    stamp. With `scale`, the first column is a price scaled by 10,000.
+    stamp. With a `price_scale`, the first column is a price written times that scale; None: not a price.
     """
     stamp = stamp_ms.astype(np.int64)
-    keep = np.isfinite(values[:, 0]) & (values[:, 0] != 0 if scale else True)
+    keep = np.isfinite(values[:, 0]) & (values[:, 0] != 0 if price_scale is not None else True)
     if bounds is not None:
         keep &= (stamp >= bounds[0]) & (stamp < bounds[1])
     keys = (owner[keep] << _MS_BITS) | (stamp[keep] + delay_ms)
     order = np.argsort(keys, kind="stable")
     kept = values[keep][order].copy()
-    if scale:
-        kept[:, 0] /= lf.PRICE_SCALE
+    if price_scale is not None:
+        kept[:, 0] /= price_scale
     return _Rows(keys[order], kept)
 
 

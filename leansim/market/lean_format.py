@@ -1,13 +1,17 @@
-"""LEAN's minute-resolution file format for US equities and equity options: paths, names, rows.
+"""LEAN's minute-resolution file format for US equities, indexes and their options: paths, names, rows.
 
-Layout under a data folder (lean.json's `data-folder`):
+Layout under a data folder (lean.json's `data-folder`), as Common/Util/LeanData.cs names it:
     equity/usa/minute/<ticker>/<yyyymmdd>_{quote,trade}.zip          one CSV inside
+    index/usa/minute/<ticker>/<yyyymmdd>_trade.zip                   one CSV inside (SPX)
     option/usa/minute/<ticker>/<yyyymmdd>_{quote,trade,openinterest}_american.zip
+    indexoption/usa/minute/<option ticker>/<yyyymmdd>_{quote,trade,openinterest}_european.zip
         one CSV per contract, named
-        {date}_{ticker}_minute_{kind}_american_{right}_{strike*10000}_{expiry}.csv
-Rows start with milliseconds since midnight, exchange time; a bar row is stamped with the START of
-its minute (LEAN emits it at start + 1 minute). Prices are integers scaled by 10,000; an empty
-field is a missing side. Quote rows: ms, bid OHLC, last bid size, ask OHLC, last ask size.
+        {date}_{ticker}_minute_{kind}_{style}_{right}_{strike*10000}_{expiry}.csv
+An index option's folder and member names carry the option ticker (spxw), not the index's (spx).
+Rows start with milliseconds since midnight in the data's time zone (New York; Chicago for
+indexes); a bar row is stamped with the START of its minute (LEAN emits it at start + 1 minute).
+Prices are integers scaled by 10,000, except index prices, written in dollars (TradeBar.ParseIndex
+reads them unscaled, Common/Data/Market/TradeBar.cs); an empty field is a missing side. Quote rows: ms, bid OHLC, last bid size, ask OHLC, last ask size.
 Trade rows: ms, OHLC, volume. Open interest rows: ms, open interest.
 
 The writer exists so tests (and exports of synthetic data) can produce folders LEAN would read.
@@ -39,7 +43,7 @@ OPEN_INTEREST_COLUMNS = 2
 
 FloatMatrix = npt.NDArray[np.float64]
 _OPTION_MEMBER = re.compile(
-    r"^(?P<date>\d{8})_(?P<ticker>[a-z0-9.]+)_minute_(?P<kind>quote|trade|openinterest)_american_"
+    r"^(?P<date>\d{8})_(?P<ticker>[a-z0-9.]+)_minute_(?P<kind>quote|trade|openinterest)_(?:american|european)_"
     r"(?P<right>call|put)_(?P<strike>\d+)_(?P<expiry>\d{8})\.csv$"
 )
 
@@ -69,8 +73,16 @@ def equity_zip(root: Path, ticker: str, day: date, kind: Kind) -> Path:
     return root / "equity" / "usa" / "minute" / ticker.lower() / f"{ymd(day)}_{kind}.zip"
 
 
+def index_zip(root: Path, ticker: str, day: date) -> Path:
+    return root / "index" / "usa" / "minute" / ticker.lower() / f"{ymd(day)}_trade.zip"
+
+
 def option_zip(root: Path, ticker: str, day: date, kind: Kind) -> Path:
     return root / "option" / "usa" / "minute" / ticker.lower() / f"{ymd(day)}_{kind}_american.zip"
+
+
+def index_option_zip(root: Path, option_ticker: str, day: date, kind: Kind) -> Path:
+    return root / "indexoption" / "usa" / "minute" / option_ticker.lower() / f"{ymd(day)}_{kind}_european.zip"
 
 
 def parse_option_member(name: str) -> OptionMember | None:
@@ -83,11 +95,11 @@ def parse_option_member(name: str) -> OptionMember | None:
 
 
 def option_member_name(
-    ticker: str, day: date, kind: Kind, right: Right, strike: float, expiry: date
+    ticker: str, day: date, kind: Kind, right: Right, strike: float, expiry: date, style: str = "american"
 ) -> str:
-    """The CSV name LEAN gives a contract's rows inside an option zip."""
+    """The CSV name LEAN gives a contract's rows inside an option zip (`style` european for index options)."""
     scaled = round(strike * PRICE_SCALE)
-    return f"{ymd(day)}_{ticker.lower()}_minute_{kind}_american_{right}_{scaled}_{ymd(expiry)}.csv"
+    return f"{ymd(day)}_{ticker.lower()}_minute_{kind}_{style}_{right}_{scaled}_{ymd(expiry)}.csv"
 
 
 def parse_rows(text: bytes, columns: int) -> FloatMatrix:

@@ -3,6 +3,7 @@ scenarios the tests run (short: a week or two of synthetic days)."""
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from leansim.runner import Scenario, ScenarioResult, load_algorithm, run_scenari
 
 ROOT = Path(__file__).resolve().parents[3]
 MAIN = ROOT / "main.py"
-LEAN_SAMPLE = ROOT.parent / "shared" / "data" / "lean-sample"
+LEAN_SAMPLE = Path(os.environ.get("LEAN_SAMPLE_DATA", ROOT.parent / "shared" / "data" / "lean-sample"))
 EVERY_WEEKDAY = "monday,tuesday,wednesday,thursday,friday"
 PARALLEL = (("execution-mode", "legged"), ("sequential-protective-legs", "false"))
 SEQUENTIAL = (("execution-mode", "legged"), ("sequential-protective-legs", "true"))

@@ -13,7 +13,7 @@ import leansim
 from leansim import Simulator
 from leansim.data import OptionChain, Slice
 from leansim.enums import DayOfWeek, OptionRight, OptionStyle, SecurityType
-from leansim.keys import security_key, symbol_for
+from leansim.keys import contract_symbol, security_key
 from leansim.market.base import SecurityKey
 from leansim.symbols import Symbol
 
@@ -135,7 +135,7 @@ def test_option_symbol_value_identity_and_market_key_round_trip() -> None:
     twin = Symbol.create_option("SPY", "usa", OptionStyle.AMERICAN, OptionRight.CALL, 450.0, date(2024, 1, 19))
     assert twin == contract and hash(twin) == hash(contract) and str(twin.id) == str(contract.id)
     key = security_key(contract)
-    assert key == SecurityKey("SPY", "call", 450.0, date(2024, 1, 19)) and symbol_for(key) == contract
+    assert key == SecurityKey("SPY", "call", 450.0, date(2024, 1, 19)) and contract_symbol(contract.canonical, key) == contract
 
 
 def test_install_is_idempotent_and_exposes_the_api() -> None:

@@ -40,7 +40,8 @@ def et(hour: int, minute: int) -> datetime:
 def test_half_day_closes_at_13(data: LeanDataFolder) -> None:
     assert data.calendar.session(CHRISTMAS_EVE) == (et(9, 30), et(13, 0))
     assert data.calendar.session(date(2015, 12, 25)) is None
-    assert data.days() == [date(2015, 12, 23), CHRISTMAS_EVE, date(2015, 12, 28), date(2023, 8, 3)]
+    assert data.days_of("GOOG") == [date(2015, 12, 23), CHRISTMAS_EVE, date(2015, 12, 28)]
+    assert data.days_of("SPY") == [date(2023, 8, 3)] and set(data.days_of("GOOG")) < set(data.days())
 
 
 def test_nyse_rules_match_lean_hours_file() -> None:

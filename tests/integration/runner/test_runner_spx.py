@@ -1,0 +1,57 @@
+"""main.py with `underlying` SPX through the runner: it trades SPXW (add_index + add_index_option),
+with the strategies unchanged. On a synthetic SPX folder (no shared data needed) it places an SPXW
+iron condor; on LEAN's real 2021-01 sample, whose chains list two strikes, strangles (README: "SPXW")."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from index_folder_kit import FRIDAY, write_spx_folder
+from runner_kit import LEAN_SAMPLE, MAIN, main_algorithm
+
+from leansim import report
+from leansim.runner import Scenario, run_scenario
+
+EVERY_WEEKDAY = "monday,tuesday,wednesday,thursday,friday"
+# The README's SPXW demo: LEAN's sample lists strikes 3700 and 3800 only, so no condor has wings;
+# a strangle's margin is ~20% of 100 x SPX, hence the cash.
+SAMPLE_DEMO = (("second-strategy", "strangle"),)
+SAMPLE_CASH = 5_000_000
+
+
+def _all_spxw(orders: list[dict[str, object]]) -> bool:
+    return bool(orders) and all(str(order["symbol"]).startswith("SPXW  ") for order in orders)
+
+
+def test_an_spxw_iron_condor_on_a_synthetic_spx_folder(tmp_path: Path) -> None:
+    scenario = Scenario(MAIN, data_folder=write_spx_folder(tmp_path), underlying="SPX", faults="none")
+    result = run_scenario(scenario, main_algorithm())
+    atomic, naive = result.run("atomic"), result.run("naive")
+    assert atomic is not None and naive is not None
+    assert atomic.days == [FRIDAY] and atomic.attempted == 1
+    assert atomic.count("FILLED") == 1 and naive.attempted == 1
+    assert atomic.groups[0].strategy == "Friday_0DTE" and atomic.naked_total == 0 and atomic.unbalanced == []
+    assert _all_spxw(atomic.outputs.orders)
+    assert atomic.self_check == ""
+
+
+@pytest.mark.skipif(not (LEAN_SAMPLE / "indexoption").is_dir(), reason=f"LEAN's index option sample not found at {LEAN_SAMPLE}")
+@pytest.mark.parametrize("faults", ["none", "mixed"])
+def test_spxw_strangles_on_the_real_2021_01_chains(faults: str) -> None:
+    scenario = Scenario(MAIN, data_folder=LEAN_SAMPLE, underlying="SPX", faults=faults, entry_days=EVERY_WEEKDAY,
+                        parameters=SAMPLE_DEMO, cash=SAMPLE_CASH)
+    result = run_scenario(scenario, main_algorithm())
+    atomic = result.run("atomic")
+    assert atomic is not None
+    assert atomic.days == [date(2021, 1, d) for d in (4, 5, 6, 7, 8, 14)]
+    assert atomic.entries_sent == atomic.attempted == 5  # one strangle a day 01-04..08; 01-14 lists no SPXW
+    assert atomic.skips["no_wing"] == 5  # the condor: no strike beyond 3800 or below 3700
+    assert atomic.unbalanced == [] and atomic.self_check == "" and atomic.errors == []
+    assert atomic.naked_total == 0  # a strangle's shorts are naked by design; nothing beyond that
+    assert _all_spxw(atomic.outputs.orders)
+    assert "SPX" in report.render(result)
+    if faults == "none":
+        assert atomic.count("FILLED") == 5
+        assert atomic.outputs.statistics["Total Fees"] == "$0.00"  # LEAN's default model charges index options nothing
