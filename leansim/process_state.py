@@ -40,10 +40,9 @@ from typing import Any, Literal
 
 from leansim.engine.brokerage import FillRecord, Position, VenueOrder
 from leansim.engine.fault_state import Behaviour
-from leansim.enums import OrderStatus, OrderType
+from leansim.enums import OPTION_TYPES, Market, OptionRight, OptionStyle, OrderStatus, OrderType, SecurityType
 from leansim.faults import PartialFill
-from leansim.keys import security_key, symbol_for
-from leansim.market.base import SecurityKey
+from leansim.keys import security_key
 from leansim.simulator import Simulator
 from leansim.symbols import Symbol
 
@@ -133,18 +132,22 @@ def restore(state: SavedState, sim: Simulator) -> None:
 
 
 def _symbol_json(symbol: Symbol) -> dict[str, Any]:
+    """Enough to build the Symbol again: an option keeps its underlying's type, its style and its
+    option ticker (SPXW on the SPX index), not only its market key."""
+    if symbol.id.security_type not in OPTION_TYPES:
+        return {"ticker": symbol.id.symbol, "type": symbol.id.security_type.name}
     key = security_key(symbol)
-    if not key.is_option:
-        return {"ticker": key.underlying}
-    assert key.expiry is not None
-    return {"ticker": key.underlying, "right": key.right, "strike": key.strike, "expiry": key.expiry.isoformat()}
+    assert key.expiry is not None and symbol.underlying is not None
+    return {"ticker": key.underlying, "right": key.right, "strike": key.strike, "expiry": key.expiry.isoformat(),
+            "style": symbol.id.option_style.name, "underlying": _symbol_json(symbol.underlying)}
 
 
 def _symbol(item: dict[str, Any]) -> Symbol:
     if "right" not in item:
-        return symbol_for(SecurityKey(item["ticker"]))
-    return symbol_for(SecurityKey(item["ticker"], item["right"], float(item["strike"]),
-                                  date.fromisoformat(item["expiry"])))
+        return Symbol.create(item["ticker"], SecurityType[item.get("type", "EQUITY")], Market.USA)
+    right = OptionRight.CALL if item["right"] == "call" else OptionRight.PUT
+    return Symbol.create_option(_symbol(item["underlying"]), Market.USA, OptionStyle[item["style"]], right,
+                                float(item["strike"]), date.fromisoformat(item["expiry"]), target_option=item["ticker"])
 
 
 def _order_json(order: VenueOrder) -> dict[str, Any]:
