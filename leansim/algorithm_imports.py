@@ -44,7 +44,7 @@ LEAN_CLASSES: dict[str, type] = {
         enums.OrderResponseErrorCode, enums.SecurityType, enums.OptionRight, enums.OptionStyle, enums.Resolution,
         enums.DayOfWeek, enums.BrokerageName, enums.AccountType, enums.BrokerageMessageType, enums.Market,
         symbols.Symbol, symbols.SecurityIdentifier,
-        orders.Order, orders.MarketOrder, orders.MarketOnOpenOrder, orders.LimitOrder, orders.ComboOrder,
+        orders.Order, orders.MarketOrder, orders.MarketOnOpenOrder, orders.MarketOnCloseOrder, orders.LimitOrder, orders.ComboOrder,
         orders.ComboMarketOrder, orders.ComboLimitOrder, orders.ComboLegLimitOrder, orders.GroupOrderManager,
         orders.Leg, orders.OrderFee, orders.CashAmount, orders.OrderEvent,
         tickets.OrderResponse, tickets.OrderRequest, tickets.SubmitOrderRequest, tickets.CancelOrderRequest,

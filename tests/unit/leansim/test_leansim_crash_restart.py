@@ -146,7 +146,7 @@ def test_fills_while_the_process_is_dead_show_up_as_holdings_on_restart() -> Non
     algo.limit_order(algo.spy, 2, 99.0)
     sim.crash()
     sim.set_quote("SPY", 98.0, 98.5)
-    sim.advance(1)
+    sim.advance(60)  # the next time slice: the ask bar's low 98.5 is below the limit
     restarted = sim.restart(Recorder)
     assert restarted.portfolio[restarted.spy].quantity == 2
     assert restarted.transactions.get_open_orders() == []
