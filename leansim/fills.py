@@ -87,7 +87,8 @@ class Fill:
 
 
 class Prices:
-    """One bar of the side a fill reads (Common/Orders/Fills/Prices.cs); times are UTC."""
+    """One bar of the side a fill reads (Common/Orders/Fills/Prices.cs); its times are UTC here
+    (LEAN's are exchange time)."""
 
     def __init__(self, time: datetime, end_time: datetime, bar: Bar) -> None:
         self.time = time
@@ -239,10 +240,11 @@ class FillModel:
             return None
         return Prices(end - BAR, end, bar)
 
-    def should_wait_for_fresh_data_on_stale(self, asset: Security, data_end_time: datetime, order_time: datetime) -> bool:
+    def should_wait_for_fresh_data_on_stale(self, asset: Security, data_end_time_utc: datetime,
+                                            order_time_utc: datetime) -> bool:
         """LEAN's ShouldWaitForFreshDataOnStale for minute data: wait while the data is more than
         one bar older than the order (the first bar of a session, or a gap in the data)."""
-        return order_time - data_end_time > BAR
+        return order_time_utc - data_end_time_utc > BAR
 
     def _market_fill(self, asset: Security, order: Order, quantity: float) -> OrderEvent:
         """LEAN's InternalMarketFill: with data older than `stale_price_time_span` before the order,

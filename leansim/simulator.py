@@ -314,9 +314,10 @@ class Simulator:
 
         Each step: persist the store every `store_persistence_seconds`, settle expired options at
         their session close, send the live cancels LEAN has answered (its transaction thread), scan
-        open orders through the fill models, deliver queued live events,
-        run due scheduled events, and call on_data at each new minute while the market is open.
-        Time also passes while the process is dead (after a crash): the brokerage keeps filling.
+        open orders through the fill models (a backtest: only at a new time slice), deliver queued
+        live events, run due scheduled events, and call on_data at each new time slice (the end of
+        a session minute bar, 09:31 to 16:00). Time also passes while the process is dead (after a
+        crash): the brokerage keeps filling.
         """
         total = duration.total_seconds() if isinstance(duration, timedelta) else float(duration)
         size = step.total_seconds() if isinstance(step, timedelta) else float(step)
