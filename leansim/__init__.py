@@ -39,7 +39,12 @@ Faults are data (leansim.faults); a SimulatedCrash (BaseException) propagates ou
 was running and marks the process dead.
 
 Fees as LEAN's default brokerage model charges them (leansim.fees).
-Simplifications: fills at the quote (ask to buy, bid to sell); a simple margin model
+Fills follow LEAN's FillModel on minute bars with fill-forward (leansim.fills): market orders at the
+last bar's ask or bid, limit orders against the bar's high and low from the next bar on. A backtest
+delivers a time slice at the end of each minute bar of the session, 09:31 to 16:00 (the close, when
+the exchange is already closed), and scans the brokerage once a slice and after each order request;
+live mode scans every step on data that is always fresh.
+Simplifications: a simple margin model
 (leansim.portfolio); expired options are cash-settled at intrinsic value at their session close,
 without order events; a live cancel reaches the brokerage on the next time step or deliver()
 (LEAN's transaction thread), a backtest's at once.

@@ -239,6 +239,11 @@ class QCAlgorithm:
                              order_properties: Any = None) -> OrderTicket:
         return self._submit(OrderType.MARKET_ON_OPEN, self._security_for_order(symbol), quantity, tag, asynchronous, order_properties)
 
+    def market_on_close_order(self, symbol: Symbol | str, quantity: float, asynchronous: bool = False, tag: str = "",
+                              order_properties: Any = None) -> OrderTicket:
+        """Fills at the session close at the last bar's bid or ask (FillModel.MarketOnCloseFill)."""
+        return self._submit(OrderType.MARKET_ON_CLOSE, self._security_for_order(symbol), quantity, tag, asynchronous, order_properties)
+
     def limit_order(self, symbol: Symbol | str, quantity: float, limit_price: float, asynchronous: bool = False,
                     tag: str = "", order_properties: Any = None) -> OrderTicket:
         return self._submit(OrderType.LIMIT, self._security_for_order(symbol), quantity, tag, asynchronous, order_properties, limit_price)

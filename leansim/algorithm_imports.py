@@ -45,7 +45,7 @@ LEAN_CLASSES: dict[str, type] = {
         enums.DayOfWeek, enums.BrokerageName, enums.AccountType, enums.BrokerageMessageType, enums.Market,
         enums.SettlementType,
         symbols.Symbol, symbols.SecurityIdentifier,
-        orders.Order, orders.MarketOrder, orders.MarketOnOpenOrder, orders.LimitOrder, orders.ComboOrder,
+        orders.Order, orders.MarketOrder, orders.MarketOnOpenOrder, orders.MarketOnCloseOrder, orders.LimitOrder, orders.ComboOrder,
         orders.ComboMarketOrder, orders.ComboLimitOrder, orders.ComboLegLimitOrder, orders.GroupOrderManager,
         orders.Leg, orders.OrderFee, orders.CashAmount, orders.OrderEvent,
         tickets.OrderResponse, tickets.OrderRequest, tickets.SubmitOrderRequest, tickets.CancelOrderRequest,

@@ -75,7 +75,8 @@ class Reject:
 class PartialFill:
     """The first fill is partial: `filled` contracts (structures for a combo) if >= 1, else a fraction
     of the quantity (rounded down, at least 1). The remainder fills `remainder` seconds after the
-    partial fill, or "never" (the order stays PARTIALLY_FILLED until cancelled)."""
+    partial fill (in a backtest, at the first time slice after that), or "never" (the order stays
+    PARTIALLY_FILLED until cancelled)."""
 
     filled: float = 0.5
     remainder: float | Literal["never"] = "never"
@@ -85,7 +86,8 @@ class PartialFill:
 
 @dataclass(frozen=True)
 class DelayFill:
-    """The order rests at the brokerage for `seconds` of simulated time before it may fill."""
+    """The order rests at the brokerage for `seconds` of simulated time before it may fill (in a
+    backtest the brokerage is scanned once per time slice, so it fills at the first slice after)."""
 
     seconds: float
     match: Match = field(default_factory=Match)

@@ -1,11 +1,14 @@
 """Fill models, LEAN's extension point for how orders fill (and how chaos tests break fills).
 
-The engine calls `security.fill_model.fill(parameters)`, which dispatches on the order type to
-`market_fill`, `limit_fill`, `market_on_open_fill`, `combo_market_fill`, `combo_limit_fill` or
-`combo_leg_limit_fill`; a Python subclass overriding any of them is honoured, including one that
-returns no fill (the order is asked again on the next time step), a partial fill, or INVALID.
+Stands for Common/Orders/Fills/FillModel.cs. The engine calls `security.fill_model.fill(parameters)`,
+which dispatches on the order type to `market_fill`, `limit_fill`, `market_on_open_fill`,
+`market_on_close_fill`, `combo_market_fill`, `combo_limit_fill` or `combo_leg_limit_fill`; a Python
+subclass overriding any of them is honoured, including one that returns no fill (the order is asked
+again on the next scan), a partial fill, or INVALID.
 
-Prices: buys trade at the ask, sells at the bid (the last price when a side is missing).
+Prices (`get_prices`, FillModel.GetPrices): a buy reads the ask bar, a sell the bid bar, falling back
+to the trade bar, then to the security's price. Every leansim subscription is minute data with
+fill-forward, so a bar ends at each minute of the session (MarketView.data_end_time).
 """
 
 from __future__ import annotations
@@ -14,9 +17,14 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from leansim.enums import OrderDirection, OrderStatus, OrderType
-from leansim.orders import LimitOrder, MarketOnOpenOrder, MarketOrder, Order, OrderEvent, OrderFee
+from leansim.engine.market_view import BAR
+from leansim.enums import OrderDirection, OrderStatus, OrderType, SecurityType
+from leansim.market.base import Bar
+from leansim.orders import LimitOrder, MarketOnCloseOrder, MarketOnOpenOrder, MarketOrder, Order, OrderEvent, OrderFee
 from leansim.securities import Security
+
+# Algorithm.Settings.StalePriceTimeSpan's default (Common/AlgorithmSettings.cs).
+STALE_PRICE_TIME_SPAN = timedelta(hours=1)
 
 
 class FillModelParameters:
@@ -27,7 +35,7 @@ class FillModelParameters:
         security: Security,
         order: Order,
         config_provider: Any = None,
-        stale_price_time_span: timedelta = timedelta(hours=1),
+        stale_price_time_span: timedelta = STALE_PRICE_TIME_SPAN,
         securities_for_orders: dict[Order, Security] | None = None,
         on_order_updated: Any = None,
     ) -> None:
@@ -78,8 +86,22 @@ class Fill:
         return iter(self._events)
 
 
+class Prices:
+    """One bar of the side a fill reads (Common/Orders/Fills/Prices.cs); its times are UTC here
+    (LEAN's are exchange time)."""
+
+    def __init__(self, time: datetime, end_time: datetime, bar: Bar) -> None:
+        self.time = time
+        self.end_time = end_time
+        self.current = bar.close
+        self.open = bar.open
+        self.high = bar.high
+        self.low = bar.low
+        self.close = bar.close
+
+
 class FillModel:
-    """LEAN's default fill behaviour, priced from the current quote."""
+    """LEAN's default fill behaviour (Common/Orders/Fills/FillModel.cs), priced from the latest bars."""
 
     def __init__(self) -> None:
         self._parameters: FillModelParameters | None = None
@@ -99,6 +121,8 @@ class FillModel:
             return Fill(self.limit_fill(security, order))  # type: ignore[arg-type]
         if kind == OrderType.MARKET_ON_OPEN:
             return Fill(self.market_on_open_fill(security, order))  # type: ignore[arg-type]
+        if kind == OrderType.MARKET_ON_CLOSE:
+            return Fill(self.market_on_close_fill(security, order))  # type: ignore[arg-type]
         if kind == OrderType.COMBO_MARKET:
             return Fill(self.combo_market_fill(order, parameters))
         if kind == OrderType.COMBO_LIMIT:
@@ -108,37 +132,48 @@ class FillModel:
         raise ValueError(f"the double does not fill {kind.name} orders")
 
     def market_fill(self, asset: Security, order: MarketOrder) -> OrderEvent:
-        """Fill the whole order at the ask (buy) or bid (sell) while the exchange is open."""
+        """Fill the whole order at the ask (buy) or bid (sell) close of the latest bar."""
         return self._market_fill(asset, order, order.quantity)
 
     def limit_fill(self, asset: Security, order: LimitOrder) -> OrderEvent:
-        """Fill when the ask (buy) or bid (sell) reaches the limit, at the better of the two."""
-        event = OrderEvent(order, _utc(asset), OrderFee.ZERO)
-        if order.status == OrderStatus.CANCELED or not self.is_exchange_open(asset, False):
-            return event
-        price = _side_price(asset, order.direction)
-        if not price:
-            return event
-        if order.direction == OrderDirection.BUY and price <= order.limit_price:
-            event.fill_price = min(price, order.limit_price)
-        elif order.direction == OrderDirection.SELL and price >= order.limit_price:
-            event.fill_price = max(price, order.limit_price)
-        else:
-            return event
-        event.status = OrderStatus.FILLED
-        event.fill_quantity = order.quantity
-        return event
+        """LEAN's InternalLimitFill: never on data that ended at or before the order time (so never
+        on the placement bar); a buy fills when the ask bar's low is below the limit, at
+        min(high, limit); a sell when the bid bar's high is above it, at max(low, limit)."""
+        return self._limit_fill(asset, order, order.limit_price, order.quantity)
 
     def market_on_open_fill(self, asset: Security, order: MarketOnOpenOrder) -> OrderEvent:
-        """Fill at the first price of the first session that opens after the order was placed."""
+        """LEAN's MarketOnOpenFill: wait for a bar that ends after the order time, and, for an order
+        placed during that day's session, for the day to turn over; then fill at the bar's open."""
         event = OrderEvent(order, _utc(asset), OrderFee.ZERO)
-        if order.status == OrderStatus.CANCELED or not self.is_exchange_open(asset, False):
+        if order.status == OrderStatus.CANCELED:
             return event
         market = asset._market
-        session = market.session(market.local(market.now).date())
-        if session is None or order.time >= session[0]:
+        end = market.data_end_time()
+        if end is None or order.time >= end:
             return event
-        return self._market_fill(asset, order, order.quantity)
+        placed = market.local(order.time)
+        if market.calendar.is_open(order.time) and placed.date() == market.local(market.now).date():
+            return event
+        if not self.is_exchange_open(asset, False):
+            return event
+        prices = self.get_prices(asset, order.direction)
+        if prices is None:
+            return event
+        return _filled(event, prices.open, order.quantity)
+
+    def market_on_close_fill(self, asset: Security, order: MarketOnCloseOrder) -> OrderEvent:
+        """LEAN's MarketOnCloseFill: once the time reaches the first session close after the order,
+        fill at the close of the last bar (the ask to buy, the bid to sell)."""
+        event = OrderEvent(order, _utc(asset), OrderFee.ZERO)
+        if order.status == OrderStatus.CANCELED:
+            return event
+        market = asset._market
+        if market.now < market.next_session_close(order.time):
+            return event
+        prices = self.get_prices(asset, order.direction)
+        if prices is None:
+            return event
+        return _filled(event, prices.close, order.quantity)
 
     def combo_market_fill(self, order: Order, parameters: FillModelParameters) -> list[OrderEvent]:
         """Every leg fills at market, or none does (empty list)."""
@@ -151,60 +186,94 @@ class FillModel:
         return fills
 
     def combo_limit_fill(self, order: Order, parameters: FillModelParameters) -> list[OrderEvent]:
-        """Fill every leg when the net price beats the group's limit (strictly, as LEAN does)."""
+        """LEAN's ComboLimitFill: no fill while any leg's data ended before the order time; the net
+        price sums each leg's bar low (buy group) or high (sell group) times its ratio (an equity
+        leg's ratio over 100); a buy fills when the net is below the limit, a sell when above, every
+        leg at that same low or high."""
         manager = order.group_order_manager
         if manager is None:
             return []
-        legs = sorted(parameters.securities_for_orders.items(), key=lambda kv: kv[0].id)
-        if not all(self.is_exchange_open(security, False) for _, security in legs):
-            return []
+        buying = manager.direction == OrderDirection.BUY
+        legs: list[tuple[Order, Security, Prices]] = []
         net = 0.0
-        prices = []
-        for leg, security in legs:
-            price = _side_price(security, leg.direction)
-            if not price:
+        for leg, security in sorted(parameters.securities_for_orders.items(), key=lambda kv: kv[0].id):
+            prices = self.get_prices(security, leg.direction)
+            if prices is None or prices.end_time < leg.time:
                 return []
-            prices.append(price)
-            net += price * (leg.quantity / manager.quantity)
-        if manager.quantity > 0 and not net < manager.limit_price:
+            ratio = leg.quantity / manager.quantity
+            if security.type == SecurityType.EQUITY:
+                ratio /= 100
+            net += (prices.low if buying else prices.high) * ratio
+            legs.append((leg, security, prices))
+        if (buying and not net < manager.limit_price) or (not buying and not net > manager.limit_price):
             return []
-        if manager.quantity < 0 and not net > manager.limit_price:
-            return []
-        fills = []
-        for (leg, security), price in zip(legs, prices):
-            event = OrderEvent(leg, _utc(security), OrderFee.ZERO)
-            event.status = OrderStatus.FILLED
-            event.fill_price = price
-            event.fill_quantity = leg.quantity
-            fills.append(event)
-        return fills
+        return [
+            _filled(OrderEvent(leg, _utc(security), OrderFee.ZERO), prices.low if buying else prices.high, leg.quantity)
+            for leg, security, prices in legs
+        ]
 
     def combo_leg_limit_fill(self, order: Order, parameters: FillModelParameters) -> list[OrderEvent]:
-        """Each leg fills at its own limit; all together or none."""
+        """Each leg fills as a limit order at its own limit (LEAN's ComboLegLimitFill); all or none."""
         fills = []
         for leg, security in sorted(parameters.securities_for_orders.items(), key=lambda kv: kv[0].id):
-            limit = LimitOrder(leg.symbol, leg.quantity, getattr(leg, "limit_price", 0.0), leg.time, leg.tag)
-            limit._id = leg.id
-            limit._status = leg.status
-            fill = self.limit_fill(security, limit)
+            fill = self._limit_fill(security, leg, getattr(leg, "limit_price", 0.0), leg.quantity)
             if fill.status != OrderStatus.FILLED:
                 return []
             fills.append(fill)
         return fills
 
     def is_exchange_open(self, asset: Security, is_extended_market_hours: bool) -> bool:
-        return asset.exchange.exchange_open
+        """Open now, or at the end of a session bar (the close itself), as FillModel.IsExchangeOpen."""
+        return asset.exchange.exchange_open or asset._market.is_open_during_last_bar(asset.symbol)
+
+    def get_prices(self, asset: Security, direction: OrderDirection) -> Prices | None:
+        """The latest bar of the side an order of `direction` trades against (FillModel.GetPrices):
+        the ask bar to buy, the bid bar to sell, else the trade bar, else the security's price.
+        None when the security has no data at all."""
+        end = asset._market.data_end_time()
+        quote = asset._market.quote(asset.symbol)
+        if end is None or quote is None:
+            return None
+        side, side_bar = (quote.ask, quote.ask_bar) if direction == OrderDirection.BUY else (quote.bid, quote.bid_bar)
+        bar = side_bar or _point(side) or quote.trade_bar or _point(quote.last) or _point(asset.price)
+        if bar is None:
+            return None
+        return Prices(end - BAR, end, bar)
+
+    def should_wait_for_fresh_data_on_stale(self, asset: Security, data_end_time_utc: datetime,
+                                            order_time_utc: datetime) -> bool:
+        """LEAN's ShouldWaitForFreshDataOnStale for minute data: wait while the data is more than
+        one bar older than the order (the first bar of a session, or a gap in the data)."""
+        return order_time_utc - data_end_time_utc > BAR
 
     def _market_fill(self, asset: Security, order: Order, quantity: float) -> OrderEvent:
+        """LEAN's InternalMarketFill: with data older than `stale_price_time_span` before the order,
+        wait for fresh data or fill with the stale-price warning; else fill at the side's close."""
         event = OrderEvent(order, _utc(asset), OrderFee.ZERO)
         if order.status == OrderStatus.CANCELED or not self.is_exchange_open(asset, False):
             return event
-        price = _side_price(asset, order.direction)
-        if not price:
+        prices = self.get_prices(asset, order.direction)
+        if prices is None:
             return event
-        event.fill_price = price
-        event.status = OrderStatus.FILLED
-        event.fill_quantity = quantity
+        stale_span = self._parameters.stale_price_time_span if self._parameters is not None else STALE_PRICE_TIME_SPAN
+        if prices.end_time + stale_span < order.time:
+            if self.should_wait_for_fresh_data_on_stale(asset, prices.end_time, order.time):
+                return event
+            local_end = asset._market.local(prices.end_time)
+            event.message = f"Warning: fill at stale price ({local_end.strftime('%m/%d/%Y %H:%M:%S')} America/New_York)"
+        return _filled(event, prices.current, quantity)
+
+    def _limit_fill(self, asset: Security, order: Order, limit_price: float, quantity: float) -> OrderEvent:
+        event = OrderEvent(order, _utc(asset), OrderFee.ZERO)
+        if order.status == OrderStatus.CANCELED or not self.is_exchange_open(asset, False):
+            return event
+        prices = self.get_prices(asset, order.direction)
+        if prices is None or prices.end_time <= order.time:
+            return event
+        if order.direction == OrderDirection.BUY and prices.low < limit_price:
+            return _filled(event, min(prices.high, limit_price), quantity)
+        if order.direction == OrderDirection.SELL and prices.high > limit_price:
+            return _filled(event, max(prices.low, limit_price), quantity)
         return event
 
 
@@ -216,6 +285,13 @@ def _utc(asset: Security) -> datetime:
     return asset._market.now
 
 
-def _side_price(asset: Security, direction: OrderDirection) -> float:
-    side = asset.ask_price if direction == OrderDirection.BUY else asset.bid_price
-    return side or asset.price
+def _point(price: float | None) -> Bar | None:
+    """A quote without bars is a bar whose every field is that price."""
+    return Bar(price, price, price, price) if price else None
+
+
+def _filled(event: OrderEvent, price: float, quantity: float) -> OrderEvent:
+    event.status = OrderStatus.FILLED
+    event.fill_price = price
+    event.fill_quantity = quantity
+    return event

@@ -7,7 +7,7 @@ private fields. `transactions.get_order_by_id` hands out clones, as LEAN does.
 from __future__ import annotations
 
 import copy
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from leansim.enums import OrderDirection, OrderStatus, OrderType, SecurityType
@@ -288,6 +288,17 @@ class MarketOnOpenOrder(Order):
     @property
     def type(self) -> OrderType:
         return OrderType.MARKET_ON_OPEN
+
+
+class MarketOnCloseOrder(Order):
+    """Fills at the session close after it was placed, at the last bar's close (bid or ask)."""
+
+    # How long before the close the order must be in (Common/Orders/MarketOnCloseOrder.cs).
+    submission_time_buffer = timedelta(minutes=15.5)
+
+    @property
+    def type(self) -> OrderType:
+        return OrderType.MARKET_ON_CLOSE
 
 
 class LimitOrder(Order):

@@ -20,7 +20,7 @@ from leansim.brokerage_models import DefaultBrokerageModel
 from leansim.data import BaseData, Greeks, LazyChains, OptionChain, OptionChains, OptionContract, Slice
 from leansim.engine.brokerage import BrokerEvent, FillDecision, SimBrokerage, VenueOrder
 from leansim.engine.fault_state import LIVE_ONLY_FAULTS, Behaviour, FaultState
-from leansim.engine.market_view import MarketView
+from leansim.engine.market_view import BAR, MarketView
 from leansim.engine.store_backend import StoreBackend, StoreStats
 from leansim.engine.transaction_handler import TransactionHandler
 from leansim.enums import OPTION_TYPES, OptionRight, OrderStatus, OrderType, SecurityType
@@ -36,6 +36,7 @@ from leansim.orders import (
     ComboMarketOrder,
     GroupOrderManager,
     LimitOrder,
+    MarketOnCloseOrder,
     MarketOnOpenOrder,
     MarketOrder,
     Order,
@@ -273,7 +274,7 @@ class Simulator:
         self.parameters_read: set[str] = set()  # names any algorithm asked get_parameter for
         self._now = start.astimezone(timezone.utc)
         self.faults = FaultState(plan)
-        self.market = MarketView(market or StaticMarket(), lambda: self._now, self.faults)
+        self.market = MarketView(market or StaticMarket(), lambda: self._now, self.faults, streaming=mode == "live")
         self.store = StoreBackend(store_persistence_seconds, store_max_files, store_max_bytes, store_folder)
         self.store.writing_file = self._writing_file
         self.brokerage = SimBrokerage(cash, self._emit)
@@ -316,9 +317,10 @@ class Simulator:
 
         Each step: persist the store every `store_persistence_seconds`, settle expired options at
         their session close, send the live cancels LEAN has answered (its transaction thread), scan
-        open orders through the fill models, deliver queued live events,
-        run due scheduled events, and call on_data at each new minute while the market is open.
-        Time also passes while the process is dead (after a crash): the brokerage keeps filling.
+        open orders through the fill models (a backtest: only at a new time slice), deliver queued
+        live events, run due scheduled events, and call on_data at each new time slice (the end of
+        a session minute bar, 09:31 to 16:00). Time also passes while the process is dead (after a
+        crash): the brokerage keeps filling.
         """
         total = duration.total_seconds() if isinstance(duration, timedelta) else float(duration)
         size = step.total_seconds() if isinstance(step, timedelta) else float(step)
@@ -598,7 +600,9 @@ class Simulator:
         self._settle_expired()
         if run is not None:
             run.handler.send_cancels()  # the transaction thread runs before the brokerage's next scan
-        self.brokerage.scan(self._now, self._price_group)
+        slice_end = self._new_time_slice()
+        if self.live or slice_end is not None:
+            self.brokerage.scan(self._now, self._price_group)
         self.deliver()
         if run is None or not run.alive:
             return
@@ -606,11 +610,24 @@ class Simulator:
             event._fire_due(self._now)
             if not run.alive:
                 return
-        minute = self._now.replace(second=0, microsecond=0)
-        if minute != self._last_minute and self.market.calendar.is_open(self._now):
-            self._last_minute = minute
+        if slice_end is not None:
             run.current_slice = self._slice(run)
             run.algorithm.on_data(run.current_slice)
+
+    def _new_time_slice(self) -> datetime | None:
+        """The end of the minute bars first reached at this step, None between time slices.
+
+        LEAN's backtest emits a time slice for each minute bar of the session, stamped at the bar's
+        end: 09:31 is the first, 16:00 (the 15:59 bar, when the exchange is already closed) the last
+        (Engine/DataFeeds/SubscriptionSynchronizer.cs, TimeSliceFactory). The backtesting brokerage is
+        scanned once per slice and after each order request (Engine/AlgorithmManager.cs,
+        ProcessSynchronousEvents), not in between.
+        """
+        minute = self._now.replace(second=0, microsecond=0)
+        if minute == self._last_minute or not self.market.calendar.is_open(minute - BAR):
+            return None
+        self._last_minute = minute
+        return minute
 
     def _slice(self, run: Run) -> Slice:
         local = self.market.local(self._now)
@@ -653,8 +670,13 @@ class Simulator:
 
     # --- fills -----------------------------------------------------------------------------------------------------
 
-    def _price_group(self, group: list[VenueOrder]) -> list[FillDecision]:
-        """Ask the fill model of the lead leg's security, as LEAN's BacktestingBrokerage does."""
+    def _price_group(self, group: list[VenueOrder], now: datetime) -> list[FillDecision]:
+        """Ask the fill model of the lead leg's security, as LEAN's BacktestingBrokerage does, with
+        the market as of the scan time `now`."""
+        with self.market.pinned(now):
+            return self._ask_fill_model(group)
+
+    def _ask_fill_model(self, group: list[VenueOrder]) -> list[FillDecision]:
         run = self._run if self.alive else None
         views: dict[int, str] = {}
         securities: dict[Order, Security] = {}
@@ -704,6 +726,8 @@ class Simulator:
             order = LimitOrder(broker_order.symbol, broker_order.quantity, broker_order.limit_price or 0.0, now)
         elif kind == OrderType.MARKET_ON_OPEN:
             order = MarketOnOpenOrder(broker_order.symbol, broker_order.quantity, now)
+        elif kind == OrderType.MARKET_ON_CLOSE:
+            order = MarketOnCloseOrder(broker_order.symbol, broker_order.quantity, now)
         else:
             order = MarketOrder(broker_order.symbol, broker_order.quantity, now)
         order._id = next(self._detached_ids)

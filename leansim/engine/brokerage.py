@@ -16,10 +16,9 @@ from leansim.engine.fault_state import Behaviour
 from leansim.enums import CLOSED_STATUSES, OPTION_TYPES, OrderStatus, OrderType
 from leansim.symbols import Symbol
 
-# Order types that never fill on the time step they were placed (LEAN's BacktestingBrokerage.Scan).
-_NEXT_STEP_TYPES = frozenset(
-    {OrderType.LIMIT, OrderType.MARKET_ON_OPEN, OrderType.COMBO_LIMIT, OrderType.COMBO_LEG_LIMIT}
-)
+# Order types that may fill in a scan at their own submission time: Brokerages/Backtesting/
+# BacktestingBrokerage.cs, Scan, processes every other order "on the next bar" (order.Time == UtcTime).
+_SAME_STEP_TYPES = frozenset({OrderType.MARKET, OrderType.COMBO_MARKET})
 
 
 def multiplier_of(symbol: Symbol) -> float:
@@ -102,8 +101,8 @@ class FillDecision:
     message: str = ""
 
 
-# Asks the fill models about a group of orders (one order or every leg of a combo).
-Pricer = Callable[[list[VenueOrder]], list[FillDecision]]
+# Asks the fill models about a group of orders (one order or every leg of a combo) at a scan time.
+Pricer = Callable[[list[VenueOrder], datetime], list[FillDecision]]
 # Last-resort price of a symbol for a direction (used when a cancel loses its race).
 Quoter = Callable[[Symbol, float], float]
 
@@ -199,7 +198,7 @@ class SimBrokerage:
             lead = group[0]
             if not self._may_fill(lead, now):
                 continue
-            decisions = pricer(group)
+            decisions = pricer(group, now)
             decisions = self._shape(group, decisions, now)
             if decisions:
                 self._apply(group, decisions, now)
@@ -208,7 +207,7 @@ class SimBrokerage:
         behaviour = lead.behaviour
         if behaviour.never:
             return False
-        if lead.order_type in _NEXT_STEP_TYPES and now <= lead.submitted_utc:
+        if lead.order_type not in _SAME_STEP_TYPES and now <= lead.submitted_utc:
             return False
         if behaviour.delay and now < lead.submitted_utc + timedelta(seconds=behaviour.delay):
             return False

@@ -17,13 +17,17 @@ from leansim.market.base import ContractQuote, MarketData, Quote, SecurityKey
 from leansim.symbols import Symbol
 
 NEW_YORK = ZoneInfo("America/New_York")
+BAR = timedelta(minutes=1)  # the resolution of every leansim subscription
 
 
 class MarketView:
     """Prices, chains and exchange state at `now()`."""
 
-    def __init__(self, market: MarketData, now: Callable[[], datetime], faults: FaultState) -> None:
+    def __init__(self, market: MarketData, now: Callable[[], datetime], faults: FaultState, streaming: bool = False) -> None:
+        """`streaming`: live data, fresh at every moment (a live brokerage fills on the market as it
+        is); otherwise minute bars as a backtest reads them."""
         self.market = market
+        self.streaming = streaming
         self._now = now
         self._faults = faults
         self._overrides: dict[SecurityKey, Quote] = {}
@@ -90,6 +94,38 @@ class MarketView:
         quote = self.quote(symbol)
         side = None if quote is None else (quote.ask if quantity > 0 else quote.bid)
         return side if side else self.price(symbol)
+
+    def data_end_time(self) -> datetime | None:
+        """UTC EndTime of a security's latest data, as LEAN's minute feed with fill-forward has it.
+
+        Each minute of a session ends a bar (real or fill-forwarded, Engine/DataFeeds/Enumerators/
+        FillForwardEnumerator.cs), so inside a session it is the last minute boundary, up to and
+        including the close (the 15:59-16:00 bar ends at 16:00). Before the first bar of a session
+        (09:30-09:31) and overnight, it is the previous session's close. None with no session in
+        the last two weeks. Streaming (live) data always ends now.
+        """
+        now = self.now
+        if self.streaming:
+            return now
+        minute = now.replace(second=0, microsecond=0)
+        if self.market.calendar.is_open(minute - BAR):
+            return minute
+        day = self.local(now).date()
+        for back in range(15):
+            session = self.session(day - timedelta(days=back))
+            if session is not None and session[1] <= now:
+                return session[1]
+        return None
+
+    def is_open_during_last_bar(self, symbol: Symbol) -> bool:
+        """True exactly at the end of a session's minute bar, the close included: LEAN's fill models
+        treat the exchange as open while the time is within the current bar (FillModel.IsExchangeOpen),
+        so the 16:00 slice still fills on the 15:59-16:00 bar. MarketClosed faults still close it."""
+        now = self.now
+        if self.streaming:
+            return False
+        end = self.data_end_time()
+        return end == now and self.market.calendar.is_open(now - BAR) and not self._faults.market_closed(symbol, now)
 
     def is_open(self, symbol: Symbol, utc: datetime | None = None) -> bool:
         at = utc or self.now

@@ -34,6 +34,7 @@ from leansim.orders import (
     ComboMarketOrder,
     GroupOrderManager,
     LimitOrder,
+    MarketOnCloseOrder,
     MarketOnOpenOrder,
     MarketOrder,
     Order,
@@ -44,6 +45,7 @@ from leansim.symbols import Symbol
 from leansim.tickets import CancelOrderRequest, OrderResponse, OrderTicket, SubmitOrderRequest, UpdateOrderRequest
 
 if TYPE_CHECKING:
+    from leansim.securities import Security
     from leansim.simulator import Run
 
 
@@ -119,7 +121,7 @@ class TransactionHandler:
                 OrderResponseErrorCode.SECURITY_PRICE_ZERO,
                 f"{request.symbol}: asset price is $0. If using custom data make sure you've set the 'value' property.",
             )
-        return None
+        return _session_order_check(request, security)
 
     def _add(self, request: SubmitOrderRequest) -> Order:
         order_id = self._next_order_id
@@ -424,6 +426,29 @@ class TransactionHandler:
         return self.orders.get(order_id) if order_id is not None else None
 
 
+def _session_order_check(request: SubmitOrderRequest, security: Security) -> OrderResponse | None:
+    """QCAlgorithm.PreOrderChecksImpl (Algorithm/QCAlgorithm.Trading.cs): a market-on-open order is
+    refused while the regular session is open; a market-on-close order is refused inside the
+    submission buffer before the close (MarketOnCloseOrder.SubmissionTimeBuffer, 15.5 minutes)."""
+    exchange = security.exchange
+    if request.order_type == OrderType.MARKET_ON_OPEN and exchange.hours.is_open(exchange.local_time, False):
+        return OrderResponse.error(
+            request,
+            OrderResponseErrorCode.MARKET_ON_OPEN_NOT_ALLOWED_DURING_REGULAR_HOURS,
+            "Cannot submit a MarketOnOpen order while the market is open.",
+        )
+    if request.order_type == OrderType.MARKET_ON_CLOSE:
+        close = exchange.hours.get_next_market_close(exchange.local_time, False)
+        if exchange.local_time > close - MarketOnCloseOrder.submission_time_buffer:
+            return OrderResponse.error(
+                request,
+                OrderResponseErrorCode.MARKET_ON_CLOSE_ORDER_TOO_LATE,
+                "MarketOnClose orders must be placed within 00:15:30 before market close. Override this TimeSpan "
+                "buffer by setting Orders.MarketOnCloseOrder.SubmissionTimeBuffer in QCAlgorithm.Initialize().",
+            )
+    return None
+
+
 def _ask_model(
     can_submit: Callable[..., Any], security: Any, order: Order
 ) -> tuple[bool, Any]:
@@ -442,6 +467,8 @@ def _make_order(request: SubmitOrderRequest, now: datetime) -> Order:
         return MarketOrder(request.symbol, request.quantity, now, tag, request.order_properties)
     if kind == OrderType.MARKET_ON_OPEN:
         return MarketOnOpenOrder(request.symbol, request.quantity, now, tag, request.order_properties)
+    if kind == OrderType.MARKET_ON_CLOSE:
+        return MarketOnCloseOrder(request.symbol, request.quantity, now, tag, request.order_properties)
     if kind == OrderType.LIMIT:
         return LimitOrder(request.symbol, request.quantity, request.limit_price, now, tag, request.order_properties)
     assert manager is not None, "combo orders need a GroupOrderManager"

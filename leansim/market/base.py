@@ -28,14 +28,32 @@ class SecurityKey:
 
 
 @dataclass(frozen=True)
+class Bar:
+    """Open, high, low and close of one side over the latest minute bar (LEAN's `Bar`)."""
+
+    open: float
+    high: float
+    low: float
+    close: float
+
+
+@dataclass(frozen=True)
 class Quote:
-    """Top of book at one moment. Any side may be missing, as in real data."""
+    """Top of book at one moment. Any side may be missing, as in real data.
+
+    The `*_bar` fields hold the latest minute bar of each side when the data has bars (a LEAN data
+    folder); None means a point quote, whose bar is its close on every field. Limit fills compare
+    against a bar's high and low (Common/Orders/Fills/FillModel.cs, GetPrices).
+    """
 
     bid: float | None
     ask: float | None
     last: float | None = None
     bid_size: float = 0.0
     ask_size: float = 0.0
+    bid_bar: Bar | None = None
+    ask_bar: Bar | None = None
+    trade_bar: Bar | None = None
 
     @property
     def mid(self) -> float | None:

@@ -35,7 +35,7 @@ import numpy.typing as npt
 from leansim.index_option_symbol import map_to_underlying
 from leansim.market import black_scholes as bs
 from leansim.market import lean_format as lf
-from leansim.market.base import ContractQuote, Quote, SecurityKey
+from leansim.market.base import Bar, ContractQuote, Quote, SecurityKey
 from leansim.market.hours import ExchangeCalendar, to_utc
 
 FloatArray = npt.NDArray[np.float64]
@@ -81,20 +81,21 @@ class _Book:
     only from bars that carry one (and the ask likewise), so a side stays at its last value
     while the other moves."""
 
-    bids: _Rows  # price, size
-    asks: _Rows  # price, size
-    trades: _Rows  # close
+    bids: _Rows  # close, size, open, high, low
+    asks: _Rows  # close, size, open, high, low
+    trades: _Rows  # close, open, high, low
 
     def quote(self, index: int, ms: int) -> Quote | None:
-        """What LEAN's cache would hold for `index` at `ms`; None when nothing is known yet."""
+        """What LEAN's cache would hold for `index` at `ms`, with each side's latest bar (a
+        fill-forwarded bar keeps its OHLC); None when nothing is known yet."""
         b, a = self.bids.latest(index, ms), self.asks.latest(index, ms)
         t = self.trades.latest(index, ms)
         if b < 0 and a < 0 and t < 0:
             return None
-        bid, bid_size = (float(x) for x in self.bids.values[b]) if b >= 0 else (None, 0.0)
-        ask, ask_size = (float(x) for x in self.asks.values[a]) if a >= 0 else (None, 0.0)
-        last = float(self.trades.values[t, 0]) if t >= 0 else None
-        return Quote(bid, ask, last, bid_size, ask_size)
+        bid, bid_size, bid_bar = _side(self.bids, b)
+        ask, ask_size, ask_bar = _side(self.asks, a)
+        last, trade_bar = (float(self.trades.values[t, 0]), _bar(self.trades.values[t], 1)) if t >= 0 else (None, None)
+        return Quote(bid, ask, last, bid_size, ask_size, bid_bar, ask_bar, trade_bar)
 
 
 @dataclass(frozen=True)
@@ -333,7 +334,7 @@ class LeanDataFolder:
             contracts=contracts,
             index=ids,
             option_book=self._book(owners("quote"), owners("trade"), bounds),
-            open_interest=_rows(oi_owner, oi_rows[:, 0], oi_rows[:, [1]], 0, None, price_scale=None),
+            open_interest=_rows(oi_owner, oi_rows[:, 0], oi_rows[:, [1]], 0, None, prices=()),
             equity_book=self._book(
                 (zeros["quote"], equity["quote"]), (zeros["trade"], equity["trade"]), bounds, price_scale
             ),
@@ -370,9 +371,9 @@ class LeanDataFolder:
         (q_owner, q), (t_owner, t) = quotes, trades
         delay = self._delay_ms
         return _Book(
-            bids=_rows(q_owner, q[:, 0], q[:, [4, 5]], delay, bounds, price_scale),
-            asks=_rows(q_owner, q[:, 0], q[:, [9, 10]], delay, bounds, price_scale),
-            trades=_rows(t_owner, t[:, 0], t[:, [4]], delay, bounds, price_scale),
+            bids=_rows(q_owner, q[:, 0], q[:, [4, 5, 1, 2, 3]], delay, bounds, (0, 2, 3, 4), price_scale),
+            asks=_rows(q_owner, q[:, 0], q[:, [9, 10, 6, 7, 8]], delay, bounds, (0, 2, 3, 4), price_scale),
+            trades=_rows(t_owner, t[:, 0], t[:, [4, 1, 2, 3]], delay, bounds, (0, 1, 2, 3), price_scale),
         )
 
 
@@ -385,22 +386,24 @@ def _rows(
     values: FloatArray,
     delay_ms: int,
     bounds: tuple[int, int] | None,
-    price_scale: float | None = lf.PRICE_SCALE,
+    prices: tuple[int, ...] = (0,),
+    price_scale: float = lf.PRICE_SCALE,
 ) -> _Rows:
     """Search keys for the rows whose first value is present and not zero (LEAN ignores others).
 
     Bars stamped outside the session `bounds` are dropped; a row is known `delay_ms` after its
-    stamp. With a `price_scale`, the first column is a price written times that scale; None: not a price.
+    stamp. The `prices` columns hold prices written times `price_scale` (with prices, a zero first
+    value is dropped).
     """
     stamp = stamp_ms.astype(np.int64)
-    keep = np.isfinite(values[:, 0]) & (values[:, 0] != 0 if price_scale is not None else True)
+    keep = np.isfinite(values[:, 0]) & (values[:, 0] != 0 if prices else True)
     if bounds is not None:
         keep &= (stamp >= bounds[0]) & (stamp < bounds[1])
     keys = (owner[keep] << _MS_BITS) | (stamp[keep] + delay_ms)
     order = np.argsort(keys, kind="stable")
     kept = values[keep][order].copy()
-    if price_scale is not None:
-        kept[:, 0] /= price_scale
+    if prices:
+        kept[:, list(prices)] /= price_scale
     return _Rows(keys[order], kept)
 
 
@@ -417,9 +420,26 @@ def _take(rows: _Rows, count: int, ms: int, width: int) -> FloatArray:
     at = rows.latest_all(count, ms)
     if len(rows.values) == 0:
         return np.full((count, width), np.nan)
-    taken = rows.values[np.maximum(at, 0)].copy()
+    taken = rows.values[np.maximum(at, 0), :width].copy()
     taken[at < 0] = np.nan
     return taken
+
+
+def _side(rows: _Rows, at: int) -> tuple[float | None, float, Bar | None]:
+    """Close, last size and bar of a quote side's row `at` (None, 0, None when there is none)."""
+    if at < 0:
+        return None, 0.0, None
+    row = rows.values[at]
+    return float(row[0]), _size(float(row[1])), _bar(row, 2)
+
+
+def _bar(row: FloatArray, first: int) -> Bar | None:
+    """The bar of a row whose open, high, low follow at `first` (the close is column 0); None
+    when the file left them empty."""
+    open_, high, low = (float(x) for x in row[first:first + 3])
+    if math.isnan(open_) or math.isnan(high) or math.isnan(low):
+        return None
+    return Bar(open_, high, low, float(row[0]))
 
 
 def _opt(value: float) -> float | None:

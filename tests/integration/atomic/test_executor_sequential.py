@@ -30,7 +30,10 @@ def _entry(leg: int) -> Match:
 
 
 # Delays stay well inside ATOMIC_ORDER_TIMEOUT (5 s), which runs from the first entry order: in
-# sequential mode the shorts must still fill within what the longs left of it.
+# sequential mode the shorts must still fill within what the longs left of it. A backtest scans the
+# brokerage once a time slice (BacktestingBrokerage.Scan), so a delayed fill comes a minute on: there
+# the timeout is SLICE_TIMEOUT, long enough for a slow leg to complete.
+SLICE_TIMEOUT = 90.0
 FILLING: dict[str, list[Any]] = {
     "clean": [],
     "slow long put": [DelayFill(2, _entry(1))],
@@ -77,7 +80,8 @@ def _assert_shorts_after_longs(sim: Any, group_id: str) -> None:
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("case", sorted(FILLING))
 def test_sequential_group_fills_without_a_naked_short(mode: str, case: str) -> None:
-    sim, algo = start(mode, FILLING[case], sequential_protective_legs=True)
+    timeout = {"atomic_order_timeout": SLICE_TIMEOUT} if mode == "backtest" else {}
+    sim, algo = start(mode, FILLING[case], sequential_protective_legs=True, **timeout)
 
     result = iron_condor(algo, 2)
     settle(sim, 60)

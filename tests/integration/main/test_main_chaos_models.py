@@ -150,7 +150,7 @@ def test_a_delayed_order_fills_on_the_scan_after_its_delay(delay_scans: int) -> 
     scans = 1
     while ticket.status != OrderStatus.FILLED:
         assert ticket.quantity_filled == 0 and scans <= delay_scans
-        sim.advance(1.0)  # one step: one more scan
+        sim.advance(60.0, step=60.0)  # the next time slice: a backtest scans the brokerage once a slice
         scans += 1
     assert scans == delay_scans + 1 and ticket.quantity_filled == 3
 
@@ -169,7 +169,7 @@ def test_a_combo_fault_is_drawn_once_for_the_whole_combo() -> None:
     """The combo's outcome is the group's draw: a delayed combo fills every leg on the same scan."""
     sim, algo = start(only("delay", 2))
     tickets = algo.combo_market_order([Leg.create(algo.call, 1), Leg.create(algo.put, -1)], 3)
-    sim.advance(1.0)
+    sim.advance(60.0, step=60.0)  # one time slice: one scan
     assert [t.quantity_filled for t in tickets] == [0, 0]
-    sim.advance(1.0)
+    sim.advance(60.0, step=60.0)
     assert [(t.status, t.quantity_filled) for t in tickets] == [(OrderStatus.FILLED, 3), (OrderStatus.FILLED, -3)]

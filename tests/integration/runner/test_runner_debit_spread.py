@@ -25,4 +25,9 @@ def test_a_debit_spreads_short_filled_before_its_long_is_counted_naked() -> None
     assert parallel.naked_max == 1 and parallel.naked_total > 0  # a delayed long call left its short uncovered
     sequential = _atomic_run(SEQUENTIAL)
     assert sequential.naked_total == 0 and sequential.naked_max == 0
-    assert [g.status for g in sequential.groups] == [g.status for g in parallel.groups]
+    # A backtest fills a delayed order at the next time slice (BacktestingBrokerage.Scan runs once a
+    # slice), a minute on and past the 5 s timeout: a group whose long was delayed completes in
+    # parallel mode (its short went out with it) and is rolled back in sequential mode (its short
+    # was never sent). No other outcome differs.
+    differ = [(s.status, p.status) for s, p in zip(sequential.groups, parallel.groups, strict=True) if s.status != p.status]
+    assert differ and set(differ) == {("ROLLED_BACK", "FILLED")}

@@ -65,7 +65,9 @@ def test_limit_order_fills_on_a_later_step_when_marketable() -> None:
     sim.advance(5)
     assert ticket.status == OrderStatus.SUBMITTED
     sim.set_quote("SPY", 98.5, 98.9)
-    sim.advance(1)
+    sim.advance(54)  # 10:00:59: no time slice yet, so no scan
+    assert ticket.status == OrderStatus.SUBMITTED
+    sim.advance(1)  # the 10:01 slice: the ask bar (a point at 98.9) is below the limit
     assert ticket.status == OrderStatus.FILLED and ticket.average_fill_price == 98.9
 
 
@@ -88,11 +90,11 @@ def test_market_order_while_closed_becomes_market_on_open_and_fills_at_the_open(
     algo = sim.start(Recorder)
     ticket = algo.market_order(algo.spy, 3, tag="overnight")
     assert ticket.order_type == OrderType.MARKET_ON_OPEN and ticket.status == OrderStatus.SUBMITTED
-    sim.advance_to(datetime(2024, 1, 3, 14, 29, tzinfo=timezone.utc), step=60)
-    assert ticket.status == OrderStatus.SUBMITTED  # not before the open
-    sim.advance(60)
+    sim.advance_to(datetime(2024, 1, 3, 14, 30, tzinfo=timezone.utc), step=60)
+    assert ticket.status == OrderStatus.SUBMITTED  # not before the first bar of the session
+    sim.advance(60)  # the 09:31 slice: its bar opened after the order (FillModel.MarketOnOpenFill)
     assert ticket.status == OrderStatus.FILLED
-    assert ticket.order_events[-1].utc_time == datetime(2024, 1, 3, 14, 30, tzinfo=timezone.utc)
+    assert ticket.order_events[-1].utc_time == datetime(2024, 1, 3, 14, 31, tzinfo=timezone.utc)
 
 
 def test_combo_while_closed_is_not_converted_and_waits_for_the_open() -> None:

@@ -144,8 +144,8 @@ def test_restart_keeps_open_orders_working_and_time_passes_while_dead() -> None:
 def test_fills_while_the_process_is_dead_show_up_as_holdings_on_restart(
         leansim: LeanSim, leansim_algorithm: Recorder, leansim_restart: Callable[[float], Recorder]) -> None:
     leansim_algorithm.limit_order(leansim_algorithm.spy, 2, 99.0)
-    leansim.sim.set_quote("SPY", 98.0, 98.5)  # marketable from the next step, when the process is dead
-    restarted = leansim_restart(1)
+    leansim.sim.set_quote("SPY", 98.0, 98.5)  # marketable while the process is dead
+    restarted = leansim_restart(60)  # the next time slice: the ask bar's low 98.5 is below the limit
     assert restarted.portfolio[restarted.spy].quantity == 2
     assert restarted.transactions.get_open_orders() == []
     assert restarted.portfolio.cash == pytest.approx(100_000 - 2 * 98.5)

@@ -85,13 +85,13 @@ def test_partial_fill_with_remainder_never() -> None:
 
 
 def test_partial_fill_fraction_then_remainder_later() -> None:
-    sim = _sim(PartialFill(0.5, remainder=30))
+    sim = _sim(PartialFill(0.5, remainder=90))
     algo = sim.start(Recorder)
     ticket = algo.market_order(algo.spy, 10)
     assert ticket.quantity_filled == 5
-    sim.advance(29)
+    sim.advance(60)  # the 10:01 slice scans the brokerage: too early for the remainder
     assert ticket.quantity_filled == 5
-    sim.advance(1)
+    sim.advance(60)  # the 10:02 slice, 120 s after the partial fill
     assert ticket.quantity_filled == 10 and ticket.status == OrderStatus.FILLED
     assert algo.statuses() == ["SUBMITTED", "PARTIALLY_FILLED", "FILLED"]
 
@@ -105,13 +105,15 @@ def test_partial_fill_of_a_combo_fills_whole_structures_on_every_leg() -> None:
 
 
 def test_delay_fill() -> None:
-    sim = _sim(DelayFill(10))
+    sim = _sim(DelayFill(90))
     algo = sim.start(Recorder)
     ticket = algo.market_order(algo.spy, 1)
     assert algo.statuses() == ["SUBMITTED"]
-    sim.advance(9)
+    sim.advance(60)  # the 10:01 slice: still inside the delay
     assert ticket.status == OrderStatus.SUBMITTED
-    sim.advance(1)
+    sim.advance(59)  # past the delay, but a backtest scans the brokerage only at time slices
+    assert ticket.status == OrderStatus.SUBMITTED
+    sim.advance(1)  # the 10:02 slice
     assert ticket.status == OrderStatus.FILLED
 
 
@@ -212,7 +214,7 @@ def test_market_closed_window_turns_market_orders_into_market_on_open() -> None:
     assert ticket.order_type == OrderType.MARKET_ON_OPEN
     sim.advance(3600, step=60)
     assert ticket.status == OrderStatus.SUBMITTED  # the session already opened today
-    sim.advance_to(datetime(2024, 1, 3, 14, 30, tzinfo=timezone.utc), step=300)
+    sim.advance_to(datetime(2024, 1, 3, 14, 31, tzinfo=timezone.utc), step=300)  # 09:31: the first bar
     assert ticket.status == OrderStatus.FILLED
 
 

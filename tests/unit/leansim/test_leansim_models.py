@@ -71,15 +71,16 @@ def _spread(legs: int = 2) -> list[Leg]:
     ]
 
 
-def test_user_fill_model_partial_then_no_fill_is_rescanned_every_step() -> None:
+def test_user_fill_model_partial_then_no_fill_is_rescanned_at_every_time_slice() -> None:
     sim = Simulator(start=OPEN)
     algo = sim.start(Recorder)
     model = HalfThenNothing()
     algo.securities[algo.spy].set_fill_model(model)
     ticket = algo.market_order(algo.spy, 10)
     assert ticket.status == OrderStatus.PARTIALLY_FILLED and ticket.quantity_filled == 5
-    sim.advance(3)
-    assert model.calls == 4 and ticket.quantity_filled == 5
+    sim.advance(180)  # BacktestingBrokerage.Scan once per slice: 10:00 (the start's, delivered at the
+    # first step), 10:01, 10:02 and 10:03
+    assert model.calls == 5 and ticket.quantity_filled == 5
 
 
 def test_user_combo_fill_model_partial_fill() -> None:
