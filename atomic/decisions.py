@@ -142,7 +142,8 @@ def _pending_actions(group: Group, now: datetime, config: AtomicConfig) -> list[
     if group.complete:
         return [ChangeStatus(GroupStatus.FILLED, "all legs filled")]
     attempt = max((o.attempt for leg in group.legs for o in leg.orders if o.role is Role.ENTRY), default=0)
-    timed_out = group.submitted_at is not None and now - group.submitted_at >= timedelta(seconds=config.atomic_order_timeout)
+    timed_out = (group.submitted_at is not None and now - group.submitted_at >= timedelta(seconds=config.atomic_order_timeout)
+                 and not _combo_fill_arriving(group, now))
     failed = _failed_entry(group, attempt)
     if failed is not None:
         refused = _combo_refusal(group, attempt) if config.combo_fallback_to_legged else None
@@ -160,6 +161,15 @@ def _pending_actions(group: Group, now: datetime, config: AtomicConfig) -> list[
             return []
         return [PlaceCombo(group.structures, group.limit_price, attempt=0)]
     return _legged_entries(group, config, attempt, protective=group.mode == "combo")
+
+
+def _combo_fill_arriving(group: Group, now: datetime) -> bool:
+    """A combo leg reported a fill at this very instant: LEAN fills every leg of a combo in one scan
+    (Common/Orders/Fills/FillModel.cs, ComboMarketFill / ComboLimitFill) and then reports the legs one
+    event at a time, so the other legs' fills are on their way. A timeout is not decided on such a
+    half-told batch (it would cancel legs that already filled): it waits for the clock to move."""
+    return group.mode == "combo" and any(
+        o.last_fill_at == now for leg in group.legs for o in leg.orders if o.role is Role.ENTRY and o.attempt == 0)
 
 
 def _legged_entries(group: Group, config: AtomicConfig, attempt: int, protective: bool = False) -> list[Action]:

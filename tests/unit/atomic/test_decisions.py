@@ -311,6 +311,28 @@ def test_combo_refusal_waiting_for_the_other_legs_still_times_out() -> None:
     assert isinstance(action, ChangeStatus) and action.status is GroupStatus.ROLLING_BACK
 
 
+def test_a_combo_fill_reported_at_the_timeout_waits_for_the_rest_of_its_batch() -> None:
+    # A combo filled in one LEAN scan a minute after submission (a backtest scans once per slice):
+    # its first leg's event arrives past the timeout, the other legs' are on their way.
+    group = condor(mode="combo")
+    _send_combo(group)
+    late = at(60)
+    group.apply(update(100, OrderState.FILLED, group.legs[0].quantity, time=late))
+    assert next_actions(group, late, COMBO) == []
+    for leg in group.legs[1:]:
+        group.apply(update(100 + leg.index, OrderState.FILLED, leg.quantity, time=late))
+    [action] = next_actions(group, late, COMBO)
+    assert isinstance(action, ChangeStatus) and action.status is GroupStatus.FILLED
+
+
+def test_a_combo_half_filled_at_the_timeout_rolls_back_once_the_clock_moves() -> None:
+    group = condor(mode="combo")
+    _send_combo(group)
+    group.apply(update(100, OrderState.FILLED, group.legs[0].quantity, time=at(60)))
+    [action] = next_actions(group, at(61), COMBO)
+    assert isinstance(action, ChangeStatus) and action.status is GroupStatus.ROLLING_BACK
+
+
 def test_combo_with_a_fill_is_no_refusal() -> None:
     group = condor(mode="combo")
     _send_combo(group)
