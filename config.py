@@ -176,6 +176,9 @@ RISK_FRACTION = 0.02
 MAX_STRUCTURES = 10
 # A second strategy in the same algorithm ("" for none, "put_spread" or "strangle").
 SECOND_STRATEGY = ""
+# Sell or buy back, at the next session's first slice, the underlying shares an exercise or an
+# assignment at expiry delivered (the algorithm itself trades options only).
+FLATTEN_ASSIGNED = True
 # Chaos mode (real LEAN backtests): seeded random rejections, partial fills and delays.
 CHAOS = False
 CHAOS_SEED = 7

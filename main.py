@@ -85,6 +85,8 @@ class AtomicOptionsAlgorithm(QCAlgorithm):
     def on_data(self, slice: Slice) -> None:
         if not self.live_mode:
             self._executor.check_timeouts()
+        if self._parameters.flag("flatten-assigned"):
+            self._flatten_delivered_shares()
         if self._entry_due is None:
             return
         if self._entry_due != self.time.date():  # armed on a holiday: no session that day to trade
@@ -112,6 +114,15 @@ class AtomicOptionsAlgorithm(QCAlgorithm):
             raise AssertionError(f"groups left unbalanced at the end: {[g.group_id for g in unbalanced]}")
 
     # --- helpers ---------------------------------------------------------------------------------
+
+    def _flatten_delivered_shares(self) -> None:
+        """The algorithm trades options only: underlying shares come from an exercise or assignment
+        at expiry (LEAN delivers them at the midnight after it). Sell or buy them back on the first
+        slice of the next session, once (no order while one is still open)."""
+        held = self.portfolio[self._underlying].quantity
+        if held and not self.transactions.get_open_orders(self._underlying):
+            self.log(f"flattening {held:g} {self._underlying.value} delivered by an exercise or assignment")
+            self.market_order(self._underlying, -held, tag="flatten delivered shares")
 
     def _arm_entry(self) -> None:
         """Scheduled at 10:30 on entry days: trade on the next slice of that day that carries the

@@ -36,9 +36,11 @@ Faults are data (leansim.faults); a SimulatedCrash (BaseException) propagates ou
 was running and marks the process dead.
 
 Fees as LEAN's default brokerage model charges them (leansim.fees).
+Options held at expiry are exercised, assigned or expire worthless as in LEAN, through an
+OptionExerciseOrder at the midnight after the expiry date (leansim.option_exercise); short
+contracts deep in the money may be assigned early in backtests (DefaultOptionAssignmentModel).
 Simplifications: fills at the quote (ask to buy, bid to sell); a simple margin model
-(leansim.portfolio); expired options are cash-settled at intrinsic value at their session close,
-without order events; a live cancel reaches the brokerage on the next time step or deliver()
+(leansim.portfolio); a live cancel reaches the brokerage on the next time step or deliver()
 (LEAN's transaction thread), a backtest's at once.
 """
 
