@@ -117,10 +117,17 @@ class AtomicOptionsAlgorithm(QCAlgorithm):
 
     def _flatten_delivered_shares(self) -> None:
         """The algorithm trades options only: underlying shares come from an exercise or assignment
-        at expiry (LEAN delivers them at the midnight after it). Sell or buy them back on the first
-        slice of the next session, once (no order while one is still open)."""
+        at expiry (LEAN delivers them at the midnight after it). Sell or buy them back from the first
+        slice of the next session; an order still open a minute later is cancelled and what remains
+        is sent again."""
+        pending = self.transactions.get_open_orders(self._underlying)
+        if pending:
+            for order in pending:
+                if order.status is not OrderStatus.CANCEL_PENDING and self.utc_time - order.time >= timedelta(minutes=1):
+                    self.transactions.cancel_order(order.id)
+            return
         held = self.portfolio[self._underlying].quantity
-        if held and not self.transactions.get_open_orders(self._underlying):
+        if held:
             self.log(f"flattening {held:g} {self._underlying.value} delivered by an exercise or assignment")
             self.market_order(self._underlying, -held, tag="flatten delivered shares")
 
