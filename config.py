@@ -180,6 +180,9 @@ MAX_STRUCTURES = 10
 # A second strategy in the same algorithm ("" for none, or a name from strategies.STRATEGIES but the
 # iron condor: "put_spread", "strangle", "call_butterfly", "bull_call_spread").
 SECOND_STRATEGY = ""
+# Sell or buy back, at the next session's first slice, the underlying shares an exercise or an
+# assignment at expiry delivered (the algorithm itself trades options only).
+FLATTEN_ASSIGNED = True
 # Chaos mode (real LEAN backtests): seeded random rejections, partial fills and delays.
 CHAOS = False
 CHAOS_SEED = 7

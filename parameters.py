@@ -60,6 +60,7 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("risk-fraction", "number", repr(config.RISK_FRACTION)),
     Parameter("max-structures", "integer", str(config.MAX_STRUCTURES)),
     Parameter("second-strategy", "text", config.SECOND_STRATEGY),
+    Parameter("flatten-assigned", "flag", _flag_text(config.FLATTEN_ASSIGNED)),
     Parameter("chaos", "flag", _flag_text(config.CHAOS)),
     Parameter("chaos-seed", "integer", str(config.CHAOS_SEED)),
     Parameter("chaos-reject", "number", repr(config.CHAOS_REJECT_PROBABILITY)),

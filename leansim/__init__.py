@@ -44,9 +44,11 @@ last bar's ask or bid, limit orders against the bar's high and low from the next
 delivers a time slice at the end of each minute bar of the session, 09:31 to 16:00 (the close, when
 the exchange is already closed), and scans the brokerage once a slice and after each order request;
 live mode scans every step on data that is always fresh.
-Simplifications: a simple margin model
-(leansim.portfolio); expired options are cash-settled at intrinsic value at their session close,
-without order events; a live cancel reaches the brokerage on the next time step or deliver()
+Options held at expiry are exercised, assigned or expire worthless as in LEAN, through an
+OptionExerciseOrder at the midnight after the expiry date (leansim.option_exercise); short
+contracts deep in the money may be assigned early in backtests (DefaultOptionAssignmentModel).
+Simplifications: a simple margin model (leansim.portfolio); a live cancel reaches the brokerage on
+the next time step or deliver()
 (LEAN's transaction thread), a backtest's at once.
 """
 

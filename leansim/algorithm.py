@@ -52,6 +52,10 @@ class QCAlgorithm:
     def on_order_event(self, order_event: Any) -> None:
         """Called for every order event (from another thread in live mode)."""
 
+    def on_assignment_order_event(self, assignment_event: Any) -> None:
+        """Called after on_order_event for the fill of a short option assigned (its message ends with
+        the exercise order's tag), as LEAN's OnAssignmentOrderEvent."""
+
     def on_end_of_algorithm(self) -> None:
         """Called when the run ends normally."""
 

@@ -114,7 +114,7 @@ def _order(order: Order, events: Sequence[EventRecord]) -> dict[str, Any]:
         "tag": order.tag,
         "broker_id": list(order.broker_id),
         "events": [
-            {"time": e.utc_time.isoformat(), "status": e.status.name, "fill_quantity": e.fill_quantity,
+            {"time": e.utc_time.isoformat(), "symbol": e.symbol.value, "status": e.status.name, "fill_quantity": e.fill_quantity,
              "fill_price": e.fill_price, "fee": e.fee, "message": e.message}
             for e in events
         ],

@@ -146,6 +146,14 @@ class OptionStyle(IntEnum):
     EUROPEAN = 1
 
 
+class SettlementType(IntEnum):
+    """How an exercised option settles (Common/Securities/Option/SettlementType.cs): equity options
+    deliver the underlying, index options pay the intrinsic value in cash."""
+
+    PHYSICAL_DELIVERY = 0
+    CASH = 1
+
+
 class Resolution(IntEnum):
     """Data resolution requested by add_equity/add_option (the double always steps per second)."""
 

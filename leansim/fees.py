@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from leansim.enums import OrderDirection, SecurityType
+from leansim.enums import OrderDirection, OrderType, SecurityType
 from leansim.orders import CashAmount, OrderFee
 
 if TYPE_CHECKING:
@@ -51,6 +51,8 @@ class InteractiveBrokersFeeModel(FeeModel):
 
     def get_order_fee(self, parameters: OrderFeeParameters) -> OrderFee:
         security, order = parameters.security, parameters.order
+        if order.type == OrderType.OPTION_EXERCISE and security.type == SecurityType.OPTION:
+            return OrderFee.ZERO  # exercising an equity option is free of charge
         quantity = abs(order.quantity)
         price = _potential_price(security, order)
         if security.type in (SecurityType.OPTION, SecurityType.INDEX_OPTION):

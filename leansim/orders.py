@@ -301,6 +301,18 @@ class MarketOnCloseOrder(Order):
         return OrderType.MARKET_ON_CLOSE
 
 
+class OptionExerciseOrder(Order):
+    """Exercise (quantity < 0, long) or assignment (quantity > 0, short) of an option position
+    (Common/Orders/OptionExerciseOrder.cs); LEAN creates one for every contract held at expiry."""
+
+    def __init__(self, symbol: Symbol, quantity: float, time: datetime, tag: str = "", properties: Any = None) -> None:
+        super().__init__(symbol, quantity, time, None, tag, properties)
+
+    @property
+    def type(self) -> OrderType:
+        return OrderType.OPTION_EXERCISE
+
+
 class LimitOrder(Order):
     """Fills when the market reaches `limit_price`, never on the bar it was placed."""
 

@@ -132,9 +132,6 @@ class SecurityPortfolioManager:
     def _set_cash(self, cash: float) -> None:
         self._cash = float(cash)
 
-    def _settle(self, symbol: Symbol, credit: float, when: datetime) -> None:
-        self._securities[symbol].holdings._set(0.0, 0.0)
-        self._cash += credit
 
 
 def _multiplier(symbol: Symbol) -> float:

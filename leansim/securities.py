@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from leansim.enums import OptionRight, OptionStyle, SecurityType, SettlementType
 from leansim.index_option_symbol import minimum_price_variation
+from leansim.option_exercise import DefaultExerciseModel, DefaultOptionAssignmentModel, exercise_quantity, intrinsic_value
 from leansim.symbols import Symbol
 
 if TYPE_CHECKING:
@@ -256,13 +257,15 @@ class Security:
 
     @property
     def bid_price(self) -> float:
+        """The bid, else the price (Common/Securities/Security.cs: BidPrice falls back to Price)."""
         quote = self._market.quote(self._symbol)
-        return float(quote.bid or 0.0) if quote is not None else 0.0
+        return float(quote.bid) if quote is not None and quote.bid else self.price
 
     @property
     def ask_price(self) -> float:
+        """The ask, else the price (Security.AskPrice)."""
         quote = self._market.quote(self._symbol)
-        return float(quote.ask or 0.0) if quote is not None else 0.0
+        return float(quote.ask) if quote is not None and quote.ask else self.price
 
     @property
     def has_data(self) -> bool:
@@ -365,6 +368,41 @@ class Option(Security):
         super().__init__(symbol, market, properties or SymbolProperties(100.0))
         self._underlying = underlying
         self._filter: Callable[[OptionFilterUniverse], Any] | None = None
+        # As Common/Securities/Option/Option.cs: equity options deliver, index options settle in cash.
+        self.exercise_settlement = (SettlementType.CASH if symbol.security_type == SecurityType.INDEX_OPTION
+                                    else SettlementType.PHYSICAL_DELIVERY)
+        self._exercise_model: Any = DefaultExerciseModel()
+        self._assignment_model: Any = DefaultOptionAssignmentModel()
+
+    @property
+    def option_exercise_model(self) -> Any:
+        """Turns an OptionExerciseOrder into its fills (DefaultExerciseModel unless set)."""
+        return self._exercise_model
+
+    def set_option_exercise_model(self, option_exercise_model: Any) -> None:
+        self._exercise_model = option_exercise_model
+
+    @property
+    def option_assignment_model(self) -> Any:
+        """Decides early assignments of a short position in backtests (DefaultOptionAssignmentModel unless set)."""
+        return self._assignment_model
+
+    def set_option_assignment_model(self, option_assignment_model: Any) -> None:
+        self._assignment_model = option_assignment_model
+
+    @property
+    def scaled_strike_price(self) -> float:
+        return self.strike_price
+
+    def get_intrinsic_value(self, underlying_price: float) -> float:
+        return intrinsic_value(self.right, self.strike_price, underlying_price)
+
+    def is_auto_exercised(self, underlying_price: float) -> bool:
+        """In the money by at least a cent: exercised or assigned at expiry (Option.IsAutoExercised)."""
+        return self.get_intrinsic_value(underlying_price) >= 0.01 - 1e-9
+
+    def get_exercise_quantity(self, exercise_order_quantity: float) -> float:
+        return exercise_quantity(self.right, exercise_order_quantity, self.contract_unit_of_trade)
 
     @property
     def strike_price(self) -> float:

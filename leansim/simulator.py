@@ -22,8 +22,8 @@ from leansim.engine.brokerage import BrokerEvent, FillDecision, SimBrokerage, Ve
 from leansim.engine.fault_state import LIVE_ONLY_FAULTS, Behaviour, FaultState
 from leansim.engine.market_view import BAR, MarketView
 from leansim.engine.store_backend import StoreBackend, StoreStats
-from leansim.engine.transaction_handler import TransactionHandler
-from leansim.enums import OPTION_TYPES, OptionRight, OrderStatus, OrderType, SecurityType
+from leansim.engine.transaction_handler import TransactionHandler, exercise_fills
+from leansim.enums import OPTION_TYPES, OrderStatus, OrderType, SecurityType
 from leansim.faults import FaultPlan, SimulatedCrash
 from leansim.fills import FillModelParameters, ImmediateFillModel
 from leansim.keys import contract_symbol, security_key
@@ -39,9 +39,11 @@ from leansim.orders import (
     MarketOnCloseOrder,
     MarketOnOpenOrder,
     MarketOrder,
+    OptionExerciseOrder,
     Order,
     OrderEvent,
 )
+from leansim.option_exercise import OptionAssignmentParameters
 from leansim.portfolio import SecurityPortfolioManager
 from leansim.scheduling import DateRules, ScheduleManager, TimeRules
 from leansim.securities import Equity, Index, IndexOption, Option, Security, SecurityManager
@@ -290,7 +292,8 @@ class Simulator:
         self._flush_due: datetime | None = None  # the persist timer, armed by the first save after a persist
         self._last_minute: datetime | None = None
         self._detached_ids = itertools.count(-1, -1)
-        self._settled: set[Symbol] = set()
+        self._delisted: set[Symbol] = set()  # option contracts whose expiry was processed
+        self._next_assignment_check = self._now
 
     # --- clock --------------------------------------------------------------------------------------------
 
@@ -315,12 +318,12 @@ class Simulator:
     def advance(self, duration: float | timedelta, step: float | timedelta = 1.0) -> None:
         """Move the clock by `duration` in steps of `step` (seconds), running each step's work.
 
-        Each step: persist the store every `store_persistence_seconds`, settle expired options at
-        their session close, send the live cancels LEAN has answered (its transaction thread), scan
-        open orders through the fill models (a backtest: only at a new time slice), deliver queued
-        live events, run due scheduled events, and call on_data at each new time slice (the end of
-        a session minute bar, 09:31 to 16:00). Time also passes while the process is dead (after a
-        crash): the brokerage keeps filling.
+        Each step: persist the store every `store_persistence_seconds`, process option expiries
+        and early assignments as LEAN does (see `_expire_options`), send the live cancels LEAN has
+        answered (its transaction thread), scan open orders through the fill models (a backtest: only
+        at a new time slice), deliver queued live events, run due scheduled events, and call on_data at
+        each new time slice (the end of a session minute bar, 09:31 to 16:00). Time also passes while
+        the process is dead (after a crash): the brokerage keeps filling.
         """
         total = duration.total_seconds() if isinstance(duration, timedelta) else float(duration)
         size = step.total_seconds() if isinstance(step, timedelta) else float(step)
@@ -338,8 +341,9 @@ class Simulator:
         """Stop the clock at every scheduled time inside a step, so events fire on time."""
         while self.alive:
             assert self._run is not None
-            due = self._run.schedule._next_time()
-            if due is None or due >= target or due <= self._now:
+            dues = [due for due in (self._run.schedule._next_time(), self._next_delisting()) if due is not None and due > self._now]
+            due = min(dues) if dues else None
+            if due is None or due >= target:
                 return
             self._now = due
             self._step()
@@ -373,6 +377,8 @@ class Simulator:
         self._run = run
         self._runs.append(run)
         self._flush_due = None
+        # The engine's first scan, at start, checked for assignments: the next check is the next hour.
+        self._next_assignment_check = self._now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
         algorithm.initialize()
         self._load_brokerage_state(run)
         run.warming_up = False
@@ -597,10 +603,12 @@ class Simulator:
         if run is not None and self._flush_due is not None and self._now >= self._flush_due:
             self.store.flush()
             self._flush_due = None
-        self._settle_expired()
+        self._expire_options()
+        slice_end = self._new_time_slice()
+        if run is not None and not self.live and slice_end is not None:
+            self._process_assignments(run)  # LEAN scans for assignments on its time slices
         if run is not None:
             run.handler.send_cancels()  # the transaction thread runs before the brokerage's next scan
-        slice_end = self._new_time_slice()
         if self.live or slice_end is not None:
             self.brokerage.scan(self._now, self._price_group)
         self.deliver()
@@ -644,29 +652,71 @@ class Simulator:
         return session[1] if session else self.market.next_session_close(
             datetime(expiry.year, expiry.month, expiry.day, tzinfo=timezone.utc))
 
-    def _settle_expired(self) -> None:
-        # Open orders on an expired contract are cancelled at its delisting, with or without a
-        # position, as LEAN's HandleDelistedSymbols does in backtests (live, it leaves them).
+    def _delisting_time(self, symbol: Symbol) -> datetime:
+        """When LEAN processes an option's expiry: its Delisted event, stamped at midnight after the
+        expiry date (Engine/DataFeeds/Enumerators/DelistingEventProvider.cs), handled by
+        BacktestingBrokerage.ProcessDelistings."""
+        midnight = datetime.combine(symbol.id.date.date() + timedelta(days=1), datetime.min.time())
+        return self.market.to_utc(midnight)
+
+    def _next_delisting(self) -> datetime | None:
+        times = [self._delisting_time(symbol) for symbol in self.brokerage.positions
+                 if symbol.security_type in OPTION_TYPES and symbol not in self._delisted]
+        return min(times) if times else None
+
+    def _expire_options(self) -> None:
+        """Open orders on an expired contract are cancelled at its close, with or without a position,
+        as LEAN's HandleDelistedSymbols does in backtests (live, it leaves them). A position still
+        held at its delisting is exercised, assigned or expires worthless through LEAN's path: an
+        option notification for position 0 (BacktestingBrokerage.ProcessDelistings ->
+        BrokerageTransactionHandler.HandleOptionNotification), i.e. an OptionExerciseOrder filled by
+        the option's exercise model. With no process alive the brokerage still does it, with LEAN's
+        default model."""
         for order in [] if self.live else self.brokerage.open_orders():
             symbol = order.symbol
-            if (order.is_open and symbol.security_type in OPTION_TYPES and symbol not in self.brokerage.positions
-                    and self._now >= self._expiry_close(symbol)):
+            if order.is_open and symbol.security_type in OPTION_TYPES and self._now >= self._expiry_close(symbol):
                 self.brokerage.cancel_expired(symbol, self._now)
-        for symbol in list(self.brokerage.positions):
-            if symbol.security_type not in OPTION_TYPES or symbol in self._settled:
+        # One order whatever the fills' order (LEAN's follows its subscriptions): contracts by their code.
+        for symbol in sorted(self.brokerage.positions, key=lambda held: held.value):
+            if symbol.security_type not in OPTION_TYPES or symbol in self._delisted:
                 continue
-            close = self._expiry_close(symbol)
-            if self._now < close:
+            if self._now < self._delisting_time(symbol):
                 continue
-            spot = self.market.price(symbol.underlying) if symbol.underlying else 0.0
-            strike = symbol.id.strike_price
-            intrinsic = max(0.0, spot - strike) if symbol.id.option_right == OptionRight.CALL else max(0.0, strike - spot)
-            credit = self.brokerage.settle(symbol, intrinsic, self._now)
-            self._settled.add(symbol)
+            self._delisted.add(symbol)
             run = self._run if self.alive else None
-            if run is not None and run.securities.contains_key(symbol):
-                run.portfolio._settle(symbol, credit, self._now)
-                run.log("LOG", f"Option expired: {symbol.value} settled at intrinsic {intrinsic:.2f}")
+            with self.market.last_prices(min(self._now, self._expiry_close(symbol))):
+                if run is not None:
+                    run.handler.option_notification(run.ensure_security(symbol))
+                else:
+                    self._exercise_detached(symbol)
+
+    def _exercise_detached(self, symbol: Symbol) -> None:
+        """Expiry at the brokerage while no algorithm process runs: LEAN's default exercise model on
+        the brokerage's position; a restarted algorithm finds the result in its holdings."""
+        assert symbol.underlying is not None
+        option = Option(symbol, self.market, Equity(symbol.underlying, self.market))
+        position = self.brokerage.positions[symbol]
+        option.holdings._set(position.quantity, position.average_price)
+        order = OptionExerciseOrder(symbol, -position.quantity, self._now)
+        broker_id = self.brokerage.next_broker_id()
+        venue = VenueOrder(broker_id, symbol, OrderType.OPTION_EXERCISE, order.quantity, self._now, "")
+        self.brokerage.exercise(venue, exercise_fills(option, order), self._now)
+
+    def _process_assignments(self, run: Run) -> None:
+        """Ask each short option's assignment model, once an hour, whether it is assigned early
+        (BacktestingBrokerage.ProcessAssignmentOrders, backtests only); an assignment is an option
+        notification for position 0 tagged with the model's tag."""
+        if self._now < self._next_assignment_check:
+            return
+        self._next_assignment_check = self._now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+        shorts = [security for security in run.securities.values()
+                  if isinstance(security, Option) and security.holdings.is_short]
+        for option in sorted(shorts, key=lambda security: security.symbol.id.symbol):
+            result = option.option_assignment_model.get_assignment(OptionAssignmentParameters(option))
+            if result is not None and result.quantity != 0:
+                run.handler.option_notification(option, result.tag)
+                if not run.alive:
+                    return
 
     # --- fills -----------------------------------------------------------------------------------------------------
 

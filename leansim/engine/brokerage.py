@@ -80,6 +80,21 @@ class BrokerEvent:
     fill_quantity: float = 0.0
     fill_price: float = 0.0
     message: str = ""
+    symbol: Symbol | None = None  # the leg's symbol when it is not the order's (an exercise's underlying)
+    is_assignment: bool = False
+    settled_cash: float = 0.0  # cash paid by a cash-settled exercise with this fill
+
+
+@dataclass(frozen=True)
+class ExerciseFill:
+    """One fill of an option exercise order, as LEAN's option exercise model made it."""
+
+    symbol: Symbol
+    quantity: float
+    price: float
+    message: str
+    is_assignment: bool
+    settled_cash: float = 0.0
 
 
 @dataclass
@@ -312,16 +327,24 @@ class SimBrokerage:
                         leg.status = OrderStatus.CANCELED
                         self._event(leg, OrderStatus.CANCELED, now, message="Option expired")
 
-    def settle(self, symbol: Symbol, intrinsic: float, now: datetime) -> float:
-        """Cash-settle an expired option position at intrinsic value (its open orders cancelled
-        first); returns the cash credited."""
-        self.cancel_expired(symbol, now)
-        position = self.positions.pop(symbol, None)
-        if position is None:
-            return 0.0
-        credit = position.quantity * intrinsic * multiplier_of(symbol)
-        self.cash += credit
-        return credit
+    def exercise(self, order: VenueOrder, fills: list[ExerciseFill], now: datetime) -> None:
+        """Book an option exercise, assignment or expiry (an OptionExerciseOrder filled by the option
+        exercise model): every fill moves its position at its price, a cash settlement pays its cash,
+        then each fill is reported FILLED on the one order."""
+        self.orders[order.broker_id] = order
+        order.status = OrderStatus.FILLED
+        for fill in fills:
+            if fill.symbol == order.symbol:
+                order.filled += fill.quantity
+                order.fills.append(FillRecord(now, fill.quantity, fill.price))
+            self._position_change(fill.symbol, fill.quantity, fill.price)
+            self.cash += fill.settled_cash
+        for fill in fills:
+            self.fill_count += 1
+            self.after_fill()
+            event = BrokerEvent(next(self._event_seq), order.broker_id, OrderStatus.FILLED, now, fill.quantity,
+                                fill.price, fill.message, fill.symbol, fill.is_assignment, fill.settled_cash)
+            self._emit(event, order.behaviour)
 
     def _event(
         self,

@@ -35,6 +35,7 @@ class MarketView:
         self._chain_cache: dict[str, list[ContractQuote]] = {}
         self._cache_time: datetime | None = None
         self._pinned: datetime | None = None
+        self._prices_at: datetime | None = None
 
     @property
     def now(self) -> datetime:
@@ -49,6 +50,20 @@ class MarketView:
             yield
         finally:
             self._pinned = previous
+
+    @contextmanager
+    def last_prices(self, utc: datetime) -> Iterator[None]:
+        """Quote as of `utc` inside the block while the clock stays where it is: LEAN's security
+        cache keeps the last data seen, so an option delisted at midnight is exercised against its
+        underlying's close (the double's markets have no quote before the next open)."""
+        previous = self._prices_at
+        self._prices_at = utc
+        self._cache_time = None
+        try:
+            yield
+        finally:
+            self._prices_at = previous
+            self._cache_time = None
 
     @property
     def calendar(self):  # type: ignore[no-untyped-def]
@@ -65,7 +80,7 @@ class MarketView:
         if key in self._overrides:
             return self._overrides[key]
         if key not in self._cache:
-            self._cache[key] = self.market.quote(key, self.now)
+            self._cache[key] = self.market.quote(key, self._prices_at or self.now)
         return self._cache[key]
 
     def chain(self, underlying: str) -> list[ContractQuote]:
@@ -156,7 +171,7 @@ class MarketView:
         return found
 
     def _refresh(self) -> None:
-        now = self.now
+        now = self._prices_at or self.now
         if self._cache_time != now:
             self._cache.clear()
             self._chain_cache.clear()

@@ -16,17 +16,19 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from leansim.engine.brokerage import BrokerEvent, VenueOrder
+from leansim.engine.brokerage import BrokerEvent, ExerciseFill, VenueOrder
 from leansim.engine.fault_state import OrderCandidate
 from leansim.fees import OrderFeeParameters
 from leansim.enums import (
     CLOSED_STATUSES,
     COMBO_TYPES,
+    OrderDirection,
     OrderRequestStatus,
     OrderResponseErrorCode,
     OrderStatus,
     OrderType,
     SecurityType,
+    SettlementType,
 )
 from leansim.orders import (
     ComboLegLimitOrder,
@@ -37,6 +39,7 @@ from leansim.orders import (
     MarketOnCloseOrder,
     MarketOnOpenOrder,
     MarketOrder,
+    OptionExerciseOrder,
     Order,
     OrderEvent,
     OrderFee,
@@ -307,24 +310,51 @@ class TransactionHandler:
             order = self.orders[order_id]
             ticket = self.tickets[order_id]
             order._status = event.status
-            # The fee model sees the holdings before this fill, as in BacktestingBrokerage.Scan.
-            fee = self._fee(order) if event.fill_quantity and event.status == OrderStatus.FILLED else OrderFee.ZERO
+            symbol = event.symbol or order.symbol  # an exercise also fills its underlying
+            # The fee model sees the holdings before this fill, as in BacktestingBrokerage.Scan; LEAN's
+            # transaction handler charges no fee on the fills of an automatic exercise.
+            charged = event.fill_quantity and event.status == OrderStatus.FILLED and order.type != OrderType.OPTION_EXERCISE
+            fee = self._fee(order) if charged else OrderFee.ZERO
             if event.fill_quantity:
-                ticket._quantity_filled += event.fill_quantity
-                ticket._fill_value += event.fill_quantity * event.fill_price
-                order._price = ticket.average_fill_price
+                if symbol == order.symbol:
+                    ticket._quantity_filled += event.fill_quantity
+                    ticket._fill_value += event.fill_quantity * event.fill_price
+                    order._price = ticket.average_fill_price
                 order._last_fill_time = event.utc_time
-                self._run.ensure_security(order.symbol)
-                self._run.portfolio._apply_fill(order.symbol, event.fill_quantity, event.fill_price)
+                self._run.ensure_security(symbol)
+                self._run.portfolio._apply_fill(symbol, event.fill_quantity, event.fill_price)
+                self._run.portfolio._set_cash(self._run.portfolio.cash + event.settled_cash)
             if event.status == OrderStatus.CANCELED:
                 order._canceled_time = event.utc_time
             order_event = self._fire(
                 order, event.status, event.fill_quantity, event.fill_price, event.message, event.utc_time, deliver=False,
-                fee=fee,
+                fee=fee, symbol=symbol, is_assignment=event.is_assignment,
             )
             self._applied[event.seq] = order_event
             if not self._lost(event):
                 self._deliver(order_event)
+
+    def option_notification(self, option: Any, tag: str = "") -> None:
+        """The brokerage says an option position is now 0: at expiry (tag empty) or on an early
+        assignment (LEAN's BrokerageTransactionHandler.HandleOptionNotification). LEAN makes an
+        OptionExerciseOrder for the whole position (GenerateOptionExerciseOrder), asks the option's
+        exercise model for its fills and applies them (EmitOptionNotificationEvents); no SUBMITTED event."""
+        quantity = -option.holdings.quantity
+        if not quantity:
+            return
+        sim = self._sim
+        with self._handling():
+            request = SubmitOrderRequest(OrderType.OPTION_EXERCISE, option.type, option.symbol, quantity, 0.0, 0.0,
+                                         self.utc_time, tag)
+            order = self._add(request)
+            order._status = OrderStatus.SUBMITTED
+            broker_id = sim.brokerage.next_broker_id()
+            order._broker_id = [broker_id]
+            self._by_broker_id[broker_id] = order.id
+            assert isinstance(order, OptionExerciseOrder)
+            fills = exercise_fills(option, order)
+        venue = VenueOrder(broker_id, option.symbol, OrderType.OPTION_EXERCISE, quantity, self.utc_time, order.tag)
+        sim.brokerage.exercise(venue, fills, self.utc_time)
 
     def _fee(self, order: Order) -> OrderFee:
         """The fee of a completed order, for its whole quantity, charged to the portfolio and the
@@ -345,8 +375,14 @@ class TransactionHandler:
         utc_time: datetime | None = None,
         deliver: bool = True,
         fee: OrderFee = OrderFee.ZERO,
+        symbol: Symbol | None = None,
+        is_assignment: bool = False,
     ) -> OrderEvent:
         event = OrderEvent(order, utc_time or self.utc_time, fee, message)
+        if symbol is not None and symbol != order.symbol:
+            event.symbol = symbol
+            event.direction = OrderDirection.BUY if fill_quantity > 0 else OrderDirection.SELL
+        event.is_assignment = is_assignment
         event.status = status
         event.fill_quantity = fill_quantity
         event.fill_price = fill_price
@@ -390,6 +426,8 @@ class TransactionHandler:
             told, local.outbox = local.outbox, []
             for event in told:
                 self._run.algorithm.on_order_event(event)
+                if event.is_assignment:
+                    self._run.algorithm.on_assignment_order_event(_assignment_event(event))
 
     # --- restart --------------------------------------------------------------------------------------
 
@@ -459,10 +497,39 @@ def _ask_model(
     return bool(result), None
 
 
+def exercise_fills(option: Any, order: OptionExerciseOrder) -> list[ExerciseFill]:
+    """Ask the option's exercise model for the fills of an exercise order. A cash-settled option
+    pays -intrinsic x unit of trade x order quantity with its own leg (OptionPortfolioModel.
+    ProcessCloseTradeProfit, Common/Securities/Option/OptionPortfolioModel.cs)."""
+    fills = []
+    for event in option.option_exercise_model.option_exercise(option, order):
+        if event.status != OrderStatus.FILLED or not event.fill_quantity:
+            continue
+        cash = 0.0
+        if event.symbol == option.symbol and option.exercise_settlement == SettlementType.CASH:
+            intrinsic = option.get_intrinsic_value(option.underlying.close)
+            cash = -intrinsic * option.contract_unit_of_trade * order.quantity
+        fills.append(ExerciseFill(event.symbol, float(event.fill_quantity), float(event.fill_price), event.message or "",
+                                  bool(event.is_assignment), cash))
+    return fills
+
+
+def _assignment_event(event: OrderEvent) -> OrderEvent:
+    """What on_assignment_order_event receives: the same event, its message followed by the exercise
+    order's tag (BrokerageTransactionHandler.EmitOptionNotificationEvents)."""
+    told = event.clone()
+    tag = event.ticket.tag if event.ticket is not None else ""
+    if tag:
+        told.message = f"{told.message}. {tag}" if told.message else tag
+    return told
+
+
 def _make_order(request: SubmitOrderRequest, now: datetime) -> Order:
     kind = request.order_type
     tag = request.tag or ""
     manager = request.group_order_manager
+    if kind == OrderType.OPTION_EXERCISE:
+        return OptionExerciseOrder(request.symbol, request.quantity, now, tag, request.order_properties)
     if kind == OrderType.MARKET:
         return MarketOrder(request.symbol, request.quantity, now, tag, request.order_properties)
     if kind == OrderType.MARKET_ON_OPEN:
