@@ -429,11 +429,6 @@ class Option(Security):
         return int(self._properties.contract_multiplier)
 
     @property
-    def exercise_settlement(self) -> SettlementType:
-        """Equity options deliver shares when exercised (Common/Securities/Option/Option.cs)."""
-        return SettlementType.PHYSICAL_DELIVERY
-
-    @property
     def underlying(self) -> Security | None:
         return self._underlying
 
@@ -464,11 +459,6 @@ class IndexOption(Option):
 
     def __init__(self, symbol: Symbol, market: MarketView, underlying: Security | None = None) -> None:
         super().__init__(symbol, market, underlying, IndexOptionSymbolProperties(symbol.id.symbol, lambda: self.price))
-
-    @property
-    def exercise_settlement(self) -> SettlementType:
-        """Cash: an exercised or assigned index option pays its intrinsic value, no index units."""
-        return SettlementType.CASH
 
 
 class SecurityManager:

@@ -160,17 +160,15 @@ def test_sequential_combo_fallback_keeps_longs_first(mode: str) -> None:
 
 
 def test_backtest_combo_fill_reported_out_of_order_is_still_counted() -> None:
-    """A combo delayed 30 s fills one structure of two; leg 0's PARTIALLY_FILLED event reaches the
-    executor first (the group is past its timeout), its cancel loses the race and the brokerage fills
-    the rest, and those FILLED events overtake legs 1-3's earlier PARTIALLY_FILLED events (LEAN calls
-    on_order_event for a batch of combo events one by one, and a backtest delivers the events of
-    requests made inside on_order_event at once). Each fill is real: the group must count them all
-    and end flat, as LEAN's own portfolio does."""
+    """A combo delayed 30 s fills one structure of two at the next slice (past the timeout). The
+    timeout waits for the rest of that batch (every leg's PARTIALLY_FILLED), then, at the slice after,
+    the rollback's cancel loses the race and the brokerage fills the rest. Each fill is real: the
+    group must count them all and end flat, as LEAN's own portfolio does."""
     sim, algo = start("backtest", [DelayFill(30, COMBO), CancelLosesRace(COMBO),
                                    PartialFill(0.5, remainder="never", match=COMBO)], execution_mode="combo")
 
     result = iron_condor(algo, 2)
-    settle(sim, 120)
+    settle(sim, 240)  # a backtest scans once a minute
 
     brokerage = positions(sim, algo.condor())
     assert {str(s): int(algo.portfolio[s].quantity) for s in algo.condor()} == brokerage  # LEAN counted them

@@ -11,7 +11,7 @@ from main_kit import EVERY_WEEKDAY, run_main
 from leansim.enums import OrderType
 
 DELISTED = datetime(2024, 1, 3, 5, 0, tzinfo=timezone.utc)  # midnight in New York after Tuesday 2024-01-02
-NEXT_OPEN = datetime(2024, 1, 3, 14, 30, tzinfo=timezone.utc)
+NEXT_OPEN = datetime(2024, 1, 3, 14, 31, tzinfo=timezone.utc)  # the first time slice, 09:31
 
 
 def exercise_fills(run):  # type: ignore[no-untyped-def]

@@ -157,10 +157,8 @@ REGRESSIONS = {
     "CustomOptionAssignmentRegression": ({"assignment": TaggedTenPercent}, "4", "$2.00", "99538"),
     "CustomOptionExerciseModelRegression": ({"exercise": OptionLegOnly}, "32", "$16.00", "257114"),
 }
-# The sale sent from 12-23's close slice becomes market-on-open. LEAN fills it at the 9:31 bar's bid
-# Open (FillModel.MarketOnOpenFill: 148.7 + 49.4); the double's fill model takes the bar's close bid
-# (147.5 + 49.4), so its End Equity is $120 lower. A fill-model difference, not an expiry one.
-MOO_AT_THE_OPEN = pytest.mark.xfail(strict=True, reason="leansim's market-on-open fill: bid close, not the bar's Open")
+# The sale sent from 12-23's close slice becomes market-on-open, which LEAN fills at the 9:31 bar's
+# bid Open (FillModel.MarketOnOpenFill: 148.7 + 49.4): End Equity depends on it.
 
 
 @pytest.mark.parametrize("name", sorted(REGRESSIONS))
@@ -173,8 +171,8 @@ def test_assignment_regressions_orders_and_fees(name: str) -> None:
 @pytest.mark.parametrize("name", [
     "NullOptionAssignmentRegression",
     "CustomOptionAssignmentRegression",
-    pytest.param("OptionAssignmentRegression", marks=MOO_AT_THE_OPEN),
-    pytest.param("CustomOptionExerciseModelRegression", marks=MOO_AT_THE_OPEN),
+    "OptionAssignmentRegression",
+    "CustomOptionExerciseModelRegression",
 ])
 def test_assignment_regressions_end_equity(name: str) -> None:
     models, _, _, equity = REGRESSIONS[name]

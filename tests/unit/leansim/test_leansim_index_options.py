@@ -127,6 +127,6 @@ def test_a_position_is_100_times_the_index_and_expires_in_cash() -> None:
     assert algo.portfolio[put].quantity == 1
     paid = algo.securities[put].holdings.average_price * 100
     cash = sim.cash
-    sim.advance_to(datetime(2024, 1, 5, 21, 1, tzinfo=OPEN.tzinfo), step=3600)
+    sim.advance_to(datetime(2024, 1, 6, 6, 0, tzinfo=OPEN.tzinfo), step=3600)  # LEAN delists at the midnight after expiry
     assert sim.position(put) == 0 and sim.position("SPX") == 0  # nothing delivered: cash only
     assert sim.cash == pytest.approx(cash + 5.0 * 100) and paid > 0
