@@ -739,7 +739,10 @@ class EnhancedAtomicOrderExecutor:
             self._hold_back(group, legs_sent, f"the ObjectStore refused the write-ahead record: {error}")
             self.ports.alerts.alert("ObjectStore write refused", f"group {group.group_id}: {error}; combo not sent")
             return
-        legs = [(leg.contract.key, group.ratio(leg)) for leg in group.legs]
+        # The legs that buy first (longs of an entry, shorts of a close): should the fills of one combo
+        # be booked leg by leg, no moment shows a short without its protection.
+        buying_first = sorted(group.legs, key=lambda leg: group.ratio(leg) * action.structures < 0)
+        legs = [(leg.contract.key, group.ratio(leg)) for leg in buying_first]
         try:
             with self._calling_lean():
                 placed = self.ports.orders.place_combo(legs, action.structures, action.limit_price, str(tag))
