@@ -79,6 +79,7 @@ from atomic.model import (
     OrderSent,
     OrderState,
     OrderUpdate,
+    SessionEnded,
     StatusChanged,
     TargetChosen,
 )
@@ -348,12 +349,17 @@ class EnhancedAtomicOrderExecutor:
             if not self._recovered:
                 raise InvalidGroupError(f"close_group {group_id}: recovery has not run yet (call "
                                         "check_and_recover_incomplete_orders from on_warmup_finished)")
-            group = self._active.get(group_id) or self._history.get(group_id) or self.store.read_archived(group_id)
+            group = self._active.get(group_id) or self._history.get(group_id)
+            archived = group is None
+            if archived:
+                group = self.store.read_archived(group_id)
             if group is None:
                 raise InvalidGroupError(f"close_group: no group {group_id}")
             problem = closable(group)
             if problem:
                 raise InvalidGroupError(f"close_group: {problem}")
+            if archived:  # its LEAN order ids may be an earlier run's: a new exit order could reuse one
+                self._apply(group, SessionEnded(self.ports.market.now()))
             self._history.pop(group_id, None)
             self._active[group_id] = group
             self._perform(group, start_close(reason))

@@ -172,18 +172,13 @@ def audit_losses(plan: RecoveryPlan, option_holdings: Sequence[tuple[Contract, i
 
 def missing_held(markers: Sequence[HeldMarker], holdings: Mapping[str, int]) -> list[str]:
     """Held groups (markers of groups with no open record) whose positions the brokerage no longer
-    shows: per contract, the markers' nets together must be held with the same sign and at least as
-    much. Holdings are net of manual trades, so this can only find a shortfall, never prove a holding."""
-    expected: dict[str, int] = defaultdict(int)
-    for marker in markers:
-        for key, net in marker.positions:
-            expected[key] += net
+    shows: a contract they account for that the brokerage holds none of. Holdings are net of manual
+    trades and other groups, so a partial difference proves nothing; none at all is worth a look."""
     found = []
-    for key, net in sorted(expected.items()):
-        held = holdings.get(key, 0)
-        if net and (held * net < 0 or abs(held) < abs(net)):
+    for key in sorted({key for marker in markers for key, net in marker.positions if net}):
+        if not holdings.get(key, 0):
             owners_of = [m.group_id for m in markers if any(k == key and n for k, n in m.positions)]
-            found.append(f"{key}: held groups {owners_of} account for {net:+d}, the brokerage holds {held:+d}")
+            found.append(f"{key}: held groups {owners_of} hold it, the brokerage holds none")
     return found
 
 
