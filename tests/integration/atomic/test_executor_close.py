@@ -234,3 +234,48 @@ def test_a_closed_group_is_archived_newest_and_its_fill_counts_stay_honest() -> 
     assert view is not None and view.status is GroupStatus.CLOSED and view.close_reason == "stop loss"
     assert positions(sim, algo.condor()) == flat_positions(algo)
     assert condor_targets(algo, 0) == flat_positions(algo)
+
+
+def test_after_a_restart_a_group_only_the_archive_and_its_marker_know_is_closed() -> None:
+    sim, algo = _opened("live", "sequential")
+    opened = iron_condor(algo, 2, strategy="condors")
+    settle(sim, 10)
+    held_key = f"{namespace('live')}/held/{opened.group_id}"
+    assert held_key in sim.stored  # on disk
+
+    restarted = sim.restart(type(algo))
+    assert restarted.executor.open_groups() == []
+    assert restarted.executor.close_all(strategy="other") == []
+    [closed] = restarted.executor.close_all(strategy="condors")
+    settle(sim, 120)
+
+    assert closed.group_id == opened.group_id and closed.status is GroupStatus.CLOSED, closed.view.log
+    assert positions(sim, restarted.condor()) == flat_positions(restarted)
+    assert held_key not in store_keys(restarted)
+    assert not restarted.executor.halted
+
+
+def test_a_held_group_whose_position_is_gone_at_restart_is_alerted_not_dropped() -> None:
+    sim, algo = _opened("live", "sequential")
+    opened = algo.executor.execute_put_spread_atomic(algo.short_put, algo.long_put, 1)
+    settle(sim, 10)
+    algo.market_order(algo.short_put, 1, tag="closed by hand")
+    algo.market_order(algo.long_put, -1, tag="closed by hand")
+    settle(sim, 10)
+
+    restarted = sim.restart(type(algo))
+
+    assert any("Held group's position missing" in line and opened.group_id in line for line in sim.logs_at("ERROR"))
+    assert f"{namespace('live')}/held/{opened.group_id}" in store_keys(restarted)
+
+
+def test_a_backtest_removes_an_earlier_runs_held_markers() -> None:
+    sim, algo = _opened("backtest", "sequential")
+    opened = iron_condor(algo, 1)
+    settle(sim, 10)
+    assert f"{namespace('backtest')}/held/{opened.group_id}" in store_keys(algo)
+
+    restarted = sim.restart(type(algo))
+
+    assert not [k for k in store_keys(restarted) if "/held/" in k]
+    assert restarted.executor.close_all() == []
