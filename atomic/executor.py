@@ -337,7 +337,8 @@ class EnhancedAtomicOrderExecutor:
         Short legs are bought back before any long is sold, so no state of the close holds a naked
         short the structure did not hold; in combo mode the close goes first as one combo order.
         A FILLED group closes; a CLOSE_FAILED one is retried after its cause was fixed. The group
-        may be one only the archive holds (after a restart). `reason` goes to the audit log.
+        may be one only the archive holds (after a restart). `reason` goes to the audit log. A halt
+        does not refuse closes: a close opens nothing.
 
         Raises InvalidGroupError, with nothing sent or written, for `pricing` other than None (market
         orders until price control lands), an unknown group, a group held for the operator, or a
@@ -389,7 +390,7 @@ class EnhancedAtomicOrderExecutor:
             return results
 
     def resume(self) -> None:
-        """Clear a halt after a human has dealt with the ROLLBACK_FAILED and held groups."""
+        """Clear a halt after a human has dealt with the ROLLBACK_FAILED, CLOSE_FAILED and held groups."""
         with self._lock:
             failed = [g.group_id for g in self._active.values()
                       if g.status in (GroupStatus.ROLLBACK_FAILED, GroupStatus.CLOSE_FAILED)]
@@ -419,7 +420,7 @@ class EnhancedAtomicOrderExecutor:
             return view_of(group) if group is not None else None
 
     def open_groups(self) -> list[GroupView]:
-        """Groups that may still hold an unbalanced position (pending, rolling back, failed)."""
+        """Groups that may still hold an unbalanced position (pending, rolling back, closing, failed)."""
         with self._lock:
             return [view_of(g) for g in self._active.values()]
 

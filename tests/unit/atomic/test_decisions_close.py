@@ -128,14 +128,23 @@ def test_a_close_that_outlives_its_patience_fails() -> None:
     assert reconcile_first([action])  # taken on LEAN's latest records
 
 
-def test_a_retried_close_counts_only_its_own_failures() -> None:
-    group = closing([(SP, -1), (LP, 1)], time=at(1))
+@pytest.mark.parametrize(("role", "unwinding", "failed"), [
+    (Role.ROLLBACK, GroupStatus.ROLLING_BACK, GroupStatus.ROLLBACK_FAILED),
+    (Role.EXIT, GroupStatus.CLOSING, GroupStatus.CLOSE_FAILED),
+], ids=["rollback", "close"])
+def test_an_unwind_retried_after_it_failed_counts_only_its_own_failures(role: Role, unwinding: GroupStatus,
+                                                                        failed: GroupStatus) -> None:
+    group = closing([(SP, -1), (LP, 1)]) if role is Role.EXIT else group_of([(LP, 1), (SP, -1)])
+    if role is Role.ROLLBACK:
+        filled_leg(group, 1, order_id=1)
+        group.apply(StatusChanged(unwinding, "leg 0 refused", at(1), 0))
+    leg = 0 if role is Role.EXIT else 1
     for attempt in (1, 2, 3):
-        send(group, 0, quantity=1, role=Role.EXIT, attempt=attempt, order_id=10 + attempt, time=at(2))
+        send(group, leg, quantity=1, role=role, attempt=attempt, order_id=10 + attempt, time=at(2))
         group.apply(update(10 + attempt, OrderState.INVALID))
-    group.apply(StatusChanged(GroupStatus.CLOSE_FAILED, "failed", at(3)))
-    group.apply(StatusChanged(GroupStatus.CLOSING, "operator retry", at(100), 0))
-    assert next_actions(group, at(100), LEGGED) == [exit_order(0, 1, 4)]
+    group.apply(StatusChanged(failed, "failed", at(3)))
+    group.apply(StatusChanged(unwinding, "operator retry", at(100), 0))
+    assert next_actions(group, at(100), LEGGED) == [PlaceOrder(leg, 1, role, 4)]
 
 
 @pytest.mark.parametrize("status", [GroupStatus.CLOSED, GroupStatus.CLOSE_FAILED])
