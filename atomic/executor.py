@@ -5,7 +5,8 @@ ObjectStore (forced to disk) before the first order, then repeatedly asks `decis
 what to do, records the step on the group, saves the record, and only then calls LEAN (what must be
 written when is the journal's, atomic/journal.py). Events come back through `on_order_event`;
 timeouts through `check_timeouts`, called from a scheduled event. After a (re)start, recovery's plan
-(recovery/plan.py, pure) is carried out by `check_and_recover_incomplete_orders`.
+(recovery/plan.py, pure) is carried out by `check_and_recover_incomplete_orders`. A FILLED group is
+closed on request (`close_group`, `close_all`) through the same machinery, as an unwind to flat.
 
 One re-entrant lock guards all state: in live mode events arrive on LEAN's brokerage threads and
 scheduled events on its real-time thread. In a backtest LEAN delivers an order's events *inside*
