@@ -310,7 +310,8 @@ class EnhancedAtomicOrderExecutor:
 
     def rollback_group(self, group_id: str) -> GroupResult:
         """Unwind a group now (PENDING), retry a ROLLBACK_FAILED one after fixing its cause, or take
-        back a held one. A group with unexpected fills returns to flat: every fill is reversed as
+        back a held one (a held close starts its close again; a CLOSE_FAILED one is retried with
+        close_group). A group with unexpected fills returns to flat: every fill is reversed as
         it really was, so holdings return to what they were before the group."""
         with self._lock:
             group = self._active.get(group_id)

@@ -72,3 +72,23 @@ def test_a_held_group_cannot_be_closed_and_nothing_is_sent_or_written() -> None:
         executor.close_group(opened.group_id)
 
     assert brokerage.effects == []
+
+
+def test_a_close_held_for_an_unexpected_fill_is_restarted_by_the_operator_and_ends_flat() -> None:
+    brokerage = FakeBrokerage()
+    executor = executor_on(brokerage)
+    opened = filled_spread(brokerage, executor)
+    result = executor.close_group(opened.group_id)
+    buy_back = order_of(brokerage, SP.ticker, 2)
+    brokerage.fill(buy_back, 3)  # a broker's report past the order's size: counted, the close held
+    assert result.view.held and result.status is GroupStatus.CLOSING and executor.halted
+    assert brokerage.sent()[-1] == (SP.ticker, 2)  # nothing more sent while held
+
+    executor.rollback_group(opened.group_id)
+    brokerage.advance(6)
+    executor.check_timeouts()  # the over-filled buy-back is cancelled, then what the group holds is sold
+    brokerage.cancelled(buy_back)
+    assert sorted(brokerage.sent()[-2:]) == sorted([(SP.ticker, -1), (LP.ticker, -2)])
+    brokerage.fill(order_of(brokerage, SP.ticker, -1))
+    brokerage.fill(order_of(brokerage, LP.ticker, -2))
+    assert result.status is GroupStatus.CLOSED and brokerage.positions == {LP.key: 0, SP.key: 0}
