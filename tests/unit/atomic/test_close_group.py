@@ -38,12 +38,16 @@ def test_a_close_writes_ahead_before_each_send_and_sells_the_long_only_after_the
     assert not [k for k in brokerage.store.keys() if "/held/" in k or "/open/" in k]
 
 
-def test_a_late_fill_on_a_closed_group_is_closed_again() -> None:
+def closing_spread() -> tuple[FakeBrokerage, EnhancedAtomicOrderExecutor, GroupResult, int]:
+    """A filled put spread whose close has sent its buy-back (the last item: its order id)."""
     brokerage = FakeBrokerage()
     executor = executor_on(brokerage)
-    opened = filled_spread(brokerage, executor)
-    result = executor.close_group(opened.group_id)
-    first = order_of(brokerage, SP.ticker, 2)
+    result = executor.close_group(filled_spread(brokerage, executor).group_id)
+    return brokerage, executor, result, order_of(brokerage, SP.ticker, 2)
+
+
+def test_a_late_fill_on_a_closed_group_is_closed_again() -> None:
+    brokerage, executor, result, first = closing_spread()
     brokerage.fill(first, 1)
     brokerage.advance(6)
     executor.check_timeouts()  # stale: cancelled, then the rest bought back
@@ -75,16 +79,12 @@ def test_a_held_group_cannot_be_closed_and_nothing_is_sent_or_written() -> None:
 
 
 def test_a_close_held_for_an_unexpected_fill_is_restarted_by_the_operator_and_ends_flat() -> None:
-    brokerage = FakeBrokerage()
-    executor = executor_on(brokerage)
-    opened = filled_spread(brokerage, executor)
-    result = executor.close_group(opened.group_id)
-    buy_back = order_of(brokerage, SP.ticker, 2)
+    brokerage, executor, result, buy_back = closing_spread()
     brokerage.fill(buy_back, 3)  # a broker's report past the order's size: counted, the close held
     assert result.view.held and result.status is GroupStatus.CLOSING and executor.halted
     assert brokerage.sent()[-1] == (SP.ticker, 2)  # nothing more sent while held
 
-    executor.rollback_group(opened.group_id)
+    executor.rollback_group(result.group_id)
     brokerage.advance(6)
     executor.check_timeouts()  # the over-filled buy-back is cancelled, then what the group holds is sold
     brokerage.cancelled(buy_back)
