@@ -6,7 +6,12 @@ records it on the group and asks again. Because each answer derives from recorde
 twice never places an order twice, and a restart that rebuilds the group resumes where it stopped.
 
 Protective ordering holds everywhere: long legs are bought before short legs are sold, and when a
-group is unwound its shorts are bought back before any long that covers them is sold.
+group is unwound (rolled back, or closed) its shorts are bought back before any long is sold.
+
+A close is an unwind to zero with its own role (EXIT), statuses (CLOSING, CLOSED, CLOSE_FAILED) and
+the same machinery as a rollback: stale orders cancelled and re-sent, MAX_ROLLBACK_ATTEMPTS failed
+orders per leg before it fails. In combo mode it goes first as one combo order; whatever that does not
+close is closed legged, shorts first.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from atomic.model import Group, GroupStatus, Leg, OrderRecord, OrderState, OrderUpdate
+from atomic.model import UNWINDING, Group, GroupStatus, Leg, OrderRecord, OrderState, OrderUpdate
 from atomic.tags import Role
 from config import AtomicConfig
 
@@ -32,11 +37,12 @@ class PlaceOrder:
 
 @dataclass(frozen=True)
 class PlaceCombo:
-    """One combo order for every leg, `structures` times the leg ratios."""
+    """One combo order for every leg, `structures` times the leg ratios (negative: a close)."""
 
     structures: int
     limit_price: float | None
     attempt: int
+    role: Role = Role.ENTRY
 
 
 @dataclass(frozen=True)
@@ -67,7 +73,22 @@ _CANCEL_RETRY = timedelta(seconds=1)
 _LEGGED_FALLBACK_ATTEMPT = 1
 # A quiet group's orders are compared with LEAN's own records at most this often.
 RECONCILE_INTERVAL = timedelta(minutes=1)
-_UNWINDING = frozenset({GroupStatus.ROLLING_BACK, GroupStatus.ROLLBACK_FAILED})
+# Decisions taken on LEAN's latest records (see reconcile_first).
+_UNWIND_DECISIONS = frozenset({GroupStatus.ROLLING_BACK, GroupStatus.ROLLBACK_FAILED, GroupStatus.CLOSE_FAILED})
+
+
+@dataclass(frozen=True)
+class _Unwind:
+    """What tells a rollback from a close: the role of its orders, how it ends, how it fails."""
+
+    role: Role
+    done: GroupStatus
+    failed: GroupStatus
+    name: str
+
+
+_ROLLBACK = _Unwind(Role.ROLLBACK, GroupStatus.ROLLED_BACK, GroupStatus.ROLLBACK_FAILED, "rollback")
+_CLOSE = _Unwind(Role.EXIT, GroupStatus.CLOSED, GroupStatus.CLOSE_FAILED, "close")
 
 
 def next_actions(group: Group, now: datetime, config: AtomicConfig) -> list[Action]:
@@ -77,8 +98,25 @@ def next_actions(group: Group, now: datetime, config: AtomicConfig) -> list[Acti
     if group.status is GroupStatus.PENDING:
         return _pending_actions(group, now, config)
     if group.status is GroupStatus.ROLLING_BACK:
-        return _rollback_actions(group, now, config)
+        return _unwind_actions(group, now, config, _ROLLBACK)
+    if group.status is GroupStatus.CLOSING:
+        return _unwind_actions(group, now, config, _CLOSE)
     return []
+
+
+def start_close(reason: str) -> ChangeStatus:
+    """The status change that begins a close: an unwind to zero structures."""
+    return ChangeStatus(GroupStatus.CLOSING, reason or "close requested", 0)
+
+
+def closable(group: Group) -> str:
+    """Why `group` cannot be closed now ("" when it can): only a FILLED group, or a CLOSE_FAILED one
+    retried, that no unexpected fill holds for the operator."""
+    if group.held:
+        return f"group {group.group_id} ({group.status.value}) is held for the operator: {group.anomalies or 'see its log'}"
+    if group.status not in (GroupStatus.FILLED, GroupStatus.CLOSE_FAILED):
+        return f"group {group.group_id} is {group.status.value}: only a FILLED or CLOSE_FAILED group can be closed"
+    return ""
 
 
 def start_rollback(group: Group, reason: str, config: AtomicConfig) -> ChangeStatus:
@@ -90,7 +128,7 @@ def start_rollback(group: Group, reason: str, config: AtomicConfig) -> ChangeSta
 def reconcile_due(group: Group, now: datetime, last: datetime | None) -> bool:
     """Whether a quiet group's orders are due for comparison with LEAN's records: once a minute,
     counted from `last` (or from its submission). See also `reconcile_first`."""
-    if group.status not in (GroupStatus.PENDING, GroupStatus.ROLLING_BACK):
+    if group.status is not GroupStatus.PENDING and group.status not in UNWINDING:
         return False
     if not any(o.order_id for leg in group.legs for o in leg.orders):
         return False
@@ -98,9 +136,9 @@ def reconcile_due(group: Group, now: datetime, last: datetime | None) -> bool:
 
 
 def reconcile_first(actions: Sequence[Action]) -> bool:
-    """Whether the decision unwinds the group (a rollback, a rollback declared failed): it is taken
-    on LEAN's latest records, since a lost event must not decide it."""
-    return bool(actions) and isinstance(actions[0], ChangeStatus) and actions[0].status in _UNWINDING
+    """Whether the decision unwinds the group (a rollback, a rollback or close declared failed): it is
+    taken on LEAN's latest records, since a lost event must not decide it."""
+    return bool(actions) and isinstance(actions[0], ChangeStatus) and actions[0].status in _UNWIND_DECISIONS
 
 
 def leading_sends(actions: Sequence[Action]) -> list[PlaceOrder | CancelOrder]:
@@ -207,16 +245,16 @@ def _combo_refusal(group: Group, attempt: int) -> bool | None:
     return all(o.state is OrderState.INVALID for o in orders)
 
 
-# --- ROLLING_BACK -------------------------------------------------------------------------------
+# --- ROLLING_BACK and CLOSING -------------------------------------------------------------------
 
 
-def _rollback_actions(group: Group, now: datetime, config: AtomicConfig) -> list[Action]:
+def _unwind_actions(group: Group, now: datetime, config: AtomicConfig, unwind: _Unwind) -> list[Action]:
     started = group.rollback_started_at or now
-    failing = [leg for leg in group.legs if leg.rollback_failures(started) >= config.max_rollback_attempts]
+    failing = [leg for leg in group.legs if leg.unwind_failures(unwind.role, started) >= config.max_rollback_attempts]
     if failing:
         leg = failing[0]
-        return [ChangeStatus(GroupStatus.ROLLBACK_FAILED,
-                             f"leg {leg.index} ({leg.contract.ticker}): {config.max_rollback_attempts} rollback orders failed")]
+        return [ChangeStatus(unwind.failed,
+                             f"leg {leg.index} ({leg.contract.ticker}): {config.max_rollback_attempts} {unwind.name} orders failed")]
     stale = timedelta(seconds=config.atomic_order_timeout)
     actions: list[Action] = [
         CancelOrder(o.order_id)
@@ -225,46 +263,54 @@ def _rollback_actions(group: Group, now: datetime, config: AtomicConfig) -> list
         if o.order_id is not None and o.is_open and o.state is not OrderState.CANCEL_PENDING and _may_cancel(o, now)
         and (o.role is Role.ENTRY or now - o.submitted_at >= stale)
     ]
+    if unwind is _CLOSE and group.mode == "combo" and not _sent(group, Role.EXIT):
+        structures = _whole_structures(group)
+        if structures:  # the whole position as one combo: no leg ever alone
+            return actions + [PlaceCombo(-structures, None, attempt=0, role=Role.EXIT)]
     entries_open = any(o.is_open for leg in group.legs for o in leg.orders if o.role is Role.ENTRY)
     target = group.target_structures
     if target is None:
         if entries_open:
-            return actions or _waiting(group, now, config)
+            return actions or _waiting(group, now, config, unwind)
         kept = min(abs(leg.entry_filled) // abs(group.ratio(leg)) for leg in group.legs)
         return actions + [ChooseTarget(kept)]
-
-    needs = {leg.index: _needed(group, leg, target) for leg in group.legs}
+    # A combo (entry, or a close's) fills its legs in one LEAN batch, but their events arrive one
+    # by one (and ours, such as a cancel, may interleave): nothing legged goes out while it is open,
+    # and no protection is sold before the clock has moved past its latest fill, so every leg's part
+    # of that fill is known.
+    combos = [o for leg in group.legs for o in leg.orders
+              if o.role in (Role.ENTRY, unwind.role) and o.attempt == 0] if group.mode == "combo" else []
+    if any(o.is_open for o in combos if o.role is unwind.role):
+        return actions or _waiting(group, now, config, unwind)
+    needs = {leg.index: _needed(group, leg, target, unwind.role) for leg in group.legs}
     buys = [leg for leg in group.legs if needs[leg.index] > 0]
     sells = [leg for leg in group.legs if needs[leg.index] < 0]
-    buying = any(o.is_open and o.quantity > 0 for leg in group.legs for o in leg.orders if o.role is Role.ROLLBACK)
-    actions += [PlaceOrder(leg.index, needs[leg.index], Role.ROLLBACK, _next_attempt(leg)) for leg in buys]
-    # A combo fills its legs in one LEAN batch, but their events arrive one by one (and ours, such
-    # as a cancel, may interleave): let the clock move past the latest combo fill before selling
-    # any protection, so every leg's part of that fill is known.
-    combo_fills = [o.last_fill_at for leg in group.legs for o in leg.orders
-                   if o.role is Role.ENTRY and o.attempt == 0 and o.last_fill_at is not None] if group.mode == "combo" else []
-    last_fill = max(combo_fills, default=None)
+    buying = any(o.is_open and o.quantity > 0 for leg in group.legs for o in leg.orders if o.role is unwind.role)
+    actions += [PlaceOrder(leg.index, needs[leg.index], unwind.role, _next_attempt(leg, unwind.role)) for leg in buys]
+    last_fill = max((o.last_fill_at for o in combos if o.last_fill_at is not None), default=None)
     settled = last_fill is None or now > last_fill
     if not buys and not buying and not entries_open and settled:
-        actions += [PlaceOrder(leg.index, needs[leg.index], Role.ROLLBACK, _next_attempt(leg)) for leg in sells]
+        actions += [PlaceOrder(leg.index, needs[leg.index], unwind.role, _next_attempt(leg, unwind.role)) for leg in sells]
     if actions:
         return actions
     if any(leg.open_orders for leg in group.legs) or any(needs.values()):
-        return _waiting(group, now, config)
+        return _waiting(group, now, config, unwind)
+    if unwind is _CLOSE:
+        return [ChangeStatus(GroupStatus.CLOSED, "group flat: position closed")]
     if target == 0:
         return [ChangeStatus(GroupStatus.ROLLED_BACK, "group flat: every fill reversed")]
     return [ChangeStatus(GroupStatus.FILLED, f"trimmed to {target} complete structures")]
 
 
-def _waiting(group: Group, now: datetime, config: AtomicConfig) -> list[Action]:
-    """Nothing can be done now: the rollback fails once it has waited past its patience since its
-    last step (its start, or the last reversal it sent). Measured from the last step, a rollback
+def _waiting(group: Group, now: datetime, config: AtomicConfig, unwind: _Unwind) -> list[Action]:
+    """Nothing can be done now: the unwind fails once it has waited past its patience since its
+    last step (its start, or the last order it sent). Measured from the last step, an unwind
     checked once a minute (a backtest) is not failed merely for having been checked late."""
     patience = timedelta(seconds=config.atomic_order_timeout * config.max_rollback_attempts * _ROLLBACK_PATIENCE)
-    steps = [o.submitted_at for leg in group.legs for o in leg.orders if o.role is Role.ROLLBACK]
+    steps = [o.submitted_at for leg in group.legs for o in leg.orders if o.role is unwind.role]
     last_step = max(steps + [group.rollback_started_at or now])
     if now - last_step > patience:
-        return [ChangeStatus(GroupStatus.ROLLBACK_FAILED, f"rollback waited more than {patience.total_seconds():g}s "
+        return [ChangeStatus(unwind.failed, f"{unwind.name} waited more than {patience.total_seconds():g}s "
                              "for orders that did not close")]
     return []
 
@@ -277,11 +323,21 @@ def _may_cancel(order: OrderRecord, now: datetime) -> bool:
     return order.state is not order.cancel_refused_state or now - order.cancel_refused_at >= _CANCEL_RETRY
 
 
-def _needed(group: Group, leg: Leg, target_structures: int) -> int:
-    """Signed quantity still to trade for the leg to reach its target, net of orders in flight."""
-    in_flight = sum(o.remaining for o in leg.orders if o.role is Role.ROLLBACK)
+def _needed(group: Group, leg: Leg, target_structures: int, role: Role) -> int:
+    """Signed quantity still to trade for the leg to reach its target, net of `role` orders in flight."""
+    in_flight = sum(o.remaining for o in leg.orders if o.role is role)
     return group.ratio(leg) * target_structures - leg.net_filled - in_flight
 
 
-def _next_attempt(leg: Leg) -> int:
-    return 1 + sum(1 for o in leg.orders if o.role is Role.ROLLBACK)
+def _next_attempt(leg: Leg, role: Role) -> int:
+    return 1 + sum(1 for o in leg.orders if o.role is role)
+
+
+def _sent(group: Group, role: Role) -> bool:
+    return any(o.role is role for leg in group.legs for o in leg.orders)
+
+
+def _whole_structures(group: Group) -> int:
+    """Whole structures the group holds when every leg holds the same multiple of its ratio, else 0."""
+    counts = {leg.net_filled // group.ratio(leg) if leg.net_filled % group.ratio(leg) == 0 else -1 for leg in group.legs}
+    return max(counts.pop(), 0) if len(counts) == 1 else 0

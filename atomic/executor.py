@@ -5,7 +5,8 @@ ObjectStore (forced to disk) before the first order, then repeatedly asks `decis
 what to do, records the step on the group, saves the record, and only then calls LEAN (what must be
 written when is the journal's, atomic/journal.py). Events come back through `on_order_event`;
 timeouts through `check_timeouts`, called from a scheduled event. After a (re)start, recovery's plan
-(recovery/plan.py, pure) is carried out by `check_and_recover_incomplete_orders`.
+(recovery/plan.py, pure) is carried out by `check_and_recover_incomplete_orders`. A FILLED group is
+closed on request (`close_group`, `close_all`) through the same machinery, as an unwind to flat.
 
 One re-entrant lock guards all state: in live mode events arrive on LEAN's brokerage threads and
 scheduled events on its real-time thread. In a backtest LEAN delivers an order's events *inside*
@@ -50,12 +51,14 @@ from atomic.decisions import (
     ChooseTarget,
     PlaceCombo,
     PlaceOrder,
+    closable,
     leading_sends,
     missed_events,
     next_actions,
     reconcile_due,
     reconcile_first,
     refused_orders,
+    start_close,
     start_rollback,
 )
 from atomic.errors import ArchivePackError, InvalidGroupError, PersistenceError
@@ -77,10 +80,11 @@ from atomic.model import (
     OrderSent,
     OrderState,
     OrderUpdate,
+    SessionEnded,
     StatusChanged,
     TargetChosen,
 )
-from atomic.persistence import GroupStore
+from atomic.persistence import GroupStore, HeldMarker
 from atomic.ports import Ports
 from atomic.tags import OrderTag, Role
 from atomic.structures import IRON_CONDOR, PUT_SPREAD, STRANGLE, StructureSpec
@@ -93,6 +97,7 @@ from recovery.plan import (
     RecoveryPlan,
     audit_losses,
     claims_since,
+    missing_held,
     orphan_text,
     plan_recovery,
     unrecognized_text,
@@ -195,6 +200,8 @@ class EnhancedAtomicOrderExecutor:
         self._reconciled: dict[str, datetime] = {}  # group id -> when its orders were last compared with LEAN's
         self._halted = ""
         self._recovered = False
+        # FILLED groups still holding their structures (the store's held markers): what close_all closes.
+        self._holding: dict[str, HeldMarker] = {}
         registry.executors.announce(self)  # a host (the local runner) may observe it
 
     # --- placing groups -----------------------------------------------------------------------
@@ -294,14 +301,19 @@ class EnhancedAtomicOrderExecutor:
 
     def rollback_group(self, group_id: str) -> GroupResult:
         """Unwind a group now (PENDING), retry a ROLLBACK_FAILED one after fixing its cause, or take
-        back a held one. A group with unexpected fills returns to flat: every fill is reversed as
+        back a held one (a held close starts its close again; a CLOSE_FAILED one is retried with
+        close_group). A group with unexpected fills returns to flat: every fill is reversed as
         it really was, so holdings return to what they were before the group."""
         with self._lock:
             group = self._active.get(group_id)
             if group is None:
                 raise KeyError(f"no open group {group_id}")
             reason = "operator requested rollback"
-            if group.status in (GroupStatus.PENDING, GroupStatus.ROLLBACK_FAILED) or group.held:
+            if group.status in (GroupStatus.CLOSING, GroupStatus.CLOSE_FAILED):
+                if group.held:  # a close stopped by an unexpected fill: its unwind to flat starts again
+                    self._perform(group, start_close(f"{reason}: close restarted, fills reversed as filled"))
+                    self._apply(group, HoldChanged(False, reason, self.ports.market.now()))
+            elif group.status in (GroupStatus.PENDING, GroupStatus.ROLLBACK_FAILED) or group.held:
                 action = start_rollback(group, reason, self.config)
                 if group.anomalies:
                     action = ChangeStatus(GroupStatus.ROLLING_BACK, f"{reason}: unexpected fills reversed as filled", 0)
@@ -311,10 +323,70 @@ class EnhancedAtomicOrderExecutor:
             self._settle_touched()
             return GroupResult(self, group_id)
 
-    def resume(self) -> None:
-        """Clear a halt after a human has dealt with the ROLLBACK_FAILED and held groups."""
+    def close_group(self, group_id: str, pricing: object = None, reason: str = "") -> GroupResult:
+        """Close the group's whole current position: every leg back to flat, through the same
+        machinery as an entry (write-ahead, tags `atomic/<group>/exit/...`, retries, recovery).
+
+        Short legs are bought back before any long is sold, so no state of the close holds a naked
+        short the structure did not hold; in combo mode the close goes first as one combo order.
+        A FILLED group closes; a CLOSE_FAILED one is retried after its cause was fixed. The group
+        may be one only the archive holds (after a restart). `reason` goes to the audit log. A halt
+        does not refuse closes: a close opens nothing.
+
+        Raises InvalidGroupError, with nothing sent or written, for `pricing` other than None (market
+        orders until price control lands), an unknown group, a group held for the operator, or a
+        group in another status."""
+        if pricing is not None:
+            raise InvalidGroupError(f"close_group: pricing={pricing!r} is not supported yet; closes are sent as "
+                                    "market orders (one combo market order in combo mode): pass pricing=None")
         with self._lock:
-            failed = [g.group_id for g in self._active.values() if g.status is GroupStatus.ROLLBACK_FAILED]
+            if not self._recovered:
+                raise InvalidGroupError(f"close_group {group_id}: recovery has not run yet (call "
+                                        "check_and_recover_incomplete_orders from on_warmup_finished)")
+            group = self._active.get(group_id) or self._history.get(group_id)
+            archived = group is None
+            if archived:
+                group = self.store.read_archived(group_id)
+            if group is None:
+                raise InvalidGroupError(f"close_group: no group {group_id}")
+            problem = closable(group)
+            if problem:
+                raise InvalidGroupError(f"close_group: {problem}")
+            if archived:  # its LEAN order ids may be an earlier run's: a new exit order could reuse one
+                self._apply(group, SessionEnded(self.ports.market.now()))
+            self._history.pop(group_id, None)
+            self._active[group_id] = group
+            self._perform(group, start_close(reason))
+            self._touched.add(group_id)
+            self._settle_touched()
+            return GroupResult(self, group_id)
+
+    def close_all(self, strategy: str | None = None) -> list[GroupResult]:
+        """Close every FILLED group still holding its structures (of `strategy` only, when given).
+        A group held for the operator is left alone (alerted): it needs a decision close_all cannot take."""
+        with self._lock:
+            in_memory = [g for g in (*self._active.values(), *self._history.values()) if g.status is GroupStatus.FILLED]
+            strategies = {**{m.group_id: m.strategy for m in self._holding.values()},
+                          **{g.group_id: g.strategy for g in in_memory}}
+            results = []
+            for group_id, group_strategy in sorted(strategies.items()):
+                if strategy is not None and group_strategy != strategy:
+                    continue
+                group = self._active.get(group_id) or self._history.get(group_id) or self.store.read_archived(group_id)
+                if group is None or group.status is not GroupStatus.FILLED:
+                    continue
+                if group.held:
+                    self.ports.alerts.alert("Held group not closed", f"close_all: group {group_id} is held for the "
+                                            f"operator ({group.anomalies}): not closed")
+                    continue
+                results.append(self.close_group(group_id, reason=f"close_all({strategy or ''})"))
+            return results
+
+    def resume(self) -> None:
+        """Clear a halt after a human has dealt with the ROLLBACK_FAILED, CLOSE_FAILED and held groups."""
+        with self._lock:
+            failed = [g.group_id for g in self._active.values()
+                      if g.status in (GroupStatus.ROLLBACK_FAILED, GroupStatus.CLOSE_FAILED)]
             held = [g.group_id for g in self._active.values() if g.held]
             self.ports.alerts.log(f"executor resumed by operator (was halted: {self._halted}); still failed: {failed}; "
                             f"still held: {held}")
@@ -341,7 +413,7 @@ class EnhancedAtomicOrderExecutor:
             return view_of(group) if group is not None else None
 
     def open_groups(self) -> list[GroupView]:
-        """Groups that may still hold an unbalanced position (pending, rolling back, failed)."""
+        """Groups that may still hold an unbalanced position (pending, rolling back, closing, failed)."""
         with self._lock:
             return [view_of(g) for g in self._active.values()]
 
@@ -359,6 +431,8 @@ class EnhancedAtomicOrderExecutor:
                                   "are not counted when inferring other groups' fills")
             keys = {leg.contract.key for r in records if r.stored is not None for leg in r.stored.group.legs}
             live = self.ports.live_mode
+            markers = self._load_held(live)
+            keys |= {key for marker in markers for key, _ in marker.positions}
             brokerage = BrokerageSnapshot(
                 live=live,
                 now=self.ports.market.now(),
@@ -366,6 +440,10 @@ class EnhancedAtomicOrderExecutor:
                 holdings={key: self.ports.account.holdings(key) for key in sorted(keys)} if live else {},
                 known=frozenset(key for key in keys if self.ports.orders.knows(key)),
             )
+            open_ids = {r.group_id for r in records}
+            for text in missing_held([m for m in markers if m.group_id not in open_ids], brokerage.holdings):
+                self.ports.alerts.alert("Held group's position missing at the brokerage", f"{text}; the marker is "
+                                        "kept: check the brokerage's holdings (closed by hand? assigned?)")
             report = self._carry_out(plan_recovery(records, settled, brokerage, self.config.emergency_flatten_mode))
             self._recovered = True
             return report
@@ -376,6 +454,19 @@ class EnhancedAtomicOrderExecutor:
             self._halted = self._halted or reason
 
     # --- internals ----------------------------------------------------------------------------
+
+    def _load_held(self, live: bool) -> list[HeldMarker]:
+        """The held markers, indexed for close_all. A backtest starts from a fresh account: an
+        earlier run's markers hold nothing, and are removed."""
+        markers, unreadable = self.store.held_markers()
+        for key, why in unreadable:
+            self.ports.alerts.alert("Unreadable held marker", f"{key}: {why}; that group is not found by close_all")
+        if not live:
+            for marker in markers:
+                self.store.release_held(marker.group_id)
+            return []
+        self._holding = {marker.group_id: marker for marker in markers}
+        return markers
 
     def _carry_out(self, plan: RecoveryPlan) -> RecoveryReport:
         """Carry out a recovery plan: every conclusion is recorded and saved before it is acted on."""
@@ -637,13 +728,21 @@ class EnhancedAtomicOrderExecutor:
         self._callbacks.pop(group.group_id, None)
 
     def _place_combo(self, group: Group, action: PlaceCombo) -> None:
-        tag = OrderTag(group.group_id, Role.ENTRY, None, action.attempt)
+        tag = OrderTag(group.group_id, action.role, None, action.attempt)
         now = self.ports.market.now()
-        for leg in group.legs:
-            self._apply(group, OrderSent(leg.index, Role.ENTRY, action.attempt, group.ratio(leg) * action.structures,
-                                         str(tag), now))
-        self._write_ahead(group)  # a combo is always a group's first order: a refusal raises
-        legs = [(leg.contract.key, group.ratio(leg)) for leg in group.legs]
+        legs_sent = [PlaceOrder(leg.index, group.ratio(leg) * action.structures, action.role, action.attempt)
+                     for leg in group.legs]
+        for sent in legs_sent:
+            self._apply(group, OrderSent(sent.leg, sent.role, sent.attempt, sent.quantity, str(tag), now))
+        error = self._write_ahead(group)  # an entry combo is the group's first order: a refusal raises
+        if error is not None:  # a close's combo: held back, the close goes on legged
+            self._hold_back(group, legs_sent, f"the ObjectStore refused the write-ahead record: {error}")
+            self.ports.alerts.alert("ObjectStore write refused", f"group {group.group_id}: {error}; combo not sent")
+            return
+        # The legs that buy first (longs of an entry, shorts of a close): should the fills of one combo
+        # be booked leg by leg, no moment shows a short without its protection.
+        buying_first = sorted(group.legs, key=lambda leg: group.ratio(leg) * action.structures < 0)
+        legs = [(leg.contract.key, group.ratio(leg)) for leg in buying_first]
         try:
             with self._calling_lean():
                 placed = self.ports.orders.place_combo(legs, action.structures, action.limit_price, str(tag))
@@ -653,7 +752,7 @@ class EnhancedAtomicOrderExecutor:
             return
         by_key = {leg.contract.key: leg.index for leg in group.legs}
         for order in placed:
-            self._bind(group, by_key[order.contract_key], Role.ENTRY, action.attempt, order.order_id, order.broker_ids)
+            self._bind(group, by_key[order.contract_key], action.role, action.attempt, order.order_id, order.broker_ids)
 
     def _bind(self, group: Group, leg: int, role: Role, attempt: int, order_id: int, broker_ids: tuple[str, ...]) -> None:
         self._orders[order_id] = group.group_id
@@ -664,13 +763,16 @@ class EnhancedAtomicOrderExecutor:
         self._apply(group, StatusChanged(action.status, action.reason, now, action.target_structures))
         if action.status is GroupStatus.ROLLING_BACK:
             self.ports.alerts.log(f"group {group.group_id} rolling back: {action.reason}")
-        elif action.status is GroupStatus.ROLLBACK_FAILED:
+        elif action.status is GroupStatus.CLOSING:
+            self.ports.alerts.log(f"group {group.group_id} closing: {action.reason}")
+        elif action.status in (GroupStatus.ROLLBACK_FAILED, GroupStatus.CLOSE_FAILED):
             try:
                 self._journal.write(group, durable=True)  # forced to disk: the operator's evidence
             except PersistenceError as error:
                 self.ports.alerts.alert("ObjectStore write refused", f"group {group.group_id}: {error}")
-            self.halt(f"group {group.group_id} ROLLBACK_FAILED")
-            self.ports.alerts.alert("Atomic rollback FAILED", f"group {group.group_id} ({group.strategy}): {action.reason}; "
+            self.halt(f"group {group.group_id} {action.status.value}")
+            what = "rollback" if action.status is GroupStatus.ROLLBACK_FAILED else "close"
+            self.ports.alerts.alert(f"Atomic {what} FAILED", f"group {group.group_id} ({group.strategy}): {action.reason}; "
                               f"positions {[(leg.contract.ticker, leg.net_filled) for leg in group.legs]}; "
                               "new groups refused until resume()")
             self._notify(group, self._callbacks.pop(group.group_id, None))
@@ -679,7 +781,19 @@ class EnhancedAtomicOrderExecutor:
 
     def _finish(self, group: Group) -> None:
         """Archive a settled group and drop it from the hot set. If the store refuses, the stale hot
-        record stays: recovery would reconcile it with the brokerage and settle it again."""
+        record stays: recovery would reconcile it with the brokerage and settle it again.
+
+        A FILLED group is marked held before it leaves the hot set (a crash in between leaves both,
+        and recovery settles it again); a CLOSED one loses its mark first (a crash in between leaves
+        the CLOSING record, and recovery finishes the close)."""
+        try:
+            if group.status is GroupStatus.FILLED:
+                self._holding[group.group_id] = self.store.mark_held(group)
+            elif self._holding.pop(group.group_id, None) is not None:
+                self.store.release_held(group.group_id)
+        except PersistenceError as error:
+            self.ports.alerts.alert("ObjectStore write refused", f"group {group.group_id}: held marker not saved, "
+                                    f"close_all after a restart will not find it: {error}")
         try:
             self.store.archive(group, self.ports.market.now())
         except ArchivePackError as error:
@@ -697,7 +811,7 @@ class EnhancedAtomicOrderExecutor:
     @staticmethod
     def _goal(group: Group) -> int:
         """Structures a settled group holds: none when rolled back, the kept ones when trimmed."""
-        if group.status is GroupStatus.ROLLED_BACK:
+        if group.status in (GroupStatus.ROLLED_BACK, GroupStatus.CLOSED):
             return 0
         return group.target_structures if group.target_structures is not None else group.structures
 
@@ -709,7 +823,9 @@ class EnhancedAtomicOrderExecutor:
         goal = self._goal(group)
         self._history.pop(group.group_id, None)
         self._active[group.group_id] = group
-        self._apply(group, StatusChanged(GroupStatus.ROLLING_BACK, reason, self.ports.market.now(), goal))
+        # A closed group is closed again; a filled or rolled-back one reverses the late fill.
+        status = GroupStatus.CLOSING if group.status is GroupStatus.CLOSED else GroupStatus.ROLLING_BACK
+        self._apply(group, StatusChanged(status, reason, self.ports.market.now(), goal))
         self.ports.alerts.alert("Late fill on a settled group", f"group {group.group_id}: {reason}")
 
     def _remember(self, group: Group) -> None:

@@ -28,14 +28,22 @@ class GroupStatus(str, Enum):
     ROLLED_BACK = "ROLLED_BACK"
     ROLLBACK_FAILED = "ROLLBACK_FAILED"
     REJECTED = "REJECTED"
+    CLOSING = "CLOSING"
+    CLOSED = "CLOSED"
+    CLOSE_FAILED = "CLOSE_FAILED"
 
 
-# The executor takes no further action by itself on these.
-TERMINAL = frozenset({GroupStatus.FILLED, GroupStatus.ROLLED_BACK, GroupStatus.ROLLBACK_FAILED, GroupStatus.REJECTED})
+# The executor takes no further action by itself on these (a FILLED group is closed on request).
+TERMINAL = frozenset({GroupStatus.FILLED, GroupStatus.ROLLED_BACK, GroupStatus.ROLLBACK_FAILED, GroupStatus.REJECTED,
+                      GroupStatus.CLOSED, GroupStatus.CLOSE_FAILED})
 # These may hold an unbalanced position: they stay in the store's hot key set and recovery reads them.
-UNSETTLED = frozenset({GroupStatus.PENDING, GroupStatus.ROLLING_BACK, GroupStatus.ROLLBACK_FAILED})
-# Balanced for good (complete, or flat): archived, out of the hot key set.
-SETTLED = frozenset({GroupStatus.FILLED, GroupStatus.ROLLED_BACK})
+# A close in progress (or failed) holds part of a structure: it is unsettled like a rollback.
+UNSETTLED = frozenset({GroupStatus.PENDING, GroupStatus.ROLLING_BACK, GroupStatus.ROLLBACK_FAILED,
+                       GroupStatus.CLOSING, GroupStatus.CLOSE_FAILED})
+# Balanced for good (complete, or flat): archived, out of the hot key set. A CLOSED group is flat.
+SETTLED = frozenset({GroupStatus.FILLED, GroupStatus.ROLLED_BACK, GroupStatus.CLOSED})
+# Unwinding the group's position to a target: its reversals (ROLLBACK) or its close (EXIT).
+UNWINDING = frozenset({GroupStatus.ROLLING_BACK, GroupStatus.CLOSING})
 
 GROUP_TRANSITIONS = frozenset(
     {
@@ -54,6 +62,15 @@ GROUP_TRANSITIONS = frozenset(
         (GroupStatus.FILLED, GroupStatus.ROLLING_BACK),
         # The operator restarts a held rollback (an unexpected fill stopped it): only a held group.
         (GroupStatus.ROLLING_BACK, GroupStatus.ROLLING_BACK),
+        (GroupStatus.FILLED, GroupStatus.CLOSING),
+        (GroupStatus.CLOSING, GroupStatus.CLOSED),
+        (GroupStatus.CLOSING, GroupStatus.CLOSE_FAILED),
+        # The operator retries the close (close_group) after fixing its cause.
+        (GroupStatus.CLOSE_FAILED, GroupStatus.CLOSING),
+        # Real world: a fill reported after the close settled (a cancel that lost its race late) is closed again.
+        (GroupStatus.CLOSED, GroupStatus.CLOSING),
+        # The operator restarts a held close (an unexpected fill stopped it): only a held group.
+        (GroupStatus.CLOSING, GroupStatus.CLOSING),
     }
 )
 
@@ -211,11 +228,12 @@ class Leg:
     def is_short(self) -> bool:
         return self.quantity < 0
 
-    def rollback_failures(self, since: datetime) -> int:
-        """Rollback orders sent since `since` (the current rollback) that closed short of their quantity."""
+    def unwind_failures(self, role: Role, since: datetime) -> int:
+        """Orders of `role` (ROLLBACK or EXIT) sent since `since` (the current unwind) that closed short
+        of their quantity."""
         return sum(
             1 for o in self.orders
-            if o.role is Role.ROLLBACK and not o.is_open and o.filled != o.quantity and not o.held_back
+            if o.role is role and not o.is_open and o.filled != o.quantity and not o.held_back
             and o.submitted_at >= since
         )
 
@@ -368,8 +386,9 @@ class Group:
     status: GroupStatus = GroupStatus.PENDING
     submitted_at: datetime | None = None
     status_reason: str = ""  # why it was rejected, or rolled back (and why the rollback failed)
-    rollback_started_at: datetime | None = None
-    target_structures: int | None = None  # set when a rollback starts: 0 flattens, k > 0 trims
+    rollback_started_at: datetime | None = None  # when the current unwind (rollback or close) started
+    target_structures: int | None = None  # set when a rollback starts: 0 flattens, k > 0 trims; a close: 0
+    close_reason: str = ""  # why the group is being closed (and why the close failed)
     held: bool = False  # left for the operator (by recovery, or by an unexpected fill)
     anomalies: list[str] = field(default_factory=list)  # unexpected fills, counted as they were
     log: list[LogEntry] = field(default_factory=list)
@@ -463,12 +482,17 @@ class Group:
         if event.status is GroupStatus.REJECTED and any(leg.orders for leg in self.legs):
             raise TransitionError(f"group {self.group_id}: a group that placed orders cannot be rejected")
         if event.status is self.status and not self.held:
-            raise TransitionError(f"group {self.group_id}: only a held rollback can be started again")
+            raise TransitionError(f"group {self.group_id}: only a held rollback or close can be started again")
         self.status = event.status
-        if event.status is GroupStatus.ROLLING_BACK:
-            self.status_reason = event.reason
+        if event.status in UNWINDING:
             self.rollback_started_at = event.time
             self.target_structures = event.target_structures
+        if event.status is GroupStatus.ROLLING_BACK:
+            self.status_reason = event.reason
+        elif event.status is GroupStatus.CLOSING:
+            self.close_reason = event.reason
+        elif event.status is GroupStatus.CLOSE_FAILED:
+            self.close_reason = f"{self.close_reason}; close failed: {event.reason}"
         elif event.status is GroupStatus.REJECTED:
             self.status_reason = event.reason
         elif event.status is GroupStatus.ROLLBACK_FAILED:
@@ -479,7 +503,7 @@ class Group:
         records = [o for leg in self.legs for o in leg.orders]
         stale = [o.order_id for o in records if o.order_id is not None]
         unsent = [o.order_id for o in records if o.state is OrderState.CANCEL_PENDING]
-        if not stale and not unsent and self.status is not GroupStatus.ROLLING_BACK:
+        if not stale and not unsent and self.status not in UNWINDING:
             return False
         for record in records:
             record.order_id = None
@@ -487,8 +511,8 @@ class Group:
             if record.state is OrderState.CANCEL_PENDING:
                 record._cancel_answered()
             record.cancel_refused_at = record.cancel_refused_state = None
-        if self.status is GroupStatus.ROLLING_BACK:
-            self.rollback_started_at = event.time  # the time it was down is not the rollback's
+        if self.status in UNWINDING:
+            self.rollback_started_at = event.time  # the time it was down is not the unwind's
         detail = f"; cancels of orders {unsent} may never have reached the brokerage" if unsent else ""
         self._log(event.time, f"restart: order ids {stale} of the previous run voided{detail}")
         return True

@@ -2,7 +2,8 @@
 
 Keys are `/`-separated under a namespace (LEAN rejects colons; the store is shared by a whole
 organisation): `<ns>/open/<group_id>` and `<ns>/open/<group_id>.alt` for groups that may hold an
-unbalanced position, `<ns>/archive/<finished>-<group_id>` once settled (later packed with others
+unbalanced position, `<ns>/held/<group_id>` for a FILLED group still holding its structures (the index
+closes read: only the last HISTORY_IN_MEMORY settled groups stay in memory), `<ns>/archive/<finished>-<group_id>` once settled (later packed with others
 under `<ns>/archive/pack/`, never deleted), `<ns>/quarantine/...` for records recovery could not read. Recovery only lists the open keys, so it does not grow with history.
 
 An open group has two slots because LEAN persists a file with File.WriteAllBytes, which is not
@@ -25,7 +26,7 @@ import json
 import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any, Protocol
 
 from atomic.contract import Contract
@@ -86,6 +87,7 @@ def _fields(group: Group, seq: int) -> dict[str, Any]:
         "limit_price": group.limit_price,
         "submitted_at": _iso(group.submitted_at),
         "status_reason": group.status_reason,
+        "close_reason": group.close_reason,
         "rollback_started_at": _iso(group.rollback_started_at),
         "target_structures": group.target_structures,
         "held": group.held,
@@ -210,6 +212,7 @@ def _group_v2(data: dict[str, Any]) -> Group:
         submitted_at=_time(data, "submitted_at") if data.get("submitted_at") else None,
         # Named rollback_reason before it also held a rejection's reason.
         status_reason=str(data.get("status_reason", data.get("rollback_reason", ""))),
+        close_reason=str(data.get("close_reason", "")),  # absent before closes existed
         rollback_started_at=_time(data, "rollback_started_at") if data.get("rollback_started_at") else None,
         target_structures=None if target is None else _int(data, "target_structures"),
         held=bool(data.get("held", False)),
@@ -306,6 +309,44 @@ def _time(data: dict[str, Any], name: str) -> datetime:
     return parsed
 
 
+# --- Held markers ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HeldMarker:
+    """A FILLED group still holding its position, in a few bytes: `close_all` and a close after a
+    restart find it without reading the archive; `expiry` (the contracts' latest) tells an expired
+    one apart unread, and `positions` let recovery compare it with the brokerage's holdings."""
+
+    group_id: str
+    strategy: str
+    expiry: date | None
+    positions: tuple[tuple[str, int], ...]  # (contract key, the group's net) per leg
+
+    @staticmethod
+    def of(group: Group) -> HeldMarker:
+        expiries = [leg.contract.expiry for leg in group.legs if leg.contract.expiry is not None]
+        return HeldMarker(group.group_id, group.strategy, max(expiries, default=None),
+                          tuple((leg.contract.key, leg.net_filled) for leg in group.legs))
+
+    def to_json(self) -> str:
+        return _canonical({"group_id": self.group_id, "strategy": self.strategy,
+                           "expiry": self.expiry.isoformat() if self.expiry else None,
+                           "positions": [list(p) for p in self.positions]})
+
+    @staticmethod
+    def from_json(text: str) -> HeldMarker:
+        """RecordError names what is wrong with a marker that does not read."""
+        try:
+            data = json.loads(text)
+            expiry = data.get("expiry")
+            return HeldMarker(_str(data, "group_id"), str(data.get("strategy", "")),
+                              date.fromisoformat(expiry) if expiry else None,
+                              tuple((str(key), int(net)) for key, net in _list(data, "positions")))
+        except (TypeError, ValueError, AttributeError) as error:
+            raise RecordError(f"held marker: {error}") from error
+
+
 # --- The store ------------------------------------------------------------------------------------
 
 
@@ -336,6 +377,7 @@ class GroupStore:
     def __init__(self, store: KeyValueStore, namespace: str, pack_size: int, pack_levels: int) -> None:
         self._store = store
         self._open_prefix = f"{namespace}/open/"
+        self._held_prefix = f"{namespace}/held/"
         self._archive_prefix = f"{namespace}/archive/"
         self._pack_prefix = f"{self._archive_prefix}pack/"
         self._quarantine_prefix = f"{namespace}/quarantine/"
@@ -372,6 +414,31 @@ class GroupStore:
         if durable:
             self._store.persist(key)
             slots.durable = slot
+
+    # --- held markers: the FILLED groups still holding -----------------------------------------
+
+    def mark_held(self, group: Group) -> HeldMarker:
+        """Record that `group` holds its structures (written before it is archived, forced to disk)."""
+        marker = HeldMarker.of(group)
+        key = self._held_prefix + group.group_id
+        if not self._store.save(key, marker.to_json()):
+            raise PersistenceError(f"ObjectStore refused to save {key}: store full?")
+        self._store.persist(key)
+        return marker
+
+    def release_held(self, group_id: str) -> None:
+        """The group no longer holds a position (closed, or later expired or assigned)."""
+        self._store.delete(self._held_prefix + group_id)
+
+    def held_markers(self) -> tuple[list[HeldMarker], list[tuple[str, str]]]:
+        """Every held marker, and the (key, why) of those that do not read."""
+        found, unreadable = [], []
+        for key in sorted(k for k in self._store.keys() if k.startswith(self._held_prefix)):
+            try:
+                found.append(HeldMarker.from_json(self._store.read(key)))
+            except RecordError as error:
+                unreadable.append((key, str(error)))
+        return found, unreadable
 
     # --- the archive: never deleted, in few keys ------------------------------------------------
     #

@@ -14,10 +14,11 @@ COMBO_LEG = "combo"
 
 
 class Role(str, Enum):
-    """Why an order exists: to open the structure or to reverse what it filled."""
+    """Why an order exists: to open the structure, to reverse what it filled, or to close it."""
 
     ENTRY = "entry"
     ROLLBACK = "rollback"
+    EXIT = "exit"
 
 
 @dataclass(frozen=True)

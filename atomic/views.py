@@ -36,6 +36,7 @@ class GroupView:
     log: tuple[LogEntry, ...]
     held: bool = False  # left for the operator: no automatic action until rollback_group()
     anomalies: tuple[str, ...] = ()  # fills the group could not have had, counted as they were
+    close_reason: str = ""  # why it was closed (and why the close failed), "" when never closed
 
     @property
     def complete(self) -> bool:
@@ -64,6 +65,7 @@ def view_of(group: Group) -> GroupView:
         log=tuple(group.log),
         held=group.held,
         anomalies=tuple(group.anomalies),
+        close_reason=group.close_reason,
     )
 
 

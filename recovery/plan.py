@@ -23,7 +23,7 @@ from datetime import datetime
 from atomic.contract import Contract
 from atomic.decisions import ChangeStatus
 from atomic.model import Group, GroupEvent, GroupStatus, HoldChanged, SessionEnded
-from atomic.persistence import OpenRecord
+from atomic.persistence import HeldMarker, OpenRecord
 from atomic.ports import BrokerOrder
 from recovery.reconcile import Decision, decide, establish, orders_to_cancel, owners
 from recovery.report import GroupRecovery, RecoveryReport
@@ -103,6 +103,9 @@ def plan_recovery(records: Sequence[OpenRecord], settled: Sequence[Group], broke
     # Newest first (see reconcile): a group's unexplained holdings exclude what every newer group,
     # still open or settled since, accounts for.
     recovered = {id(g) for g in groups}
+    # A group closing now was archived once FILLED: its open record alone counts.
+    open_ids = {g.group_id for g in groups}
+    settled = [g for g in settled if g.group_id not in open_ids]
     for group in sorted([*groups, *settled], key=lambda g: g.created_at, reverse=True):
         if id(group) not in recovered:
             for leg in group.legs:
@@ -165,6 +168,18 @@ def audit_losses(plan: RecoveryPlan, option_holdings: Sequence[tuple[Contract, i
     return (f"Group records lost ({', '.join(found)}): new groups halted",
             f"{'; '.join(details)}; new groups are refused until resume()",
             f"group records lost at recovery: {', '.join(found)}")
+
+
+def missing_held(markers: Sequence[HeldMarker], holdings: Mapping[str, int]) -> list[str]:
+    """Held groups (markers of groups with no open record) whose positions the brokerage no longer
+    shows: a contract they account for that the brokerage holds none of. Holdings are net of manual
+    trades and other groups, so a partial difference proves nothing; none at all is worth a look."""
+    found = []
+    for key in sorted({key for marker in markers for key, net in marker.positions if net}):
+        if not holdings.get(key, 0):
+            owners_of = [m.group_id for m in markers if any(k == key and n for k, n in m.positions)]
+            found.append(f"{key}: held groups {owners_of} hold it, the brokerage holds none")
+    return found
 
 
 def unrecognized_text(order: BrokerOrder) -> str:
@@ -245,6 +260,10 @@ def _step(group: Group, available: Sequence[BrokerOrder], brokerage: BrokerageSn
     elif decision is Decision.STILL_FAILED:
         step.alerts.append(("Atomic rollback FAILED (still)", f"{group.group_id}: {_positions(established)}"))
         step.halt = f"group {group.group_id} ROLLBACK_FAILED"
+    elif decision is Decision.STILL_CLOSE_FAILED:
+        # What remains is covered (closes buy shorts back first) but open: the operator retries close_group.
+        step.alerts.append(("Atomic close FAILED (still)", f"{group.group_id}: {_positions(established)}"))
+        step.halt = f"group {group.group_id} CLOSE_FAILED"
     elif decision is Decision.HOLD_ANOMALY:
         # Its books may hold a fill the broker never made (reported twice, booked once): only the
         # operator, having checked the brokerage's own holdings, unwinds it (rollback_group). It is

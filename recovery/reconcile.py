@@ -29,6 +29,8 @@ class Decision(str, Enum):
     HOLD_UNKNOWN = "hold: fills unknown"
     STILL_FAILED = "still rollback-failed"
     HOLD_ANOMALY = "hold: unexpected fills"
+    CONTINUE_CLOSE = "continue close"
+    STILL_CLOSE_FAILED = "still close-failed"
 
     def __str__(self) -> str:
         return self.value  # reports and logs print the words
@@ -93,10 +95,14 @@ def decide(group: Group, flatten: bool, unknown: bool) -> Decision:
         return Decision.HOLD_ANOMALY
     if group.status is GroupStatus.ROLLBACK_FAILED:
         return Decision.STILL_FAILED
+    if group.status is GroupStatus.CLOSE_FAILED:
+        return Decision.STILL_CLOSE_FAILED
     if unknown:
         return Decision.HOLD_UNKNOWN
     if group.status is GroupStatus.ROLLING_BACK:
         return Decision.CONTINUE_ROLLBACK
+    if group.status is GroupStatus.CLOSING:
+        return Decision.CONTINUE_CLOSE
     if group.complete:
         return Decision.MARK_FILLED
     if group.flat:
@@ -107,9 +113,9 @@ def decide(group: Group, flatten: bool, unknown: bool) -> Decision:
 def orders_to_cancel(group: Group, still_open: set[int], decision: Decision) -> list[int]:
     """The group's orders (by LEAN id) that the brokerage still shows open and recovery cancels,
     whatever the record says was asked before the restart (a cancel LEAN answered may never have
-    been sent). Every entry: no group resumes its entry after a restart. Every reversal too, unless
-    the rollback goes on: then it is the rollback's own work (and a stale one is cancelled by it)."""
-    kept = Role.ROLLBACK if decision is Decision.CONTINUE_ROLLBACK else None
+    been sent). Every entry: no group resumes its entry after a restart. Every reversal (or exit) too,
+    unless the rollback (close) goes on: then it is its own work (and a stale one is cancelled by it)."""
+    kept = {Decision.CONTINUE_ROLLBACK: Role.ROLLBACK, Decision.CONTINUE_CLOSE: Role.EXIT}.get(decision)
     return sorted(o.order_id for leg in group.legs for o in leg.orders
                   if o.order_id is not None and o.order_id in still_open and o.role is not kept)
 

@@ -19,7 +19,8 @@ from atomic.errors import InvalidGroupError
 from atomic.model import OrderState, OrderUpdate
 from atomic.ports import BrokerOrder, PlacedOrder, Ports
 from atomic.tags import parse_tag
-from builders import T0, UNDERLYING_PRICE, MemoryStore
+from atomic import EnhancedAtomicOrderExecutor
+from builders import T0, UNDERLYING_PRICE, MemoryStore, config
 
 _CLOSED = (OrderState.FILLED, OrderState.CANCELED, OrderState.INVALID)
 
@@ -177,3 +178,18 @@ class FakeBrokerage:
 
     def log(self, message: str) -> None:
         self.logs.append(message)
+
+
+def executor_on(brokerage: FakeBrokerage, **changes: object) -> EnhancedAtomicOrderExecutor:
+    """An executor wired to `brokerage`'s ports, recovered (nothing to recover) and ready for groups."""
+    executor = EnhancedAtomicOrderExecutor(None, config(**changes), brokerage.ports())
+    brokerage.deliver = executor.on_order_event
+    executor.check_and_recover_incomplete_orders()
+    brokerage.effects.clear()
+    return executor
+
+
+def order_of(brokerage: FakeBrokerage, ticker: str, quantity: int) -> int:
+    """The id of the one order for `quantity` of `ticker` the brokerage received."""
+    (order_id,) = [o.order_id for o in brokerage.orders.values() if (o.contract.ticker, o.quantity) == (ticker, quantity)]
+    return order_id

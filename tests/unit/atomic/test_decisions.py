@@ -469,18 +469,6 @@ def test_a_failed_reversal_is_retried_with_the_next_attempt_then_the_group_fails
     assert action == ChangeStatus(GroupStatus.ROLLBACK_FAILED, f"leg 1 ({SP.ticker}): 3 rollback orders failed")
 
 
-def test_failures_of_an_earlier_rollback_do_not_count_against_a_retry() -> None:
-    group = put_spread()
-    filled_leg(group, 1, order_id=1)
-    begin_rollback(group, 0, time=at(1))
-    for attempt in (1, 2, 3):
-        send(group, 1, quantity=1, role=Role.ROLLBACK, attempt=attempt, order_id=10 + attempt, time=at(2))
-        group.apply(update(10 + attempt, OrderState.INVALID))
-    group.apply(StatusChanged(GroupStatus.ROLLBACK_FAILED, "failed", at(3)))
-    group.apply(StatusChanged(GroupStatus.ROLLING_BACK, "operator retry", at(100), 0))
-    assert next_actions(group, at(100), FLATTEN) == [reversal(1, 1, 4)]
-
-
 def test_a_rollback_that_outlives_its_patience_fails() -> None:
     group = put_spread()
     filled_leg(group, 1, order_id=1)

@@ -10,22 +10,8 @@ from __future__ import annotations
 import pytest
 
 from atomic import EnhancedAtomicOrderExecutor, GroupStatus, PersistenceError
-from builders import LC, LP, SC, SP, config
-from fake_ports import FakeBrokerage
-
-
-def executor_on(brokerage: FakeBrokerage, **changes: object) -> EnhancedAtomicOrderExecutor:
-    """An executor wired to `brokerage`'s ports, recovered (nothing to recover) and ready for groups."""
-    executor = EnhancedAtomicOrderExecutor(None, config(**changes), brokerage.ports())
-    brokerage.deliver = executor.on_order_event
-    executor.check_and_recover_incomplete_orders()
-    brokerage.effects.clear()
-    return executor
-
-
-def order_of(brokerage: FakeBrokerage, ticker: str, quantity: int) -> int:
-    (order_id,) = [o.order_id for o in brokerage.orders.values() if (o.contract.ticker, o.quantity) == (ticker, quantity)]
-    return order_id
+from builders import LC, LP, SC, SP
+from fake_ports import FakeBrokerage, executor_on, order_of
 
 
 def test_the_intent_is_on_disk_before_each_send_and_shorts_wait_for_their_longs() -> None:

@@ -66,6 +66,19 @@ FORBIDDEN_GROUP_PAIRS = [
     (S.ROLLBACK_FAILED, S.PENDING), (S.ROLLBACK_FAILED, S.FILLED), (S.ROLLBACK_FAILED, S.ROLLED_BACK),
     (S.ROLLBACK_FAILED, S.ROLLBACK_FAILED), (S.ROLLBACK_FAILED, S.REJECTED),
     *((S.REJECTED, after) for after in GroupStatus),
+    # Only a FILLED group closes; a close ends CLOSED or CLOSE_FAILED and only ever closes again.
+    (S.PENDING, S.CLOSING), (S.PENDING, S.CLOSED), (S.PENDING, S.CLOSE_FAILED),
+    (S.FILLED, S.CLOSED), (S.FILLED, S.CLOSE_FAILED),
+    (S.ROLLING_BACK, S.CLOSING), (S.ROLLING_BACK, S.CLOSED), (S.ROLLING_BACK, S.CLOSE_FAILED),
+    (S.ROLLED_BACK, S.CLOSING), (S.ROLLED_BACK, S.CLOSED), (S.ROLLED_BACK, S.CLOSE_FAILED),
+    (S.ROLLBACK_FAILED, S.CLOSING), (S.ROLLBACK_FAILED, S.CLOSED), (S.ROLLBACK_FAILED, S.CLOSE_FAILED),
+    (S.CLOSING, S.PENDING), (S.CLOSING, S.FILLED), (S.CLOSING, S.ROLLING_BACK), (S.CLOSING, S.ROLLED_BACK),
+    (S.CLOSING, S.ROLLBACK_FAILED), (S.CLOSING, S.REJECTED),
+    (S.CLOSED, S.PENDING), (S.CLOSED, S.FILLED), (S.CLOSED, S.ROLLING_BACK), (S.CLOSED, S.ROLLED_BACK),
+    (S.CLOSED, S.ROLLBACK_FAILED), (S.CLOSED, S.REJECTED), (S.CLOSED, S.CLOSED), (S.CLOSED, S.CLOSE_FAILED),
+    (S.CLOSE_FAILED, S.PENDING), (S.CLOSE_FAILED, S.FILLED), (S.CLOSE_FAILED, S.ROLLING_BACK),
+    (S.CLOSE_FAILED, S.ROLLED_BACK), (S.CLOSE_FAILED, S.ROLLBACK_FAILED), (S.CLOSE_FAILED, S.REJECTED),
+    (S.CLOSE_FAILED, S.CLOSED), (S.CLOSE_FAILED, S.CLOSE_FAILED),
 ]
 
 
@@ -110,6 +123,11 @@ def test_allowed_group_transition_is_applied_and_logged(pair: tuple[GroupStatus,
     assert group.log[-1].status is after and group.log[-1].message == "why" and group.log[-1].time == at(3)
     if after is GroupStatus.ROLLING_BACK:
         assert (group.status_reason, group.rollback_started_at, group.target_structures) == ("why", at(3), 0)
+    elif after is GroupStatus.CLOSING:  # the close's own reason; the unwind's start and target
+        assert (group.close_reason, group.rollback_started_at, group.target_structures) == ("why", at(3), 0)
+    elif after is GroupStatus.CLOSE_FAILED:
+        assert (group.close_reason, group.rollback_started_at, group.target_structures) == (
+            "; close failed: why", None, None)
     elif after is GroupStatus.REJECTED:
         assert (group.status_reason, group.rollback_started_at, group.target_structures) == ("why", None, None)
     elif after is GroupStatus.ROLLBACK_FAILED:  # the reason says why it started and why it failed
@@ -584,10 +602,10 @@ def test_leg_entry_and_net_fills_and_rollback_failures() -> None:
     assert (leg.entry_filled, leg.net_filled) == (3, 2)
     assert leg.entry_order is leg.orders[0]
     assert leg.open_orders == [leg.orders[2]]
-    assert leg.rollback_failures(at(10)) == 1
-    assert leg.rollback_failures(at(11)) == 0  # before the current rollback began: not counted
+    assert leg.unwind_failures(Role.ROLLBACK, at(10)) == 1
+    assert leg.unwind_failures(Role.ROLLBACK, at(11)) == 0  # before the current rollback began: not counted
     group.apply(update(3, OrderState.INVALID))
-    assert leg.rollback_failures(at(10)) == 2
+    assert leg.unwind_failures(Role.ROLLBACK, at(10)) == 2
 
 
 # --- Properties over random event sequences --------------------------------------------------------

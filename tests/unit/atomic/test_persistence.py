@@ -26,6 +26,7 @@ from atomic.model import (
 from atomic.persistence import (
     SCHEMA_VERSION,
     GroupStore,
+    HeldMarker,
     RecordError,
     StoredRecord,
     group_from_json,
@@ -36,7 +37,7 @@ from atomic.persistence import (
 from atomic.tags import Role
 from leansim.engine.store_backend import StoreBackend
 from leansim.object_store import KEY_PATTERN as LEAN_KEY
-from builders import LC, LP, SC, SP, MemoryStore, at, condor, equity, group_of, send, update
+from builders import LC, LP, SC, SP, MemoryStore, at, condor, equity, filled_leg, group_of, put_spread, send, update
 
 NEW_YORK = timezone(timedelta(hours=-4))
 
@@ -704,3 +705,73 @@ def test_a_new_store_finds_the_archive_left_by_the_previous_run() -> None:
     assert second.read_archived("b-2") == condor(group_id="b-2")  # group ids keep their dashes
     second.archive(condor(group_id="d-4"), at(10))
     assert [second.read_archived(gid) is not None for gid in ("a-1", "b-2", "c-3", "d-4")] == [True] * 4
+
+
+# --- Closes and held markers ------------------------------------------------------------------------
+
+
+def closed_group(group_id: str = GID) -> Group:
+    """A filled put spread closed by exit orders: every status of a close recorded."""
+    group = put_spread(2, group_id=group_id)
+    filled_leg(group, 0, 1)
+    filled_leg(group, 1, 2)
+    group.apply(StatusChanged(GroupStatus.FILLED, "all legs filled", at(1)))
+    group.apply(StatusChanged(GroupStatus.CLOSING, "take profit", at(2), 0))
+    send(group, 1, quantity=2, role=Role.EXIT, attempt=1, order_id=3, time=at(2))
+    group.apply(update(3, OrderState.INVALID, message="no liquidity"))
+    group.apply(StatusChanged(GroupStatus.CLOSE_FAILED, "1 close order failed", at(3)))
+    group.apply(StatusChanged(GroupStatus.CLOSING, "operator retry", at(4), 0))
+    send(group, 1, quantity=2, role=Role.EXIT, attempt=2, order_id=4, time=at(4))
+    group.apply(update(4, OrderState.FILLED, 2))
+    send(group, 0, quantity=-2, role=Role.EXIT, attempt=1, order_id=5, time=at(4))
+    group.apply(update(5, OrderState.FILLED, -2))
+    group.apply(StatusChanged(GroupStatus.CLOSED, "group flat: position closed", at(5)))
+    return group
+
+
+def test_a_close_round_trips_with_its_exit_orders_statuses_and_reason() -> None:
+    group = closed_group()
+    back = roundtrip(group)
+    assert back == group
+    assert back.status is GroupStatus.CLOSED and back.close_reason == "operator retry"
+    assert [o.role for o in back.legs[1].orders] == [Role.ENTRY, Role.EXIT, Role.EXIT]
+    assert {entry.status for entry in back.log} >= {GroupStatus.CLOSING, GroupStatus.CLOSE_FAILED, GroupStatus.CLOSED}
+
+
+def test_a_record_written_before_closes_existed_reads_with_no_close_reason() -> None:
+    data = v2_record(busy_group())
+    del data["close_reason"]
+    assert group_from_json(json.dumps(data)).close_reason == ""
+
+
+def test_held_markers_index_the_groups_still_holding_with_their_latest_expiry() -> None:
+    store, memory = store_of()
+    group = put_spread(2, group_id=GID)
+    filled_leg(group, 0, 1)
+    filled_leg(group, 1, 2)
+    marker = store.mark_held(group)
+
+    key = f"{NS}/held/{GID}"
+    assert key in memory.persisted and LEAN_KEY.match(key) and ":" not in key
+    assert marker == HeldMarker(GID, "test", LP.expiry, ((LP.key, 2), (SP.key, -2)))
+    memory.data[f"{NS}/held/broken"] = "{not json"
+    assert store.held_markers() == ([marker], [(f"{NS}/held/broken", store.held_markers()[1][0][1])])
+    assert "held marker" in store.held_markers()[1][0][1]
+    store.release_held(GID)
+    assert store.held_markers()[0] == []
+    assert store.open_records() == []  # markers are not open records
+
+
+def test_a_closed_group_archived_after_its_filled_version_reads_back_newest() -> None:
+    """FILLED is archived (and packed with another group), then the group closes and is archived
+    again: the CLOSED version is the one read, and recovery's scan keeps only it."""
+    store, _ = store_of(pack_size=2)
+    group = closed_group()
+    filled = roundtrip(group)
+    filled.status = GroupStatus.FILLED
+    store.archive(filled, at(1))
+    store.archive(busy_group("other"), at(2))  # packs both
+    store.archive(group, at(5))
+    assert store.read_archived(GID) == group
+    settled, unreadable = store.archived_since(at(0))
+    assert [g.status for g in settled if g.group_id == GID] == [GroupStatus.CLOSED] and unreadable == []

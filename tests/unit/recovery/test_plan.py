@@ -10,11 +10,11 @@ import pytest
 
 from atomic.contract import Contract
 from atomic.decisions import ChangeStatus
-from atomic.model import Group, GroupStatus, HoldChanged, OrderState, SessionEnded
-from atomic.persistence import OpenRecord, StoredRecord, group_from_json, group_to_dict
+from atomic.model import Group, GroupStatus, HoldChanged, OrderState, SessionEnded, StatusChanged
+from atomic.persistence import HeldMarker, OpenRecord, StoredRecord, group_from_json, group_to_dict
 from atomic.ports import BrokerOrder
 from atomic.tags import OrderTag, Role
-from recovery.plan import BrokerageSnapshot, RecoveryPlan, audit_losses, claims_since, plan_recovery
+from recovery.plan import BrokerageSnapshot, RecoveryPlan, audit_losses, claims_since, missing_held, plan_recovery
 from recovery.reconcile import Decision
 
 from builders import LC, LP, SP, T0, at, condor, filled_leg, put_spread, send, update
@@ -142,3 +142,78 @@ def test_losses_name_the_positions_no_open_record_explains() -> None:
     assert result.report.unaccounted_positions == [f"{LP.ticker} +3 held, open group records explain +0"]
     assert subject == "Group records lost (1 quarantined records): new groups halted"
     assert "quarantine/g9" in message and halt == "group records lost at recovery: 1 quarantined records"
+
+
+# --- closes -------------------------------------------------------------------------------------------
+
+
+def closing_spread(group_id: str = "g1") -> Group:
+    """A filled put spread whose close bought the short back (order 3) and sent the long's sale (order 4)."""
+    group = put_spread(2, group_id=group_id)
+    filled_leg(group, 0, 1)
+    filled_leg(group, 1, 2)
+    group.apply(StatusChanged(GroupStatus.FILLED, "all legs filled", at(1)))
+    group.apply(StatusChanged(GroupStatus.CLOSING, "stop loss", at(2), 0))
+    send(group, 1, quantity=2, role=Role.EXIT, attempt=1, order_id=3, broker_ids=("IB3",), time=at(2))
+    group.apply(update(3, OrderState.FILLED, 2))
+    send(group, 0, quantity=-2, role=Role.EXIT, attempt=1, order_id=4, broker_ids=("IB4",), time=at(3))
+    return group
+
+
+def test_a_close_interrupted_goes_on_keeping_its_own_exit_order() -> None:
+    working = BrokerOrder(9, LP.key, -2, ("IB4",), None)
+    result = plan([stored(closing_spread())], holdings={LP.key: 2, SP.key: 0}, open_orders=[working])
+
+    [step] = result.steps
+    assert step.entry.decision is Decision.CONTINUE_CLOSE
+    assert step.cancels == [] and step.status is None and step.drives and not step.halt
+
+
+def test_a_close_whose_exit_filled_while_down_is_inferred_from_holdings() -> None:
+    result = plan([stored(closing_spread())], holdings={LP.key: 0, SP.key: 0})
+
+    [step] = result.steps
+    assert step.entry.decision is Decision.CONTINUE_CLOSE
+    established = step.group
+    for event in step.events:
+        established.apply(event)
+    assert established.flat  # the sale filled while the algorithm was down: the close ends CLOSED
+
+
+def test_a_failed_close_stays_failed_and_halts() -> None:
+    group = closing_spread()
+    group.apply(update(4, OrderState.INVALID))
+    group.apply(StatusChanged(GroupStatus.CLOSE_FAILED, "3 close orders failed", at(4)))
+
+    [step] = plan([stored(group)], holdings={LP.key: 2, SP.key: 0}).steps
+
+    assert step.entry.decision is Decision.STILL_CLOSE_FAILED
+    assert step.halt == "group g1 CLOSE_FAILED" and not step.drives
+    assert [subject for subject, _ in step.alerts] == ["Atomic close FAILED (still)"]
+
+
+def test_a_closing_group_archived_when_filled_is_counted_once() -> None:
+    """Its archived FILLED version must not claim, for older groups, the holdings its open CLOSING
+    record accounts for: the older group here filled while the algorithm was down."""
+    group = closing_spread()
+    archived = group_from_json(json.dumps(group_to_dict(group)))
+    archived.status = GroupStatus.FILLED
+    for leg in archived.legs:
+        leg.orders = [o for o in leg.orders if o.role is Role.ENTRY]
+    older = sent_put_spread("old", created_at=at(-60))
+
+    result = plan([stored(older), stored(group)], settled=[archived], holdings={LP.key: 4, SP.key: -2})
+
+    decisions = {step.group.group_id: step.entry.decision for step in result.steps}
+    assert decisions == {"g1": Decision.CONTINUE_CLOSE, "old": Decision.MARK_FILLED}
+
+
+def test_a_held_marker_whose_contract_the_brokerage_no_longer_holds_is_named() -> None:
+    group = put_spread(2, group_id="kept")
+    filled_leg(group, 0, 1)
+    filled_leg(group, 1, 2)
+    marker = HeldMarker.of(group)
+
+    assert missing_held([marker], {LP.key: 2, SP.key: 1}) == []  # net of manual trades: proves nothing
+    [text] = missing_held([marker], {LP.key: 2})
+    assert SP.key in text and "kept" in text
