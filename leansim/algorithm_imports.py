@@ -13,6 +13,8 @@ import math
 import sys
 import types
 import typing
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 
 from leansim import (
@@ -24,8 +26,10 @@ from leansim import (
     fills,
     notify,
     object_store,
+    option_strategies,
     orders,
     portfolio,
+    positions,
     scheduling,
     securities,
     security_initializers,
@@ -42,7 +46,7 @@ LEAN_CLASSES: dict[str, type] = {
     for cls in (
         enums.OrderStatus, enums.OrderDirection, enums.OrderType, enums.OrderRequestType, enums.OrderRequestStatus,
         enums.OrderResponseErrorCode, enums.SecurityType, enums.OptionRight, enums.OptionStyle, enums.Resolution,
-        enums.DayOfWeek, enums.BrokerageName, enums.AccountType, enums.BrokerageMessageType, enums.Market,
+        enums.DayOfWeek, enums.BrokerageName, enums.DataNormalizationMode, enums.AccountType, enums.BrokerageMessageType, enums.Market,
         symbols.Symbol, symbols.SecurityIdentifier,
         orders.Order, orders.MarketOrder, orders.MarketOnOpenOrder, orders.LimitOrder, orders.ComboOrder,
         orders.ComboMarketOrder, orders.ComboLimitOrder, orders.ComboLegLimitOrder, orders.GroupOrderManager,
@@ -51,6 +55,9 @@ LEAN_CLASSES: dict[str, type] = {
         tickets.UpdateOrderRequest, tickets.OrderTicket,
         object_store.ObjectStore,
         portfolio.SecurityPortfolioManager,
+        positions.Position, positions.PositionGroup, positions.SecurityPositionGroupModel,
+        positions.SecurityPositionGroupBuyingPowerModel, positions.OptionStrategyPositionGroupBuyingPowerModel,
+        option_strategies.OptionStrategy, option_strategies.OptionStrategies,
         securities.SecurityHolding, securities.SecurityManager, securities.Security, securities.Equity,
         securities.Option, securities.SecurityExchange, securities.SecurityExchangeHours,
         securities.SymbolProperties, securities.OptionFilterUniverse,
@@ -81,6 +88,40 @@ def build_module() -> types.ModuleType:
     module.__dict__["__leansim__"] = True
     module.__all__ = [name for name in module.__dict__ if not name.startswith("_")]  # type: ignore[attr-defined]
     return module
+
+
+# LEAN's C# namespaces that algorithms import from directly (`from QuantConnect.X import Name`).
+LEAN_NAMESPACES: dict[str, dict[str, object]] = {
+    "QuantConnect.Securities.Positions": {
+        "IPositionGroup": positions.IPositionGroup, "PositionGroup": positions.PositionGroup,
+        "Position": positions.Position, "SecurityPositionGroupModel": positions.SecurityPositionGroupModel,
+    },
+}
+
+
+@contextmanager
+def lean_namespaces() -> Iterator[None]:
+    """While an algorithm file is imported, `QuantConnect.*` resolves to the double's classes.
+
+    Only then: quantconnect-stubs installs a real `QuantConnect` package (type stubs whose __init__
+    needs pythonnet), which the stub conformance test reads, so it is shadowed for the import only.
+    """
+    if real_lean_present():
+        yield
+        return
+    names = {".".join(namespace.split(".")[: i + 1]) for namespace in LEAN_NAMESPACES for i in range(namespace.count(".") + 1)}
+    saved = {name: sys.modules[name] for name in names if name in sys.modules}
+    for name in sorted(names):
+        module = types.ModuleType(name, "leansim's stand-in for a LEAN namespace")
+        module.__path__ = []
+        module.__dict__.update(LEAN_NAMESPACES.get(name, {}))
+        sys.modules[name] = module
+    try:
+        yield
+    finally:
+        for name in names:
+            sys.modules.pop(name, None)
+        sys.modules.update(saved)
 
 
 def real_lean_present() -> bool:

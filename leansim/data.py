@@ -323,3 +323,16 @@ class Slice:
 
 def _canonical(symbol: Symbol) -> Symbol:
     return symbol if symbol.is_canonical() or not symbol.has_underlying else symbol.canonical
+
+
+class OptionChainProvider:
+    """`algorithm.option_chain_provider` (Engine/DataFeeds/BacktestingOptionChainProvider.cs): the
+    contracts of an underlying (or canonical option) listed on a date, as Symbols, with no prices.
+    The double lists what its market lists at the current minute of that date."""
+
+    def __init__(self, listed: Callable[[Symbol, datetime], list[Symbol]]) -> None:
+        self._listed = listed
+
+    def get_option_contract_list(self, symbol: Symbol, date: datetime) -> list[Symbol]:
+        underlying = symbol.underlying if symbol.underlying is not None and symbol.is_canonical() else symbol
+        return self._listed(underlying, date)

@@ -187,6 +187,16 @@ class BrokerageMessageType(IntEnum):
     ACTION_REQUIRED = 5
 
 
+class DataNormalizationMode(IntEnum):
+    RAW = 0
+    ADJUSTED = 1
+    SPLIT_ADJUSTED = 2
+    TOTAL_RETURN = 3
+    FORWARD_PANAMA_CANAL = 4
+    BACKWARDS_PANAMA_CANAL = 5
+    SCALED_RAW = 6
+
+
 class Market:
     """Market identifiers are plain lowercase strings in LEAN."""
 

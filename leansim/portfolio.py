@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 
 from leansim.enums import OptionRight, SecurityType
+from leansim.positions import SecurityPositionGroupModel
 from leansim.securities import SecurityHolding, SecurityManager
 from leansim.symbols import Symbol
 
@@ -29,6 +30,7 @@ class SecurityPortfolioManager:
         self._cash = float(cash)
         self._fees = 0.0
         self._underlying_price = underlying_price
+        self._groups = SecurityPositionGroupModel(self.values)
 
     def __getitem__(self, symbol: Symbol | str) -> SecurityHolding:
         return self._securities[symbol].holdings
@@ -60,6 +62,11 @@ class SecurityPortfolioManager:
 
     def items(self) -> list[tuple[Symbol, SecurityHolding]]:
         return [(symbol, security.holdings) for symbol, security in self._securities.items()]
+
+    @property
+    def positions(self) -> SecurityPositionGroupModel:
+        """The holdings grouped as LEAN margins them (leansim.positions)."""
+        return self._groups
 
     @property
     def cash(self) -> float:

@@ -39,10 +39,11 @@ leansim.install()
 
 from atomic.contract import Contract
 from atomic.margin import naked_short_contracts
-from leansim import backtest_results
+from leansim import algorithm_imports, backtest_results
 from leansim.algorithm import QCAlgorithm
 from leansim.backtest_results import BacktestResults
 from leansim.engine.brokerage import VenueOrder, multiplier_of
+from leansim.enums import SecurityType
 from leansim.market.base import MarketData
 from leansim.market.lean_folder import LeanDataFolder
 from leansim.market.synthetic import SyntheticMarket
@@ -241,7 +242,8 @@ def load_algorithm(path: Path, name: str | None = None) -> type[QCAlgorithm]:
         raise ImportError(f"cannot import {path}")
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
-    spec.loader.exec_module(module)
+    with algorithm_imports.lean_namespaces():
+        spec.loader.exec_module(module)
     found = [
         member for _, member in inspect.getmembers(module, inspect.isclass)
         if issubclass(member, QCAlgorithm) and member is not QCAlgorithm and member.__module__ == module_name
@@ -261,7 +263,7 @@ def run_scenario(scenario: Scenario, algorithm: type[QCAlgorithm] | None = None)
     """Run `scenario`: the algorithm with its own executor, then (with `naive`) with the naive loop."""
     algorithm = algorithm or load_algorithm(scenario.algorithm_file, scenario.algorithm_name)
     notes: list[str] = []
-    market, underlying, days, market_text = _market(scenario, own_dates(algorithm, dict(scenario.parameters)), notes)
+    market, underlying, days, market_text = _market(scenario, own_setup(algorithm, dict(scenario.parameters)), notes)
     if not days:
         raise ScenarioError(f"no trading day with data for {underlying} in the chosen range")
     parameters = dict(scenario.parameters)
@@ -294,23 +296,33 @@ def run_scenario(scenario: Scenario, algorithm: type[QCAlgorithm] | None = None)
     return result
 
 
-def own_dates(algorithm: type[QCAlgorithm], parameters: dict[str, str]) -> tuple[date | None, date | None]:
-    """The start and end dates the algorithm sets in `initialize` (None where it sets none), read
-    by running its initialize on a throwaway double."""
+@dataclass(frozen=True)
+class OwnSetup:
+    """What the algorithm's `initialize` chooses: its dates (None where it sets none) and the
+    tickers of the equities it adds, in order (the data folder's underlying when none is given)."""
+
+    start: date | None = None
+    end: date | None = None
+    tickers: tuple[str, ...] = ()
+
+
+def own_setup(algorithm: type[QCAlgorithm], parameters: dict[str, str]) -> OwnSetup:
+    """The algorithm's own set-up, read by running its initialize on a throwaway double."""
     sim = Simulator(parameters=parameters)
     unset = sim.now.replace(tzinfo=None)
     try:
         algo = sim.start(algorithm)
     except Exception:  # the real run reports it
-        return None, None
+        return OwnSetup()
     start, end = algo.start_date, algo.end_date
-    return (None if start == unset else start.date()), (None if end == unset + timedelta(days=1) else end.date())
+    tickers = tuple(symbol.value for symbol in algo.securities.keys() if symbol.security_type == SecurityType.EQUITY)
+    return OwnSetup(None if start == unset else start.date(), None if end == unset + timedelta(days=1) else end.date(),
+                    tickers)
 
 
-def _market(scenario: Scenario, own: tuple[date | None, date | None],
-            notes: list[str]) -> tuple[MarketData, str, list[date], str]:
+def _market(scenario: Scenario, own: OwnSetup, notes: list[str]) -> tuple[MarketData, str, list[date], str]:
     # An explicit start or end replaces the algorithm's range (the synthetic market's `days` bound it).
-    first, last = (scenario.start, scenario.end) if scenario.start or scenario.end else own
+    first, last = (scenario.start, scenario.end) if scenario.start or scenario.end else (own.start, own.end)
     if scenario.data_folder is None:
         underlying = (scenario.underlying or dict(scenario.parameters).get("underlying") or "SPY").upper()
         start = first or date(2024, 1, 2)
@@ -324,7 +336,8 @@ def _market(scenario: Scenario, own: tuple[date | None, date | None],
     tickers = folder.underlyings()
     underlying = (scenario.underlying or dict(scenario.parameters).get("underlying") or "").upper()
     if not underlying:
-        underlying = "SPY" if "SPY" in tickers else (tickers[0] if tickers else "SPY")
+        held = [ticker for ticker in own.tickers if ticker in tickers]
+        underlying = held[0] if held else "SPY" if "SPY" in tickers else (tickers[0] if tickers else "SPY")
     if underlying not in tickers:
         raise ScenarioError(f"{scenario.data_folder} holds no files for {underlying}; it has {', '.join(tickers) or 'none'}")
     every = [d for d in folder.days_of(underlying) if folder.calendar.session(d) is not None]
@@ -425,13 +438,13 @@ class _Run:
         minute_steps = second_steps = 0
         for day in _progress(self.days, self.kind, self.scenario.progress):
             session = calendar.session(day)
-            if session is None:
+            if session is None or sim.quit_requested:
                 continue
             open_, close = session
             if sim.now < open_:
                 sim.advance_to(open_, step=(open_ - sim.now).total_seconds())
                 probe.sample()
-            while sim.now < close:
+            while sim.now < close and not sim.quit_requested:  # quit(): LEAN's engine leaves its loop
                 if watch.may_fill():
                     step = 1.0
                     second_steps += 1

@@ -131,6 +131,7 @@ class Run:
         self.notify = NotificationManager(sim.live, self._record_notification)
         self.brokerage_model: DefaultBrokerageModel = DefaultBrokerageModel()
         self.security_initializer: Any = None
+        self.benchmark: Any = None  # set_benchmark's argument (no benchmark statistics are computed)
         self.chain_subscriptions: dict[Symbol, Option] = {}
         self.current_slice: Slice | None = None
         self._universes: dict[Symbol, tuple[date, dict[SecurityKey, Symbol]]] = {}
@@ -200,6 +201,10 @@ class Run:
         if listed:  # before the open nothing is listed: select again once the market lists contracts
             self._universes[canonical] = (today, universe)
         return universe
+
+    def listed_contracts(self, underlying: Symbol, when: datetime) -> list[Symbol]:
+        """The contracts of `underlying` the market lists now (option_chain_provider)."""
+        return [symbol_for(quoted.key) for quoted in self.sim.market.chain(underlying.id.symbol)]
 
     def select_universes(self) -> None:
         """Select each subscribed option universe if today's selection has not run yet."""
@@ -307,6 +312,11 @@ class Simulator:
     @property
     def alive(self) -> bool:
         return self._run is not None and self._run.alive
+
+    @property
+    def quit_requested(self) -> bool:
+        """The running algorithm called quit(): no more data or scheduled events reach it."""
+        return self._run is not None and self._run.quit_requested
 
     def advance(self, duration: float | timedelta, step: float | timedelta = 1.0) -> None:
         """Move the clock by `duration` in steps of `step` (seconds), running each step's work.
@@ -593,7 +603,7 @@ class Simulator:
             run.handler.send_cancels()  # the transaction thread runs before the brokerage's next scan
         self.brokerage.scan(self._now, self._price_group)
         self.deliver()
-        if run is None or not run.alive:
+        if run is None or not run.alive or run.quit_requested:
             return
         for event in run.schedule._due():
             event._fire_due(self._now)
