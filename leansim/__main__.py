@@ -107,6 +107,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     png = chart.write(result, out / "report.png")
     print(f"\nwritten: {out / 'report.txt'}, {png}, {out / 'statistics.json'}"
           + (f", {len(charts)} chart(s) in {out / 'charts'}" if charts else ""))
+    if result.runs[0].runtime_error:  # as LEAN, the results are written and the run is a failure
+        print(f"error: {result.runs[0].runtime_error}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -45,14 +45,14 @@ LEAN_CLASSES: dict[str, type] = {
     cls.__name__: cls
     for cls in (
         enums.OrderStatus, enums.OrderDirection, enums.OrderType, enums.OrderRequestType, enums.OrderRequestStatus,
-        enums.OrderResponseErrorCode, enums.SecurityType, enums.OptionRight, enums.OptionStyle, enums.Resolution,
+        enums.OrderResponseErrorCode, enums.OrderField, enums.SecurityType, enums.OptionRight, enums.OptionStyle, enums.Resolution,
         enums.DayOfWeek, enums.BrokerageName, enums.DataNormalizationMode, enums.AccountType, enums.BrokerageMessageType, enums.Market,
         symbols.Symbol, symbols.SecurityIdentifier,
         orders.Order, orders.MarketOrder, orders.MarketOnOpenOrder, orders.LimitOrder, orders.ComboOrder,
         orders.ComboMarketOrder, orders.ComboLimitOrder, orders.ComboLegLimitOrder, orders.GroupOrderManager,
-        orders.Leg, orders.OrderFee, orders.CashAmount, orders.OrderEvent,
+        orders.Leg, orders.OrderExtensions, orders.OrderFee, orders.CashAmount, orders.OrderEvent,
         tickets.OrderResponse, tickets.OrderRequest, tickets.SubmitOrderRequest, tickets.CancelOrderRequest,
-        tickets.UpdateOrderRequest, tickets.OrderTicket,
+        tickets.UpdateOrderRequest, tickets.UpdateOrderFields, tickets.OrderTicket,
         object_store.ObjectStore,
         portfolio.SecurityPortfolioManager,
         positions.Position, positions.PositionGroup, positions.SecurityPositionGroupModel,

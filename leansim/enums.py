@@ -56,6 +56,14 @@ class OrderType(IntEnum):
 COMBO_TYPES = frozenset({OrderType.COMBO_MARKET, OrderType.COMBO_LIMIT, OrderType.COMBO_LEG_LIMIT})
 
 
+class OrderField(IntEnum):
+    LIMIT_PRICE = 0
+    STOP_PRICE = 1
+    TRIGGER_PRICE = 2
+    TRAILING_AMOUNT = 3
+    TRAILING_AS_PERCENTAGE = 4
+
+
 class OrderRequestType(IntEnum):
     """Kind of request made on an order ticket."""
 

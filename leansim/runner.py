@@ -50,7 +50,7 @@ from leansim.market.synthetic import SyntheticMarket
 from leansim.naive_executor import NaiveExecutor
 from leansim.observers import AtomicObserver, NaiveObserver, NoExecutorObserver, Observer
 from leansim.scenario_faults import PLAN_NAMES, describe, fault_plan
-from leansim.simulator import Simulator
+from leansim.simulator import AlgorithmRuntimeError, Simulator
 
 NEW_YORK = ZoneInfo("America/New_York")
 UTC = timezone.utc
@@ -159,6 +159,7 @@ class RunResult:
     minute_steps: int
     second_steps: int
     outputs: BacktestResults  # what LEAN would leave in the backtest's folder
+    runtime_error: str = ""  # LEAN's "Runtime Error" that stopped the algorithm, if any
 
     @property
     def observed_executor(self) -> bool:
@@ -436,31 +437,35 @@ class _Run:
         start_equity = probe.equity()
         probe.sample(force_equity=True)
         minute_steps = second_steps = 0
-        for day in _progress(self.days, self.kind, self.scenario.progress):
-            session = calendar.session(day)
-            if session is None or sim.quit_requested:
-                continue
-            open_, close = session
-            if sim.now < open_:
-                sim.advance_to(open_, step=(open_ - sim.now).total_seconds())
-                probe.sample()
-            while sim.now < close and not sim.quit_requested:  # quit(): LEAN's engine leaves its loop
-                if watch.may_fill():
-                    step = 1.0
-                    second_steps += 1
-                else:
-                    to_minute = 60.0 - (sim.now.second + sim.now.microsecond / 1e6)
-                    step = min(to_minute, (close - sim.now).total_seconds())
-                    minute_steps += 1
-                sim.advance(step, step=step)
-                probe.sample()
-            probe.sample(force_equity=True)
+        try:
+            for day in _progress(self.days, self.kind, self.scenario.progress):
+                session = calendar.session(day)
+                if session is None or sim.stopped:
+                    continue
+                open_, close = session
+                if sim.now < open_:
+                    sim.advance_to(open_, step=(open_ - sim.now).total_seconds())
+                    probe.sample()
+                while sim.now < close and not sim.stopped:  # quit(): LEAN's engine leaves its loop
+                    if watch.may_fill():
+                        step = 1.0
+                        second_steps += 1
+                    else:
+                        to_minute = 60.0 - (sim.now.second + sim.now.microsecond / 1e6)
+                        step = min(to_minute, (close - sim.now).total_seconds())
+                        minute_steps += 1
+                    sim.advance(step, step=step)
+                    probe.sample()
+                probe.sample(force_equity=True)
+        except AlgorithmRuntimeError:  # logged as LEAN logs it; the run ends there, without on_end_of_algorithm
+            pass
         end_equity = probe.equity()
         self_check = ""
         try:
             sim.stop()
-        except AssertionError as error:  # the algorithm's own end-of-run self-check
-            self_check = str(error)
+        except AlgorithmRuntimeError as error:
+            if isinstance(error.error, AssertionError) and error.context == "OnEndOfAlgorithm":
+                self_check = str(error.error)  # the algorithm's own end-of-run self-check failed
         probe.finish()
         outputs = backtest_results.collect(
             sim.logs, sim.plots, sim.runtime_statistics, algorithm.transactions.get_orders(), sim.events, self.days,
@@ -488,6 +493,7 @@ class _Run:
             minute_steps=minute_steps,
             second_steps=second_steps,
             outputs=outputs,
+            runtime_error=str(algorithm._run.runtime_error or ""),
         )
 
 

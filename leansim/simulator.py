@@ -103,6 +103,17 @@ class PlotPoint:
     value: float
 
 
+class AlgorithmRuntimeError(Exception):
+    """The algorithm raised in one of its handlers: LEAN stops it with a runtime error
+    (Common/Extensions.cs, SetRuntimeError). Raised out of `advance` once the step is done, so a
+    test never passes over an exception its algorithm raised."""
+
+    def __init__(self, context: str, error: Exception) -> None:
+        super().__init__(f"Runtime Error: {error} in {context}")
+        self.context = context
+        self.error = error
+
+
 # --- one algorithm process ----------------------------------------------------------------------------
 
 
@@ -116,6 +127,8 @@ class Run:
         self.alive = True
         self.warming_up = True
         self.quit_requested = False
+        self.runtime_error: AlgorithmRuntimeError | None = None
+        self.runtime_error_raised = False
         self.moo_warning_sent = False
         self.requested_cash: float | None = None
         self.start_date = sim.now.replace(tzinfo=None)
@@ -139,6 +152,17 @@ class Run:
 
     def log(self, level: str, message: str) -> None:
         self.sim.logs.append(LogRecord(self.sim.now, level, message, self.index))
+
+    @property
+    def stopped(self) -> bool:
+        """quit() was called or a handler raised: LEAN's engine leaves its loop (AlgorithmManager.cs)."""
+        return self.quit_requested or self.runtime_error is not None
+
+    def set_runtime_error(self, error: Exception, context: str) -> None:
+        """Stop the algorithm as LEAN's SetRuntimeError does; the first error is the one reported."""
+        if self.runtime_error is None:
+            self.runtime_error = AlgorithmRuntimeError(context, error)
+            self.log("ERROR", str(self.runtime_error))
 
     def ensure_security(self, symbol: Symbol) -> Security:
         """The security of `symbol`, added on first use (LEAN auto-adds securities it is asked to trade)."""
@@ -314,9 +338,9 @@ class Simulator:
         return self._run is not None and self._run.alive
 
     @property
-    def quit_requested(self) -> bool:
-        """The running algorithm called quit(): no more data or scheduled events reach it."""
-        return self._run is not None and self._run.quit_requested
+    def stopped(self) -> bool:
+        """The running algorithm called quit() or raised: no more data or scheduled events reach it."""
+        return self._run is not None and self._run.stopped
 
     def advance(self, duration: float | timedelta, step: float | timedelta = 1.0) -> None:
         """Move the clock by `duration` in steps of `step` (seconds), running each step's work.
@@ -401,11 +425,21 @@ class Simulator:
         return self.start(algorithm_class)
 
     def stop(self) -> None:
-        """End the run normally: on_end_of_algorithm(), then persist the store."""
-        if self._run is not None and self._run.alive:
-            self._run.algorithm.on_end_of_algorithm()
+        """End the run: on_end_of_algorithm() (not after a runtime error: LEAN's AlgorithmManager
+        returns before it), then persist the store. An exception there is a runtime error, raised
+        as AlgorithmRuntimeError once the store is persisted."""
+        run = self._run
+        if run is None or not run.alive:
+            return
+        try:
+            if run.runtime_error is None:
+                run.algorithm.on_end_of_algorithm()
+        except Exception as error:
+            run.set_runtime_error(error, "OnEndOfAlgorithm")
+        finally:
             self.store.flush()
-            self._run.alive = False
+            run.alive = False
+        self._raise_runtime_error(run)
 
     # --- live delivery ------------------------------------------------------------------------------------
 
@@ -603,17 +637,31 @@ class Simulator:
             run.handler.send_cancels()  # the transaction thread runs before the brokerage's next scan
         self.brokerage.scan(self._now, self._price_group)
         self.deliver()
-        if run is None or not run.alive or run.quit_requested:
+        if run is None or not run.alive or run.stopped:
+            self._raise_runtime_error(run)
             return
+        try:
+            self._algorithm_step(run)
+        except Exception as error:  # AlgorithmManager.cs: SetRuntimeError(err, "OnData") and return
+            run.set_runtime_error(error, "OnData")
+        self._raise_runtime_error(run)
+
+    def _algorithm_step(self, run: Run) -> None:
         for event in run.schedule._due():
             event._fire_due(self._now)
-            if not run.alive:
+            if not run.alive or run.stopped:
                 return
         minute = self._now.replace(second=0, microsecond=0)
         if minute != self._last_minute and self.market.calendar.is_open(self._now):
             self._last_minute = minute
             run.current_slice = self._slice(run)
             run.algorithm.on_data(run.current_slice)
+
+    def _raise_runtime_error(self, run: Run | None) -> None:
+        """Raise a runtime error recorded during this step, once: the algorithm stays stopped."""
+        if run is not None and run.runtime_error is not None and not run.runtime_error_raised:
+            run.runtime_error_raised = True
+            raise run.runtime_error from run.runtime_error.error
 
     def _slice(self, run: Run) -> Slice:
         local = self.market.local(self._now)
