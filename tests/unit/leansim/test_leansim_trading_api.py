@@ -1,0 +1,97 @@
+"""QCAlgorithm's trading helpers as LEAN defines them (Algorithm/QCAlgorithm.Trading.cs): liquidate,
+ticket.update with UpdateOrderFields, buy/sell of a strategy, set_benchmark, portfolio.positions."""
+
+from __future__ import annotations
+
+
+import pytest
+
+from leansim_kit import OPEN, Recorder
+
+from leansim import Simulator
+from leansim.enums import OrderField, OrderRequestStatus, OrderResponseErrorCode, OrderStatus
+from leansim.option_strategies import OptionStrategies
+from leansim.orders import Leg
+from leansim.positions import OptionStrategyPositionGroupBuyingPowerModel, SecurityPositionGroupBuyingPowerModel
+from leansim.tickets import UpdateOrderFields
+
+
+def test_liquidate_cancels_resting_orders_and_closes_the_holding_with_a_market_order() -> None:
+    sim = Simulator(start=OPEN)
+    algo = sim.start(Recorder)
+    algo.market_order(algo.spy, 10)
+    resting = algo.limit_order(algo.spy, 5, 50.0)
+    sim.advance(1)
+
+    [ticket] = algo.liquidate()
+
+    assert resting.status == OrderStatus.CANCELED and resting.cancel_request is not None
+    assert ticket.quantity == -10 and ticket.status == OrderStatus.FILLED and ticket.tag == "Liquidated"
+    assert not algo.portfolio.invested
+    assert algo.liquidate(algo.spy) == []  # nothing left to close
+
+
+def test_a_limit_order_update_moves_its_price_and_the_brokerage_reports_update_submitted() -> None:
+    sim = Simulator(start=OPEN)
+    algo = sim.start(Recorder)
+    ticket = algo.limit_order(algo.spy, 5, 50.0)
+    sim.advance(1)
+    fields = UpdateOrderFields()
+    fields.limit_price, fields.tag = 200.0, "moved"
+
+    response = ticket.update(fields)
+
+    assert response.is_success and ticket.get(OrderField.LIMIT_PRICE) == 200.0
+    assert ticket.update_requests[-1].status == OrderRequestStatus.PROCESSED
+    assert "UPDATE_SUBMITTED" in algo.statuses() and ticket.tag == "moved"
+    sim.advance(2)
+    assert ticket.status == OrderStatus.FILLED  # marketable at its new limit
+
+
+def test_a_closed_order_takes_a_new_tag_but_no_new_price() -> None:
+    sim = Simulator(start=OPEN)
+    algo = sim.start(Recorder)
+    ticket = algo.market_order(algo.spy, 1)
+    fields = UpdateOrderFields()
+    fields.limit_price = 10.0
+    refused = ticket.update(fields)
+    assert refused.is_error and refused.error_code == OrderResponseErrorCode.INVALID_ORDER_STATUS
+    assert ticket.update_tag("audit").is_success and ticket.tag == "audit"
+
+
+def test_a_combo_limit_update_moves_the_group_price_every_leg_shares() -> None:
+    sim = Simulator(start=OPEN)
+    algo = sim.start(Recorder)
+    chain = algo.option_chain(algo.spy)
+    calls = sorted((c for c in chain if c.right.name == "CALL"), key=lambda c: (c.expiry, c.strike))[:2]
+    tickets = algo.combo_limit_order([Leg.create(calls[0].symbol, 1), Leg.create(calls[1].symbol, -1)], 1, 0.01)
+    sim.advance(1)
+    fields = UpdateOrderFields()
+    fields.limit_price = 0.02
+    assert tickets[0].update(fields).is_success
+    assert [t.get(OrderField.LIMIT_PRICE) for t in tickets] == [0.02, 0.02]
+
+
+class StrategyHolder(Recorder):
+    def initialize(self) -> None:
+        super().initialize()
+        self.set_benchmark("SPY")
+        self.canonical = self.add_option("SPY").symbol
+
+
+def test_a_strategy_is_one_combo_tagged_with_its_name_and_held_as_one_group() -> None:
+    sim = Simulator(start=OPEN)
+    algo = sim.start(StrategyHolder)
+    contract = next(c for c in algo.option_chain(algo.spy) if c.right.name == "CALL")
+    algo.market_order(algo.spy, 1)
+
+    tickets = algo.buy(OptionStrategies.covered_call(algo.canonical, contract.strike, contract.expiry), 2)
+
+    assert [(t.quantity, t.tag) for t in tickets] == [(200, "Covered Call (2)"), (-2, "Covered Call (2)")]
+    groups = algo.portfolio.positions.groups
+    assert [(sorted(p.quantity for p in g.positions), type(g.buying_power_model)) for g in groups] == [
+        ([-2, 201], OptionStrategyPositionGroupBuyingPowerModel)]
+    algo.sell(OptionStrategies.covered_call(algo.canonical, contract.strike, contract.expiry), 2)
+    assert [type(g.buying_power_model) for g in algo.portfolio.positions.groups] == [SecurityPositionGroupBuyingPowerModel]
+    with pytest.raises(RuntimeError, match="Cannot change Benchmark after algorithm initialized"):
+        algo.set_benchmark("SPY")
