@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from leansim.enums import OptionRight, OptionStyle
 from leansim.symbols import Symbol
@@ -53,8 +53,9 @@ class BaseData:
 class Greeks:
     """Option sensitivities (the market provides delta; others are 0 when unknown)."""
 
-    def __init__(self, delta: float = 0.0, gamma: float = 0.0, vega: float = 0.0, theta: float = 0.0) -> None:
-        self._delta, self._gamma, self._vega, self._theta = delta, gamma, vega, theta
+    def __init__(self, delta: float = 0.0, gamma: float = 0.0, vega: float = 0.0, theta: float = 0.0,
+                 rho: float = 0.0) -> None:
+        self._delta, self._gamma, self._vega, self._theta, self._rho = delta, gamma, vega, theta, rho
 
     @property
     def delta(self) -> float:
@@ -71,6 +72,10 @@ class Greeks:
     @property
     def theta(self) -> float:
         return self._theta
+
+    @property
+    def rho(self) -> float:
+        return self._rho
 
 
 class OptionContract:
@@ -193,6 +198,23 @@ class OptionChain:
 
     def __contains__(self, key: object) -> bool:
         return key in self._contracts
+
+    @property
+    def data_frame(self) -> Any:
+        """The contracts as a pandas DataFrame indexed by symbol, one column per contract property
+        named as LEAN's PandasConverter names them: lower case without underscores, greeks flattened
+        (Common/Data/Market/OptionChain.cs, DataFrame)."""
+        import pandas
+
+        rows = [{
+            "expiry": c.expiry, "strike": c.strike, "right": c.right, "style": c.style,
+            "lastprice": c.last_price, "bidprice": c.bid_price, "bidsize": c.bid_size, "askprice": c.ask_price,
+            "asksize": c.ask_size, "volume": c.volume, "openinterest": c.open_interest,
+            "impliedvolatility": c.implied_volatility, "delta": c.greeks.delta, "gamma": c.greeks.gamma,
+            "vega": c.greeks.vega, "theta": c.greeks.theta, "rho": c.greeks.rho,
+            "underlyingsymbol": self._underlying.symbol, "underlyinglastprice": c.underlying_last_price,
+        } for c in self]
+        return pandas.DataFrame(rows, index=pandas.Index([c.symbol for c in self], name="symbol"))
 
     def __iter__(self) -> Iterator[OptionContract]:
         return iter(list(self._contracts.values()))

@@ -95,3 +95,19 @@ def test_a_strategy_is_one_combo_tagged_with_its_name_and_held_as_one_group() ->
     assert [type(g.buying_power_model) for g in algo.portfolio.positions.groups] == [SecurityPositionGroupBuyingPowerModel]
     with pytest.raises(RuntimeError, match="Cannot change Benchmark after algorithm initialized"):
         algo.set_benchmark("SPY")
+
+
+def test_a_chain_data_frame_has_a_row_per_contract_and_leans_column_names() -> None:
+    sim = Simulator(start=OPEN)
+    algo = sim.start(Recorder)
+    chain = algo.option_chain(algo.spy)
+
+    frame = chain.data_frame
+
+    assert len(frame) == len(chain) and frame.index.name == "symbol"
+    assert {"expiry", "strike", "right", "bidprice", "askprice", "impliedvolatility", "delta", "openinterest",
+            "underlyinglastprice"} <= set(frame.columns)
+    first = next(iter(chain))
+    assert frame.loc[first.symbol, "strike"] == first.strike and frame.loc[first.symbol, "delta"] == first.greeks.delta
+    calls = frame.loc[frame.right == first.right]
+    assert set(calls.index) == {c.symbol for c in chain if c.right == first.right}
