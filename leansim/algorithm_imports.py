@@ -20,6 +20,7 @@ from datetime import date, datetime, time, timedelta
 from leansim import (
     algorithm,
     brokerage_models,
+    buying_power,
     data,
     enums,
     fees,
@@ -58,6 +59,7 @@ LEAN_CLASSES: dict[str, type] = {
         positions.Position, positions.PositionGroup, positions.SecurityPositionGroupModel,
         positions.SecurityPositionGroupBuyingPowerModel, positions.OptionStrategyPositionGroupBuyingPowerModel,
         option_strategies.OptionStrategy, option_strategies.OptionStrategies,
+        buying_power.ConstantBuyingPowerModel, buying_power.NullBuyingPowerModel, buying_power.SecurityMarginModel,
         securities.SecurityHolding, securities.SecurityManager, securities.Security, securities.Equity,
         securities.Option, securities.SecurityExchange, securities.SecurityExchangeHours,
         securities.SymbolProperties, securities.OptionFilterUniverse,

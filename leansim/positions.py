@@ -65,14 +65,17 @@ IPositionGroup = PositionGroup  # the interface name LEAN's algorithms annotate 
 class SecurityPositionGroupModel:
     """`portfolio.positions`: its `groups` are recomputed from the holdings each time they are read."""
 
-    def __init__(self, holdings: Callable[[], list[SecurityHolding]]) -> None:
+    NULL: SecurityPositionGroupModel  # every holding a group of its own (set below)
+
+    def __init__(self, holdings: Callable[[], list[SecurityHolding]], strategies: bool = True) -> None:
         self._holdings = holdings
+        self._strategies = strategies
 
     @property
     def groups(self) -> list[PositionGroup]:
         invested = [holding for holding in self._holdings() if holding.invested]
         options: dict[Symbol, list[SecurityHolding]] = {}
-        for holding in invested:
+        for holding in invested if self._strategies else []:
             if holding.symbol.security_type == SecurityType.OPTION and holding.symbol.underlying is not None:
                 options.setdefault(holding.symbol.underlying, []).append(holding)
         groups = []
@@ -84,3 +87,6 @@ class SecurityPositionGroupModel:
         groups += [PositionGroup([Position(h.symbol, h.quantity)], SecurityPositionGroupBuyingPowerModel())
                    for h in invested if h.symbol not in grouped]
         return groups
+
+
+SecurityPositionGroupModel.NULL = SecurityPositionGroupModel(lambda: [], strategies=False)

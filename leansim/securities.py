@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from leansim.buying_power import BuyingPowerModel
 from leansim.enums import DataNormalizationMode, OptionRight, OptionStyle, SecurityType
 from leansim.symbols import Symbol
 
@@ -195,6 +196,7 @@ class Security:
         self._fill_model: FillModel = ImmediateFillModel()
         self._fee_model: FeeModel = FeeModel()
         self._normalization = DataNormalizationMode.RAW
+        self._buying_power_model: BuyingPowerModel | None = None  # None: leansim.portfolio's margin rules
 
     @property
     def symbol(self) -> Symbol:
@@ -265,6 +267,18 @@ class Security:
     def set_fee_model(self, fee_model: FeeModel) -> None:
         """Install a fee model (the brokerage model's is installed when the security is added)."""
         self._fee_model = fee_model
+
+    @property
+    def buying_power_model(self) -> BuyingPowerModel | None:
+        return self._buying_power_model
+
+    def set_buying_power_model(self, buying_power_model: BuyingPowerModel) -> None:
+        """Margin this security by `buying_power_model` (leansim.buying_power) instead of the default."""
+        self._buying_power_model = buying_power_model
+
+    def set_margin_model(self, margin_model: BuyingPowerModel) -> None:
+        """LEAN's older name for set_buying_power_model (Common/Securities/Security.cs, SetMarginModel)."""
+        self._buying_power_model = margin_model
 
     def set_data_normalization_mode(self, mode: DataNormalizationMode) -> None:
         """Kept, not applied: the double prices every security from raw data, which is what LEAN

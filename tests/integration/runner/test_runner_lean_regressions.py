@@ -19,10 +19,11 @@ import pytest
 from runner_kit import LEAN_SAMPLE
 
 from leansim.algorithm import QCAlgorithm
+from leansim.buying_power import SecurityMarginModel
 from leansim.data import OptionChain, OptionContract, Slice
 from leansim.enums import OptionRight
 from leansim.option_strategies import OptionStrategies, OptionStrategy
-from leansim.positions import OptionStrategyPositionGroupBuyingPowerModel
+from leansim.positions import OptionStrategyPositionGroupBuyingPowerModel, SecurityPositionGroupModel
 from leansim.runner import Scenario, run_scenario
 from leansim.symbols import Symbol
 
@@ -253,3 +254,38 @@ def test_an_exception_in_on_order_event_stops_the_algorithm_with_a_runtime_error
     assert "on_data" not in calls[first:] and "end" not in calls  # no further slice, no on_end_of_algorithm
     assert run.outputs.statistics["Total Orders"] == "1"  # the order itself went through
     assert any("Runtime Error: boom" in line for line in run.outputs.log_lines)
+
+
+class UnmarginedBullCallSpread(QCAlgorithm):
+    """Mirrors LEAN's NullBuyingPowerOptionBullCallSpreadAlgorithm: with no margin model and no
+    strategy grouping, 1000 bull call spreads on the nearest expiry's two lowest strikes go through
+    on $200,000 and leave no margin in use."""
+
+    def initialize(self) -> None:
+        self.set_start_date(2015, 12, 24)
+        self.set_end_date(2015, 12, 24)
+        self.set_cash(200000)
+        self.set_security_initializer(lambda security: security.set_margin_model(SecurityMarginModel.NULL))
+        self.portfolio.set_positions(SecurityPositionGroupModel.NULL)
+        option = self.add_option(self.add_equity("GOOG").symbol)
+        option.set_filter(lambda u: u.standards_only().strikes(-2, +2).expiration(0, 180))
+        self.canonical = option.symbol
+        self.margin_in_use: list[float] = []
+
+    def on_data(self, slice: Slice) -> None:
+        chain = slice.option_chains.get(self.canonical)
+        if self.portfolio.invested or not self.is_market_open(self.canonical) or not chain:
+            return
+        calls = [c for c in chain if c.right == OptionRight.CALL]
+        nearest = min(c.expiry for c in calls)
+        low, high = sorted((c for c in calls if c.expiry == nearest), key=lambda c: c.strike)[:2]
+        tickets = [self.market_order(high.symbol, -1000), self.market_order(low.symbol, 1000)]
+        assert all(ticket.status.name == "FILLED" for ticket in tickets)
+
+    def on_end_of_algorithm(self) -> None:
+        self.margin_in_use.append(self.portfolio.total_margin_used)
+
+
+def test_null_buying_power_lets_a_large_spread_through_as_lean_records_it() -> None:
+    statistics = _statistics(UnmarginedBullCallSpread)
+    assert _figures(statistics) == Expected("2", "108700", "$1300.00")  # NullBuyingPowerOptionBullCallSpreadAlgorithm

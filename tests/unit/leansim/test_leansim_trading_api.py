@@ -9,10 +9,15 @@ import pytest
 from leansim_kit import OPEN, Recorder
 
 from leansim import Simulator
+from leansim.buying_power import ConstantBuyingPowerModel
 from leansim.enums import OrderField, OrderRequestStatus, OrderResponseErrorCode, OrderStatus
 from leansim.option_strategies import OptionStrategies
 from leansim.orders import Leg
-from leansim.positions import OptionStrategyPositionGroupBuyingPowerModel, SecurityPositionGroupBuyingPowerModel
+from leansim.positions import (
+    OptionStrategyPositionGroupBuyingPowerModel,
+    SecurityPositionGroupBuyingPowerModel,
+    SecurityPositionGroupModel,
+)
 from leansim.tickets import UpdateOrderFields
 
 
@@ -111,3 +116,22 @@ def test_a_chain_data_frame_has_a_row_per_contract_and_leans_column_names() -> N
     assert frame.loc[first.symbol, "strike"] == first.strike and frame.loc[first.symbol, "delta"] == first.greeks.delta
     calls = frame.loc[frame.right == first.right]
     assert set(calls.index) == {c.symbol for c in chain if c.right == first.right}
+
+
+class ConstantMargin(Recorder):
+    def initialize(self) -> None:
+        self.set_security_initializer(lambda security: security.set_buying_power_model(ConstantBuyingPowerModel(1)))
+        super().initialize()
+        self.portfolio.set_positions(SecurityPositionGroupModel.NULL)
+
+
+def test_a_constant_buying_power_model_charges_its_margin_per_unit_and_null_positions_never_group() -> None:
+    sim = Simulator(start=OPEN)
+    algo = sim.start(ConstantMargin)
+    call = next(c for c in algo.option_chain(algo.spy) if c.right.name == "CALL")
+    shares = algo.market_order(algo.spy, 3000)  # $300,000 of SPY on $100,000: refused under the default rules
+    algo.market_order(call.symbol, -10)
+
+    assert shares.status.name == "FILLED"
+    assert algo.portfolio.total_margin_used == 3010  # 1 per share and per contract
+    assert [len(group.positions) for group in algo.portfolio.positions.groups] == [1, 1]
