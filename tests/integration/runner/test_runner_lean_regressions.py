@@ -2,7 +2,7 @@
 
 Each scenario here is our own code mirroring one of LEAN's Python regression algorithms (named in
 its comment): the same trades on the same data, with the Total Orders, End Equity, Total Fees and
-Net Profit that the algorithm's C# twin records in its ExpectedStatistics. tools/lean_oracle.py runs
+Net Profit that the algorithm's C# twin records in its ExpectedStatistics. tests/oracle/lean_oracle.py runs
 LEAN's files themselves; these tests keep the facts in the project. Skipped where the sample folder
 (not part of the project) is absent.
 """

@@ -1,6 +1,6 @@
 """LEAN's own regression algorithms as leansim's oracle (issue 11, section 4).
 
-    python tools/lean_oracle.py [--lean /work/.mirror/QuantConnect+Lean/repo] [--data-folder DIR] [NAME ...]
+    python tests/oracle/lean_oracle.py [--lean /work/.mirror/QuantConnect+Lean/repo] [--data-folder DIR] [NAME ...]
 
 For each Python option regression algorithm of the yardstick, it extracts LEAN's file from a fetched
 LEAN repository (a bare git clone: `git show HEAD:Algorithm.Python/<Name>.py`) into a temporary
@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_LEAN = Path("/work/.mirror/QuantConnect+Lean/repo")
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "lean-sample"
 COMPARED = ("Total Orders", "End Equity", "Total Fees", "Net Profit")
