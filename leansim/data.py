@@ -172,6 +172,12 @@ class OptionContract:
         return f"<OptionContract {self._symbol.value} bid={self._bid_price} ask={self._ask_price}>"
 
 
+# OptionChain.data_frame's columns, present even when the chain is empty (as LEAN's frame has them).
+_FRAME_COLUMNS = ("expiry", "strike", "right", "style", "lastprice", "bidprice", "bidsize", "askprice", "asksize",
+                  "volume", "openinterest", "impliedvolatility", "delta", "gamma", "vega", "theta", "rho",
+                  "underlyingsymbol", "underlyinglastprice")
+
+
 class OptionChain:
     """The contracts of one canonical option at one time; iterating yields OptionContracts."""
 
@@ -214,7 +220,7 @@ class OptionChain:
             "vega": c.greeks.vega, "theta": c.greeks.theta, "rho": c.greeks.rho,
             "underlyingsymbol": self._underlying.symbol, "underlyinglastprice": c.underlying_last_price,
         } for c in self]
-        return pandas.DataFrame(rows, index=pandas.Index([c.symbol for c in self], name="symbol"))
+        return pandas.DataFrame(rows, index=pandas.Index([c.symbol for c in self], name="symbol"), columns=_FRAME_COLUMNS)
 
     def __iter__(self) -> Iterator[OptionContract]:
         return iter(list(self._contracts.values()))

@@ -10,6 +10,7 @@ from leansim_kit import OPEN, Recorder
 
 from leansim import Simulator
 from leansim.buying_power import ConstantBuyingPowerModel
+from leansim.data import OptionChain
 from leansim.enums import OrderField, OrderRequestStatus, OrderResponseErrorCode, OrderStatus
 from leansim.option_strategies import OptionStrategies
 from leansim.orders import Leg
@@ -18,6 +19,7 @@ from leansim.positions import (
     SecurityPositionGroupBuyingPowerModel,
     SecurityPositionGroupModel,
 )
+from leansim.symbols import Symbol
 from leansim.tickets import UpdateOrderFields
 
 
@@ -116,6 +118,8 @@ def test_a_chain_data_frame_has_a_row_per_contract_and_leans_column_names() -> N
     assert frame.loc[first.symbol, "strike"] == first.strike and frame.loc[first.symbol, "delta"] == first.greeks.delta
     calls = frame.loc[frame.right == first.right]
     assert set(calls.index) == {c.symbol for c in chain if c.right == first.right}
+    empty = OptionChain(Symbol.create_canonical_option(algo.spy), first.time, chain.underlying, []).data_frame
+    assert len(empty) == 0 and list(empty.columns) == list(frame.columns)  # filters on an empty chain still work
 
 
 class ConstantMargin(Recorder):
