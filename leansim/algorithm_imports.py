@@ -23,6 +23,7 @@ from leansim import (
     buying_power,
     data,
     enums,
+    extensions,
     fees,
     fills,
     notify,
@@ -75,6 +76,7 @@ LEAN_CLASSES: dict[str, type] = {
         brokerage_models.TradierBrokerageModel, brokerage_models.AlpacaBrokerageModel,
         transactions.SecurityTransactionManager,
         security_initializers.SecuritySeeder, security_initializers.BrokerageModelSecurityInitializer,
+        extensions.Extensions,
         algorithm.QCAlgorithm,
     )
 }

@@ -4,6 +4,8 @@ ticket.update with UpdateOrderFields, buy/sell of a strategy, set_benchmark, por
 from __future__ import annotations
 
 
+from datetime import datetime
+
 import pytest
 
 from leansim_kit import OPEN, Recorder
@@ -11,7 +13,8 @@ from leansim_kit import OPEN, Recorder
 from leansim import Simulator
 from leansim.buying_power import ConstantBuyingPowerModel
 from leansim.data import OptionChain
-from leansim.enums import OrderField, OrderRequestStatus, OrderResponseErrorCode, OrderStatus
+from leansim.enums import OrderField, OrderRequestStatus, OrderResponseErrorCode, OrderStatus, SecurityType
+from leansim.extensions import Extensions
 from leansim.option_strategies import OptionStrategies
 from leansim.orders import Leg
 from leansim.positions import (
@@ -139,3 +142,10 @@ def test_a_constant_buying_power_model_charges_its_margin_per_unit_and_null_posi
     assert shares.status.name == "FILLED"
     assert algo.portfolio.total_margin_used == 3010  # 1 per share and per contract
     assert [len(group.positions) for group in algo.portfolio.positions.groups] == [1, 1]
+
+
+def test_extensions_convert_between_utc_and_an_exchange_zone_and_know_the_option_types() -> None:
+    new_york = "America/New_York"
+    assert Extensions.convert_from_utc(datetime(2015, 12, 24, 14, 31), new_york) == datetime(2015, 12, 24, 9, 31)
+    assert Extensions.convert_to_utc(datetime(2015, 7, 1, 9, 30), new_york) == datetime(2015, 7, 1, 13, 30)  # EDT
+    assert Extensions.is_option(SecurityType.INDEX_OPTION) and not Extensions.is_option(SecurityType.EQUITY)
