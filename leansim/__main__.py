@@ -141,6 +141,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                  else "a backtest does not restart: the next run starts afresh, over the same storage/")
         print(f"the process died: {crash}; {again} (in {out})", file=sys.stderr)
         return CRASHED
+    if result.runs[0].runtime_error:  # as LEAN, the results are written and the run is a failure
+        print(f"error: {result.runs[0].runtime_error}", file=sys.stderr)
+        return 1
     return 0
 
 

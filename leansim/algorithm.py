@@ -13,11 +13,12 @@ from functools import reduce
 from typing import TYPE_CHECKING, Any
 
 from leansim.brokerage_models import DefaultBrokerageModel, brokerage_model_for
-from leansim.data import OptionChain, Slice
+from leansim.data import OptionChain, OptionChainProvider, Slice
 from leansim.enums import AccountType, Market, OrderType, SecurityType
 from leansim.index_option_symbol import map_to_underlying
 from leansim.notify import NotificationManager
 from leansim.object_store import ObjectStore
+from leansim.option_strategies import OptionStrategy
 from leansim.orders import Leg
 from leansim.portfolio import SecurityPortfolioManager
 from leansim.scheduling import DateRules, ScheduleManager, TimeRules
@@ -100,6 +101,10 @@ class QCAlgorithm:
         return self._run.notify
 
     @property
+    def option_chain_provider(self) -> OptionChainProvider:
+        return OptionChainProvider(self._run.listed_contracts)
+
+    @property
     def brokerage_model(self) -> DefaultBrokerageModel:
         return self._run.brokerage_model
 
@@ -155,6 +160,13 @@ class QCAlgorithm:
             self._run.brokerage_model = model
         else:
             self._run.brokerage_model = brokerage_model_for(int(model), account_type)
+
+    def set_benchmark(self, benchmark: Symbol | str | Any) -> None:
+        """A Symbol, a ticker or a function of time; only during initialize (QCAlgorithm.cs, SetBenchmark).
+        The double computes no benchmark statistics (alpha, beta), so it only keeps it."""
+        if not self._run.warming_up:
+            raise RuntimeError("Algorithm.SetBenchmark(): Cannot change Benchmark after algorithm initialized.")
+        self._run.benchmark = benchmark
 
     def set_security_initializer(self, security_initializer: Any) -> None:
         """A callable or an object with initialize(security), applied to every security added after
@@ -264,6 +276,57 @@ class QCAlgorithm:
     def combo_leg_limit_order(self, legs: list[Leg], quantity: int, asynchronous: bool = False, tag: str = "",
                               order_properties: Any = None) -> list[OrderTicket]:
         return self._submit_combo(legs, quantity, 0.0, asynchronous, tag, order_properties)
+
+    def order(self, symbol: Symbol | str | OptionStrategy, quantity: float, asynchronous: bool = False, tag: str = "",
+              order_properties: Any = None) -> Any:
+        """A market order of `quantity` (signed), or `quantity` units of an option strategy as one combo
+        market order tagged "<Name> (<quantity>)" (QCAlgorithm.Trading.cs, GenerateOptionStrategyOrders)."""
+        if isinstance(symbol, OptionStrategy):
+            legs = symbol._legs()
+            return self._submit_combo(legs, int(quantity), 0.0, asynchronous, tag or f"{symbol.name} ({int(quantity)})",
+                                      order_properties)
+        return self.market_order(symbol, quantity, asynchronous, tag, order_properties)
+
+    def buy(self, symbol: Symbol | str | OptionStrategy, quantity: float, asynchronous: bool = False, tag: str = "",
+            order_properties: Any = None) -> Any:
+        """`order` of the absolute quantity (QCAlgorithm.Trading.cs, Buy)."""
+        return self.order(symbol, abs(quantity), asynchronous, tag, order_properties)
+
+    def sell(self, symbol: Symbol | str | OptionStrategy, quantity: float, asynchronous: bool = False, tag: str = "",
+             order_properties: Any = None) -> Any:
+        """`order` of the negated absolute quantity (QCAlgorithm.Trading.cs, Sell)."""
+        return self.order(symbol, -abs(quantity), asynchronous, tag, order_properties)
+
+    def liquidate(self, symbol: Symbol | str | list[Symbol] | None = None, asynchronous: bool = False,
+                  tag: str | None = None, order_properties: Any = None) -> list[OrderTicket]:
+        """Close the holdings of `symbol` (every security when None, by ticker order) with market orders,
+        cancelling their open non-market orders; a pending market order that closes the holding already
+        is left alone (QCAlgorithm.Trading.cs, Liquidate)."""
+        tag = "Liquidated" if tag is None else tag
+        if symbol is None:
+            symbols = sorted(self.securities.keys(), key=lambda s: s.value)
+        else:
+            symbols = list(symbol) if isinstance(symbol, list) else [self.securities[symbol].symbol if isinstance(symbol, str) else symbol]
+        tickets = []
+        for each in symbols:
+            if not self.securities.contains_key(each):
+                continue
+            orders = self.transactions.get_open_orders(each)
+            holding = self.portfolio[each]
+            quantity = holding.quantity if holding.invested else 0.0
+            if (len(orders) == 1 and quantity and orders[0].quantity == -quantity
+                    and orders[0].type == OrderType.MARKET):
+                continue
+            pending_market = 0.0
+            for order in orders:
+                if order.type == OrderType.MARKET:
+                    ticket = self.transactions.get_order_ticket(order.id)
+                    pending_market += ticket.quantity_remaining if ticket is not None else 0.0
+                else:
+                    self.transactions.cancel_order(order.id, tag)
+            if quantity:
+                tickets.append(self.market_order(each, -quantity - pending_market, asynchronous, tag, order_properties))
+        return tickets
 
     def _security_for_order(self, symbol: Symbol | str) -> Security:
         if isinstance(symbol, str):

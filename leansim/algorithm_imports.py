@@ -13,20 +13,26 @@ import math
 import sys
 import types
 import typing
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 
 from leansim import (
     algorithm,
     brokerage_models,
+    buying_power,
     data,
     enums,
+    extensions,
     fees,
     fills,
     notify,
     object_store,
     option_exercise,
+    option_strategies,
     orders,
     portfolio,
+    positions,
     scheduling,
     securities,
     security_initializers,
@@ -42,21 +48,24 @@ LEAN_CLASSES: dict[str, type] = {
     cls.__name__: cls
     for cls in (
         enums.OrderStatus, enums.OrderDirection, enums.OrderType, enums.OrderRequestType, enums.OrderRequestStatus,
-        enums.OrderResponseErrorCode, enums.SecurityType, enums.OptionRight, enums.OptionStyle, enums.SettlementType,
-        enums.Resolution,
-        enums.DayOfWeek, enums.BrokerageName, enums.AccountType, enums.BrokerageMessageType, enums.Market,
-        enums.SettlementType,
+        enums.OrderResponseErrorCode, enums.OrderField, enums.SecurityType, enums.OptionRight, enums.OptionStyle,
+        enums.SettlementType, enums.Resolution, enums.DayOfWeek, enums.BrokerageName, enums.DataNormalizationMode,
+        enums.AccountType, enums.BrokerageMessageType, enums.Market,
         symbols.Symbol, symbols.SecurityIdentifier,
         orders.Order, orders.MarketOrder, orders.MarketOnOpenOrder, orders.MarketOnCloseOrder, orders.LimitOrder, orders.ComboOrder,
         orders.ComboMarketOrder, orders.ComboLimitOrder, orders.ComboLegLimitOrder, orders.GroupOrderManager,
-        orders.Leg, orders.OrderFee, orders.CashAmount, orders.OrderEvent, orders.OptionExerciseOrder,
+        orders.Leg, orders.OrderExtensions, orders.OrderFee, orders.CashAmount, orders.OrderEvent, orders.OptionExerciseOrder,
         option_exercise.DefaultExerciseModel, option_exercise.DefaultOptionAssignmentModel,
         option_exercise.NullOptionAssignmentModel, option_exercise.OptionAssignmentParameters,
         option_exercise.OptionAssignmentResult,
         tickets.OrderResponse, tickets.OrderRequest, tickets.SubmitOrderRequest, tickets.CancelOrderRequest,
-        tickets.UpdateOrderRequest, tickets.OrderTicket,
+        tickets.UpdateOrderRequest, tickets.UpdateOrderFields, tickets.OrderTicket,
         object_store.ObjectStore,
         portfolio.SecurityPortfolioManager,
+        positions.Position, positions.PositionGroup, positions.SecurityPositionGroupModel,
+        positions.SecurityPositionGroupBuyingPowerModel, positions.OptionStrategyPositionGroupBuyingPowerModel,
+        option_strategies.OptionStrategy, option_strategies.OptionStrategies,
+        buying_power.ConstantBuyingPowerModel, buying_power.NullBuyingPowerModel, buying_power.SecurityMarginModel,
         securities.SecurityHolding, securities.SecurityManager, securities.Security, securities.Equity,
         securities.Option, securities.Index, securities.IndexOption, securities.SecurityExchange, securities.SecurityExchangeHours,
         securities.SymbolProperties, securities.OptionFilterUniverse,
@@ -72,6 +81,7 @@ LEAN_CLASSES: dict[str, type] = {
         brokerage_models.TradierBrokerageModel, brokerage_models.AlpacaBrokerageModel,
         transactions.SecurityTransactionManager,
         security_initializers.SecuritySeeder, security_initializers.BrokerageModelSecurityInitializer,
+        extensions.Extensions,
         algorithm.QCAlgorithm,
     )
 }
@@ -87,6 +97,40 @@ def build_module() -> types.ModuleType:
     module.__dict__["__leansim__"] = True
     module.__all__ = [name for name in module.__dict__ if not name.startswith("_")]  # type: ignore[attr-defined]
     return module
+
+
+# LEAN's C# namespaces that algorithms import from directly (`from QuantConnect.X import Name`).
+LEAN_NAMESPACES: dict[str, dict[str, object]] = {
+    "QuantConnect.Securities.Positions": {
+        "IPositionGroup": positions.IPositionGroup, "PositionGroup": positions.PositionGroup,
+        "Position": positions.Position, "SecurityPositionGroupModel": positions.SecurityPositionGroupModel,
+    },
+}
+
+
+@contextmanager
+def lean_namespaces() -> Iterator[None]:
+    """While an algorithm file is imported, `QuantConnect.*` resolves to the double's classes.
+
+    Only then: quantconnect-stubs installs a real `QuantConnect` package (type stubs whose __init__
+    needs pythonnet), which the stub conformance test reads, so it is shadowed for the import only.
+    """
+    if real_lean_present():
+        yield
+        return
+    names = {".".join(namespace.split(".")[: i + 1]) for namespace in LEAN_NAMESPACES for i in range(namespace.count(".") + 1)}
+    saved = {name: sys.modules[name] for name in names if name in sys.modules}
+    for name in sorted(names):
+        module = types.ModuleType(name, "leansim's stand-in for a LEAN namespace")
+        module.__path__ = []
+        module.__dict__.update(LEAN_NAMESPACES.get(name, {}))
+        sys.modules[name] = module
+    try:
+        yield
+    finally:
+        for name in names:
+            sys.modules.pop(name, None)
+        sys.modules.update(saved)
 
 
 def real_lean_present() -> bool:

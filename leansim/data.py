@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from leansim.enums import OptionRight, OptionStyle
 from leansim.symbols import Symbol
@@ -53,8 +53,9 @@ class BaseData:
 class Greeks:
     """Option sensitivities (the market provides delta; others are 0 when unknown)."""
 
-    def __init__(self, delta: float = 0.0, gamma: float = 0.0, vega: float = 0.0, theta: float = 0.0) -> None:
-        self._delta, self._gamma, self._vega, self._theta = delta, gamma, vega, theta
+    def __init__(self, delta: float = 0.0, gamma: float = 0.0, vega: float = 0.0, theta: float = 0.0,
+                 rho: float = 0.0) -> None:
+        self._delta, self._gamma, self._vega, self._theta, self._rho = delta, gamma, vega, theta, rho
 
     @property
     def delta(self) -> float:
@@ -71,6 +72,10 @@ class Greeks:
     @property
     def theta(self) -> float:
         return self._theta
+
+    @property
+    def rho(self) -> float:
+        return self._rho
 
 
 class OptionContract:
@@ -167,6 +172,12 @@ class OptionContract:
         return f"<OptionContract {self._symbol.value} bid={self._bid_price} ask={self._ask_price}>"
 
 
+# OptionChain.data_frame's columns, present even when the chain is empty (as LEAN's frame has them).
+_FRAME_COLUMNS = ("expiry", "strike", "right", "style", "lastprice", "bidprice", "bidsize", "askprice", "asksize",
+                  "volume", "openinterest", "impliedvolatility", "delta", "gamma", "vega", "theta", "rho",
+                  "underlyingsymbol", "underlyinglastprice")
+
+
 class OptionChain:
     """The contracts of one canonical option at one time; iterating yields OptionContracts."""
 
@@ -193,6 +204,23 @@ class OptionChain:
 
     def __contains__(self, key: object) -> bool:
         return key in self._contracts
+
+    @property
+    def data_frame(self) -> Any:
+        """The contracts as a pandas DataFrame indexed by symbol, one column per contract property
+        named as LEAN's PandasConverter names them: lower case without underscores, greeks flattened
+        (Common/Data/Market/OptionChain.cs, DataFrame)."""
+        import pandas
+
+        rows = [{
+            "expiry": c.expiry, "strike": c.strike, "right": c.right, "style": c.style,
+            "lastprice": c.last_price, "bidprice": c.bid_price, "bidsize": c.bid_size, "askprice": c.ask_price,
+            "asksize": c.ask_size, "volume": c.volume, "openinterest": c.open_interest,
+            "impliedvolatility": c.implied_volatility, "delta": c.greeks.delta, "gamma": c.greeks.gamma,
+            "vega": c.greeks.vega, "theta": c.greeks.theta, "rho": c.greeks.rho,
+            "underlyingsymbol": self._underlying.symbol, "underlyinglastprice": c.underlying_last_price,
+        } for c in self]
+        return pandas.DataFrame(rows, index=pandas.Index([c.symbol for c in self], name="symbol"), columns=_FRAME_COLUMNS)
 
     def __iter__(self) -> Iterator[OptionContract]:
         return iter(list(self._contracts.values()))
@@ -323,3 +351,16 @@ class Slice:
 
 def _canonical(symbol: Symbol) -> Symbol:
     return symbol if symbol.is_canonical() or not symbol.has_underlying else symbol.canonical
+
+
+class OptionChainProvider:
+    """`algorithm.option_chain_provider` (Engine/DataFeeds/BacktestingOptionChainProvider.cs): the
+    contracts of an underlying (or canonical option) listed on a date, as Symbols, with no prices.
+    The double lists what its market lists at the current minute of that date."""
+
+    def __init__(self, listed: Callable[[Symbol, datetime], list[Symbol]]) -> None:
+        self._listed = listed
+
+    def get_option_contract_list(self, symbol: Symbol, date: datetime) -> list[Symbol]:
+        underlying = symbol.underlying if symbol.underlying is not None and symbol.is_canonical() else symbol
+        return self._listed(underlying, date)

@@ -56,6 +56,14 @@ class OrderType(IntEnum):
 COMBO_TYPES = frozenset({OrderType.COMBO_MARKET, OrderType.COMBO_LIMIT, OrderType.COMBO_LEG_LIMIT})
 
 
+class OrderField(IntEnum):
+    LIMIT_PRICE = 0
+    STOP_PRICE = 1
+    TRIGGER_PRICE = 2
+    TRAILING_AMOUNT = 3
+    TRAILING_AS_PERCENTAGE = 4
+
+
 class OrderRequestType(IntEnum):
     """Kind of request made on an order ticket."""
 
@@ -207,6 +215,16 @@ class BrokerageMessageType(IntEnum):
     RECONNECT = 3
     DISCONNECT = 4
     ACTION_REQUIRED = 5
+
+
+class DataNormalizationMode(IntEnum):
+    RAW = 0
+    ADJUSTED = 1
+    SPLIT_ADJUSTED = 2
+    TOTAL_RETURN = 3
+    FORWARD_PANAMA_CANAL = 4
+    BACKWARDS_PANAMA_CANAL = 5
+    SCALED_RAW = 6
 
 
 class Market:

@@ -10,7 +10,7 @@ import copy
 from datetime import datetime, timedelta
 from typing import Any
 
-from leansim.enums import OrderDirection, OrderStatus, OrderType, SecurityType
+from leansim.enums import CLOSED_STATUSES, OrderDirection, OrderStatus, OrderType, SecurityType
 from leansim.symbols import Symbol
 
 
@@ -21,6 +21,22 @@ def direction_of(quantity: float) -> OrderDirection:
     if quantity < 0:
         return OrderDirection.SELL
     return OrderDirection.HOLD
+
+
+class OrderExtensions:
+    """Status tests LEAN's algorithms call (Common/Orders/OrderExtensions.cs)."""
+
+    @staticmethod
+    def is_closed(status: OrderStatus) -> bool:
+        return status in CLOSED_STATUSES
+
+    @staticmethod
+    def is_open(status: OrderStatus) -> bool:
+        return status not in CLOSED_STATUSES
+
+    @staticmethod
+    def is_fill(status: OrderStatus) -> bool:
+        return status in (OrderStatus.FILLED, OrderStatus.PARTIALLY_FILLED)
 
 
 class CashAmount:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 
 from leansim.enums import OPTION_TYPES, OptionRight
+from leansim.positions import SecurityPositionGroupModel
 from leansim.securities import SecurityHolding, SecurityManager
 from leansim.symbols import Symbol
 
@@ -29,6 +30,7 @@ class SecurityPortfolioManager:
         self._cash = float(cash)
         self._fees = 0.0
         self._underlying_price = underlying_price
+        self._groups = SecurityPositionGroupModel(self.values)
 
     def __getitem__(self, symbol: Symbol | str) -> SecurityHolding:
         return self._securities[symbol].holdings
@@ -62,6 +64,11 @@ class SecurityPortfolioManager:
         return [(symbol, security.holdings) for symbol, security in self._securities.items()]
 
     @property
+    def positions(self) -> SecurityPositionGroupModel:
+        """The holdings grouped as LEAN margins them (leansim.positions)."""
+        return self._groups
+
+    @property
     def cash(self) -> float:
         return self._cash
 
@@ -88,7 +95,22 @@ class SecurityPortfolioManager:
 
     @property
     def total_margin_used(self) -> float:
-        return margin_required(self._positions(), self._underlying_price, self._price)
+        return self._margin(self._positions(), self._price)
+
+    def set_positions(self, position_group_model: SecurityPositionGroupModel) -> None:
+        """Replace how holdings are grouped; SecurityPositionGroupModel.NULL keeps every holding a
+        group of its own (Common/Securities/Positions/NullSecurityPositionGroupModel.cs)."""
+        self._groups = SecurityPositionGroupModel(self.values, position_group_model._strategies)
+
+    def _margin(self, positions: dict[Symbol, float], price: Callable[[Symbol], float]) -> float:
+        """Holdings whose security has its own buying-power model are margined by it, per unit; the
+        rest by the module's rules."""
+        own = {s: q for s, q in positions.items()
+               if self._securities.contains_key(s) and self._securities[s].buying_power_model is not None}
+        rest = {s: q for s, q in positions.items() if s not in own}
+        by_model = sum(abs(q) * self._securities[s].buying_power_model._margin_per_unit()  # type: ignore[union-attr]
+                       for s, q in own.items())
+        return by_model + margin_required(rest, self._underlying_price, price)
 
     @property
     def margin_remaining(self) -> float:
@@ -115,8 +137,8 @@ class SecurityPortfolioManager:
         def price(symbol: Symbol) -> float:
             return prices.get(symbol, self._price(symbol))
 
-        used_before = margin_required(before, self._underlying_price, price)
-        used_after = margin_required(after, self._underlying_price, price)
+        used_before = self._margin(before, price)
+        used_after = self._margin(after, price)
         value_after = cash_after + sum(q * price(s) * _multiplier(s) for s, q in after.items())
         free = value_after - used_after
         return used_after <= used_before or free >= 0, used_after - used_before, self.margin_remaining

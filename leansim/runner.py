@@ -39,11 +39,12 @@ leansim.install()
 
 from atomic.contract import Contract
 from atomic.margin import naked_short_contracts
-from leansim import backtest_results
+from leansim import algorithm_imports, backtest_results
 from leansim.algorithm import QCAlgorithm
 from leansim import process_state
 from leansim.backtest_results import BacktestResults
 from leansim.engine.brokerage import VenueOrder, multiplier_of
+from leansim.enums import SecurityType
 from leansim.faults import CrashAt, FaultPlan, SimulatedCrash
 from leansim.market.base import MarketData
 from leansim.market.lean_folder import LeanDataFolder
@@ -51,7 +52,7 @@ from leansim.market.synthetic import SyntheticMarket
 from leansim.naive_executor import NaiveExecutor
 from leansim.observers import AtomicObserver, NaiveObserver, NoExecutorObserver, Observer
 from leansim.scenario_faults import PLAN_NAMES, describe, fault_plan
-from leansim.simulator import Simulator
+from leansim.simulator import AlgorithmRuntimeError, Simulator
 
 NEW_YORK = ZoneInfo("America/New_York")
 UTC = timezone.utc
@@ -168,6 +169,7 @@ class RunResult:
     outputs: BacktestResults  # what LEAN would leave in the backtest's folder
     crash: str = ""  # how the process died ("" when it ran to the end)
     restarted: str = ""  # the crash this process restarted after ("" for a first start)
+    runtime_error: str = ""  # LEAN's "Runtime Error" that stopped the algorithm, if any
 
     @property
     def observed_executor(self) -> bool:
@@ -251,7 +253,8 @@ def load_algorithm(path: Path, name: str | None = None) -> type[QCAlgorithm]:
         raise ImportError(f"cannot import {path}")
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
-    spec.loader.exec_module(module)
+    with algorithm_imports.lean_namespaces():
+        spec.loader.exec_module(module)
     found = [
         member for _, member in inspect.getmembers(module, inspect.isclass)
         if issubclass(member, QCAlgorithm) and member is not QCAlgorithm and member.__module__ == module_name
@@ -271,7 +274,7 @@ def run_scenario(scenario: Scenario, algorithm: type[QCAlgorithm] | None = None)
     """Run `scenario`: the algorithm with its own executor, then (with `naive`) with the naive loop."""
     algorithm = algorithm or load_algorithm(scenario.algorithm_file, scenario.algorithm_name)
     notes: list[str] = []
-    market, underlying, days, market_text = _market(scenario, own_dates(algorithm, dict(scenario.parameters)), notes)
+    market, underlying, days, market_text = _market(scenario, own_setup(algorithm, dict(scenario.parameters)), notes)
     if not days:
         raise ScenarioError(f"no trading day with data for {underlying} in the chosen range")
     parameters = dict(scenario.parameters)
@@ -307,23 +310,33 @@ def run_scenario(scenario: Scenario, algorithm: type[QCAlgorithm] | None = None)
     return result
 
 
-def own_dates(algorithm: type[QCAlgorithm], parameters: dict[str, str]) -> tuple[date | None, date | None]:
-    """The start and end dates the algorithm sets in `initialize` (None where it sets none), read
-    by running its initialize on a throwaway double."""
+@dataclass(frozen=True)
+class OwnSetup:
+    """What the algorithm's `initialize` chooses: its dates (None where it sets none) and the
+    tickers of the equities it adds, in order (the data folder's underlying when none is given)."""
+
+    start: date | None = None
+    end: date | None = None
+    tickers: tuple[str, ...] = ()
+
+
+def own_setup(algorithm: type[QCAlgorithm], parameters: dict[str, str]) -> OwnSetup:
+    """The algorithm's own set-up, read by running its initialize on a throwaway double."""
     sim = Simulator(parameters=parameters)
     unset = sim.now.replace(tzinfo=None)
     try:
         algo = sim.start(algorithm)
     except Exception:  # the real run reports it
-        return None, None
+        return OwnSetup()
     start, end = algo.start_date, algo.end_date
-    return (None if start == unset else start.date()), (None if end == unset + timedelta(days=1) else end.date())
+    tickers = tuple(symbol.value for symbol in algo.securities.keys() if symbol.security_type == SecurityType.EQUITY)
+    return OwnSetup(None if start == unset else start.date(), None if end == unset + timedelta(days=1) else end.date(),
+                    tickers)
 
 
-def _market(scenario: Scenario, own: tuple[date | None, date | None],
-            notes: list[str]) -> tuple[MarketData, str, list[date], str]:
+def _market(scenario: Scenario, own: OwnSetup, notes: list[str]) -> tuple[MarketData, str, list[date], str]:
     # An explicit start or end replaces the algorithm's range (the synthetic market's `days` bound it).
-    first, last = (scenario.start, scenario.end) if scenario.start or scenario.end else own
+    first, last = (scenario.start, scenario.end) if scenario.start or scenario.end else (own.start, own.end)
     if scenario.data_folder is None:
         underlying = (scenario.underlying or dict(scenario.parameters).get("underlying") or "SPY").upper()
         start = first or date(2024, 1, 2)
@@ -337,7 +350,8 @@ def _market(scenario: Scenario, own: tuple[date | None, date | None],
     tickers = folder.underlyings()
     underlying = (scenario.underlying or dict(scenario.parameters).get("underlying") or "").upper()
     if not underlying:
-        underlying = "SPY" if "SPY" in tickers else (tickers[0] if tickers else "SPY")
+        held = [ticker for ticker in own.tickers if ticker in tickers]
+        underlying = held[0] if held else "SPY" if "SPY" in tickers else (tickers[0] if tickers else "SPY")
     if underlying not in tickers:
         raise ScenarioError(f"{scenario.data_folder} holds no files for {underlying}; it has {', '.join(tickers) or 'none'}")
     every = [d for d in folder.days_of(underlying) if folder.calendar.session(d) is not None]
@@ -475,11 +489,13 @@ class _Run:
         days = [day for day in self.days if (session := calendar.session(day)) is not None and session[1] > sim.now]
         try:
             for day in _progress(days if not crash else [], self.kind, self.scenario.progress):
+                if sim.stopped:
+                    continue
                 open_, close = calendar.session(day)  # type: ignore[misc]
                 if sim.now < open_:
                     sim.advance_to(open_, step=(open_ - sim.now).total_seconds())
                     probe.sample()
-                while sim.now < close:
+                while sim.now < close and not sim.stopped:  # quit(): LEAN's engine leaves its loop
                     if watch.may_fill():
                         step = 1.0
                         second_steps += 1
@@ -492,13 +508,16 @@ class _Run:
                 probe.sample(force_equity=True)
         except SimulatedCrash as died:
             crash = str(died)
+        except AlgorithmRuntimeError:  # logged as LEAN logs it; the run ends there, without on_end_of_algorithm
+            pass
         end_equity = probe.equity()
         self_check = ""
         try:
             if not crash:
                 sim.stop()
-        except AssertionError as error:  # the algorithm's own end-of-run self-check
-            self_check = str(error)
+        except AlgorithmRuntimeError as error:
+            if isinstance(error.error, AssertionError) and error.context == "OnEndOfAlgorithm":
+                self_check = str(error.error)  # the algorithm's own end-of-run self-check failed
         probe.finish()
         orders = algorithm.transactions.get_orders() if algorithm is not None else []
         outputs = backtest_results.collect(
@@ -528,6 +547,7 @@ class _Run:
             second_steps=second_steps,
             outputs=outputs,
             crash=crash,
+            runtime_error=str(algorithm._run.runtime_error or "") if algorithm is not None else "",
         )
 
 

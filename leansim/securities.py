@@ -10,7 +10,8 @@ from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from leansim.enums import OptionRight, OptionStyle, SecurityType, SettlementType
+from leansim.buying_power import BuyingPowerModel
+from leansim.enums import DataNormalizationMode, OptionRight, OptionStyle, SecurityType, SettlementType
 from leansim.index_option_symbol import minimum_price_variation
 from leansim.option_exercise import DefaultExerciseModel, DefaultOptionAssignmentModel, exercise_quantity, intrinsic_value
 from leansim.symbols import Symbol
@@ -218,6 +219,8 @@ class Security:
         self._holdings = SecurityHolding(self)
         self._fill_model: FillModel = ImmediateFillModel()
         self._fee_model: FeeModel = FeeModel()
+        self._normalization = DataNormalizationMode.RAW
+        self._buying_power_model: BuyingPowerModel | None = None  # None: leansim.portfolio's margin rules
 
     @property
     def symbol(self) -> Symbol:
@@ -291,6 +294,24 @@ class Security:
         """Install a fee model (the brokerage model's is installed when the security is added)."""
         self._fee_model = fee_model
 
+    @property
+    def buying_power_model(self) -> BuyingPowerModel | None:
+        return self._buying_power_model
+
+    def set_buying_power_model(self, buying_power_model: BuyingPowerModel) -> None:
+        """Margin this security by `buying_power_model` (leansim.buying_power) instead of the default."""
+        self._buying_power_model = buying_power_model
+
+    def set_margin_model(self, margin_model: BuyingPowerModel) -> None:
+        """LEAN's older name for set_buying_power_model (Common/Securities/Security.cs, SetMarginModel)."""
+        self._buying_power_model = margin_model
+
+    def set_data_normalization_mode(self, mode: DataNormalizationMode) -> None:
+        """Kept, not applied: the double prices every security from raw data, which is what LEAN
+        uses for options and their underlyings (Common/Securities/Security.cs,
+        SetDataNormalizationMode; an option's underlying must be RAW)."""
+        self._normalization = DataNormalizationMode(mode)
+
 
 class Equity(Security):
     """A stock or ETF."""
@@ -305,6 +326,17 @@ class Index(Security):
         return False
 
 
+_STANDARD, _WEEKLY = 1, 2  # ContractSecurityFilterUniverse's ContractExpirationType flags
+
+
+def is_standard_expiry(expiry: date) -> bool:
+    """A monthly expiry: in the week (Thursday to Saturday) of the month's third Friday; LEAN's rule
+    (Common/Securities/Option/OptionSymbol.cs, IsStandard), which leaves Monday and Wednesday weeklys out."""
+    first_weekday = (date(expiry.year, expiry.month, 1).weekday() + 1) % 7  # .NET: Sunday is 0
+    first_friday = 7 if first_weekday == 6 else 6 - first_weekday
+    return first_friday + 7 + 5 < expiry.day < first_friday + 2 * 7 + 2
+
+
 class OptionFilterUniverse:
     """The contracts an option subscription keeps; each method narrows it and returns self."""
 
@@ -313,7 +345,7 @@ class OptionFilterUniverse:
         self._max_strike_rank: int | None = None
         self._min_days: int | None = None
         self._max_days: int | None = None
-        self._weeklies = False
+        self._expiry_types = _STANDARD | _WEEKLY  # weeklys are included by default
         self._right: OptionRight | None = None
 
     def strikes(self, min_strike: int, max_strike: int) -> OptionFilterUniverse:
@@ -328,7 +360,18 @@ class OptionFilterUniverse:
         return self
 
     def include_weeklys(self) -> OptionFilterUniverse:
-        self._weeklies = True
+        """Obsolete in LEAN: weeklys are included by default (Common/Securities/ContractSecurityFilterUniverse.cs)."""
+        self._expiry_types |= _WEEKLY
+        return self
+
+    def standards_only(self) -> OptionFilterUniverse:
+        """Keep only the standard (monthly) expiries, as ContractSecurityFilterUniverse.StandardsOnly."""
+        self._expiry_types = _STANDARD
+        return self
+
+    def weeklys_only(self) -> OptionFilterUniverse:
+        """Keep only the non-standard expiries (ContractSecurityFilterUniverse.WeeklysOnly)."""
+        self._expiry_types = _WEEKLY
         return self
 
     def calls_only(self) -> OptionFilterUniverse:
@@ -349,6 +392,8 @@ class OptionFilterUniverse:
         def accepts(symbol: Symbol) -> bool:
             sid = symbol.id
             if self._right is not None and sid.option_right != self._right:
+                return False
+            if not self._expiry_types & (_STANDARD if is_standard_expiry(sid.date.date()) else _WEEKLY):
                 return False
             if low is not None and sid.strike_price < low or high is not None and sid.strike_price > high:
                 return False

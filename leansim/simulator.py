@@ -107,6 +107,17 @@ class PlotPoint:
     value: float
 
 
+class AlgorithmRuntimeError(Exception):
+    """The algorithm raised in one of its handlers: LEAN stops it with a runtime error
+    (Common/Extensions.cs, SetRuntimeError). Raised out of `advance` once the step is done, so a
+    test never passes over an exception its algorithm raised."""
+
+    def __init__(self, context: str, error: Exception) -> None:
+        super().__init__(f"Runtime Error: {error} in {context}")
+        self.context = context
+        self.error = error
+
+
 # --- one algorithm process ----------------------------------------------------------------------------
 
 
@@ -120,6 +131,8 @@ class Run:
         self.alive = True
         self.warming_up = True
         self.quit_requested = False
+        self.runtime_error: AlgorithmRuntimeError | None = None
+        self.runtime_error_raised = False
         self.moo_warning_sent = False
         self.requested_cash: float | None = None
         self.start_date = sim.now.replace(tzinfo=None)
@@ -135,6 +148,7 @@ class Run:
         self.notify = NotificationManager(sim.live, self._record_notification)
         self.brokerage_model: DefaultBrokerageModel = DefaultBrokerageModel()
         self.security_initializer: Any = None
+        self.benchmark: Any = None  # set_benchmark's argument (no benchmark statistics are computed)
         self.chain_subscriptions: dict[Symbol, Option] = {}
         self.current_slice: Slice | None = None
         self._universes: dict[Symbol, tuple[date, dict[SecurityKey, Symbol]]] = {}
@@ -142,6 +156,17 @@ class Run:
 
     def log(self, level: str, message: str) -> None:
         self.sim.logs.append(LogRecord(self.sim.now, level, message, self.index))
+
+    @property
+    def stopped(self) -> bool:
+        """quit() was called or a handler raised: LEAN's engine leaves its loop (AlgorithmManager.cs)."""
+        return self.quit_requested or self.runtime_error is not None
+
+    def set_runtime_error(self, error: Exception, context: str) -> None:
+        """Stop the algorithm as LEAN's SetRuntimeError does; the first error is the one reported."""
+        if self.runtime_error is None:
+            self.runtime_error = AlgorithmRuntimeError(context, error)
+            self.log("ERROR", str(self.runtime_error))
 
     def ensure_security(self, symbol: Symbol) -> Security:
         """The security of `symbol`, added on first use (LEAN auto-adds securities it is asked to trade)."""
@@ -206,6 +231,10 @@ class Run:
         if listed:  # before the open nothing is listed: select again once the market lists contracts
             self._universes[canonical] = (today, universe)
         return universe
+
+    def listed_contracts(self, underlying: Symbol, when: datetime) -> list[Symbol]:
+        """The contracts of `underlying` the market lists now (option_chain_provider)."""
+        return [symbol_for(quoted.key) for quoted in self.sim.market.chain(underlying.id.symbol)]
 
     def select_universes(self) -> None:
         """Select each subscribed option universe if today's selection has not run yet."""
@@ -315,6 +344,11 @@ class Simulator:
     def alive(self) -> bool:
         return self._run is not None and self._run.alive
 
+    @property
+    def stopped(self) -> bool:
+        """The running algorithm called quit() or raised: no more data or scheduled events reach it."""
+        return self._run is not None and self._run.stopped
+
     def advance(self, duration: float | timedelta, step: float | timedelta = 1.0) -> None:
         """Move the clock by `duration` in steps of `step` (seconds), running each step's work.
 
@@ -402,11 +436,21 @@ class Simulator:
         return self.start(algorithm_class)
 
     def stop(self) -> None:
-        """End the run normally: on_end_of_algorithm(), then persist the store."""
-        if self._run is not None and self._run.alive:
-            self._run.algorithm.on_end_of_algorithm()
+        """End the run: on_end_of_algorithm() (not after a runtime error: LEAN's AlgorithmManager
+        returns before it), then persist the store. An exception there is a runtime error, raised
+        as AlgorithmRuntimeError once the store is persisted."""
+        run = self._run
+        if run is None or not run.alive:
+            return
+        try:
+            if run.runtime_error is None:
+                run.algorithm.on_end_of_algorithm()
+        except Exception as error:
+            run.set_runtime_error(error, "OnEndOfAlgorithm")
+        finally:
             self.store.flush()
-            self._run.alive = False
+            run.alive = False
+        self._raise_runtime_error(run)
 
     # --- live delivery ------------------------------------------------------------------------------------
 
@@ -612,11 +656,19 @@ class Simulator:
         if self.live or slice_end is not None:
             self.brokerage.scan(self._now, self._price_group)
         self.deliver()
-        if run is None or not run.alive:
+        if run is None or not run.alive or run.stopped:
+            self._raise_runtime_error(run)
             return
+        try:
+            self._algorithm_step(run, slice_end)
+        except Exception as error:  # AlgorithmManager.cs: SetRuntimeError(err, "OnData") and return
+            run.set_runtime_error(error, "OnData")
+        self._raise_runtime_error(run)
+
+    def _algorithm_step(self, run: Run, slice_end: datetime | None) -> None:
         for event in run.schedule._due():
             event._fire_due(self._now)
-            if not run.alive:
+            if not run.alive or run.stopped:
                 return
         if slice_end is not None:
             run.current_slice = self._slice(run)
@@ -636,6 +688,12 @@ class Simulator:
             return None
         self._last_minute = minute
         return minute
+
+    def _raise_runtime_error(self, run: Run | None) -> None:
+        """Raise a runtime error recorded during this step, once: the algorithm stays stopped."""
+        if run is not None and run.runtime_error is not None and not run.runtime_error_raised:
+            run.runtime_error_raised = True
+            raise run.runtime_error from run.runtime_error.error
 
     def _slice(self, run: Run) -> Slice:
         local = self.market.local(self._now)

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from leansim.enums import (
+    OrderField,
     OrderRequestStatus,
     OrderRequestType,
     OrderResponseErrorCode,
@@ -241,12 +242,42 @@ class CancelOrderRequest(OrderRequest):
         return OrderRequestType.CANCEL
 
 
+class UpdateOrderFields:
+    """What an update changes; a field left None is kept (Common/Orders/UpdateOrderFields.cs)."""
+
+    def __init__(self) -> None:
+        self.quantity: float | None = None
+        self.limit_price: float | None = None
+        self.stop_price: float | None = None
+        self.tag: str | None = None
+
+
 class UpdateOrderRequest(OrderRequest):
-    """A request to change an order; the double supports tag-only updates."""
+    """A request to change an order's quantity, limit price or tag (stop orders are not simulated)."""
+
+    def __init__(self, time: datetime, order_id: int, fields: UpdateOrderFields | str | None) -> None:
+        if not isinstance(fields, UpdateOrderFields):  # the tag-only form update_tag sends
+            tag, fields = fields, UpdateOrderFields()
+            fields.tag = tag
+        super().__init__(time, order_id, fields.tag)
+        self._quantity = None if fields.quantity is None else float(fields.quantity)
+        self._limit_price = None if fields.limit_price is None else float(fields.limit_price)
 
     @property
     def order_request_type(self) -> OrderRequestType:
         return OrderRequestType.UPDATE
+
+    @property
+    def quantity(self) -> float | None:
+        return self._quantity
+
+    @property
+    def limit_price(self) -> float | None:
+        return self._limit_price
+
+    def is_allowed_for_closed_order(self) -> bool:
+        """Only a tag may change once the order is closed (UpdateOrderRequest.IsAllowedForClosedOrder)."""
+        return self._quantity is None and self._limit_price is None
 
 
 class OrderTicket:
@@ -343,13 +374,42 @@ class OrderTicket:
         self._handler.process_cancel(request)
         return request.response
 
-    def update_tag(self, tag: str) -> OrderResponse:
-        """Replace the order's tag (allowed on closed orders, refused while NEW)."""
-        request = UpdateOrderRequest(self._now(), self.order_id, tag)
+    def update(self, fields: UpdateOrderFields) -> OrderResponse:
+        """Change the order's quantity, limit price or tag (a closed order's tag only); refused while NEW."""
+        request = UpdateOrderRequest(self._now(), self.order_id, fields)
         if self._handler is None:
             return OrderResponse.unable_to_find_order(request)
         self._update_requests.append(request)
-        return self._handler.process_tag_update(request)
+        return self._handler.process_update(request)
+
+    def update_tag(self, tag: str) -> OrderResponse:
+        """Replace the order's tag (allowed on closed orders, refused while NEW)."""
+        fields = UpdateOrderFields()
+        fields.tag = tag
+        return self.update(fields)
+
+    def update_limit_price(self, limit_price: float, tag: str | None = None) -> OrderResponse:
+        fields = UpdateOrderFields()
+        fields.limit_price, fields.tag = limit_price, tag
+        return self.update(fields)
+
+    def update_quantity(self, quantity: float, tag: str | None = None) -> OrderResponse:
+        fields = UpdateOrderFields()
+        fields.quantity, fields.tag = quantity, tag
+        return self.update(fields)
+
+    def get(self, field: OrderField) -> float:
+        """The order's limit price (a combo limit leg's is its group's); other fields are not simulated
+        (OrderTicket.Get)."""
+        if field != OrderField.LIMIT_PRICE:
+            raise ValueError(f"{field!r} is not simulated: the double has no stop or trailing orders")
+        order = self._order
+        if order is None:
+            return self._submit_request.limit_price
+        manager = order.group_order_manager
+        if order.type == OrderType.COMBO_LIMIT and manager is not None:
+            return manager.limit_price
+        return float(getattr(order, "limit_price", 0.0))
 
     def get_most_recent_order_response(self) -> OrderResponse:
         if self._cancel_request is not None:

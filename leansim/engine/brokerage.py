@@ -184,6 +184,21 @@ class SimBrokerage:
                 self._event(leg, OrderStatus.CANCELED, now)
         return True
 
+    def update(self, broker_id: str, quantity: float, limit_price: float | None, now: datetime) -> bool:
+        """Change an open order's quantity and limit (a combo limit's is every leg's) and report
+        UPDATE_SUBMITTED, as BacktestingBrokerage.UpdateOrder; False when the order is no longer open."""
+        order = self.orders.get(broker_id)
+        if order is None or not order.is_open:
+            return False
+        order.quantity = quantity
+        if order.group_id is not None and order.order_type == OrderType.COMBO_LIMIT:
+            for leg in self.group_of(order):
+                leg.limit_price = limit_price
+        else:
+            order.limit_price = limit_price
+        self._event(order, OrderStatus.UPDATE_SUBMITTED, now)
+        return True
+
     # --- scanning -----------------------------------------------------------------------------------
 
     def open_orders(self) -> list[VenueOrder]:

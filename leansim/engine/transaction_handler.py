@@ -279,19 +279,30 @@ class TransactionHandler:
         self._run.log("ERROR", message)
         request.set_response(OrderResponse.error(request, OrderResponseErrorCode.BROKERAGE_FAILED_TO_CANCEL_ORDER, message))
 
-    def process_tag_update(self, request: UpdateOrderRequest) -> OrderResponse:
+    def process_update(self, request: UpdateOrderRequest) -> OrderResponse:
+        """LEAN's HandleUpdateOrderRequest (Engine/TransactionHandlers/BrokerageTransactionHandler.cs):
+        refused while NEW, and on a closed order unless only the tag changes; otherwise the order
+        takes the new values (Order.ApplyUpdateOrderRequest: a combo limit's price is its group's)
+        and the brokerage reports UPDATE_SUBMITTED. Buying power is not re-checked on an update."""
         with self._handling():
             order = self.orders.get(request.order_id)
             if order is None:
                 response = OrderResponse.unable_to_find_order(request)
             elif order.status == OrderStatus.NEW:
                 response = OrderResponse.invalid_new_status(request, order)
+            elif order.status in CLOSED_STATUSES and not request.is_allowed_for_closed_order():
+                response = OrderResponse.invalid_status(request, order)
             else:
-                order._tag = request.tag or ""
+                _apply_update(order, request)
                 order._last_update_time = self.utc_time
                 response = OrderResponse.success(request)
             request.set_response(response)
-            return response
+        if response.is_success and order is not None and order.status not in CLOSED_STATUSES:
+            limit = order.group_order_manager.limit_price if order.type == OrderType.COMBO_LIMIT and order.group_order_manager else getattr(order, "limit_price", None)
+            with self._handling():
+                self._sim.brokerage.update(order.broker_id[0], order.quantity, limit, self.utc_time)
+            self._sim.after_request()
+        return response
 
     # --- events -------------------------------------------------------------------------------------
 
@@ -425,9 +436,12 @@ class TransactionHandler:
         if outermost:
             told, local.outbox = local.outbox, []
             for event in told:
-                self._run.algorithm.on_order_event(event)
-                if event.is_assignment:
-                    self._run.algorithm.on_assignment_order_event(_assignment_event(event))
+                try:
+                    self._run.algorithm.on_order_event(event)
+                    if event.is_assignment:
+                        self._run.algorithm.on_assignment_order_event(_assignment_event(event))
+                except Exception as error:  # BrokerageTransactionHandler.HandleOrderEvent: "close down shop"
+                    self._run.set_runtime_error(error, "Order Event Handler")
 
     # --- restart --------------------------------------------------------------------------------------
 
@@ -569,6 +583,21 @@ def _broker_order(
         limit_price=limit,
         behaviour=behaviour,
     )
+
+
+def _apply_update(order: Order, request: UpdateOrderRequest) -> None:
+    """Order.ApplyUpdateOrderRequest and its limit-order overrides (Common/Orders/LimitOrder.cs,
+    ComboLimitOrder.cs, ComboLegLimitOrder.cs)."""
+    if request.quantity is not None:
+        order._quantity = request.quantity
+    if request.tag is not None:
+        order._tag = request.tag
+    if request.limit_price is not None:
+        manager = order.group_order_manager
+        if order.type == OrderType.COMBO_LIMIT and manager is not None:
+            manager.limit_price = request.limit_price
+        elif isinstance(order, (LimitOrder, ComboLegLimitOrder)):
+            order._limit_price = request.limit_price
 
 
 def _orphan_ticket(handler: TransactionHandler, request: CancelOrderRequest) -> OrderTicket:

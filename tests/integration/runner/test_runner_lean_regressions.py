@@ -1,0 +1,291 @@
+"""LEAN's own regression figures, reproduced by leansim on LEAN's GOOG sample (2015-12-24).
+
+Each scenario here is our own code mirroring one of LEAN's Python regression algorithms (named in
+its comment): the same trades on the same data, with the Total Orders, End Equity, Total Fees and
+Net Profit that the algorithm's C# twin records in its ExpectedStatistics. tests/oracle/lean_oracle.py runs
+LEAN's files themselves; these tests keep the facts in the project. Skipped where the sample folder
+(not part of the project) is absent.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from runner_kit import LEAN_SAMPLE
+
+from leansim.algorithm import QCAlgorithm
+from leansim.buying_power import SecurityMarginModel
+from leansim.data import OptionChain, OptionContract, Slice
+from leansim.enums import OptionRight
+from leansim.option_strategies import OptionStrategies, OptionStrategy
+from leansim.positions import OptionStrategyPositionGroupBuyingPowerModel, SecurityPositionGroupModel
+from leansim.runner import Scenario, run_scenario
+from leansim.symbols import Symbol
+
+SAMPLE = Path(os.environ.get("LEANSIM_LEAN_SAMPLE", LEAN_SAMPLE))  # a worktree may point at ../shared elsewhere
+pytestmark = pytest.mark.skipif(not (SAMPLE / "option" / "usa").is_dir(), reason=f"LEAN sample data not found at {SAMPLE}")
+
+Builder = Callable[[Symbol, OptionChain], tuple[OptionStrategy, OptionStrategy] | None]
+
+
+def _latest_nearest(chain: OptionChain) -> OptionContract:
+    """The contract of the latest expiry whose strike is nearest the underlying's price."""
+    spot = chain.underlying.price
+    return min(chain, key=lambda c: (-c.expiry.toordinal(), abs(spot - c.strike)))
+
+
+def _naked_call(canonical: Symbol, chain: OptionChain) -> tuple[OptionStrategy, OptionStrategy]:
+    c = _latest_nearest(chain)
+    strategy = OptionStrategies.naked_call(canonical, c.strike, c.expiry)
+    return strategy, strategy  # closed by selling it
+
+
+def _naked_put(canonical: Symbol, chain: OptionChain) -> tuple[OptionStrategy, OptionStrategy]:
+    c = _latest_nearest(chain)
+    strategy = OptionStrategies.naked_put(canonical, c.strike, c.expiry)
+    return strategy, strategy
+
+
+def _covered_call(canonical: Symbol, chain: OptionChain) -> tuple[OptionStrategy, OptionStrategy]:
+    c = _latest_nearest(chain)
+    return (OptionStrategies.covered_call(canonical, c.strike, c.expiry),
+            OptionStrategies.protective_call(canonical, c.strike, c.expiry))
+
+
+def _covered_put(canonical: Symbol, chain: OptionChain) -> tuple[OptionStrategy, OptionStrategy]:
+    c = _latest_nearest(chain)
+    return (OptionStrategies.covered_put(canonical, c.strike, c.expiry),
+            OptionStrategies.protective_put(canonical, c.strike, c.expiry))
+
+
+def _straddle(canonical: Symbol, chain: OptionChain) -> tuple[OptionStrategy, OptionStrategy] | None:
+    spot = chain.underlying.price
+    pairs = {(c.strike, c.expiry) for c in chain if c.right == OptionRight.CALL} & \
+            {(c.strike, c.expiry) for c in chain if c.right == OptionRight.PUT}
+    if not pairs:
+        return None
+    strike, expiry = min(pairs, key=lambda p: (-p[1].toordinal(), abs(spot - p[0])))
+    return (OptionStrategies.straddle(canonical, strike, expiry), OptionStrategies.short_straddle(canonical, strike, expiry))
+
+
+def _strangle(canonical: Symbol, chain: OptionChain) -> tuple[OptionStrategy, OptionStrategy] | None:
+    """The widest strangle of the latest expiry that has one: highest call strike, lowest put strike."""
+    for expiry in sorted({c.expiry for c in chain}, reverse=True):
+        calls = [c.strike for c in chain if c.expiry == expiry and c.right == OptionRight.CALL]
+        puts = [c.strike for c in chain if c.expiry == expiry and c.right == OptionRight.PUT]
+        if calls and puts and max(calls) > min(puts):
+            return (OptionStrategies.strangle(canonical, max(calls), min(puts), expiry),
+                    OptionStrategies.short_strangle(canonical, max(calls), min(puts), expiry))
+    return None
+
+
+def _calendar(right: OptionRight) -> Builder:
+    def build(canonical: Symbol, chain: OptionChain) -> tuple[OptionStrategy, OptionStrategy] | None:
+        spot = chain.underlying.value
+        for strike in sorted({c.strike for c in chain if c.right == right}, key=lambda s: abs(s - spot)):
+            expiries = sorted(c.expiry for c in chain if c.right == right and c.strike == strike)
+            if len(expiries) >= 2:
+                near, far = expiries[0], expiries[1]
+                if right == OptionRight.CALL:
+                    return (OptionStrategies.call_calendar_spread(canonical, strike, near, far),
+                            OptionStrategies.short_call_calendar_spread(canonical, strike, near, far))
+                return (OptionStrategies.put_calendar_spread(canonical, strike, near, far),
+                        OptionStrategies.short_put_calendar_spread(canonical, strike, near, far))
+        return None
+
+    return build
+
+
+class StrategyRoundTrip(QCAlgorithm):
+    """Buys two units of a strategy at the first chain of 2015-12-24, checks they are held as one
+    option-strategy group, closes them at the next slice and quits."""
+
+    build: Builder
+    close_by_selling: bool
+    group_size: int
+
+    def initialize(self) -> None:
+        self.set_start_date(2015, 12, 24)
+        self.set_end_date(2015, 12, 24)
+        self.set_cash(1000000)
+        option = self.add_option("GOOG")
+        self._canonical = option.symbol
+        option.set_filter(lambda u: u.standards_only().strikes(-2, +2).expiration(0, 180))
+        self.set_benchmark("GOOG")
+        self.closing: OptionStrategy | None = None
+        self.groups_seen: list[tuple[int, bool]] = []
+
+    def on_data(self, slice: Slice) -> None:
+        if not self.portfolio.invested:
+            chain = slice.option_chains.get(self._canonical)
+            built = type(self).build(self._canonical, chain) if chain is not None and len(chain) else None
+            if built is not None:
+                opening, self.closing = built
+                self.buy(opening, 2)
+            return
+        [group] = self.portfolio.positions.groups
+        self.groups_seen.append((len(group.positions),
+                                 isinstance(group.buying_power_model, OptionStrategyPositionGroupBuyingPowerModel)))
+        assert self.closing is not None
+        if type(self).close_by_selling:
+            self.sell(self.closing, 2)
+        else:
+            self.buy(self.closing, 2)
+        self.quit()
+
+
+@dataclass(frozen=True)
+class Expected:
+    """A LEAN regression's figures (its C# twin's ExpectedStatistics)."""
+
+    total_orders: str
+    end_equity: str
+    total_fees: str
+    net_profit: str = "0%"
+
+
+# name of LEAN's algorithm -> (our builder, closed by selling, positions in the group, LEAN's figures)
+STRATEGY_REGRESSIONS: dict[str, tuple[Builder, bool, int, Expected]] = {
+    "NakedCallStrategyAlgorithm": (_naked_call, True, 1, Expected("2", "999657.4", "$2.60")),
+    "NakedPutStrategyAlgorithm": (_naked_put, True, 1, Expected("2", "999377.4", "$2.60")),
+    "CoveredAndProtectiveCallStrategiesAlgorithm": (_covered_call, False, 2, Expected("4", "999499.4", "$4.60")),
+    "CoveredAndProtectivePutStrategiesAlgorithm": (_covered_put, False, 2, Expected("4", "999155.4", "$4.60")),
+    "LongAndShortStraddleStrategiesAlgorithm": (_straddle, False, 2, Expected("4", "998974.8", "$5.20")),
+    "LongAndShortStrangleStrategiesAlgorithm": (_strangle, False, 2, Expected("4", "999194.8", "$5.20")),
+    "LongAndShortCallCalendarSpreadStrategiesAlgorithm": (_calendar(OptionRight.CALL), False, 2,
+                                                          Expected("4", "999494.8", "$5.20")),
+    "LongAndShortPutCalendarSpreadStrategiesAlgorithm": (_calendar(OptionRight.PUT), False, 2,
+                                                         Expected("4", "999534.8", "$5.20")),
+}
+
+
+def _statistics(algorithm: type[QCAlgorithm]) -> dict[str, str]:
+    result = run_scenario(Scenario(Path(f"{algorithm.__name__}.py"), data_folder=SAMPLE, faults="none", naive=False),
+                          algorithm)
+    run = result.runs[0]
+    assert run.runtime_error == "" and run.self_check == ""
+    return run.outputs.statistics
+
+
+def _figures(statistics: dict[str, str]) -> Expected:
+    return Expected(statistics["Total Orders"], statistics["End Equity"], statistics["Total Fees"], statistics["Net Profit"])
+
+
+@pytest.mark.parametrize("lean_algorithm", list(STRATEGY_REGRESSIONS))
+def test_option_strategies_round_trip_as_lean_records_it(lean_algorithm: str) -> None:
+    build, close_by_selling, group_size, expected = STRATEGY_REGRESSIONS[lean_algorithm]
+    seen: list[list[tuple[int, bool]]] = []
+
+    class Mirror(StrategyRoundTrip):
+        def on_end_of_algorithm(self) -> None:
+            seen.append(self.groups_seen)
+
+    Mirror.build = staticmethod(build)  # type: ignore[assignment]
+    Mirror.close_by_selling = close_by_selling
+    statistics = _statistics(Mirror)
+    assert _figures(statistics) == expected
+    assert seen == [[(group_size, True)]]  # held as one option-strategy group, then closed once
+
+
+class ProviderCoveredCall(QCAlgorithm):
+    """Mirrors LEAN's OptionChainProviderAlgorithm: 100 GOOG shares, and one short call found through
+    option_chain_provider: the out-of-the-money call 11 to 29 whole days out nearest the price, chosen
+    again each minute until it is held (at 09:30 GOOG has no price yet, and LEAN picks a 300 strike)."""
+
+    def initialize(self) -> None:
+        self.set_start_date(2015, 12, 24)
+        self.set_end_date(2015, 12, 24)
+        self.set_cash(100000)
+        self.goog = self.add_equity("GOOG").symbol
+        self.contract: Symbol | None = None
+
+    def on_data(self, slice: Slice) -> None:
+        if not self.portfolio[self.goog].invested:
+            self.market_order(self.goog, 100)
+        if self.contract is None or not self.portfolio[self.contract].invested:  # chosen again until held
+            price = self.securities[self.goog].price
+            calls = [s for s in self.option_chain_provider.get_option_contract_list(self.goog, slice.time)
+                     if s.id.option_right == OptionRight.CALL and s.id.strike_price > price
+                     and 10 < (s.id.date - slice.time).days < 30]
+            if calls:
+                self.contract = min(calls, key=lambda s: (s.id.strike_price - price, s.id.date))
+                self.add_option_contract(self.contract)
+        if self.contract is not None and not self.portfolio[self.contract].invested:
+            self.market_order(self.contract, -1)
+
+
+def test_option_chain_provider_covered_call_as_lean_records_it() -> None:
+    statistics = _statistics(ProviderCoveredCall)
+    assert _figures(statistics) == Expected("2", "99890", "$2.00")  # OptionChainProviderAlgorithm
+
+
+def test_an_exception_in_on_order_event_stops_the_algorithm_with_a_runtime_error() -> None:
+    """LEAN's BrokerageTransactionHandler catches it and calls SetRuntimeError("Order Event Handler"):
+    the order stands, the algorithm receives no more data, on_end_of_algorithm is not called."""
+    calls: list[str] = []
+
+    class Raising(QCAlgorithm):
+        def initialize(self) -> None:
+            self.set_start_date(2015, 12, 24)
+            self.set_end_date(2015, 12, 24)
+            self.goog = self.add_equity("GOOG").symbol
+
+        def on_data(self, slice: Slice) -> None:
+            calls.append("on_data")
+            if not self.portfolio.invested:
+                self.market_order(self.goog, 10)
+
+        def on_order_event(self, order_event: object) -> None:
+            calls.append("order event")
+            raise ValueError("boom")
+
+        def on_end_of_algorithm(self) -> None:
+            calls.append("end")
+
+    result = run_scenario(Scenario(Path("raising.py"), data_folder=SAMPLE, faults="none", naive=False), Raising)
+    run = result.runs[0]
+    assert run.runtime_error == "Runtime Error: boom in Order Event Handler"
+    first = calls.index("order event")
+    assert "on_data" not in calls[first:] and "end" not in calls  # no further slice, no on_end_of_algorithm
+    assert run.outputs.statistics["Total Orders"] == "1"  # the order itself went through
+    assert any("Runtime Error: boom" in line for line in run.outputs.log_lines)
+
+
+class UnmarginedBullCallSpread(QCAlgorithm):
+    """Mirrors LEAN's NullBuyingPowerOptionBullCallSpreadAlgorithm: with no margin model and no
+    strategy grouping, 1000 bull call spreads on the nearest expiry's two lowest strikes go through
+    on $200,000 and leave no margin in use."""
+
+    def initialize(self) -> None:
+        self.set_start_date(2015, 12, 24)
+        self.set_end_date(2015, 12, 24)
+        self.set_cash(200000)
+        self.set_security_initializer(lambda security: security.set_margin_model(SecurityMarginModel.NULL))
+        self.portfolio.set_positions(SecurityPositionGroupModel.NULL)
+        option = self.add_option(self.add_equity("GOOG").symbol)
+        option.set_filter(lambda u: u.standards_only().strikes(-2, +2).expiration(0, 180))
+        self.canonical = option.symbol
+        self.margin_in_use: list[float] = []
+
+    def on_data(self, slice: Slice) -> None:
+        chain = slice.option_chains.get(self.canonical)
+        if self.portfolio.invested or not self.is_market_open(self.canonical) or not chain:
+            return
+        calls = [c for c in chain if c.right == OptionRight.CALL]
+        nearest = min(c.expiry for c in calls)
+        low, high = sorted((c for c in calls if c.expiry == nearest), key=lambda c: c.strike)[:2]
+        tickets = [self.market_order(high.symbol, -1000), self.market_order(low.symbol, 1000)]
+        assert all(ticket.status.name == "FILLED" for ticket in tickets)
+
+    def on_end_of_algorithm(self) -> None:
+        self.margin_in_use.append(self.portfolio.total_margin_used)
+
+
+def test_null_buying_power_lets_a_large_spread_through_as_lean_records_it() -> None:
+    statistics = _statistics(UnmarginedBullCallSpread)
+    assert _figures(statistics) == Expected("2", "108700", "$1300.00")  # NullBuyingPowerOptionBullCallSpreadAlgorithm
