@@ -234,7 +234,8 @@ class Run:
 
     def listed_contracts(self, underlying: Symbol, when: datetime) -> list[Symbol]:
         """The contracts of `underlying` the market lists now (option_chain_provider)."""
-        return [symbol_for(quoted.key) for quoted in self.sim.market.chain(underlying.id.symbol)]
+        canonical = underlying if underlying.is_canonical() else Symbol.create_canonical_option(underlying)
+        return [contract_symbol(canonical, quoted.key) for quoted in self.sim.market.chain(canonical.id.symbol)]
 
     def select_universes(self) -> None:
         """Select each subscribed option universe if today's selection has not run yet."""

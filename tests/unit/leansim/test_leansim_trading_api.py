@@ -54,7 +54,7 @@ def test_a_limit_order_update_moves_its_price_and_the_brokerage_reports_update_s
     assert response.is_success and ticket.get(OrderField.LIMIT_PRICE) == 200.0
     assert ticket.update_requests[-1].status == OrderRequestStatus.PROCESSED
     assert "UPDATE_SUBMITTED" in algo.statuses() and ticket.tag == "moved"
-    sim.advance(2)
+    sim.advance(60)  # the next time slice
     assert ticket.status == OrderStatus.FILLED  # marketable at its new limit
 
 
