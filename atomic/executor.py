@@ -438,7 +438,7 @@ class EnhancedAtomicOrderExecutor:
                 now=self.ports.market.now(),
                 open_orders=self.ports.account.open_orders() if live else [],
                 holdings={key: self.ports.account.holdings(key) for key in sorted(keys)} if live else {},
-                known=frozenset(key for key in keys if self.ports.orders.knows(key)),
+                resolvable=frozenset(key for key in keys if self.ports.orders.knows(key)),
             )
             open_ids = {r.group_id for r in records}
             for text in missing_held([m for m in markers if m.group_id not in open_ids], brokerage.holdings):

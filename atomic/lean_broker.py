@@ -22,6 +22,7 @@ from AlgorithmImports import (
     OrderStatus,
     OrderTicket,
     QCAlgorithm,
+    SecurityIdentifier,
     SecurityType,
     Symbol,
 )
@@ -87,7 +88,13 @@ class ObjectStoreAdapter:
 
 
 class LeanSymbols:
-    """The LEAN Symbols behind the contract keys the core uses, shared by the adapters below."""
+    """The LEAN Symbols behind the contract keys the core uses, shared by the adapters below.
+
+    A key is `str(symbol.id)`, so any stored key resolves to its Symbol without the algorithm having
+    subscribed the contract (`SecurityIdentifier.parse`, then LEAN's public `Symbol(sid, value)`, which
+    rebuilds the underlying and the option's value from the identifier). After a live restart a leg
+    that never reached the brokerage is no security yet: universe selection has not run when
+    recovery does (LEAN's BrokerageSetupHandler only adds the brokerage's holdings and open orders)."""
 
     def __init__(self, algorithm: QCAlgorithm) -> None:
         self._algorithm = algorithm
@@ -118,17 +125,37 @@ class LeanSymbols:
         return key
 
     def find(self, key: str) -> Symbol | None:
+        """The Symbol of `key`: the algorithm's own when it has one, else parsed from the key; None
+        only when the key is not a security identifier."""
         symbol = self._symbols.get(key)
         if symbol is None:
             for candidate in list(self._algorithm.securities.keys()) + list(self._algorithm.portfolio.keys()):
                 self._symbols.setdefault(str(candidate.id), candidate)
             symbol = self._symbols.get(key)
+        if symbol is None:
+            parsed, sid = SecurityIdentifier.try_parse(key, None)
+            if parsed and sid is not None:
+                symbol = self._symbols.setdefault(key, Symbol(sid, sid.symbol))
         return symbol
 
     def require(self, key: str) -> Symbol:
         symbol = self.find(key)
         if symbol is None:
-            raise InvalidGroupError(f"unknown contract {key}: not among the algorithm's securities")
+            raise InvalidGroupError(f"contract key {key!r} is not a LEAN security identifier")
+        return symbol
+
+    def tradable(self, key: str) -> Symbol:
+        """The Symbol of `key`, subscribed first if the algorithm has not (an order needs a security).
+        The same calls LEAN makes for a holding or open order it finds at start-up
+        (Common/Extensions.cs, GetOrAddUnrequestedSecurity: AddOptionContract for options)."""
+        symbol = self.require(key)
+        if not self._algorithm.securities.contains_key(symbol):
+            if symbol.security_type == SecurityType.INDEX_OPTION:
+                self._algorithm.add_index_option_contract(symbol)
+            elif symbol.security_type in _OPTION_TYPES:
+                self._algorithm.add_option_contract(symbol)
+            else:
+                self._algorithm.add_security(symbol)
         return symbol
 
     def _multiplier(self, symbol: Symbol, default: int) -> int:
@@ -151,12 +178,12 @@ class LeanOrders:
         return self._symbols.find(contract_key) is not None
 
     def place_market(self, contract_key: str, quantity: int, tag: str) -> PlacedOrder:
-        ticket = self._algorithm.market_order(self._symbols.require(contract_key), quantity, asynchronous=True, tag=tag)
+        ticket = self._algorithm.market_order(self._symbols.tradable(contract_key), quantity, asynchronous=True, tag=tag)
         _refused_before_the_market(ticket)
         return PlacedOrder(int(ticket.order_id), contract_key, self._broker_ids(int(ticket.order_id)))
 
     def place_combo(self, legs: Sequence[tuple[str, int]], structures: int, limit_price: float | None, tag: str) -> list[PlacedOrder]:
-        lean_legs = [LeanLeg.create(self._symbols.require(key), ratio) for key, ratio in legs]
+        lean_legs = [LeanLeg.create(self._symbols.tradable(key), ratio) for key, ratio in legs]
         if limit_price is None:
             tickets = self._algorithm.combo_market_order(lean_legs, structures, asynchronous=True, tag=tag)
         else:

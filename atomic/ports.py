@@ -52,7 +52,8 @@ class OrderGateway(Protocol):
         ...
 
     def knows(self, contract_key: str) -> bool:
-        """Whether the algorithm can trade this contract (recovery checks persisted symbols)."""
+        """Whether the key names a contract the shell can trade, subscribed or not (recovery checks
+        persisted keys; orders subscribe a contract the algorithm has not)."""
         ...
 
     def place_market(self, contract_key: str, quantity: int, tag: str) -> PlacedOrder:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from leansim.brokerage_models import DefaultBrokerageModel, brokerage_model_for
 from leansim.data import OptionChain, OptionChainProvider, Slice
-from leansim.enums import AccountType, Market, OrderType, SecurityType
+from leansim.enums import OPTION_TYPES, AccountType, Market, OrderType, SecurityType
 from leansim.index_option_symbol import map_to_underlying
 from leansim.notify import NotificationManager
 from leansim.object_store import ObjectStore
@@ -226,9 +226,27 @@ class QCAlgorithm:
 
     def add_option_contract(self, symbol: Symbol, resolution: Any = None, fill_forward: bool = True,
                             leverage: float = 0, extended_market_hours: bool = False) -> Option:
+        """One option contract (its underlying too), as LEAN's AddOptionContract: any option type
+        with its underlying set, which a Symbol parsed from a stored key has."""
+        if symbol.security_type not in OPTION_TYPES or symbol.underlying is None:
+            raise ValueError(f"Unexpected option symbol {symbol}. Please provide a valid option contract with it's "
+                             "underlying symbol set.")
         security = self._run.ensure_security(symbol)
         assert isinstance(security, Option)
         return security
+
+    def add_index_option_contract(self, symbol: Symbol, resolution: Any = None, fill_forward: bool = True) -> IndexOption:
+        """One index option contract (SPXW), as LEAN's AddIndexOptionContract."""
+        if symbol.security_type != SecurityType.INDEX_OPTION or symbol.is_canonical():
+            raise ValueError("Symbol provided must be non-canonical and of type SecurityType.IndexOption")
+        security = self.add_option_contract(symbol, resolution, fill_forward)
+        assert isinstance(security, IndexOption)
+        return security
+
+    def add_security(self, symbol: Symbol, resolution: Any = None, fill_forward: bool | None = None,
+                     leverage: float = 0, extended_market_hours: bool | None = None) -> Security:
+        """The security of `symbol` (the double's securities are equities, indexes and options)."""
+        return self._run.ensure_security(symbol)
 
     def option_chain(self, symbol: Symbol, flatten: bool = False) -> OptionChain:
         """Every listed contract of `symbol` (an underlying or canonical option) right now."""

@@ -628,6 +628,11 @@ class Simulator:
     # --- start-up -------------------------------------------------------------------------------------------
 
     def _load_brokerage_state(self, run: Run) -> None:
+        """LEAN's Engine/Setup/BrokerageSetupHandler.cs, LoadExistingHoldingsAndOrders: each open
+        order's and each holding's security is added if the algorithm has not (GetOrAddUnrequestedSecurity,
+        AddOptionContract for an option), then the order is loaded and the holding set. Nothing else
+        is: a contract the algorithm traded before but neither holds nor has an order on is not a
+        security until it is subscribed again."""
         brokerage = self.brokerage
         first = len(self._runs) == 1 and not brokerage.orders
         if first and not self.live and run.requested_cash is not None:

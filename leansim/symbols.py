@@ -1,8 +1,11 @@
-"""Symbol and SecurityIdentifier: LEAN's identity of a tradable.
+"""Symbol and SecurityIdentifier: LEAN's identity of a tradable (Common/Symbol.cs, Common/SecurityIdentifier.cs).
 
 Equality and hashing go through the identifier, as in LEAN, so a Symbol rebuilt after a restart
 equals the one the previous run used. `value` follows LEAN's conventions: the ticker for an equity,
 the OSI code (`SPY   240119C00450000`) for an option contract and `?SPY` for a canonical option.
+As in LEAN, `str(sid)` reads back with `SecurityIdentifier.parse` and `Symbol(sid, ticker)` rebuilds
+the Symbol (with its underlying and its option value) from the identifier alone: a stored key names a
+contract whether or not the algorithm has subscribed it.
 """
 
 from __future__ import annotations
@@ -17,7 +20,9 @@ _DEFAULT_DATE = datetime(1998, 1, 2)
 
 
 class SecurityIdentifier:
-    """The immutable parts that make a security unique. str() is unique, though not LEAN's base-36 code."""
+    """The immutable parts that make a security unique. str() is unique and parses back, though it is
+    readable text, not LEAN's base-36 code; like LEAN's it ends with `|` and the underlying's identifier
+    (SecurityIdentifier.ToString: `{symbol} {properties}|{underlying}`)."""
 
     def __init__(
         self,
@@ -41,10 +46,45 @@ class SecurityIdentifier:
         if security_type in OPTION_TYPES:
             self._text = (
                 f"{self._symbol} {security_type.name} {market} {date:%Y%m%d} "
-                f"{option_right.name} {self._strike_price:g} {option_style.name}"
+                f"{option_right.name} {_strike_text(self._strike_price)} {option_style.name}"
             )
         else:
             self._text = f"{self._symbol} {security_type.name} {market}"
+        if underlying is not None:
+            self._text += f"|{underlying}"
+
+    @staticmethod
+    def parse(value: str) -> SecurityIdentifier:
+        """The identifier `str(sid)` printed; ValueError naming the problem when `value` is not one
+        (LEAN's Parse throws a FormatException)."""
+        head, bar, rest = str(value).partition("|")
+        underlying = SecurityIdentifier.parse(rest) if bar else None
+        parts = head.split(" ")
+        try:
+            security_type = SecurityType[parts[1]] if len(parts) > 1 else None
+        except KeyError:
+            security_type = None
+        if security_type is None or not parts[0] or not parts[2:]:
+            raise ValueError(f"not a security identifier: {value!r}")
+        if security_type not in OPTION_TYPES:
+            if len(parts) != 3 or underlying is not None:
+                raise ValueError(f"not a security identifier: {value!r}")
+            return SecurityIdentifier(parts[0], parts[2], security_type)
+        if len(parts) != 7 or underlying is None:
+            raise ValueError(f"not an option identifier with its underlying: {value!r}")
+        try:
+            return SecurityIdentifier(parts[0], parts[2], security_type, datetime.strptime(parts[3], "%Y%m%d"),
+                                      float(parts[5]), OptionRight[parts[4]], OptionStyle[parts[6]], underlying)
+        except (KeyError, ValueError) as error:
+            raise ValueError(f"not a security identifier: {value!r} ({error})") from error
+
+    @staticmethod
+    def try_parse(value: str, identifier: SecurityIdentifier | None = None) -> tuple[bool, SecurityIdentifier | None]:
+        """LEAN's TryParse as Python sees it (the out parameter comes back in a tuple): (True, sid) or (False, None)."""
+        try:
+            return True, SecurityIdentifier.parse(value)
+        except ValueError:
+            return False, None
 
     @property
     def symbol(self) -> str:
@@ -105,10 +145,18 @@ class SecurityIdentifier:
 
 
 class Symbol:
-    """A security's identity plus its display value; equal when the identifiers are equal."""
+    """A security's identity plus its display value; equal when the identifiers are equal.
+
+    `Symbol(sid, value)` is LEAN's public constructor: the underlying is rebuilt from the identifier
+    and an option's value is its OSI code (or `?TICKER`) whatever `value` says (Symbol.GetAlias). The
+    factories below pass their own `underlying` and value, as LEAN's private constructor does."""
 
     def __init__(self, sid: SecurityIdentifier, value: str, underlying: Symbol | None = None) -> None:
         self._id = sid
+        if underlying is None:
+            if sid.underlying is not None:
+                underlying = Symbol(sid.underlying, sid.underlying.symbol)
+            value = (_alias(sid, underlying) if underlying is not None else None) or value.upper()
         self._value = value
         self._underlying = underlying
 
@@ -240,6 +288,22 @@ def _root(ticker: str, underlying: Symbol) -> str:
     """The ticker a contract's value starts with: the option's own (SPXW) when it differs from the
     underlying's, else the underlying's value (Symbol.GetAlias)."""
     return ticker if ticker != underlying.id.symbol else underlying.value
+
+
+def _alias(sid: SecurityIdentifier, underlying: Symbol) -> str | None:
+    """An option's value from its identifier (Symbol.GetAlias): `?SPXW` for a canonical, else the OSI code."""
+    if sid.security_type not in OPTION_TYPES:
+        return None
+    root = _root(sid.symbol, underlying)
+    if sid.date == _DEFAULT_DATE:
+        return f"?{root}"
+    return _osi_value(root, sid.date, sid.option_right, sid.strike_price)
+
+
+def _strike_text(strike: float) -> str:
+    """A strike as the identifier prints it: exact, so that it parses back to the same float."""
+    text = repr(strike)
+    return text[:-2] if text.endswith(".0") else text
 
 
 def _as_datetime(expiry: Any) -> datetime:

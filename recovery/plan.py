@@ -1,8 +1,8 @@
 """Recovery as a plan: what the store holds and the brokerage reports, turned into what to do.
 
 `plan_recovery` is pure. It reads the stored records and what the brokerage reported once (holdings,
-open orders, the contracts the algorithm knows, the algorithm clock) and returns, per stored group,
-the events that bring its record up to date and the decision taken on them (with the orders to
+open orders, which stored contract keys name a security, the algorithm clock) and returns, per stored
+group, the events that bring its record up to date and the decision taken on them (with the orders to
 cancel again, the alerts, the hold or the halt), and beside them the records to quarantine or set
 aside and the open orders no record claims. The executor carries the plan out through its own
 machinery (write-ahead, cancels, reversals, ROLLBACK_FAILED), so a recovery that is interrupted and
@@ -37,7 +37,9 @@ class BrokerageSnapshot:
     now: datetime
     open_orders: Sequence[BrokerOrder]
     holdings: Mapping[str, int]  # contract key -> quantity, for every contract of a stored group
-    known: frozenset[str]  # contract keys of the stored groups that the algorithm knows
+    # Contract keys of the stored groups that name a security (subscribed or not): the shell
+    # resolves any well-formed key, so a key outside this set means the record itself is damaged.
+    resolvable: frozenset[str]
 
 
 @dataclass
@@ -193,11 +195,13 @@ def orphan_text(order: BrokerOrder, cancel_error: str | None) -> str:
 
 def _load(records: Sequence[OpenRecord], brokerage: BrokerageSnapshot, plan: RecoveryPlan) -> list[Group]:
     """Every stored group, each from its newest readable version (a version torn by a crash falls
-    back to the one before). A group with no readable version, or holding contracts the algorithm
-    does not know, is to be quarantined, never deleted."""
+    back to the one before). A group with no readable version, or whose contract keys name no
+    security, is to be quarantined, never deleted. A contract the algorithm has not subscribed (a leg
+    that never reached the brokerage, before universe selection ran) is no reason: the shell resolves
+    and subscribes it."""
     groups = []
     for record in records:
-        problem = _unusable(record, brokerage.known.__contains__)
+        problem = _unusable(record, brokerage.resolvable.__contains__)
         if problem:
             plan.quarantine.append((record, problem))
             continue
@@ -209,13 +213,13 @@ def _load(records: Sequence[OpenRecord], brokerage: BrokerageSnapshot, plan: Rec
     return groups
 
 
-def _unusable(record: OpenRecord, knows: Callable[[str], bool]) -> str:
+def _unusable(record: OpenRecord, resolves: Callable[[str], bool]) -> str:
     """Why recovery cannot take charge of a stored group ("" when it can)."""
     if record.stored is None:
         return "no readable version: " + "; ".join(f"{key}: {why}" for key, why in record.unreadable)
     unknown = [leg.contract.ticker for leg in record.stored.group.legs
-               if (leg.net_filled or leg.open_orders) and not knows(leg.contract.key)]
-    return f"holds contracts the algorithm does not know: {unknown}" if unknown else ""
+               if (leg.net_filled or leg.open_orders) and not resolves(leg.contract.key)]
+    return f"contract keys that name no security: {unknown}" if unknown else ""
 
 
 def _step(group: Group, available: Sequence[BrokerOrder], brokerage: BrokerageSnapshot, claimed: dict[str, int],

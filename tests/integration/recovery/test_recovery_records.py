@@ -60,7 +60,9 @@ def _fractional_quantity(data: dict[str, Any]) -> None:
     data["legs"][0]["quantity"] = 2.5
 
 
-def _unknown_symbol(data: dict[str, Any]) -> None:
+def _garbled_contract_key(data: dict[str, Any]) -> None:
+    """A key that is no security identifier (an option's without its underlying): not a contract
+    the algorithm has yet to subscribe, which recovery resolves, but a record that does not read."""
     leg = data["legs"][0]  # the long call: filled 2, so it holds a position
     assert leg["filled_quantity"] == STRUCTURES
     leg["contract"].update(key="ZZZ OPTION usa 20240105 CALL 999 AMERICAN", ticker="ZZZ   240105C00999000",
@@ -73,7 +75,7 @@ CORRUPTIONS: dict[str, Callable[[str], str]] = {
     "unknown_schema_version": _mutated(_unknown_schema),
     "missing_fields": _mutated(_missing_fields),
     "non_integer_quantity": _mutated(_fractional_quantity),
-    "unknown_symbol_holding_a_position": _mutated(_unknown_symbol),
+    "garbled_contract_key_holding_a_position": _mutated(_garbled_contract_key),
 }
 
 

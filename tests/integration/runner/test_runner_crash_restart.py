@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from runner_kit import MAIN, ROOT
 
 # One synthetic Tuesday, one iron condor sent as a combo at 10:30, a world without faults: the only
@@ -80,3 +81,26 @@ def test_a_bad_crash_point_is_refused_with_the_points_listed(tmp_path: Path) -> 
     refused = leansim_run(tmp_path, "--crash-at", "after_lunch")
     assert refused.returncode == 2
     assert "unknown crash point 'after_lunch'; expected one of before_save" in refused.stderr
+
+
+@pytest.mark.parametrize("sequential", ["false", "true"], ids=["legged", "sequential"])
+def test_a_legged_group_whose_other_legs_were_never_subscribed_is_recovered_not_quarantined(
+        tmp_path: Path, sequential: str) -> None:
+    """Legs sent one by one: the process dies once the first reached the brokerage. At the restart
+    universe selection has not run, so the other legs' contracts are no securities (LEAN adds only
+    the brokerage's holdings and open orders): recovery still takes charge of the record, and
+    flattens the leg that filled while the process was down."""
+    legged = ("--parameter", "execution-mode", "legged", "--parameter", "sequential-protective-legs", sequential)
+    assert leansim_run(tmp_path, *legged, "--crash-at", "after_order:1").returncode == 3
+    [sent] = state(tmp_path)["open_orders"]
+    group = sent["tag"].split("/")[1]
+
+    second = leansim_run(tmp_path, *legged, "--downtime", "60")
+    assert second.returncode == 0, second.stderr
+    log = (tmp_path / "log.txt").read_text()
+    assert "recovery: 1 incomplete groups, 0 quarantined, 0 orphan orders, 0 set aside" in log, log
+    assert f"group {group} rolling back: recovery: partial fill, flattening" in log
+    assert f"group {group} ROLLED_BACK" in log
+    assert "record quarantined" not in log and "halted" not in log, log
+    ended = state(tmp_path)
+    assert ended["process"] == "ended" and ended["positions"] == [] and ended["open_orders"] == []

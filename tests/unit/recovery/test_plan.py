@@ -30,8 +30,8 @@ def stored(group: Group, *, unreadable: tuple[tuple[str, str], ...] = ()) -> Ope
 
 def plan(records: Sequence[OpenRecord], *, holdings: Mapping[str, int] | None = None,
          open_orders: Sequence[BrokerOrder] = (), live: bool = True, flatten: bool = True,
-         settled: Sequence[Group] = (), known: Sequence[Contract] = (LC, LP, SP)) -> RecoveryPlan:
-    brokerage = BrokerageSnapshot(live, NOW, open_orders, holdings or {}, frozenset(c.key for c in known))
+         settled: Sequence[Group] = (), resolvable: Sequence[Contract] = (LC, LP, SP)) -> RecoveryPlan:
+    brokerage = BrokerageSnapshot(live, NOW, open_orders, holdings or {}, frozenset(c.key for c in resolvable))
     return plan_recovery(records, settled, brokerage, flatten)
 
 
@@ -103,10 +103,10 @@ def test_unreadable_and_unknown_contract_records_are_quarantined_torn_ones_read_
     unknown = stored(sent_put_spread("g2"))
     torn = stored(sent_put_spread("g3"), unreadable=(("open/g3.1", "checksum mismatch"),))
 
-    result = plan([lost, unknown], known=(LP,))
+    result = plan([lost, unknown], resolvable=(LP,))
 
     assert [(r.group_id, why.split(":")[0]) for r, why in result.quarantine] == [
-        ("g9", "no readable version"), ("g2", "holds contracts the algorithm does not know")]
+        ("g9", "no readable version"), ("g2", "contract keys that name no security")]
     assert result.steps == [] and result.records_lost
     result = plan([torn])
     assert [s.group.group_id for s in result.steps] == ["g3"] and not result.records_lost
