@@ -63,6 +63,7 @@ class MovePrice:
     step: int
     combo: float | None
     orders: tuple[tuple[int, float], ...]
+    replacing: tuple[int, ...] = ()  # a combo the brokerage cannot update: cancelled, then sent again
 
 
 @dataclass(frozen=True)
@@ -217,12 +218,15 @@ def _pending_actions(group: Group, now: datetime, config: AtomicConfig) -> list[
         return [start_rollback(group, f"walk gave up: the next step would concede more than "
                                       f"{group.pricing.max_concession:g} from the mid", config)]
     if step > group.walk_step and group.submitted_at is not None:
-        return [_move_price(group, step, Role.ENTRY, side=1)]
+        return [_move_price(group, step, Role.ENTRY, side=1, replace=not config.combo_price_updates)]
     prices = phase_prices(group, step, side=1)
-    if group.mode == "combo" and attempt == 0:
-        if any(leg.orders for leg in group.legs):
-            return []
-        return [PlaceCombo(group.structures, prices.combo if prices else None, attempt=0)]
+    if group.mode == "combo" and attempt != _LEGGED_FALLBACK_ATTEMPT:
+        current = [o for leg in group.legs for o in leg.orders if o.role is Role.ENTRY and o.attempt == attempt]
+        if current and (not all(o.replaced for o in current) or any(o.is_open for o in current)):
+            return []  # the combo works, or its replacement waits for its cancel to be confirmed
+        following = attempt + 1 if current else 0
+        following += following == _LEGGED_FALLBACK_ATTEMPT  # attempt 1 is the legged fallback's
+        return [PlaceCombo(group.structures, prices.combo if prices else None, attempt=following)]
     return _legged_entries(group, config, attempt, protective=group.mode == "combo", prices=prices)
 
 
@@ -252,15 +256,24 @@ def phase_prices(group: Group, step: int, side: int) -> Prices | None:
     return prices_for(group.ratios, quotes, side, pays)
 
 
-def _move_price(group: Group, step: int, role: Role, side: int) -> MovePrice:
-    """The walk's step `step` for the open priced orders of `role`."""
+def _move_price(group: Group, step: int, role: Role, side: int, replace: bool = False) -> MovePrice:
+    """The walk's step `step` for the open priced orders of `role`. An entry combo the brokerage
+    cannot update (`replace`) is cancelled instead, and sent again at the new price once cancelled."""
     prices = phase_prices(group, step, side)
     assert prices is not None
     priced = [(leg, o) for leg in group.legs for o in leg.orders
               if o.role is role and o.is_open and o.limit_price is not None and o.order_id is not None]
-    if group.mode == "combo" and priced and all(o.attempt == 0 for _, o in priced):
+    if group.mode == "combo" and priced and all(_is_combo(group, o) for _, o in priced):
+        if replace and role is Role.ENTRY:
+            return MovePrice(step, prices.combo, (), tuple(o.order_id or 0 for _, o in priced))
         return MovePrice(step, prices.combo, ((priced[0][1].order_id or 0, prices.combo),))
     return MovePrice(step, None, tuple((o.order_id or 0, prices.legs[leg.index]) for leg, o in priced if prices.legs))
+
+
+def _is_combo(group: Group, order: OrderRecord) -> bool:
+    """Whether an order of a combo-mode group is (a leg of) a combo: an entry's combos are every
+    attempt but the legged fallback's, a close's its attempt 0."""
+    return group.mode == "combo" and (order.attempt == 0 or (order.role is Role.ENTRY and order.attempt != _LEGGED_FALLBACK_ATTEMPT))
 
 
 def _combo_fill_arriving(group: Group, now: datetime) -> bool:
@@ -269,7 +282,7 @@ def _combo_fill_arriving(group: Group, now: datetime) -> bool:
     event at a time, so the other legs' fills are on their way. A timeout is not decided on such a
     half-told batch (it would cancel legs that already filled): it waits for the clock to move."""
     return group.mode == "combo" and any(
-        o.last_fill_at == now for leg in group.legs for o in leg.orders if o.role is Role.ENTRY and o.attempt == 0)
+        o.last_fill_at == now for leg in group.legs for o in leg.orders if o.role is Role.ENTRY and _is_combo(group, o))
 
 
 def _legged_entries(group: Group, config: AtomicConfig, attempt: int, protective: bool = False,
@@ -294,7 +307,7 @@ def _failed_entry(group: Group, attempt: int) -> str | None:
     """Why the group cannot complete: an entry order of this attempt closed short of its quantity."""
     for leg in group.legs:
         for order in leg.orders:
-            if (order.role is Role.ENTRY and order.attempt == attempt
+            if (order.role is Role.ENTRY and order.attempt == attempt and not (order.replaced and not order.filled)
                     and order.state in (OrderState.INVALID, OrderState.CANCELED) and order.filled != order.quantity):
                 detail = f": {order.message}" if order.message else ""
                 return f"leg {leg.index} ({leg.contract.ticker}) {order.state.value}{detail}"
@@ -354,7 +367,7 @@ def _unwind_actions(group: Group, now: datetime, config: AtomicConfig, unwind: _
     # and no protection is sold before the clock has moved past its latest fill, so every leg's part
     # of that fill is known.
     combos = [o for leg in group.legs for o in leg.orders
-              if o.role in (Role.ENTRY, unwind.role) and o.attempt == 0] if group.mode == "combo" else []
+              if o.role in (Role.ENTRY, unwind.role) and _is_combo(group, o)]
     if any(o.is_open for o in combos if o.role is unwind.role):
         return actions or _waiting(group, now, config, unwind)
     needs = {leg.index: _needed(group, leg, target, unwind.role) for leg in group.legs}

@@ -788,7 +788,10 @@ class EnhancedAtomicOrderExecutor:
         (`ticket.update`). A move LEAN refuses (the order closed meanwhile, or a brokerage that
         updates no combo) leaves that order at its last price; the walk's end still bounds it."""
         now = self.ports.market.now()
-        self._apply(group, PriceMoved(action.step, action.combo, action.orders, now))
+        self._apply(group, PriceMoved(action.step, action.combo, action.orders, now, action.replacing))
+        if action.replacing:  # cancelled now (written ahead, as any cancel), sent again once cancelled
+            self._send(group, [CancelOrder(order_id) for order_id in action.replacing])
+            return
         error = self._write_ahead(group)
         if error is not None:
             self.ports.alerts.alert("ObjectStore write refused", f"group {group.group_id}: {error}; prices not moved")

@@ -152,6 +152,7 @@ class OrderRecord:
     fills_known_until: datetime | None = None
     message: str = ""  # LEAN's reason when the order was refused or canceled
     limit_price: float | None = None  # a priced order's current limit (a combo leg's: the combo's net)
+    replaced: bool = False  # cancelled by a walk's step, to be sent again at the new price
 
     @property
     def is_open(self) -> bool:
@@ -285,6 +286,7 @@ class PriceMoved:
     combo: float | None
     orders: tuple[tuple[int, float], ...]
     time: datetime
+    replacing: tuple[int, ...] = ()  # orders (LEAN ids) cancelled to be sent again at the new price
 
 
 @dataclass(frozen=True)
@@ -580,8 +582,14 @@ class Group:
             located = self.order(order_id)
             if located is not None:
                 located[1].limit_price = price
+        for order_id in event.replacing:
+            located = self.order(order_id)
+            if located is not None:
+                located[1].replaced = True
         combo = f" combo {event.combo:g}" if event.combo is not None else ""
-        self._log(event.time, f"walk step {event.step}:{combo} orders {[(i, p) for i, p in event.orders]}")
+        moved = f" orders {[(i, p) for i, p in event.orders]}" if event.orders else ""
+        replaced = f" replacing {list(event.replacing)}" if event.replacing else ""
+        self._log(event.time, f"walk step {event.step}:{combo}{moved}{replaced}")
         return True
 
     def _end_session(self, event: SessionEnded) -> bool:

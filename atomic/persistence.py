@@ -145,6 +145,7 @@ def _order_to_dict(order: OrderRecord) -> dict[str, Any]:
         "fills_known_until": _iso(order.fills_known_until),
         "message": order.message,
         "limit_price": order.limit_price,
+        "replaced": order.replaced,
     }
 
 
@@ -263,6 +264,7 @@ def _order_v2(raw: Any) -> OrderRecord:
         fills_known_until=_time(raw, "fills_known_until") if raw.get("fills_known_until") else None,
         message=str(raw.get("message", "")),
         limit_price=float(raw["limit_price"]) if raw.get("limit_price") is not None else None,
+        replaced=bool(raw.get("replaced", False)),
     )
 
 

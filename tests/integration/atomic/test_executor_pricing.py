@@ -211,3 +211,34 @@ def test_a_walk_without_quotes_is_rejected_and_bad_policies_raise() -> None:
         iron_condor(algo, 1, pricing="mid")  # type: ignore[arg-type]
     with pytest.raises(InvalidGroupError, match="step"):
         Walk(0, 60, 1)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_where_combos_cannot_be_updated_a_walk_cancels_and_replaces_its_combo(mode: str) -> None:
+    sim, algo = _start(mode, "combo", combo_price_updates=False)
+
+    result = iron_condor(algo, 2, pricing=WALK)
+    settle(sim, 150)  # two steps: two combos cancelled and replaced
+    _meet_step_one(sim, algo)
+    settle(sim, 120)
+
+    assert result.status is GroupStatus.FILLED and bool(result)
+    assert positions(sim, algo.condor()) == condor_targets(algo, 2)
+    orders = group_orders(sim, result.group_id)
+    assert {o.order_type for o in orders} == {OrderType.COMBO_LIMIT}
+    attempts = sorted({o.tag.rsplit("/", 1)[1] for o in orders})
+    assert attempts[:2] == ["0", "2"] and "1" not in attempts  # attempt 1 stays the legged fallback's
+    assert [o.status.name for o in orders].count("FILLED") == 4
+    assert not sim.broker_orders[0].is_open and sim.broker_orders[0].status.name == "CANCELED"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_replaced_walk_that_never_fills_ends_flat(mode: str) -> None:
+    sim, algo = _start(mode, "combo", combo_price_updates=False)
+
+    result = iron_condor(algo, 2, pricing=Walk(0.05, 60, 0.2))
+    settle(sim, 60 * 7)
+
+    assert result.status is GroupStatus.ROLLED_BACK and "walk gave up" in result.reason
+    assert positions(sim, algo.condor()) == flat_positions(algo)
+    assert not [o for o in sim.broker_orders if o.is_open]
