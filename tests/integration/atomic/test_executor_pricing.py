@@ -28,7 +28,7 @@ from executor_kit import (
 
 from AlgorithmImports import OrderType
 from atomic import GroupStatus, InvalidGroupError, Limit, Walk
-from leansim import Simulator
+from leansim import CancelLosesRace, DelayFill, LostEvents, Match, PartialFill, Reject, Simulator
 
 WALK = Walk(step=0.05, every_seconds=60, max_concession=0.5)
 # Long enough for the walk's eleven minutes: a walk ends by its own give-up, not the timeout.
@@ -241,4 +241,33 @@ def test_a_replaced_walk_that_never_fills_ends_flat(mode: str) -> None:
 
     assert result.status is GroupStatus.ROLLED_BACK and "walk gave up" in result.reason
     assert positions(sim, algo.condor()) == flat_positions(algo)
+    assert not [o for o in sim.broker_orders if o.is_open]
+
+
+# Fault plans against a walk: whatever the brokerage does, the group ends whole or flat.
+SHORT_LEG = Match(where=lambda c: "/entry/" in c.tag and c.role == "opening" and "P00460000" in str(c.symbol))
+FAULTS = {
+    "short leg refused": [Reject("refused", SHORT_LEG)],
+    "half the structures fill": [PartialFill(0.5, "never", Match(tag_contains="/entry/"))],
+    "fill wins the cancel race": [CancelLosesRace(Match(tag_contains="/entry/"))],
+    "events lost": [LostEvents(Match(tag_contains="/entry/"))],
+    "entry delayed": [DelayFill(90, Match(tag_contains="/entry/"))],
+}
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+@pytest.mark.parametrize("execution", list(EXECUTION_MODES))
+@pytest.mark.parametrize("mode", MODES)
+def test_a_walk_under_faults_ends_whole_or_flat(mode: str, execution: str, fault: str) -> None:
+    if mode == "backtest" and fault == "events lost":
+        pytest.skip("a backtest loses no event (LostEvents models a live brokerage)")
+    sim, algo = _start(mode, execution, faults=FAULTS[fault])
+
+    result = iron_condor(algo, 2, pricing=WALK)
+    _meet_step_one(sim, algo)
+    settle(sim, 60 * 15)
+
+    held = positions(sim, algo.condor())
+    assert result.status in (GroupStatus.FILLED, GroupStatus.ROLLED_BACK), result.view.log[-3:]
+    assert held == (condor_targets(algo, 2) if result.status is GroupStatus.FILLED else flat_positions(algo))
     assert not [o for o in sim.broker_orders if o.is_open]
