@@ -12,6 +12,11 @@ A close is an unwind to zero with its own role (EXIT), statuses (CLOSING, CLOSED
 the same machinery as a rollback: stale orders cancelled and re-sent, MAX_ROLLBACK_ATTEMPTS failed
 orders per leg before it fails. In combo mode it goes first as one combo order; whatever that does not
 close is closed legged, shorts first.
+
+A priced group (atomic.pricing) places limit orders: the price due now is derived from the group's
+policy, the quotes recorded when its phase began and the algorithm clock, so a walk's step is a
+comparison like a timeout. A walk whose next step would concede past its maximum gives up: an entry
+rolls back (reversals at market), a close cancels its priced exits and goes on at market.
 """
 
 from __future__ import annotations
@@ -41,7 +46,8 @@ class PlaceOrder:
 
 @dataclass(frozen=True)
 class PlaceCombo:
-    """One combo order for every leg, `structures` times the leg ratios (negative: a close)."""
+    """One combo order for every leg, `structures` times the leg ratios (negative: a close), a combo
+    limit at `limit_price` (LEAN's sign: the structure's net) or a combo market order when None."""
 
     structures: int
     limit_price: float | None
@@ -267,13 +273,16 @@ def _move_price(group: Group, step: int, role: Role, side: int, replace: bool = 
         if replace and role is Role.ENTRY:
             return MovePrice(step, prices.combo, (), tuple(o.order_id or 0 for _, o in priced))
         return MovePrice(step, prices.combo, ((priced[0][1].order_id or 0, prices.combo),))
-    return MovePrice(step, None, tuple((o.order_id or 0, prices.legs[leg.index]) for leg, o in priced if prices.legs))
+    moves = tuple((o.order_id or 0, prices.legs[leg.index]) for leg, o in priced if prices.legs)
+    return MovePrice(step, None, moves)
 
 
 def _is_combo(group: Group, order: OrderRecord) -> bool:
     """Whether an order of a combo-mode group is (a leg of) a combo: an entry's combos are every
     attempt but the legged fallback's, a close's its attempt 0."""
-    return group.mode == "combo" and (order.attempt == 0 or (order.role is Role.ENTRY and order.attempt != _LEGGED_FALLBACK_ATTEMPT))
+    if group.mode != "combo":
+        return False
+    return order.attempt == 0 or (order.role is Role.ENTRY and order.attempt != _LEGGED_FALLBACK_ATTEMPT)
 
 
 def _combo_fill_arriving(group: Group, now: datetime) -> bool:
