@@ -71,6 +71,10 @@ SEQUENTIAL_PROTECTIVE_LEGS = True
 # guaranteed combo fills whole structures, and one the brokerage refuses is resent as protective
 # legged orders.
 EXECUTION_MODE = ExecutionMode.LEGGED
+# Whether a walk may move a combo limit order's price with ticket.update (False: it cancels the combo
+# and sends a new one at each step). atomic.brokerages' combo_price_updates_for(algorithm.brokerage_model)
+# reads it from the brokerage table (main.py does this): Public refuses to update combo orders.
+COMBO_PRICE_UPDATES = True
 # When the brokerage refuses a combo as a whole (every leg INVALID, nothing filled), send the same
 # group again as legged orders instead of failing the trade.
 COMBO_FALLBACK_TO_LEGGED = True
@@ -115,6 +119,7 @@ class AtomicConfig:
     sequential_protective_legs: bool = SEQUENTIAL_PROTECTIVE_LEGS
     execution_mode: ExecutionMode = EXECUTION_MODE
     combo_fallback_to_legged: bool = COMBO_FALLBACK_TO_LEGGED
+    combo_price_updates: bool = COMBO_PRICE_UPDATES
     partial_fill_policy: PartialFillPolicy = PARTIAL_FILL_POLICY
     market_close_buffer_minutes: int = MARKET_CLOSE_BUFFER_MINUTES
     buying_power_usage_limit: float = BUYING_POWER_USAGE_LIMIT

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 import config
 from atomic import EnhancedAtomicOrderExecutor, GroupResult, GroupStatus
-from atomic.brokerages import brokerage_named, execution_mode_for
+from atomic.brokerages import brokerage_named, combo_price_updates_for, execution_mode_for
 from atomic.compose import lean_ports
 from chaos import ChaosBrokerageModel, ChaosFillModel, ChaosPlan, ChaosSecurityInitializer
 from parameters import AlgorithmParameters, check_names
@@ -53,6 +53,7 @@ class AtomicOptionsAlgorithm(QCAlgorithm):
         atomic_config = dataclasses.replace(
             config.AtomicConfig(),
             execution_mode=mode,
+            combo_price_updates=combo_price_updates_for(self.brokerage_model),
             sequential_protective_legs=parameters.flag("sequential-protective-legs"),
             partial_fill_policy=parameters.choice("partial-fill-policy", config.PartialFillPolicy),
             alert_email=parameters.text("alert-email"),

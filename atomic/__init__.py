@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from atomic.errors import InvalidGroupError, PersistenceError
 from atomic.model import GroupStatus
+from atomic.pricing import Limit, Market, Walk
 from atomic.structures import StructureSpec
 from atomic.views import GroupView, LegView
 
@@ -22,8 +23,11 @@ __all__ = [
     "GroupView",
     "InvalidGroupError",
     "LegView",
+    "Limit",
+    "Market",
     "PersistenceError",
     "StructureSpec",
+    "Walk",
 ]
 
 

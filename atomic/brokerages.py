@@ -29,6 +29,9 @@ class BrokerageFacts:
     brokerage_name: str  # LEAN's BrokerageName member
     model: str  # the model class set_brokerage_model installs
     combo_order_types: frozenset[str]  # OrderType members, as LEAN's Python API spells them
+    # Whether CanUpdateOrder lets a combo's limit move (PublicBrokerageModel refuses any update of a
+    # combo order; the others accept a price update): where it does not, a walk cancels and replaces.
+    updates_combo_prices: bool = True
 
 
 BROKERAGES: tuple[BrokerageFacts, ...] = (
@@ -37,7 +40,7 @@ BROKERAGES: tuple[BrokerageFacts, ...] = (
     BrokerageFacts("schwab", "CHARLES_SCHWAB", "CharlesSchwabBrokerageModel", frozenset({"COMBO_MARKET", "COMBO_LIMIT"})),
     BrokerageFacts("tradestation", "TRADE_STATION", "TradeStationBrokerageModel", frozenset({"COMBO_MARKET", "COMBO_LIMIT"})),
     BrokerageFacts("tastytrade", "TASTYTRADE", "TastytradeBrokerageModel", frozenset({"COMBO_LIMIT"})),
-    BrokerageFacts(None, "PUBLIC", "PublicBrokerageModel", frozenset({"COMBO_LIMIT"})),
+    BrokerageFacts(None, "PUBLIC", "PublicBrokerageModel", frozenset({"COMBO_LIMIT"}), updates_combo_prices=False),
     BrokerageFacts("tradier", "TRADIER_BROKERAGE", "TradierBrokerageModel", frozenset()),
     BrokerageFacts("alpaca", "ALPACA", "AlpacaBrokerageModel", frozenset()),
 )
@@ -56,6 +59,13 @@ def brokerage_named(parameter: str) -> BrokerageFacts:
     if parameter not in _BY_PARAMETER:
         raise ValueError(f"brokerage must be one of {sorted(_BY_PARAMETER)}, got {parameter!r}")
     return _BY_PARAMETER[parameter]
+
+
+def combo_price_updates_for(brokerage_model: object) -> bool:
+    """Whether the model lets a combo limit order's price be updated (a model the table does not know:
+    assumed not, so a walk cancels and replaces, which every brokerage accepts)."""
+    facts = facts_for(type(brokerage_model))
+    return facts is not None and facts.updates_combo_prices
 
 
 def execution_mode_for(brokerage_model: object, requested: str = "auto") -> ExecutionMode:

@@ -12,6 +12,11 @@ A close is an unwind to zero with its own role (EXIT), statuses (CLOSING, CLOSED
 the same machinery as a rollback: stale orders cancelled and re-sent, MAX_ROLLBACK_ATTEMPTS failed
 orders per leg before it fails. In combo mode it goes first as one combo order; whatever that does not
 close is closed legged, shorts first.
+
+A priced group (atomic.pricing) places limit orders: the price due now is derived from the group's
+policy, the quotes recorded when its phase began and the algorithm clock, so a walk's step is a
+comparison like a timeout. A walk whose next step would concede past its maximum gives up: an entry
+rolls back (reversals at market), a close cancels its priced exits and goes on at market.
 """
 
 from __future__ import annotations
@@ -21,23 +26,28 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from atomic.model import UNWINDING, Group, GroupStatus, Leg, OrderRecord, OrderState, OrderUpdate
+from atomic.pricing import Limit, Market, Prices, Walk, prices_for, walk_pays
 from atomic.tags import Role
 from config import AtomicConfig
 
 
 @dataclass(frozen=True)
 class PlaceOrder:
-    """A market order for one leg (an entry leg or a reversal)."""
+    """An order for one leg (an entry leg, a reversal or an exit): a market order, or a limit order
+    at `limit_price` when the group is priced. Reversals are always market orders: a rollback must
+    flatten for certain, and a limit that does not fill would leave the unbalanced leg open."""
 
     leg: int
     quantity: int
     role: Role
     attempt: int
+    limit_price: float | None = None
 
 
 @dataclass(frozen=True)
 class PlaceCombo:
-    """One combo order for every leg, `structures` times the leg ratios (negative: a close)."""
+    """One combo order for every leg, `structures` times the leg ratios (negative: a close), a combo
+    limit at `limit_price` (LEAN's sign: the structure's net) or a combo market order when None."""
 
     structures: int
     limit_price: float | None
@@ -48,6 +58,18 @@ class PlaceCombo:
 @dataclass(frozen=True)
 class CancelOrder:
     order_id: int
+
+
+@dataclass(frozen=True)
+class MovePrice:
+    """A walk's next step: move each open priced order to its new limit ((LEAN id, limit) pairs; a
+    combo moves through one leg's ticket, LEAN's ComboLimitOrder.ApplyUpdateOrderRequest setting the
+    group's price)."""
+
+    step: int
+    combo: float | None
+    orders: tuple[tuple[int, float], ...]
+    replacing: tuple[int, ...] = ()  # a combo the brokerage cannot update: cancelled, then sent again
 
 
 @dataclass(frozen=True)
@@ -64,7 +86,7 @@ class ChangeStatus:
     target_structures: int | None = None
 
 
-Action = PlaceOrder | PlaceCombo | CancelOrder | ChooseTarget | ChangeStatus
+Action = PlaceOrder | PlaceCombo | CancelOrder | MovePrice | ChooseTarget | ChangeStatus
 
 # A rollback may take this many order timeouts per allowed attempt before it is declared failed.
 _ROLLBACK_PATIENCE = 2
@@ -194,11 +216,73 @@ def _pending_actions(group: Group, now: datetime, config: AtomicConfig) -> list[
         return []  # the other combo legs' INVALID events are on their way
     if timed_out:
         return [start_rollback(group, f"timeout: not filled {config.atomic_order_timeout:g}s after submission", config)]
-    if group.mode == "combo" and attempt == 0:
-        if any(leg.orders for leg in group.legs):
+    step = walk_step(group, now)
+    if step is None:
+        if _combo_fill_arriving(group, now):
             return []
-        return [PlaceCombo(group.structures, group.limit_price, attempt=0)]
-    return _legged_entries(group, config, attempt, protective=group.mode == "combo")
+        assert isinstance(group.pricing, Walk)
+        return [start_rollback(group, f"walk gave up: the next step would concede more than "
+                                      f"{group.pricing.max_concession:g} from the mid", config)]
+    if step > group.walk_step and group.submitted_at is not None:
+        return [_move_price(group, step, Role.ENTRY, side=1, replace=not config.combo_price_updates)]
+    prices = phase_prices(group, step, side=1)
+    if group.mode == "combo" and attempt != _LEGGED_FALLBACK_ATTEMPT:
+        current = [o for leg in group.legs for o in leg.orders if o.role is Role.ENTRY and o.attempt == attempt]
+        if current and (not all(o.replaced for o in current) or any(o.is_open for o in current)):
+            return []  # the combo works, or its replacement waits for its cancel to be confirmed
+        following = attempt + 1 if current else 0
+        following += following == _LEGGED_FALLBACK_ATTEMPT  # attempt 1 is the legged fallback's
+        return [PlaceCombo(group.structures, prices.combo if prices else None, attempt=following)]
+    return _legged_entries(group, config, attempt, protective=group.mode == "combo", prices=prices)
+
+
+def walk_step(group: Group, now: datetime) -> int | None:
+    """The step of the group's walk due now (0 when it is not walked); None once the walk has given
+    up: its next concession would exceed max_concession."""
+    pricing = group.pricing
+    if not isinstance(pricing, Walk) or group.priced_at is None:
+        return 0
+    step = pricing.step_at((now - group.priced_at).total_seconds())
+    return None if step > pricing.last_step else step
+
+
+def phase_prices(group: Group, step: int, side: int) -> Prices | None:
+    """What the current phase's priced orders ask at `step` (None: market orders). `side` is +1 for
+    an entry (it buys the structure), -1 for a close. A Limit with no quotes prices a combo only
+    (the executor refuses it in legged mode): its net is taken as given."""
+    pricing = group.pricing
+    if isinstance(pricing, Market):
+        return None
+    quotes = group.quotes
+    if quotes is None:
+        if isinstance(pricing, Limit):
+            return Prices(side * pricing.net_price, ())
+        raise ValueError(f"group {group.group_id}: a walk needs every leg's quote")
+    pays = pricing.net_price if isinstance(pricing, Limit) else walk_pays(pricing, step, group.ratios, quotes, side)
+    return prices_for(group.ratios, quotes, side, pays)
+
+
+def _move_price(group: Group, step: int, role: Role, side: int, replace: bool = False) -> MovePrice:
+    """The walk's step `step` for the open priced orders of `role`. An entry combo the brokerage
+    cannot update (`replace`) is cancelled instead, and sent again at the new price once cancelled."""
+    prices = phase_prices(group, step, side)
+    assert prices is not None
+    priced = [(leg, o) for leg in group.legs for o in leg.orders
+              if o.role is role and o.is_open and o.limit_price is not None and o.order_id is not None]
+    if group.mode == "combo" and priced and all(_is_combo(group, o) for _, o in priced):
+        if replace and role is Role.ENTRY:
+            return MovePrice(step, prices.combo, (), tuple(o.order_id or 0 for _, o in priced))
+        return MovePrice(step, prices.combo, ((priced[0][1].order_id or 0, prices.combo),))
+    moves = tuple((o.order_id or 0, prices.legs[leg.index]) for leg, o in priced if prices.legs)
+    return MovePrice(step, None, moves)
+
+
+def _is_combo(group: Group, order: OrderRecord) -> bool:
+    """Whether an order of a combo-mode group is (a leg of) a combo: an entry's combos are every
+    attempt but the legged fallback's, a close's its attempt 0."""
+    if group.mode != "combo":
+        return False
+    return order.attempt == 0 or (order.role is Role.ENTRY and order.attempt != _LEGGED_FALLBACK_ATTEMPT)
 
 
 def _combo_fill_arriving(group: Group, now: datetime) -> bool:
@@ -207,10 +291,11 @@ def _combo_fill_arriving(group: Group, now: datetime) -> bool:
     event at a time, so the other legs' fills are on their way. A timeout is not decided on such a
     half-told batch (it would cancel legs that already filled): it waits for the clock to move."""
     return group.mode == "combo" and any(
-        o.last_fill_at == now for leg in group.legs for o in leg.orders if o.role is Role.ENTRY and o.attempt == 0)
+        o.last_fill_at == now for leg in group.legs for o in leg.orders if o.role is Role.ENTRY and _is_combo(group, o))
 
 
-def _legged_entries(group: Group, config: AtomicConfig, attempt: int, protective: bool = False) -> list[Action]:
+def _legged_entries(group: Group, config: AtomicConfig, attempt: int, protective: bool = False,
+                    prices: Prices | None = None) -> list[Action]:
     """Entry orders still to send for this attempt, longs first; shorts wait for the longs in
     sequential mode (and in a combo's legged fallback)."""
     unsent = [leg for leg in group.legs if not any(o.role is Role.ENTRY and o.attempt == attempt for o in leg.orders)]
@@ -220,14 +305,18 @@ def _legged_entries(group: Group, config: AtomicConfig, attempt: int, protective
         longs_done = all(leg.net_filled == leg.quantity for leg in group.legs if not leg.is_short)
         if not longs_done:
             shorts = []
-    return [PlaceOrder(leg.index, leg.quantity, Role.ENTRY, attempt) for leg in longs + shorts]
+    return [PlaceOrder(leg.index, leg.quantity, Role.ENTRY, attempt, _leg_price(prices, leg)) for leg in longs + shorts]
+
+
+def _leg_price(prices: Prices | None, leg: Leg) -> float | None:
+    return prices.legs[leg.index] if prices is not None and prices.legs else None
 
 
 def _failed_entry(group: Group, attempt: int) -> str | None:
     """Why the group cannot complete: an entry order of this attempt closed short of its quantity."""
     for leg in group.legs:
         for order in leg.orders:
-            if (order.role is Role.ENTRY and order.attempt == attempt
+            if (order.role is Role.ENTRY and order.attempt == attempt and not (order.replaced and not order.filled)
                     and order.state in (OrderState.INVALID, OrderState.CANCELED) and order.filled != order.quantity):
                 detail = f": {order.message}" if order.message else ""
                 return f"leg {leg.index} ({leg.contract.ticker}) {order.state.value}{detail}"
@@ -256,17 +345,25 @@ def _unwind_actions(group: Group, now: datetime, config: AtomicConfig, unwind: _
         return [ChangeStatus(unwind.failed,
                              f"leg {leg.index} ({leg.contract.ticker}): {config.max_rollback_attempts} {unwind.name} orders failed")]
     stale = timedelta(seconds=config.atomic_order_timeout)
+    # A close's priced exits: walked until the walk gives up, a Limit until the timeout; then (and for
+    # whatever a priced exit left open) the close goes on at market, since it must close.
+    step = walk_step(group, now) if unwind is _CLOSE else None
+    walked = isinstance(group.pricing, Walk)
+    if step is not None and walked and step > group.walk_step:
+        return [_move_price(group, step, Role.EXIT, side=-1)]
     actions: list[Action] = [
         CancelOrder(o.order_id)
         for leg in group.legs
         for o in leg.orders
         if o.order_id is not None and o.is_open and o.state is not OrderState.CANCEL_PENDING and _may_cancel(o, now)
-        and (o.role is Role.ENTRY or now - o.submitted_at >= stale)
+        and (o.role is Role.ENTRY
+             or (step is None if o.limit_price is not None and walked else now - o.submitted_at >= stale))
     ]
+    prices = phase_prices(group, step, side=-1) if step is not None and not _unpriced_exit(group) else None
     if unwind is _CLOSE and group.mode == "combo" and not _sent(group, Role.EXIT):
         structures = _whole_structures(group)
         if structures:  # the whole position as one combo: no leg ever alone
-            return actions + [PlaceCombo(-structures, None, attempt=0, role=Role.EXIT)]
+            return actions + [PlaceCombo(-structures, prices.combo if prices else None, attempt=0, role=Role.EXIT)]
     entries_open = any(o.is_open for leg in group.legs for o in leg.orders if o.role is Role.ENTRY)
     target = group.target_structures
     if target is None:
@@ -279,18 +376,20 @@ def _unwind_actions(group: Group, now: datetime, config: AtomicConfig, unwind: _
     # and no protection is sold before the clock has moved past its latest fill, so every leg's part
     # of that fill is known.
     combos = [o for leg in group.legs for o in leg.orders
-              if o.role in (Role.ENTRY, unwind.role) and o.attempt == 0] if group.mode == "combo" else []
+              if o.role in (Role.ENTRY, unwind.role) and _is_combo(group, o)]
     if any(o.is_open for o in combos if o.role is unwind.role):
         return actions or _waiting(group, now, config, unwind)
     needs = {leg.index: _needed(group, leg, target, unwind.role) for leg in group.legs}
     buys = [leg for leg in group.legs if needs[leg.index] > 0]
     sells = [leg for leg in group.legs if needs[leg.index] < 0]
     buying = any(o.is_open and o.quantity > 0 for leg in group.legs for o in leg.orders if o.role is unwind.role)
-    actions += [PlaceOrder(leg.index, needs[leg.index], unwind.role, _next_attempt(leg, unwind.role)) for leg in buys]
+    actions += [PlaceOrder(leg.index, needs[leg.index], unwind.role, _next_attempt(leg, unwind.role), _leg_price(prices, leg))
+                for leg in buys]
     last_fill = max((o.last_fill_at for o in combos if o.last_fill_at is not None), default=None)
     settled = last_fill is None or now > last_fill
     if not buys and not buying and not entries_open and settled:
-        actions += [PlaceOrder(leg.index, needs[leg.index], unwind.role, _next_attempt(leg, unwind.role)) for leg in sells]
+        actions += [PlaceOrder(leg.index, needs[leg.index], unwind.role, _next_attempt(leg, unwind.role),
+                               _leg_price(prices, leg)) for leg in sells]
     if actions:
         return actions
     if any(leg.open_orders for leg in group.legs) or any(needs.values()):
@@ -331,6 +430,13 @@ def _needed(group: Group, leg: Leg, target_structures: int, role: Role) -> int:
 
 def _next_attempt(leg: Leg, role: Role) -> int:
     return 1 + sum(1 for o in leg.orders if o.role is role)
+
+
+def _unpriced_exit(group: Group) -> bool:
+    """A priced exit order closed short of its quantity (cancelled at the walk's end or the timeout,
+    or refused): what is left of the close goes at market."""
+    return any(o.role is Role.EXIT and o.limit_price is not None and not o.is_open and o.filled != o.quantity
+               for leg in group.legs for o in leg.orders)
 
 
 def _sent(group: Group, role: Role) -> bool:

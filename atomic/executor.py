@@ -37,7 +37,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -49,6 +49,7 @@ from atomic.decisions import (
     CancelOrder,
     ChangeStatus,
     ChooseTarget,
+    MovePrice,
     PlaceCombo,
     PlaceOrder,
     closable,
@@ -80,12 +81,15 @@ from atomic.model import (
     OrderSent,
     OrderState,
     OrderUpdate,
+    PriceMoved,
+    PricingChosen,
     SessionEnded,
     StatusChanged,
     TargetChosen,
 )
 from atomic.persistence import GroupStore, HeldMarker
 from atomic.ports import Ports
+from atomic.pricing import Limit, Market, Pricing, Quote, Walk, as_pricing
 from atomic.tags import OrderTag, Role
 from atomic.structures import IRON_CONDOR, PUT_SPREAD, STRANGLE, StructureSpec
 from atomic.validation import validate_legs, validate_structure_quantity
@@ -213,6 +217,7 @@ class EnhancedAtomicOrderExecutor:
         limit_price: float | None = None,
         on_complete: Callback | None = None,
         structure: StructureSpec | None = None,
+        pricing: Pricing | None = None,
     ) -> GroupResult:
         """Place `legs` ((symbol, signed quantity) pairs) as one all-or-nothing group.
 
@@ -220,7 +225,9 @@ class EnhancedAtomicOrderExecutor:
         its shape (atomic/structures.py); they are placed protective legs first. Raises
         InvalidGroupError on malformed legs before anything is placed or written. Runtime refusals
         (too many open groups, market closed, halted, buying power) return a REJECTED result with
-        its reason. `limit_price` is a net combo price and needs combo mode.
+        its reason. `pricing` is Market() (the default), Limit(net_price) or Walk(...) (atomic.pricing);
+        the older `limit_price=x` still works and means Limit(x). Limit in legged mode and Walk need
+        every leg's quote: a group without one is REJECTED.
         """
         with self._lock:
             contracts = []
@@ -230,34 +237,40 @@ class EnhancedAtomicOrderExecutor:
                 contracts.append((self.ports.orders.describe(leg[0]), leg[1]))
             if structure is not None:
                 contracts = structure.check_group(contracts)
-            return self._start(contracts, strategy, limit_price, on_complete)
+            return self._start(contracts, strategy, as_pricing(pricing, limit_price), on_complete)
 
     def execute_iron_condor_atomic(
         self, short_call: object, long_call: object, short_put: object, long_put: object, quantity: int,
         strategy: str = "iron_condor", limit_price: float | None = None, on_complete: Callback | None = None,
+        pricing: Pricing | None = None,
     ) -> GroupResult:
         """Sell the call and put spreads of an iron condor, `quantity` structures."""
         return self._execute_structure(IRON_CONDOR, (short_call, long_call, short_put, long_put), quantity,
-                                       strategy, limit_price, on_complete)
+                                       strategy, limit_price, on_complete, pricing)
 
     def execute_put_spread_atomic(
         self, short_put: object, long_put: object, quantity: int,
         strategy: str = "put_spread", limit_price: float | None = None, on_complete: Callback | None = None,
+        pricing: Pricing | None = None,
     ) -> GroupResult:
         """Sell a put credit spread, `quantity` structures."""
-        return self._execute_structure(PUT_SPREAD, (short_put, long_put), quantity, strategy, limit_price, on_complete)
+        return self._execute_structure(PUT_SPREAD, (short_put, long_put), quantity, strategy, limit_price, on_complete,
+                                       pricing)
 
     def execute_strangle_atomic(
         self, short_call: object, short_put: object, quantity: int,
         strategy: str = "strangle", limit_price: float | None = None, on_complete: Callback | None = None,
+        pricing: Pricing | None = None,
     ) -> GroupResult:
         """Sell a strangle (naked by design), `quantity` structures."""
-        return self._execute_structure(STRANGLE, (short_call, short_put), quantity, strategy, limit_price, on_complete)
+        return self._execute_structure(STRANGLE, (short_call, short_put), quantity, strategy, limit_price, on_complete,
+                                       pricing)
 
     def _execute_structure(self, spec: StructureSpec, symbols: Sequence[object], quantity: int, strategy: str,
-                           limit_price: float | None, on_complete: Callback | None) -> GroupResult:
+                           limit_price: float | None, on_complete: Callback | None, pricing: Pricing | None) -> GroupResult:
         count = validate_structure_quantity(quantity)
-        return self.execute_atomic(spec.quantities(symbols, count), strategy, limit_price, on_complete, structure=spec)
+        return self.execute_atomic(spec.quantities(symbols, count), strategy, limit_price, on_complete, structure=spec,
+                                   pricing=pricing)
 
     # --- events and time ----------------------------------------------------------------------
 
@@ -323,22 +336,23 @@ class EnhancedAtomicOrderExecutor:
             self._settle_touched()
             return GroupResult(self, group_id)
 
-    def close_group(self, group_id: str, pricing: object = None, reason: str = "") -> GroupResult:
+    def close_group(self, group_id: str, pricing: Pricing | None = None, reason: str = "") -> GroupResult:
         """Close the group's whole current position: every leg back to flat, through the same
         machinery as an entry (write-ahead, tags `atomic/<group>/exit/...`, retries, recovery).
 
         Short legs are bought back before any long is sold, so no state of the close holds a naked
         short the structure did not hold; in combo mode the close goes first as one combo order.
+        `pricing` (default Market()) prices the first exit orders; its net price is what the close pays
+        per structure (negative: receives). A walk that gives up, or a Limit not filled within
+        ATOMIC_ORDER_TIMEOUT, is cancelled and the rest of the close goes at market: a close must close.
         A FILLED group closes; a CLOSE_FAILED one is retried after its cause was fixed. The group
         may be one only the archive holds (after a restart). `reason` goes to the audit log. A halt
         does not refuse closes: a close opens nothing.
 
-        Raises InvalidGroupError, with nothing sent or written, for `pricing` other than None (market
-        orders until price control lands), an unknown group, a group held for the operator, or a
-        group in another status."""
-        if pricing is not None:
-            raise InvalidGroupError(f"close_group: pricing={pricing!r} is not supported yet; closes are sent as "
-                                    "market orders (one combo market order in combo mode): pass pricing=None")
+        Raises InvalidGroupError, with nothing sent or written, for a `pricing` that is no policy (or a
+        priced close without the quotes it needs), an unknown group, a group held for the operator, or
+        a group in another status."""
+        policy = as_pricing(pricing)
         with self._lock:
             if not self._recovered:
                 raise InvalidGroupError(f"close_group {group_id}: recovery has not run yet (call "
@@ -352,10 +366,15 @@ class EnhancedAtomicOrderExecutor:
             problem = closable(group)
             if problem:
                 raise InvalidGroupError(f"close_group: {problem}")
+            quotes = self._quotes(group.legs[i].contract for i in range(len(group.legs)))
+            problem = _unpriceable(policy, group.mode, quotes)
+            if problem:
+                raise InvalidGroupError(f"close_group {group_id}: {problem}")
             if archived:  # its LEAN order ids may be an earlier run's: a new exit order could reuse one
                 self._apply(group, SessionEnded(self.ports.market.now()))
             self._history.pop(group_id, None)
             self._active[group_id] = group
+            self._apply(group, PricingChosen(Role.EXIT, policy, quotes, self.ports.market.now()))
             self._perform(group, start_close(reason))
             self._touched.add(group_id)
             self._settle_touched()
@@ -527,11 +546,9 @@ class EnhancedAtomicOrderExecutor:
                                     for leg in group.legs for o in leg.orders if id(o) not in before]
         step.entry.final_status = group.status.value
 
-    def _start(self, contracts: list[tuple[Contract, int]], strategy: str, limit_price: float | None,
+    def _start(self, contracts: list[tuple[Contract, int]], strategy: str, pricing: Pricing,
                on_complete: Callback | None) -> GroupResult:
         validate_legs(contracts, self.config.max_atomic_group_size)
-        if limit_price is not None and self.config.execution_mode != "combo":
-            raise InvalidGroupError("limit_price is a net combo price: it needs execution_mode 'combo'")
         now = self.ports.market.now()
         group = Group(
             group_id=str(uuid.uuid4()),
@@ -539,10 +556,13 @@ class EnhancedAtomicOrderExecutor:
             created_at=now,
             legs=[Leg(i, c, q, self.ports.account.holdings(c.key)) for i, (c, q) in enumerate(contracts)],
             mode=self.config.execution_mode,
-            limit_price=limit_price,
+            limit_price=pricing.net_price if isinstance(pricing, Limit) else None,
         )
+        # Quotes are read for every group, so a market entry's fills are measured against the mid too.
+        quotes = self._quotes(c for c, _ in contracts)
+        group.apply(PricingChosen(Role.ENTRY, pricing, quotes, now))
         result = GroupResult(self, group.group_id)
-        refusal = self._refusal(contracts)
+        refusal = self._refusal(contracts) or _unpriceable(pricing, group.mode, quotes)
         if refusal:
             group.apply(StatusChanged(GroupStatus.REJECTED, f"rejected: {refusal}", now))
             self.ports.alerts.log(f"group {group.group_id} ({strategy}) rejected: {refusal}")
@@ -557,6 +577,9 @@ class EnhancedAtomicOrderExecutor:
         self._touched.add(group.group_id)
         self._settle_touched()
         return result
+
+    def _quotes(self, contracts: Iterable[Contract]) -> tuple[Quote | None, ...]:
+        return tuple(self.ports.market.quote(c.key) for c in contracts)
 
     def _refusal(self, contracts: list[tuple[Contract, int]]) -> str:
         if not self._recovered:
@@ -653,6 +676,8 @@ class EnhancedAtomicOrderExecutor:
             self._send(group, [action])
         elif isinstance(action, PlaceCombo):
             self._place_combo(group, action)
+        elif isinstance(action, MovePrice):
+            self._move_price(group, action)
         elif isinstance(action, ChooseTarget):
             self._apply(group, TargetChosen(action.structures, self.ports.market.now()))
         else:
@@ -669,7 +694,8 @@ class EnhancedAtomicOrderExecutor:
         for action in batch:
             if isinstance(action, PlaceOrder):
                 tag = OrderTag(group.group_id, action.role, action.leg, action.attempt)
-                self._apply(group, OrderSent(action.leg, action.role, action.attempt, action.quantity, str(tag), now))
+                self._apply(group, OrderSent(action.leg, action.role, action.attempt, action.quantity, str(tag), now,
+                                             action.limit_price))
             else:
                 self._apply(group, CancelRequested(action.order_id, now))
         error = self._write_ahead(group)
@@ -692,7 +718,10 @@ class EnhancedAtomicOrderExecutor:
             key = group.legs[action.leg].contract.key
             try:
                 with self._calling_lean():
-                    placed = self.ports.orders.place_market(key, action.quantity, str(tag))
+                    if action.limit_price is None:
+                        placed = self.ports.orders.place_market(key, action.quantity, str(tag))
+                    else:
+                        placed = self.ports.orders.place_limit(key, action.quantity, action.limit_price, str(tag))
             except Exception as error:  # LEAN refused the call itself: record it as a refused order
                 self._apply(group, _closed(tag, key, OrderState.INVALID, f"submission failed: {error}", self.ports.market.now()))
                 continue
@@ -733,7 +762,7 @@ class EnhancedAtomicOrderExecutor:
         legs_sent = [PlaceOrder(leg.index, group.ratio(leg) * action.structures, action.role, action.attempt)
                      for leg in group.legs]
         for sent in legs_sent:
-            self._apply(group, OrderSent(sent.leg, sent.role, sent.attempt, sent.quantity, str(tag), now))
+            self._apply(group, OrderSent(sent.leg, sent.role, sent.attempt, sent.quantity, str(tag), now, action.limit_price))
         error = self._write_ahead(group)  # an entry combo is the group's first order: a refusal raises
         if error is not None:  # a close's combo: held back, the close goes on legged
             self._hold_back(group, legs_sent, f"the ObjectStore refused the write-ahead record: {error}")
@@ -753,6 +782,27 @@ class EnhancedAtomicOrderExecutor:
         by_key = {leg.contract.key: leg.index for leg in group.legs}
         for order in placed:
             self._bind(group, by_key[order.contract_key], action.role, action.attempt, order.order_id, order.broker_ids)
+
+    def _move_price(self, group: Group, action: MovePrice) -> None:
+        """A walk's step: recorded and written ahead, then each open priced order is moved
+        (`ticket.update`). A move LEAN refuses (the order closed meanwhile, or a brokerage that
+        updates no combo) leaves that order at its last price; the walk's end still bounds it."""
+        now = self.ports.market.now()
+        self._apply(group, PriceMoved(action.step, action.combo, action.orders, now, action.replacing))
+        if action.replacing:  # cancelled now (written ahead, as any cancel), sent again once cancelled
+            self._send(group, [CancelOrder(order_id) for order_id in action.replacing])
+            return
+        error = self._write_ahead(group)
+        if error is not None:
+            self.ports.alerts.alert("ObjectStore write refused", f"group {group.group_id}: {error}; prices not moved")
+            return
+        for order_id, price in action.orders:
+            with self._calling_lean():
+                refused = self.ports.orders.update_limit(order_id, price)
+            if refused:
+                self._apply(group, Note(f"walk step {action.step}: order {order_id} not moved to {price:g}: {refused}",
+                                        self.ports.market.now()))
+                self.ports.alerts.log(f"group {group.group_id}: order {order_id} not moved to {price:g}: {refused}")
 
     def _bind(self, group: Group, leg: int, role: Role, attempt: int, order_id: int, broker_ids: tuple[str, ...]) -> None:
         self._orders[order_id] = group.group_id
@@ -860,6 +910,18 @@ def _closed(tag: OrderTag, contract_key: str, state: OrderState, message: str, n
     closed with nothing filled; it has no LEAN id."""
     return OrderUpdate(order_id=0, event_id=0, state=state, fill_quantity=0, fill_price=0.0,
                        time=now, message=message, tag=tag, contract_key=contract_key)
+
+
+def _unpriceable(pricing: Pricing, mode: str, quotes: Sequence[Quote | None]) -> str:
+    """Why `pricing` cannot price this group ("" when it can): a walk starts at the mid of every
+    leg, and a legged Limit shares its net among the legs by their quotes."""
+    if isinstance(pricing, Market) or (isinstance(pricing, Limit) and mode == "combo"):
+        return ""
+    missing = [i for i, quote in enumerate(quotes) if quote is None]
+    if missing:
+        need = "a walk starts at the net mid" if isinstance(pricing, Walk) else "a legged Limit shares its net by the legs' quotes"
+        return f"no two-sided quote for leg(s) {missing}: {need}"
+    return ""
 
 
 def _broker_id_count(group: Group) -> int:

@@ -25,12 +25,14 @@ from AlgorithmImports import (
     SecurityIdentifier,
     SecurityType,
     Symbol,
+    UpdateOrderFields,
 )
 
 from atomic.contract import Contract
 from atomic.errors import InvalidGroupError
 from atomic.model import OrderState, OrderUpdate
 from atomic.ports import BrokerOrder, PlacedOrder
+from atomic.pricing import Quote
 from atomic.tags import parse_tag
 
 _STATES = {
@@ -182,6 +184,23 @@ class LeanOrders:
         _refused_before_the_market(ticket)
         return PlacedOrder(int(ticket.order_id), contract_key, self._broker_ids(int(ticket.order_id)))
 
+    def place_limit(self, contract_key: str, quantity: int, limit_price: float, tag: str) -> PlacedOrder:
+        ticket = self._algorithm.limit_order(self._symbols.require(contract_key), quantity, limit_price,
+                                             asynchronous=True, tag=tag)
+        _refused_before_the_market(ticket)
+        return PlacedOrder(int(ticket.order_id), contract_key, self._broker_ids(int(ticket.order_id)))
+
+    def update_limit(self, order_id: int, limit_price: float) -> str | None:
+        # A combo limit leg's update sets its GroupOrderManager's price (Common/Orders/ComboLimitOrder.cs,
+        # ApplyUpdateOrderRequest): moving one leg's ticket moves the combo. No tag: ours stays.
+        ticket = self._algorithm.transactions.get_order_ticket(order_id)
+        if ticket is None:
+            return f"no ticket for order {order_id}"
+        fields = UpdateOrderFields()
+        fields.limit_price = limit_price
+        response = ticket.update(fields)
+        return None if response.is_success else str(response.error_message or response.error_code)
+
     def place_combo(self, legs: Sequence[tuple[str, int]], structures: int, limit_price: float | None, tag: str) -> list[PlacedOrder]:
         lean_legs = [LeanLeg.create(self._symbols.tradable(key), ratio) for key, ratio in legs]
         if limit_price is None:
@@ -317,6 +336,16 @@ class LeanMarketClock:
             return None
         price = float(self._algorithm.securities[underlying].price)
         return price if price > 0 else None
+
+    def quote(self, contract_key: str) -> Quote | None:
+        symbol = self._symbols.find(contract_key)
+        if symbol is None or not self._algorithm.securities.contains_key(symbol):
+            return None
+        security = self._algorithm.securities[symbol]
+        bid, ask = float(security.bid_price), float(security.ask_price)
+        if bid <= 0 or ask < bid:
+            return None  # no two-sided market: nothing to take a mid of
+        return Quote(bid, ask, float(security.symbol_properties.minimum_price_variation))
 
 
 class LeanAlerts:

@@ -16,6 +16,7 @@ from enum import Enum
 from math import gcd
 
 from atomic.contract import Contract
+from atomic.pricing import Limit, Market, Pricing, Quote, net_mid
 from atomic.tags import OrderTag, Role
 
 
@@ -150,6 +151,8 @@ class OrderRecord:
     # still on its way then, must not count again.
     fills_known_until: datetime | None = None
     message: str = ""  # LEAN's reason when the order was refused or canceled
+    limit_price: float | None = None  # a priced order's current limit (a combo leg's: the combo's net)
+    replaced: bool = False  # cancelled by a walk's step, to be sent again at the new price
 
     @property
     def is_open(self) -> bool:
@@ -204,6 +207,7 @@ class Leg:
     quantity: int
     holdings_before: int | None
     orders: list[OrderRecord] = field(default_factory=list)
+    quote: Quote | None = None  # bid/ask when the current priced phase (entry or close) began
 
     @property
     def entry_filled(self) -> int:
@@ -260,6 +264,29 @@ class OrderSent:
     quantity: int
     tag: str
     time: datetime
+    limit_price: float | None = None  # None: a market order
+
+
+@dataclass(frozen=True)
+class PricingChosen:
+    """The entry (or a close) is priced by `pricing`, from these quotes (one per leg, None when the
+    contract had none): the net mid at this moment is what its fills are measured against."""
+
+    role: Role
+    pricing: Pricing
+    quotes: tuple[Quote | None, ...]
+    time: datetime
+
+
+@dataclass(frozen=True)
+class PriceMoved:
+    """A walk's step: the priced orders open now ask `orders` ((LEAN id, limit) pairs), the combo `combo`."""
+
+    step: int
+    combo: float | None
+    orders: tuple[tuple[int, float], ...]
+    time: datetime
+    replacing: tuple[int, ...] = ()  # orders (LEAN ids) cancelled to be sent again at the new price
 
 
 @dataclass(frozen=True)
@@ -365,7 +392,7 @@ class Note:
 
 GroupEvent = (
     OrderSent | OrderUpdate | OrderIdentified | OrderHeldBack | CancelRequested | CancelRefused | StatusChanged
-    | TargetChosen | SessionEnded | HoldChanged | Note
+    | TargetChosen | SessionEnded | HoldChanged | Note | PricingChosen | PriceMoved
 )
 
 
@@ -382,7 +409,11 @@ class Group:
     created_at: datetime
     legs: list[Leg]
     mode: str = "legged"
-    limit_price: float | None = None
+    limit_price: float | None = None  # the priced combo's current net limit (LEAN's sign for its quantity)
+    pricing: Pricing = field(default_factory=Market)  # of the current phase: the entry's, or a close's
+    priced_at: datetime | None = None  # when the current priced phase began (a walk counts its steps from it)
+    walk_step: int = 0  # the walk's step the open priced orders ask
+    entry_mid: float | None = None  # the structure's net mid when the entry was submitted (None: no quotes)
     status: GroupStatus = GroupStatus.PENDING
     submitted_at: datetime | None = None
     status_reason: str = ""  # why it was rejected, or rolled back (and why the rollback failed)
@@ -392,6 +423,10 @@ class Group:
     held: bool = False  # left for the operator (by recovery, or by an unexpected fill)
     anomalies: list[str] = field(default_factory=list)  # unexpected fills, counted as they were
     log: list[LogEntry] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.limit_price is not None and isinstance(self.pricing, Market):
+            self.pricing = Limit(self.limit_price)  # a group (or record) from before price control
 
     @property
     def structures(self) -> int:
@@ -403,6 +438,27 @@ class Group:
 
     def ratio(self, leg: Leg) -> int:
         return leg.quantity // self.structures
+
+    @property
+    def ratios(self) -> list[int]:
+        return [self.ratio(leg) for leg in self.legs]
+
+    @property
+    def quotes(self) -> list[Quote] | None:
+        """Every leg's quote of the current priced phase, or None when one is missing."""
+        quotes = [leg.quote for leg in self.legs]
+        return None if any(q is None for q in quotes) else [q for q in quotes if q is not None]
+
+    @property
+    def entry_net_price(self) -> float | None:
+        """The entry's average net fill price per structure (positive paid), once its entry fills hold
+        whole structures in ratio (None before, or when they never did)."""
+        filled = [sum(o.filled for o in leg.orders if o.role is Role.ENTRY) for leg in self.legs]
+        counts = {f // self.ratio(leg) if f % self.ratio(leg) == 0 else -1 for f, leg in zip(filled, self.legs)}
+        structures = counts.pop() if len(counts) == 1 else -1
+        if structures <= 0:
+            return None
+        return sum(o.fill_value for leg in self.legs for o in leg.orders if o.role is Role.ENTRY) / structures
 
     @property
     def complete(self) -> bool:
@@ -426,7 +482,8 @@ class Group:
             self._change_status(event)
             return True
         if isinstance(event, OrderSent):
-            record = OrderRecord(event.role, event.attempt, event.quantity, event.tag, event.time)
+            record = OrderRecord(event.role, event.attempt, event.quantity, event.tag, event.time,
+                                 limit_price=event.limit_price)
             self.legs[event.leg].orders.append(record)
             if event.role is Role.ENTRY and self.submitted_at is None:
                 self.submitted_at = event.time
@@ -472,6 +529,11 @@ class Group:
         if isinstance(event, Note):
             self._log(event.time, event.message)
             return True
+        if isinstance(event, PricingChosen):
+            self._choose_pricing(event)
+            return True
+        if isinstance(event, PriceMoved):
+            return self._move_price(event)
         return self._update_order(event)
 
     # --- internals ------------------------------------------------------------------------------
@@ -498,6 +560,37 @@ class Group:
         elif event.status is GroupStatus.ROLLBACK_FAILED:
             self.status_reason = f"{self.status_reason}; rollback failed: {event.reason}"
         self._log(event.time, event.reason)
+
+    def _choose_pricing(self, event: PricingChosen) -> None:
+        self.pricing, self.priced_at, self.walk_step = event.pricing, event.time, 0
+        for leg, quote in zip(self.legs, event.quotes):
+            leg.quote = quote
+        quotes = self.quotes
+        mid = net_mid(self.ratios, quotes) if quotes is not None else None
+        if event.role is Role.ENTRY:
+            self.entry_mid = mid
+        shown = "n/a" if mid is None else f"{mid:g}"
+        self._log(event.time, f"{event.role.value} priced {event.pricing.describe()}: net mid {shown}")
+
+    def _move_price(self, event: PriceMoved) -> bool:
+        if event.step <= self.walk_step:
+            return False
+        self.walk_step = event.step
+        if event.combo is not None:
+            self.limit_price = event.combo
+        for order_id, price in event.orders:
+            located = self.order(order_id)
+            if located is not None:
+                located[1].limit_price = price
+        for order_id in event.replacing:
+            located = self.order(order_id)
+            if located is not None:
+                located[1].replaced = True
+        combo = f" combo {event.combo:g}" if event.combo is not None else ""
+        moved = f" orders {[(i, p) for i, p in event.orders]}" if event.orders else ""
+        replaced = f" replacing {list(event.replacing)}" if event.replacing else ""
+        self._log(event.time, f"walk step {event.step}:{combo}{moved}{replaced}")
+        return True
 
     def _end_session(self, event: SessionEnded) -> bool:
         records = [o for leg in self.legs for o in leg.orders]

@@ -32,6 +32,7 @@ from typing import Any, Protocol
 from atomic.contract import Contract
 from atomic.errors import ArchivePackError, PersistenceError
 from atomic.model import ORDER_CLOSED, Group, GroupStatus, Leg, LogEntry, OrderRecord, OrderState
+from atomic.pricing import Quote, pricing_from_dict, pricing_to_dict
 from atomic.tags import Role
 
 SCHEMA_VERSION = 3
@@ -85,6 +86,10 @@ def _fields(group: Group, seq: int) -> dict[str, Any]:
         "status": group.status.value,
         "mode": group.mode,
         "limit_price": group.limit_price,
+        "pricing": pricing_to_dict(group.pricing),
+        "priced_at": _iso(group.priced_at),
+        "walk_step": group.walk_step,
+        "entry_mid": group.entry_mid,
         "submitted_at": _iso(group.submitted_at),
         "status_reason": group.status_reason,
         "close_reason": group.close_reason,
@@ -100,6 +105,7 @@ def _fields(group: Group, seq: int) -> dict[str, Any]:
                 "filled_quantity": leg.net_filled,
                 "holdings_before": leg.holdings_before,
                 "contract": leg.contract.to_dict(),
+                "quote": leg.quote.to_list() if leg.quote is not None else None,
                 "orders": [_order_to_dict(o) for o in leg.orders],
             }
             for leg in group.legs
@@ -138,6 +144,8 @@ def _order_to_dict(order: OrderRecord) -> dict[str, Any]:
         "held_back": order.held_back,
         "fills_known_until": _iso(order.fills_known_until),
         "message": order.message,
+        "limit_price": order.limit_price,
+        "replaced": order.replaced,
     }
 
 
@@ -199,7 +207,9 @@ def _group_v2(data: dict[str, Any]) -> Group:
         contract = Contract.from_dict(_dict(raw, "contract"))
         orders = [_order_v2(o) for o in _list(raw, "orders")]
         holdings = raw.get("holdings_before")
-        legs.append(Leg(index, contract, _int(raw, "quantity"), None if holdings is None else _int(raw, "holdings_before"), orders))
+        quote = Quote.from_list(raw["quote"]) if raw.get("quote") else None  # absent before price control
+        legs.append(Leg(index, contract, _int(raw, "quantity"), None if holdings is None else _int(raw, "holdings_before"), orders,
+                        quote))
     target = data.get("target_structures")
     return Group(
         group_id=_str(data, "group_id"),
@@ -208,6 +218,11 @@ def _group_v2(data: dict[str, Any]) -> Group:
         legs=legs,
         mode=_str(data, "mode"),
         limit_price=float(data["limit_price"]) if data.get("limit_price") is not None else None,
+        # Absent before price control: a market group.
+        pricing=pricing_from_dict(data.get("pricing")),
+        priced_at=_time(data, "priced_at") if data.get("priced_at") else None,
+        walk_step=int(data.get("walk_step", 0)),
+        entry_mid=float(data["entry_mid"]) if data.get("entry_mid") is not None else None,
         status=GroupStatus(data["status"]),
         submitted_at=_time(data, "submitted_at") if data.get("submitted_at") else None,
         # Named rollback_reason before it also held a rejection's reason.
@@ -248,6 +263,8 @@ def _order_v2(raw: Any) -> OrderRecord:
         held_back=bool(raw.get("held_back", False)),
         fills_known_until=_time(raw, "fills_known_until") if raw.get("fills_known_until") else None,
         message=str(raw.get("message", "")),
+        limit_price=float(raw["limit_price"]) if raw.get("limit_price") is not None else None,
+        replaced=bool(raw.get("replaced", False)),
     )
 
 

@@ -20,6 +20,7 @@ from typing import Protocol
 from atomic.contract import Contract
 from atomic.model import OrderUpdate
 from atomic.persistence import KeyValueStore
+from atomic.pricing import Quote
 from atomic.tags import OrderTag
 
 
@@ -60,7 +61,15 @@ class OrderGateway(Protocol):
         """Submit asynchronously; in a backtest the order's events arrive before this returns."""
         ...
 
+    def place_limit(self, contract_key: str, quantity: int, limit_price: float, tag: str) -> PlacedOrder:
+        """Submit a limit order asynchronously (a priced leg); it fills on later data."""
+        ...
+
     def place_combo(self, legs: Sequence[tuple[str, int]], structures: int, limit_price: float | None, tag: str) -> list[PlacedOrder]: ...
+
+    def update_limit(self, order_id: int, limit_price: float) -> str | None:
+        """Move an open order's limit (a combo leg's moves its whole combo); the error, if refused."""
+        ...
 
     def cancel(self, order_id: int) -> str | None:
         """Ask LEAN to cancel, without a tag (a tag would overwrite ours); the error, if refused."""
@@ -111,6 +120,10 @@ class MarketClock(Protocol):
         ...
 
     def underlying_price(self, contract: Contract) -> float | None: ...
+
+    def quote(self, contract_key: str) -> Quote | None:
+        """The contract's bid, ask and minimum price variation now; None without a two-sided quote."""
+        ...
 
 
 class Alerts(Protocol):

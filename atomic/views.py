@@ -37,6 +37,16 @@ class GroupView:
     held: bool = False  # left for the operator: no automatic action until rollback_group()
     anomalies: tuple[str, ...] = ()  # fills the group could not have had, counted as they were
     close_reason: str = ""  # why it was closed (and why the close failed), "" when never closed
+    pricing: str = "Market()"  # the current phase's policy (the entry's, or a close's)
+    entry_mid: float | None = None  # the structure's net mid when the entry was submitted (positive pays)
+    entry_net_price: float | None = None  # the entry's average net fill per structure (positive paid)
+
+    @property
+    def entry_concession(self) -> float | None:
+        """What the entry paid per structure beyond the mid at submission (negative: better than mid)."""
+        if self.entry_mid is None or self.entry_net_price is None:
+            return None
+        return self.entry_net_price - self.entry_mid
 
     @property
     def complete(self) -> bool:
@@ -66,6 +76,9 @@ def view_of(group: Group) -> GroupView:
         held=group.held,
         anomalies=tuple(group.anomalies),
         close_reason=group.close_reason,
+        pricing=group.pricing.describe(),
+        entry_mid=group.entry_mid,
+        entry_net_price=group.entry_net_price,
     )
 
 

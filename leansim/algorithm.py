@@ -289,7 +289,7 @@ class QCAlgorithm:
 
     def combo_limit_order(self, legs: list[Leg], quantity: int, limit_price: float, asynchronous: bool = False,
                           tag: str = "", order_properties: Any = None) -> list[OrderTicket]:
-        return self._submit_combo(legs, quantity, limit_price, asynchronous, tag, order_properties)
+        return self._submit_combo(legs, quantity, limit_price, asynchronous, tag, order_properties, OrderType.COMBO_LIMIT)
 
     def combo_leg_limit_order(self, legs: list[Leg], quantity: int, asynchronous: bool = False, tag: str = "",
                               order_properties: Any = None) -> list[OrderTicket]:
@@ -358,7 +358,9 @@ class QCAlgorithm:
         return self._run.handler.submit([request])[0]
 
     def _submit_combo(self, legs: list[Leg], quantity: int, limit_price: float, asynchronous: bool, tag: str,
-                      properties: Any) -> list[OrderTicket]:
+                      properties: Any, order_type: OrderType = OrderType.COMBO_MARKET) -> list[OrderTicket]:
+        """Legs with an order price are combo leg limits; otherwise `order_type`, which is explicit since
+        a combo limit at 0.00 (a structure priced at zero) is a limit all the same (QCAlgorithm.ComboLimitOrder)."""
         divisor = abs(reduce(math.gcd, (int(leg.quantity) for leg in legs), 0))
         if divisor != 1:
             raise ValueError(
@@ -367,7 +369,6 @@ class QCAlgorithm:
                 f"reduced from {quantity}x({', '.join(f'{leg.quantity} {leg.symbol}' for leg in legs)}) to "
                 f"{quantity * divisor}x({', '.join(f'{leg.quantity // divisor} {leg.symbol}' for leg in legs)})."
             )
-        order_type = OrderType.COMBO_LIMIT if limit_price else OrderType.COMBO_MARKET
         manager = self._run.handler.new_group_manager(len(legs), quantity, limit_price)
         requests = []
         for leg in legs:

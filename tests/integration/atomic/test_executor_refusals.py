@@ -24,7 +24,7 @@ from executor_kit import (
 )
 
 from AlgorithmImports import Market, OptionRight, OptionStyle, Symbol
-from atomic import GroupStatus, InvalidGroupError, PersistenceError
+from atomic import GroupStatus, InvalidGroupError, Limit, PersistenceError
 from config import MAX_ATOMIC_GROUP_SIZE, MAX_PENDING_GROUPS
 from leansim import MarketClosed, Match, NeverFill, StoreSaveFails
 
@@ -77,10 +77,10 @@ INVALID: dict[str, Call] = {
     "negative structures": lambda a: a.executor.execute_put_spread_atomic(a.short_put, a.long_put, -1),
     "fractional structures": lambda a: a.executor.execute_strangle_atomic(a.short_call, a.short_put, 1.5),
     "bool structures": lambda a: a.executor.execute_put_spread_atomic(a.short_put, a.long_put, True),
-    "limit price in legged mode": lambda a: a.executor.execute_iron_condor_atomic(
-        a.short_call, a.long_call, a.short_put, a.long_put, 1, limit_price=1.25),
-    "limit price on generic legs in legged mode": lambda a: a.executor.execute_atomic(
-        [(a.long_call, 1), (a.short_call, -1)], limit_price=0.5),
+    "pricing that is no policy": lambda a: a.executor.execute_iron_condor_atomic(
+        a.short_call, a.long_call, a.short_put, a.long_put, 1, pricing=1.25),
+    "both pricing and limit price": lambda a: a.executor.execute_atomic(
+        [(a.long_call, 1), (a.short_call, -1)], limit_price=0.5, pricing=Limit(0.5)),
 }
 
 

@@ -18,6 +18,7 @@ from atomic.contract import Contract
 from atomic.errors import InvalidGroupError
 from atomic.model import OrderState, OrderUpdate
 from atomic.ports import BrokerOrder, PlacedOrder, Ports
+from atomic.pricing import Quote
 from atomic.tags import parse_tag
 from atomic import EnhancedAtomicOrderExecutor
 from builders import T0, UNDERLYING_PRICE, MemoryStore, config
@@ -36,6 +37,7 @@ class FakeOrder:
     filled: int = 0
     state: OrderState = OrderState.SUBMITTED
     events: list[OrderUpdate] = field(default_factory=list)
+    limit_price: float | None = None  # None: a market order
 
 
 @dataclass
@@ -65,6 +67,7 @@ class FakeBrokerage:
         self.alerts: list[tuple[str, str]] = []
         self.logs: list[str] = []
         self.deliver: Callable[[object], None] | None = None  # the executor's on_order_event
+        self.quotes: dict[str, Quote] = {}  # contract key -> its quote (none: the contract has no quote)
         self._ids = itertools.count(1)
         self._event_ids = itertools.count(1)
 
@@ -119,13 +122,27 @@ class FakeBrokerage:
         self.effects.append(f"send {order.contract.ticker} {quantity:+d}")
         return PlacedOrder(order.order_id, contract_key)
 
+    def place_limit(self, contract_key: str, quantity: int, limit_price: float, tag: str) -> PlacedOrder:
+        order = self._open(contract_key, quantity, tag, limit_price)
+        self.effects.append(f"limit {order.contract.ticker} {quantity:+d} @ {limit_price:g}")
+        return PlacedOrder(order.order_id, contract_key)
+
     def place_combo(self, legs: Sequence[tuple[str, int]], structures: int, limit_price: float | None, tag: str) -> list[PlacedOrder]:
-        orders = [self._open(key, ratio * structures, tag) for key, ratio in legs]
-        self.effects.append("combo " + ", ".join(f"{o.contract.ticker} {o.quantity:+d}" for o in orders))
+        orders = [self._open(key, ratio * structures, tag, limit_price) for key, ratio in legs]
+        price = "" if limit_price is None else f" @ {limit_price:g}"
+        self.effects.append("combo " + ", ".join(f"{o.contract.ticker} {o.quantity:+d}" for o in orders) + price)
         return [PlacedOrder(o.order_id, o.contract.key) for o in orders]
 
-    def _open(self, contract_key: str, quantity: int, tag: str) -> FakeOrder:
-        order = FakeOrder(next(self._ids), self.contracts[contract_key], quantity, tag)
+    def update_limit(self, order_id: int, limit_price: float) -> str | None:
+        order = self.orders[order_id]
+        if order.state in _CLOSED:
+            return f"order {order_id} is {order.state.value}"
+        order.limit_price = limit_price
+        self.effects.append(f"update {order_id} @ {limit_price:g}")
+        return None
+
+    def _open(self, contract_key: str, quantity: int, tag: str, limit_price: float | None = None) -> FakeOrder:
+        order = FakeOrder(next(self._ids), self.contracts[contract_key], quantity, tag, limit_price=limit_price)
         self.orders[order.order_id] = order
         return order
 
@@ -170,6 +187,9 @@ class FakeBrokerage:
 
     def underlying_price(self, contract: Contract) -> float | None:
         return UNDERLYING_PRICE
+
+    def quote(self, contract_key: str) -> Quote | None:
+        return self.quotes.get(contract_key)
 
     # --- Alerts ----------------------------------------------------------------------------------
 

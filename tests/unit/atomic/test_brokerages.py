@@ -6,7 +6,7 @@ import pytest
 
 from AlgorithmImports import BrokerageName, DefaultBrokerageModel, InteractiveBrokersBrokerageModel, TradierBrokerageModel
 
-from atomic.brokerages import BROKERAGES, brokerage_named, execution_mode_for
+from atomic.brokerages import BROKERAGES, brokerage_named, combo_price_updates_for, execution_mode_for
 from config import ConfigError, ExecutionMode
 
 
@@ -50,3 +50,21 @@ def test_every_row_names_a_lean_brokerage_and_the_parameters_are_the_offered_one
     assert brokerage_named("interactive-brokers").model == "InteractiveBrokersBrokerageModel"
     with pytest.raises(ValueError, match=r"brokerage must be one of \['alpaca', 'default', .*\], got 'ib'"):
         brokerage_named("ib")
+
+
+class PublicModel:
+    """Named as LEAN's PublicBrokerageModel (the table matches models by class name)."""
+
+
+PublicModel.__name__ = "PublicBrokerageModel"
+
+
+@pytest.mark.parametrize(("model", "updates"), [
+    (InteractiveBrokersBrokerageModel(), True),
+    (HouseInteractiveBrokersModel(), True),
+    (DefaultBrokerageModel(), True),
+    (PublicModel(), False),  # PublicBrokerageModel.CanUpdateOrder refuses every combo update
+    (CustomModel(), False),  # unknown: cancel and replace, which any brokerage accepts
+])
+def test_a_walk_updates_a_combo_only_where_the_model_lets_it(model: object, updates: bool) -> None:
+    assert combo_price_updates_for(model) is updates
