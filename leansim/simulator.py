@@ -603,10 +603,10 @@ class Simulator:
             # (submissions wait for the after_order crash point, then after_request delivers them).
             self.deliver()
 
-    def _record_event(self, run: Run, order: Order, event: OrderEvent) -> None:
+    def _record_event(self, run_index: int, order: Order, event: OrderEvent) -> None:
         assert event.symbol is not None and event.utc_time is not None
         self.events.append(
-            EventRecord(run.index, order.id, tuple(order.broker_id), event.symbol, event.status, event.fill_quantity,
+            EventRecord(run_index, order.id, tuple(order.broker_id), event.symbol, event.status, event.fill_quantity,
                         event.fill_price, event.message, order.tag, event.utc_time, event.order_fee.value.amount)
         )
 
