@@ -1,5 +1,8 @@
 """QCAlgorithm: the base class of a LEAN algorithm, backed by the simulator.
 
+Stands for Algorithm/QCAlgorithm.cs with Algorithm/QCAlgorithm.Trading.cs and
+Algorithm/QCAlgorithm.Plotting.cs.
+
 Do set-up in `initialize()` as in LEAN: the API is bound after construction, so `__init__` must not
 use it. Every method here exists on LEAN's QCAlgorithm with the same snake_case name.
 """

@@ -1,5 +1,10 @@
 """Securities: prices, exchange hours, contract properties, holdings and fill models per symbol.
 
+Stands for Common/Securities/Security.cs, SecurityManager.cs, SecurityHolding.cs, SecurityExchange.cs,
+SymbolProperties.cs, Common/Securities/Option/Option.cs, OptionFilterUniverse.cs,
+Common/Securities/Equity/Equity.cs, Common/Securities/Index/Index.cs and
+Common/Securities/IndexOption/IndexOption.cs.
+
 A Security reads its quote from the simulator's market at the current time, so `price`,
 `bid_price` and `exchange.exchange_open` are always current.
 """

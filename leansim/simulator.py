@@ -1,5 +1,8 @@
 """The simulator: clock, brokerage, store and the algorithm processes that run over them.
 
+Stands for Engine/Engine.cs and Engine/AlgorithmManager.cs: the engine that runs one algorithm process
+after another over one brokerage.
+
 See the package docstring (leansim/__init__.py) for the test-facing API.
 """
 

@@ -1,4 +1,8 @@
-"""Order requests, responses and tickets: how an algorithm follows and cancels its orders."""
+"""Order requests, responses and tickets: how an algorithm follows and cancels its orders.
+
+Stands for Common/Orders/OrderTicket.cs, OrderRequest.cs, SubmitOrderRequest.cs, UpdateOrderRequest.cs,
+CancelOrderRequest.cs, OrderResponse.cs and Common/Securities/IOrderProcessor.cs.
+"""
 
 from __future__ import annotations
 

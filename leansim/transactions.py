@@ -1,4 +1,7 @@
-"""`algorithm.transactions`: LEAN's SecurityTransactionManager over the run's orders and tickets."""
+"""`algorithm.transactions`: LEAN's SecurityTransactionManager over the run's orders and tickets.
+
+Stands for Common/Securities/SecurityTransactionManager.cs.
+"""
 
 from __future__ import annotations
 

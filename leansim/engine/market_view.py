@@ -1,5 +1,8 @@
 """The market as the algorithm sees it at the simulator's current time.
 
+Stands for Common/Securities/SecurityCache.cs as Engine/DataFeeds/TimeSliceFactory.cs fills it each time
+step.
+
 Wraps a MarketData with the clock, MarketClosed faults and test overrides of quotes, and caches
 quotes per time step (the synthetic market prices options with Black-Scholes).
 """

@@ -1,5 +1,8 @@
 """LEAN's transaction handler for one algorithm process: orders, tickets and order events.
 
+Stands for Engine/TransactionHandlers/BrokerageTransactionHandler.cs and
+BacktestingTransactionHandler.cs.
+
 It assigns LEAN order ids (from 1 each run), runs LEAN's submission checks (warm-up, zero quantity,
 buying power, brokerage model), hands accepted orders to the simulated brokerage and turns the
 brokerage's reports into OrderEvents for `on_order_event`, updating orders, tickets and portfolio
