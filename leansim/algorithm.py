@@ -13,10 +13,11 @@ import math
 import re
 from datetime import date, datetime
 from functools import reduce
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from leansim.brokerage_models import DefaultBrokerageModel, brokerage_model_for
 from leansim.data import OptionChain, OptionChainProvider, Slice
+from leansim.engine.market_view import SimulatorClock
 from leansim.enums import AccountType, Market, OrderType, SecurityType
 from leansim.index_option_symbol import map_to_underlying
 from leansim.notify import NotificationManager
@@ -30,25 +31,13 @@ from leansim.symbols import Symbol
 from leansim.tickets import OrderProcessor, OrderTicket, SubmitOrderRequest
 from leansim.transactions import SecurityTransactionManager
 
-if TYPE_CHECKING:
-    from leansim.engine.market_view import MarketView
 
-
-class Simulation(Protocol):
+class Simulation(SimulatorClock, Protocol):
     """The simulator's clock, market, parameters and result records, as the algorithm reads them."""
 
     parameters: dict[str, str]
     parameters_read: set[str]
     runtime_statistics: dict[str, str]
-
-    @property
-    def now(self) -> datetime: ...
-
-    @property
-    def live(self) -> bool: ...
-
-    @property
-    def market(self) -> MarketView: ...
 
     def _record_plot(self, chart: str, series: str, value: float) -> None: ...
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from leansim.engine.brokerage import BrokerEvent, ExerciseFill, VenueOrder
 from leansim.engine.fault_state import FaultState, OrderCandidate
+from leansim.engine.market_view import SimulatorClock
 from leansim.fees import OrderFeeParameters
 from leansim.enums import (
     CLOSED_STATUSES,
@@ -54,23 +55,13 @@ if TYPE_CHECKING:
     from leansim.algorithm import QCAlgorithm
     from leansim.brokerage_models import DefaultBrokerageModel
     from leansim.engine.brokerage import SimBrokerage
-    from leansim.engine.market_view import MarketView
     from leansim.portfolio import SecurityPortfolioManager
     from leansim.securities import Security, SecurityManager
 
 
-class Venue(Protocol):
+class Venue(SimulatorClock, Protocol):
     """The simulator as the handler uses it: clock, market, brokerage, crash points and the record of
     events (LEAN's IBrokerage and IResultHandler)."""
-
-    @property
-    def now(self) -> datetime: ...
-
-    @property
-    def live(self) -> bool: ...
-
-    @property
-    def market(self) -> MarketView: ...
 
     @property
     def brokerage(self) -> SimBrokerage: ...
