@@ -1,5 +1,7 @@
 """leansim: a faithful LEAN double, to test LEAN algorithms without LEAN.
 
+The double's own package face; each module names the LEAN file it stands for.
+
 LEAN's API (QCAlgorithm, orders, tickets, events, ObjectStore, portfolio, securities, fill and
 brokerage models) with LEAN's snake_case names, over a simulated clock, market, brokerage and store.
 `install()` makes `from AlgorithmImports import *` resolve to it when real LEAN is absent.

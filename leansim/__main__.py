@@ -1,5 +1,7 @@
 """`python -m leansim run ALGORITHM.py [options]`: the scenario runner's command line.
 
+Stands for Launcher/Program.cs, as the lean CLI's `lean backtest` starts it.
+
 With no option it runs the README's demo: 60 synthetic trading days, the `mixed` fault plan,
 seed 7, the atomic executor and the naive loop side by side. As the lean CLI, it prints the
 algorithm's log lines and leaves its results in a new folder under backtests/ (or --output DIR):

@@ -1,5 +1,8 @@
 """QCAlgorithm: the base class of a LEAN algorithm, backed by the simulator.
 
+Stands for Algorithm/QCAlgorithm.cs with Algorithm/QCAlgorithm.Trading.cs and
+Algorithm/QCAlgorithm.Plotting.cs.
+
 Do set-up in `initialize()` as in LEAN: the API is bound after construction, so `__init__` must not
 use it. Every method here exists on LEAN's QCAlgorithm with the same snake_case name.
 """
@@ -10,10 +13,11 @@ import math
 import re
 from datetime import date, datetime
 from functools import reduce
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from leansim.brokerage_models import DefaultBrokerageModel, brokerage_model_for
 from leansim.data import OptionChain, OptionChainProvider, Slice
+from leansim.engine.market_view import SimulatorClock
 from leansim.enums import OPTION_TYPES, AccountType, Market, OrderType, SecurityType
 from leansim.index_option_symbol import map_to_underlying
 from leansim.notify import NotificationManager
@@ -24,17 +28,86 @@ from leansim.portfolio import SecurityPortfolioManager
 from leansim.scheduling import DateRules, ScheduleManager, TimeRules
 from leansim.securities import Equity, Index, IndexOption, Option, Security, SecurityManager
 from leansim.symbols import Symbol
-from leansim.tickets import OrderTicket, SubmitOrderRequest
+from leansim.tickets import OrderProcessor, OrderTicket, SubmitOrderRequest
 from leansim.transactions import SecurityTransactionManager
 
-if TYPE_CHECKING:
-    from leansim.simulator import Run
+
+class Simulation(SimulatorClock, Protocol):
+    """The simulator's clock, market, parameters and result records, as the algorithm reads them."""
+
+    parameters: dict[str, str]
+    parameters_read: set[str]
+    runtime_statistics: dict[str, str]
+
+    def _record_plot(self, chart: str, series: str, value: float) -> None: ...
+
+
+class Engine(Protocol):
+    """What QCAlgorithm is backed by: one algorithm process of the simulator (leansim.simulator.Run).
+    LEAN's engine hands QCAlgorithm its pieces (Engine/Engine.cs: SetObjectStore, Transactions.
+    SetOrderProcessor, SetLiveMode, ...) and QCAlgorithm never names the engine; neither does this module."""
+
+    brokerage_model: DefaultBrokerageModel
+    start_date: datetime
+    end_date: datetime
+    requested_cash: float | None
+    benchmark: Any
+    security_initializer: Any
+    moo_warning_sent: bool
+    quit_requested: bool
+
+    @property
+    def sim(self) -> Simulation: ...
+
+    @property
+    def handler(self) -> OrderProcessor: ...
+
+    @property
+    def securities(self) -> SecurityManager: ...
+
+    @property
+    def portfolio(self) -> SecurityPortfolioManager: ...
+
+    @property
+    def transactions(self) -> SecurityTransactionManager: ...
+
+    @property
+    def object_store(self) -> ObjectStore: ...
+
+    @property
+    def schedule(self) -> ScheduleManager: ...
+
+    @property
+    def date_rules(self) -> DateRules: ...
+
+    @property
+    def time_rules(self) -> TimeRules: ...
+
+    @property
+    def notify(self) -> NotificationManager: ...
+
+    @property
+    def warming_up(self) -> bool: ...
+
+    @property
+    def current_slice(self) -> Slice | None: ...
+
+    @property
+    def chain_subscriptions(self) -> dict[Symbol, Option]: ...
+
+    def ensure_security(self, symbol: Symbol) -> Security: ...
+
+    def build_chain(self, symbol: Symbol, option: Option | None) -> OptionChain: ...
+
+    def listed_contracts(self, underlying: Symbol, when: datetime) -> list[Symbol]: ...
+
+    def log(self, level: str, message: str) -> None: ...
 
 
 class QCAlgorithm:
     """Subclass it and override initialize/on_data/on_order_event/on_warmup_finished."""
 
-    _run: Run
+    _run: Engine
 
     # --- event handlers (override) ------------------------------------------------------------------
 

@@ -1,5 +1,7 @@
 """The `AlgorithmImports` stand-in: LEAN's API names, installed only where real LEAN is absent.
 
+Stands for Common/AlgorithmImports.py.
+
 `install()` puts a module named AlgorithmImports into sys.modules, so `from AlgorithmImports import *`
 works in tests and in the local runner. Under real LEAN (pythonnet's `clr` with AddReference, or an
 AlgorithmImports that already has QCAlgorithm) it does nothing. No AlgorithmImports.py file exists

@@ -1,5 +1,8 @@
 """Brokerage models: which orders a brokerage accepts (LEAN's `can_submit_order`).
 
+Stands for Common/Brokerages/IBrokerageModel.cs, DefaultBrokerageModel.cs and the named brokerages'
+models beside it.
+
 The engine asks `algorithm.brokerage_model.can_submit_order(security, order, message)` for every leg
 before an order reaches the brokerage; False marks every leg of the group INVALID. A Python subclass
 may return a bool or, as pythonnet does with LEAN's out parameter, a (bool, BrokerageMessageEvent)

@@ -1,5 +1,7 @@
 """The scenario runner's chart (PNG, matplotlib's Agg backend: no display needed).
 
+The double's own: LEAN has no counterpart (LEAN's charts are drawn by its report and the cloud).
+
 Three panels sharing the time axis: equity of each run; cumulative naked-short exposure
 (contract-hours); and each group's outcome, one row per run, a marker per status.
 """

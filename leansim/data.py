@@ -1,4 +1,8 @@
-"""What on_data receives: a Slice with option chains built from the market at each minute."""
+"""What on_data receives: a Slice with option chains built from the market at each minute.
+
+Stands for Common/Data/Slice.cs, Common/Data/Market/OptionChain.cs, Common/Data/Market/OptionContract.cs
+and Engine/DataFeeds/BacktestingOptionChainProvider.cs.
+"""
 
 from __future__ import annotations
 

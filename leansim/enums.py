@@ -1,5 +1,7 @@
 """LEAN's enumerations with LEAN's integer values (checked against quantconnect-stubs).
 
+Stands for Common/Global.cs, Common/Orders/OrderTypes.cs and the other enumerations of Common/.
+
 Code written against LEAN compares these by name (`OrderStatus.FILLED`) and sometimes persists the
 integer, so both must match the real engine.
 """
@@ -155,7 +157,7 @@ class OptionStyle(IntEnum):
 
 
 class SettlementType(IntEnum):
-    """How an exercised option settles (Common/Securities/Option/SettlementType.cs): equity options
+    """How an exercised option settles (Common/Global.cs): equity options
     deliver the underlying, index options pay the intrinsic value in cash."""
 
     PHYSICAL_DELIVERY = 0

@@ -1,5 +1,7 @@
 """Fault injection as data: what the simulated brokerage, market and process do wrong, and when.
 
+The double's own: LEAN has no counterpart.
+
 A `FaultPlan` is an immutable list of faults. Order faults carry a `Match` (which orders) and `times`
 (how many matching orders, or combos, they affect; None = every one). A fault on a combo applies to
 the whole combo: one matching leg selects every leg, and one combo consumes one of `times`.

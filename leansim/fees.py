@@ -9,20 +9,45 @@ order (Brokerages/Backtesting/BacktestingBrokerage.cs, Scan).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from leansim.enums import OrderDirection, OrderType, SecurityType
 from leansim.orders import CashAmount, OrderFee
 
 if TYPE_CHECKING:
     from leansim.orders import Order
-    from leansim.securities import Security
+
+
+class _Holding(Protocol):
+    @property
+    def quantity(self) -> float: ...
+
+
+class PricedSecurity(Protocol):
+    """What a fee model reads of the security (leansim.securities.Security). LEAN's fee models take the
+    Security itself; named by its shape here because a Security holds its fee model, so securities
+    imports this module and this module never imports securities."""
+
+    @property
+    def type(self) -> SecurityType: ...
+
+    @property
+    def price(self) -> float: ...
+
+    @property
+    def bid_price(self) -> float: ...
+
+    @property
+    def ask_price(self) -> float: ...
+
+    @property
+    def holdings(self) -> _Holding: ...
 
 
 class OrderFeeParameters:
-    """The security and the order a fee is computed for."""
+    """The security and the order a fee is computed for (Common/Orders/Fees/OrderFeeParameters.cs)."""
 
-    def __init__(self, security: Security, order: Order) -> None:
+    def __init__(self, security: PricedSecurity, order: Order) -> None:
         self.security = security
         self.order = order
 
@@ -93,7 +118,7 @@ class TastytradeFeeModel(FeeModel):
         return _per_contract(parameters, rate, rate)
 
 
-def fee_model_for(security: Security) -> FeeModel:
+def fee_model_for(security: PricedSecurity) -> FeeModel:
     """DefaultBrokerageModel.GetFeeModel: Interactive Brokers' rule for equities and equity options,
     none for the rest (Index and IndexOption fall to its `ConstantFeeModel(0m)`)."""
     if security.type in (SecurityType.EQUITY, SecurityType.OPTION):
@@ -110,7 +135,7 @@ def _per_contract(parameters: OrderFeeParameters, option_rate: float, index_opti
     return OrderFee(CashAmount(abs(parameters.order.quantity) * rate, "USD"))
 
 
-def _potential_price(security: Security, order: Order) -> float:
+def _potential_price(security: PricedSecurity, order: Order) -> float:
     """The limit price of a limit order, else the side of the quote the order takes (GetPotentialOrderPrice)."""
     limit = getattr(order, "limit_price", 0.0)
     if limit:

@@ -1,5 +1,7 @@
 """Mapping between LEAN Symbols and the market layer's SecurityKey (double-internal).
 
+The double's own: LEAN has no counterpart (the market layer's keys are the double's own).
+
 A key's `underlying` is the ticker the market files the security under: the equity's or index's
 own, and for an option contract its option ticker (SPY, GOOG, or SPXW for the SPX weeklies).
 """

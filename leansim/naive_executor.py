@@ -1,5 +1,7 @@
 """The seed's "never do this" loop, as an executor the demo algorithm can run with unchanged.
 
+The double's own: LEAN has no counterpart.
+
 `NaiveExecutor` offers the atomic executor's verb the strategies call (`execute_atomic`, with the
 same signature), and does what the project's seed did: one `market_order` per leg, in the caller's
 order (an iron condor's short call, long call, short put, long put: sells first), with no

@@ -1,4 +1,7 @@
-"""`algorithm.notify`: alerts. Backtests send nothing (False); live mode records and returns True."""
+"""`algorithm.notify`: alerts. Backtests send nothing (False); live mode records and returns True.
+
+Stands for Common/Notifications/NotificationManager.cs.
+"""
 
 from __future__ import annotations
 

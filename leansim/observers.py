@@ -1,5 +1,7 @@
 """What the scenario runner sees of an executor, one observer per kind, through its public surface.
 
+The double's own: LEAN has no counterpart.
+
 Each observer registers on the executor's listener seam (`add_listener`: a group reached its outcome)
 and reads groups through the executor's public API: the atomic executor's `open_groups()` and
 `get_group()`, the naive loop's `groups`. The runner's probe asks every observer the same questions

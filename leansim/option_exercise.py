@@ -23,7 +23,7 @@ OPTION_EXERCISE = "Option Exercise"
 
 
 def intrinsic_value(right: OptionRight, strike: float, underlying_price: float) -> float:
-    """OptionPayoff.GetIntrinsicValue (Common/Securities/Option/OptionPayoff.cs)."""
+    """OptionPayoff.GetIntrinsicValue (Common/Util/OptionPayoff.cs)."""
     payoff = underlying_price - strike if right == OptionRight.CALL else strike - underlying_price
     return max(0.0, payoff)
 

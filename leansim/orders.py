@@ -1,5 +1,8 @@
 """LEAN's order objects: Order and its subclasses, legs, group managers, fees and order events.
 
+Stands for Common/Orders/Order.cs and its subclasses beside it, Common/Orders/Leg.cs,
+GroupOrderManager.cs, OrderEvent.cs and Common/Orders/Fees/OrderFee.cs.
+
 These are plain value objects; only the engine (leansim.engine) changes an order's state, through the
 private fields. `transactions.get_order_by_id` hands out clones, as LEAN does.
 """

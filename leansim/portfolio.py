@@ -1,5 +1,7 @@
 """`algorithm.portfolio`: holdings per symbol, cash and a simple, documented margin model.
 
+Stands for Common/Securities/SecurityPortfolioManager.cs.
+
 Margin model (an approximation of LEAN's, enough to refuse absurd orders):
 - equity: 50% of the position's absolute value (Reg T, leverage 2);
 - long option: its premium (market value), i.e. long options cost their premium;

@@ -1,5 +1,7 @@
 """The simulated brokerage between two `python -m leansim run --live` processes: DIR/brokerage.json.
 
+The double's own: LEAN has no counterpart (a live brokerage's account between processes).
+
 A live LEAN algorithm that dies leaves its account at the brokerage: a second process started over
 the same `--output DIR` reconnects to it. In-process, the `Simulator` keeps its brokerage across
 `crash()` and `restart()`; across two commands this file carries it. Written when a run ends

@@ -1,5 +1,7 @@
 """leansim as a pytest plugin: test your own LEAN algorithm on the LEAN double.
 
+The double's own: LEAN has no counterpart.
+
 Load it from the root `conftest.py` of the project that vendors or installs this library:
 
     pytest_plugins = ["leansim.pytest_plugin"]

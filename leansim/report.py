@@ -1,5 +1,7 @@
 """The scenario runner's text report: the runs side by side (columns atomic | naive).
 
+The double's own: LEAN has no counterpart.
+
 `render(result)` returns the report; `write(result, folder)` also saves it as report.txt.
 Naked-short exposure is in contract-seconds: short option contracts of a group not covered by the
 group's own long legs (atomic.margin.naked_short_contracts over the group's filled quantities),

@@ -1,5 +1,8 @@
 """The scenario runner: a LEAN algorithm file over many simulated days, with faults, measured.
 
+Stands for Engine/Engine.cs as Launcher/Program.cs runs it, with the double's own faults and measures
+around it.
+
 `python -m leansim run main.py` (see leansim/__main__.py) builds a `Scenario`, and `run_scenario`
 runs the algorithm on the LEAN double over a synthetic market (or a LEAN data folder) under a named
 fault plan (leansim.scenario_faults), once with its own executor and, with `naive`, once more with

@@ -1,5 +1,7 @@
 """Named fault plans for the scenario runner, decided per order by what the order *is*.
 
+The double's own: LEAN has no counterpart.
+
 A plan built here faults an entry leg by (seed, trading day, contract, opening/closing), never by
 order number: the atomic executor and the naive loop place different orders (the executor sends
 longs first, reverses fills, retries), so counting orders would hit different legs in each run.

@@ -1,5 +1,7 @@
 """Scheduled events: `schedule.on(date_rules.X, time_rules.Y, callback)`.
 
+Stands for Common/Scheduling/ScheduleManager.cs, DateRules.cs and TimeRules.cs.
+
 Rules compute fire times in the algorithm's time zone (New York); the simulator runs due events at
 each time step (LEAN's live real-time handler wakes once a second, the same granularity).
 """

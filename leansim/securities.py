@@ -1,25 +1,38 @@
 """Securities: prices, exchange hours, contract properties, holdings and fill models per symbol.
 
+Stands for Common/Securities/Security.cs, SecurityManager.cs, SecurityHolding.cs, SecurityExchange.cs,
+SymbolProperties.cs, Common/Securities/Option/Option.cs, OptionFilterUniverse.cs,
+Common/Securities/Equity/Equity.cs, Common/Securities/Index/Index.cs and
+Common/Securities/IndexOption/IndexOption.cs.
+
 A Security reads its quote from the simulator's market at the current time, so `price`,
 `bid_price` and `exchange.exchange_open` are always current.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from leansim.buying_power import BuyingPowerModel
 from leansim.enums import DataNormalizationMode, OptionRight, OptionStyle, SecurityType, SettlementType
+from leansim.fees import FeeModel
 from leansim.index_option_symbol import minimum_price_variation
 from leansim.option_exercise import DefaultExerciseModel, DefaultOptionAssignmentModel, exercise_quantity, intrinsic_value
+from leansim.orders import OrderEvent
 from leansim.symbols import Symbol
 
 if TYPE_CHECKING:
     from leansim.engine.market_view import MarketView
-    from leansim.fees import FeeModel
-    from leansim.fills import FillModel
+
+
+class FillModel(Protocol):
+    """A security's fill model (Common/Orders/Fills/IFillModel.cs); leansim.fills has LEAN's. Its
+    parameters (FillModelParameters) name the Security, so they are not named here: fills imports
+    securities, never the reverse."""
+
+    def fill(self, parameters: Any) -> Iterable[OrderEvent]: ...
 
 
 class SymbolProperties:
@@ -208,16 +221,16 @@ class SecurityHolding:
 class Security:
     """A tradable with its live quote, exchange, properties, holdings and fill model."""
 
-    def __init__(self, symbol: Symbol, market: MarketView, properties: SymbolProperties | None = None) -> None:
-        from leansim.fees import FeeModel
-        from leansim.fills import ImmediateFillModel
-
+    def __init__(self, symbol: Symbol, market: MarketView, fill_model: FillModel,
+                 properties: SymbolProperties | None = None) -> None:
+        """`fill_model` is given, as LEAN's Security constructor is given its IFillModel (Common/Securities/
+        Security.cs); the engine passes the ImmediateFillModel that LEAN defaults to."""
         self._symbol = symbol
         self._market = market
         self._exchange = SecurityExchange(market, symbol)
         self._properties = properties or SymbolProperties(1.0)
         self._holdings = SecurityHolding(self)
-        self._fill_model: FillModel = ImmediateFillModel()
+        self._fill_model = fill_model
         self._fee_model: FeeModel = FeeModel()
         self._normalization = DataNormalizationMode.RAW
         self._buying_power_model: BuyingPowerModel | None = None  # None: leansim.portfolio's margin rules
@@ -408,9 +421,9 @@ class OptionFilterUniverse:
 class Option(Security):
     """An option contract, or (for add_option) the canonical chain subscription."""
 
-    def __init__(self, symbol: Symbol, market: MarketView, underlying: Security | None = None,
+    def __init__(self, symbol: Symbol, market: MarketView, fill_model: FillModel, underlying: Security | None = None,
                  properties: SymbolProperties | None = None) -> None:
-        super().__init__(symbol, market, properties or SymbolProperties(100.0))
+        super().__init__(symbol, market, fill_model, properties or SymbolProperties(100.0))
         self._underlying = underlying
         self._filter: Callable[[OptionFilterUniverse], Any] | None = None
         # As Common/Securities/Option/Option.cs: equity options deliver, index options settle in cash.
@@ -502,8 +515,8 @@ class IndexOption(Option):
     """An index option contract or chain (SPX, SPXW): European, cash-settled, 100 times the index,
     ticked at 0.05 / 0.10 (Common/Securities/IndexOption/IndexOption.cs)."""
 
-    def __init__(self, symbol: Symbol, market: MarketView, underlying: Security | None = None) -> None:
-        super().__init__(symbol, market, underlying, IndexOptionSymbolProperties(symbol.id.symbol, lambda: self.price))
+    def __init__(self, symbol: Symbol, market: MarketView, fill_model: FillModel, underlying: Security | None = None) -> None:
+        super().__init__(symbol, market, fill_model, underlying, IndexOptionSymbolProperties(symbol.id.symbol, lambda: self.price))
 
 
 class SecurityManager:

@@ -1,5 +1,7 @@
 """LEAN's security initializers: what configures a security when it is added.
 
+Stands for Common/Securities/BrokerageModelSecurityInitializer.cs.
+
 LEAN's BrokerageModelSecurityInitializer applies the brokerage model's reality models and seeds
 prices; of the reality models the double's brokerage models carry the fee model, and its market
 prices every security already. It exists so algorithms can subclass it the

@@ -1,5 +1,8 @@
 """The simulator: clock, brokerage, store and the algorithm processes that run over them.
 
+Stands for Engine/Engine.cs and Engine/AlgorithmManager.cs: the engine that runs one algorithm process
+after another over one brokerage.
+
 See the package docstring (leansim/__init__.py) for the test-facing API.
 """
 
@@ -46,7 +49,7 @@ from leansim.orders import (
 from leansim.option_exercise import OptionAssignmentParameters
 from leansim.portfolio import SecurityPortfolioManager
 from leansim.scheduling import DateRules, ScheduleManager, TimeRules
-from leansim.securities import Equity, Index, IndexOption, Option, Security, SecurityManager
+from leansim.securities import Equity, FillModel, Index, IndexOption, Option, Security, SecurityManager
 from leansim.static_market import StaticMarket
 from leansim.symbols import Symbol
 from leansim.transactions import SecurityTransactionManager
@@ -603,10 +606,10 @@ class Simulator:
             # (submissions wait for the after_order crash point, then after_request delivers them).
             self.deliver()
 
-    def _record_event(self, run: Run, order: Order, event: OrderEvent) -> None:
+    def _record_event(self, run_index: int, order: Order, event: OrderEvent) -> None:
         assert event.symbol is not None and event.utc_time is not None
         self.events.append(
-            EventRecord(run.index, order.id, tuple(order.broker_id), event.symbol, event.status, event.fill_quantity,
+            EventRecord(run_index, order.id, tuple(order.broker_id), event.symbol, event.status, event.fill_quantity,
                         event.fill_price, event.message, order.tag, event.utc_time, event.order_fee.value.amount)
         )
 
@@ -614,16 +617,18 @@ class Simulator:
         self.plots.append(PlotPoint(self._now, chart, series, value))
 
     def _new_security(self, symbol: Symbol, run: Run | None) -> Security:
+        """LEAN's SecurityService: a new security with the ImmediateFillModel its constructor defaults to
+        (Common/Securities/Security.cs); the brokerage model's fee model is installed by the caller."""
         if symbol.security_type in OPTION_TYPES:
             underlying = None
             if run is not None and symbol.underlying is not None:
                 underlying = run.ensure_security(symbol.underlying)
             if symbol.security_type == SecurityType.INDEX_OPTION:
-                return IndexOption(symbol, self.market, underlying)
-            return Option(symbol, self.market, underlying)
+                return IndexOption(symbol, self.market, ImmediateFillModel(), underlying)
+            return Option(symbol, self.market, ImmediateFillModel(), underlying)
         if symbol.security_type == SecurityType.INDEX:
-            return Index(symbol, self.market)
-        return Equity(symbol, self.market)
+            return Index(symbol, self.market, ImmediateFillModel())
+        return Equity(symbol, self.market, ImmediateFillModel())
 
     # --- start-up -------------------------------------------------------------------------------------------
 
@@ -758,7 +763,7 @@ class Simulator:
         """Expiry at the brokerage while no algorithm process runs: LEAN's default exercise model on
         the brokerage's position; a restarted algorithm finds the result in its holdings."""
         assert symbol.underlying is not None
-        option = Option(symbol, self.market, Equity(symbol.underlying, self.market))
+        option = Option(symbol, self.market, ImmediateFillModel(), Equity(symbol.underlying, self.market, ImmediateFillModel()))
         position = self.brokerage.positions[symbol]
         option.holdings._set(position.quantity, position.average_price)
         order = OptionExerciseOrder(symbol, -position.quantity, self._now)
@@ -803,7 +808,7 @@ class Simulator:
             securities[view] = security
             views[view.id] = broker_order.broker_id
         lead, security = next(iter(securities.items()))
-        model = security.fill_model if run is not None else ImmediateFillModel()
+        model: FillModel = security.fill_model if run is not None else ImmediateFillModel()
         parameters = FillModelParameters(security, lead, None, timedelta(hours=1), securities)
         try:
             events = list(model.fill(parameters))

@@ -1,5 +1,7 @@
 """A tiny, fully controllable market for unit tests: fixed quotes you set, regular US hours.
 
+The double's own: LEAN has no counterpart.
+
 Every weekday is a session from 09:30 to 16:00 America/New_York (no holidays, no early closes).
 Unset quotes default to bid 99.99 / ask 100.01 for an equity and bid 0.95 / ask 1.05 for an option.
 Option chains list strikes within 20 points of the underlying (step 1) and the next five Friday

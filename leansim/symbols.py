@@ -1,5 +1,7 @@
 """Symbol and SecurityIdentifier: LEAN's identity of a tradable (Common/Symbol.cs, Common/SecurityIdentifier.cs).
 
+Stands for Common/Symbol.cs and Common/SecurityIdentifier.cs.
+
 Equality and hashing go through the identifier, as in LEAN, so a Symbol rebuilt after a restart
 equals the one the previous run used. `value` follows LEAN's conventions: the ticker for an equity,
 the OSI code (`SPY   240119C00450000`) for an option contract and `?SPY` for a canonical option.

@@ -1,9 +1,13 @@
-"""Order requests, responses and tickets: how an algorithm follows and cancels its orders."""
+"""Order requests, responses and tickets: how an algorithm follows and cancels its orders.
+
+Stands for Common/Orders/OrderTicket.cs, OrderRequest.cs, SubmitOrderRequest.cs, UpdateOrderRequest.cs,
+CancelOrderRequest.cs, OrderResponse.cs and Common/Securities/IOrderProcessor.cs.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from leansim.enums import (
     OrderField,
@@ -17,8 +21,30 @@ from leansim.enums import (
 from leansim.orders import GroupOrderManager, Order, OrderEvent
 from leansim.symbols import Symbol
 
-if TYPE_CHECKING:
-    from leansim.engine.transaction_handler import TransactionHandler
+
+class OrderProcessor(Protocol):
+    """What tickets, `algorithm.transactions` and the algorithm ask of the transaction handler: LEAN's
+    IOrderProcessor and IOrderProvider (Common/Securities/IOrderProcessor.cs, IOrderProvider.cs), which
+    the engine's handler (Engine/TransactionHandlers/BrokerageTransactionHandler.cs, here
+    leansim.engine.transaction_handler) implements and the engine hands to the algorithm
+    (SecurityTransactionManager.SetOrderProcessor): orders and tickets never import the engine."""
+
+    orders: dict[int, Order]
+    tickets: dict[int, OrderTicket]
+
+    @property
+    def utc_time(self) -> datetime: ...
+
+    @property
+    def last_order_id(self) -> int: ...
+
+    def new_group_manager(self, leg_count: int, quantity: float, limit_price: float = 0.0) -> GroupOrderManager: ...
+
+    def submit(self, requests: list[SubmitOrderRequest]) -> list[OrderTicket]: ...
+
+    def process_cancel(self, request: CancelOrderRequest) -> OrderTicket: ...
+
+    def process_update(self, request: UpdateOrderRequest) -> OrderResponse: ...
 
 
 class OrderResponse:
@@ -283,7 +309,7 @@ class UpdateOrderRequest(OrderRequest):
 class OrderTicket:
     """The algorithm's handle on one order: live status, fills, events, and cancel/update_tag."""
 
-    def __init__(self, transaction_manager: TransactionHandler | None, submit_request: SubmitOrderRequest) -> None:
+    def __init__(self, transaction_manager: OrderProcessor | None, submit_request: SubmitOrderRequest) -> None:
         self._handler = transaction_manager
         self._submit_request = submit_request
         self._order: Order | None = None

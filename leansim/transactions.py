@@ -1,18 +1,17 @@
-"""`algorithm.transactions`: LEAN's SecurityTransactionManager over the run's orders and tickets."""
+"""`algorithm.transactions`: LEAN's SecurityTransactionManager over the run's orders and tickets.
+
+Stands for Common/Securities/SecurityTransactionManager.cs.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from leansim.enums import CLOSED_STATUSES
 from leansim.orders import Order
 from leansim.symbols import Symbol
-from leansim.tickets import CancelOrderRequest, OrderTicket
-
-if TYPE_CHECKING:
-    from leansim.engine.transaction_handler import TransactionHandler
+from leansim.tickets import CancelOrderRequest, OrderProcessor, OrderTicket
 
 OrderFilter = Callable[[Order], bool] | Symbol | None
 TicketFilter = Callable[[OrderTicket], bool] | Symbol | None
@@ -21,7 +20,7 @@ TicketFilter = Callable[[OrderTicket], bool] | Symbol | None
 class SecurityTransactionManager:
     """Order queries and cancels. Orders returned are clones; tickets are the live objects."""
 
-    def __init__(self, handler: TransactionHandler, live_mode: bool, is_warming_up: Callable[[], bool]) -> None:
+    def __init__(self, handler: OrderProcessor, live_mode: bool, is_warming_up: Callable[[], bool]) -> None:
         self._handler = handler
         self._is_warming_up = is_warming_up
         # LEAN: always zero in backtests; 5 s by default in live trading.

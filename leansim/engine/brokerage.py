@@ -1,5 +1,8 @@
 """The simulated brokerage: the account and resting orders that outlive any algorithm process.
 
+Stands for Brokerages/Backtesting/BacktestingBrokerage.cs, and for a live brokerage whose account
+outlives the algorithm.
+
 It owns the truth a restarted algorithm reloads (cash, positions, open orders with their broker ids)
 and applies faults to orders. It never talks to the algorithm directly: it emits BrokerEvents, which
 the simulator delivers (synchronously in backtests, from a queue in live mode).

@@ -1,5 +1,7 @@
 """Turns a FaultPlan into decisions: which orders are faulted, when to crash, when a save fails.
 
+The double's own: LEAN has no counterpart (faults are the double's own).
+
 Holds the counters that survive restarts (orders sent, saves, crash points passed), so `nth`
 criteria count over the whole simulation.
 """

@@ -1,5 +1,8 @@
 """The market as the algorithm sees it at the simulator's current time.
 
+Stands for Common/Securities/SecurityCache.cs as Engine/DataFeeds/TimeSliceFactory.cs fills it each time
+step.
+
 Wraps a MarketData with the clock, MarketClosed faults and test overrides of quotes, and caches
 quotes per time step (the synthetic market prices options with Black-Scholes).
 """
@@ -9,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from leansim.engine.fault_state import FaultState
@@ -176,3 +180,17 @@ class MarketView:
             self._cache.clear()
             self._chain_cache.clear()
             self._cache_time = now
+
+
+class SimulatorClock(Protocol):
+    """The simulator's time, mode and market, as the algorithm and the transaction handler read them
+    (each names the rest it needs of the simulator in a protocol of its own)."""
+
+    @property
+    def now(self) -> datetime: ...
+
+    @property
+    def live(self) -> bool: ...
+
+    @property
+    def market(self) -> MarketView: ...

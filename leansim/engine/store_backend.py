@@ -1,5 +1,7 @@
 """The ObjectStore's storage: a memory layer the algorithm writes to and a "disk" that survives.
 
+Stands for the persistence of Engine/Storage/LocalObjectStore.cs.
+
 Mirrors LEAN's LocalObjectStore: saves go to memory and a timer persists dirty entries every
 `persistence_seconds` (5 s in LEAN); deletes remove the file at once (LocalObjectStore.Delete, master
 of 2026-08-21); a crash drops whatever was not persisted yet. A persistence interval of 0 persists on

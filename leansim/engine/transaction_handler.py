@@ -1,5 +1,8 @@
 """LEAN's transaction handler for one algorithm process: orders, tickets and order events.
 
+Stands for Engine/TransactionHandlers/BrokerageTransactionHandler.cs and
+BacktestingTransactionHandler.cs.
+
 It assigns LEAN order ids (from 1 each run), runs LEAN's submission checks (warm-up, zero quantity,
 buying power, brokerage model), hands accepted orders to the simulated brokerage and turns the
 brokerage's reports into OrderEvents for `on_order_event`, updating orders, tickets and portfolio
@@ -14,10 +17,11 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from leansim.engine.brokerage import BrokerEvent, ExerciseFill, VenueOrder
-from leansim.engine.fault_state import OrderCandidate
+from leansim.engine.fault_state import FaultState, OrderCandidate
+from leansim.engine.market_view import SimulatorClock
 from leansim.fees import OrderFeeParameters
 from leansim.enums import (
     CLOSED_STATUSES,
@@ -48,14 +52,69 @@ from leansim.symbols import Symbol
 from leansim.tickets import CancelOrderRequest, OrderResponse, OrderTicket, SubmitOrderRequest, UpdateOrderRequest
 
 if TYPE_CHECKING:
-    from leansim.securities import Security
-    from leansim.simulator import Run
+    from leansim.algorithm import QCAlgorithm
+    from leansim.brokerage_models import DefaultBrokerageModel
+    from leansim.engine.brokerage import SimBrokerage
+    from leansim.portfolio import SecurityPortfolioManager
+    from leansim.securities import Security, SecurityManager
+
+
+class Venue(SimulatorClock, Protocol):
+    """The simulator as the handler uses it: clock, market, brokerage, crash points and the record of
+    events (LEAN's IBrokerage and IResultHandler)."""
+
+    @property
+    def brokerage(self) -> SimBrokerage: ...
+
+    @property
+    def faults(self) -> FaultState: ...
+
+    def role_of(self, symbol: Symbol, quantity: float) -> Literal["opening", "closing"]: ...
+
+    def after_request(self) -> None: ...
+
+    def pass_point(self, point: str) -> None: ...
+
+    def _record_event(self, run_index: int, order: Order, event: OrderEvent) -> None: ...
+
+
+class AlgorithmProcess(Protocol):
+    """The handler's algorithm process (leansim.simulator.Run): LEAN's handler is given the algorithm,
+    the brokerage and the result handler (ITransactionHandler.Initialize(IAlgorithm, IBrokerage,
+    IResultHandler), Engine/TransactionHandlers/ITransactionHandler.cs), never the engine that made it."""
+
+    @property
+    def sim(self) -> Venue: ...
+
+    @property
+    def index(self) -> int: ...
+
+    @property
+    def algorithm(self) -> QCAlgorithm: ...
+
+    @property
+    def securities(self) -> SecurityManager: ...
+
+    @property
+    def portfolio(self) -> SecurityPortfolioManager: ...
+
+    @property
+    def brokerage_model(self) -> DefaultBrokerageModel: ...
+
+    @property
+    def warming_up(self) -> bool: ...
+
+    def ensure_security(self, symbol: Symbol) -> Security: ...
+
+    def set_runtime_error(self, error: Exception, context: str) -> None: ...
+
+    def log(self, level: str, message: str) -> None: ...
 
 
 class TransactionHandler:
     """Orders and tickets of one run; the only code that changes a LEAN order's state."""
 
-    def __init__(self, run: Run) -> None:
+    def __init__(self, run: AlgorithmProcess) -> None:
         self._run = run
         self._sim = run.sim
         self.orders: dict[int, Order] = {}
@@ -402,7 +461,7 @@ class TransactionHandler:
         ticket = self.tickets[order.id]
         event.ticket = ticket
         ticket._events.append(event)
-        self._sim._record_event(self._run, order, event)
+        self._sim._record_event(self._run.index, order, event)
         if deliver:
             self._deliver(event)
         return event

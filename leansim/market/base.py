@@ -1,5 +1,7 @@
 """What the LEAN double needs to know about a market: prices, option chains and trading hours.
 
+The double's own: LEAN has no counterpart.
+
 Two implementations exist: synthetic data (Black-Scholes with a smile) and a reader of LEAN's own
 data folder. The order engine and the fake algorithm only see this protocol.
 """

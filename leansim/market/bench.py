@@ -1,5 +1,7 @@
 """How fast the market data answers a backtest's questions: `python -m leansim.market.bench [days]`.
 
+The double's own: LEAN has no counterpart.
+
 The load it measures is the double's typical one: every minute of every session, the underlying
 and five option legs (an iron condor's four plus a weekly), and a full chain every 100 minutes.
 """

@@ -1,5 +1,7 @@
 """Black-Scholes prices, deltas and implied volatilities: scalar for one contract, numpy for chains.
 
+The double's own: LEAN has no counterpart (the synthetic market's pricing).
+
 European formulas on the forward, with a continuous dividend yield. Listed US equity options are
 American, but synthetic prices and the greeks derived from real quotes both use these formulas, so
 the two sources agree; early exercise is left to the order engine. `t` is in years and `vol`

@@ -1,5 +1,8 @@
 """Exchange sessions for US equities and equity options, in UTC, from LEAN's hours file or by rule.
 
+Stands for Common/Securities/SecurityExchangeHours.cs and Common/Securities/MarketHoursDatabase.cs over
+Data/market-hours/market-hours-database.json.
+
 `ExchangeCalendar` implements `TradingCalendar`. It knows only the regular ("market") session:
 extended hours do not matter to option structures, which trade 9:30-16:00 New York time. Sessions
 are computed per day on demand and cached, so a calendar spans any range of years.

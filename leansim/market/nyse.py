@@ -1,5 +1,7 @@
 """NYSE holidays and 13:00 early closes computed by rule, for synthetic data without a hours file.
 
+The double's own: LEAN has no counterpart; it reproduces Data/market-hours/market-hours-database.json.
+
 The rules reproduce LEAN's market-hours database for US equities from 2000 on (checked by a test
 against the real file when it is present), including the few one-off closures (national days of
 mourning, 9/11, hurricane Sandy) that no rule can derive.

@@ -1,5 +1,7 @@
 """How the synthetic market turns a model price into a quote: spread, ticks, sizes, noise.
 
+The double's own: LEAN has no counterpart.
+
 Scalar and numpy forms of each rule live side by side so `SyntheticMarket.quote` (one contract)
 and `SyntheticMarket.chain` (thousands) agree. Randomness here is a stateless integer hash of
 (seed, contract, minute), not a generator, so any minute can be priced in any order and still come

@@ -1,5 +1,7 @@
 """A deterministic, SPY-like synthetic market: a minute price path and a Black-Scholes option chain.
 
+The double's own: LEAN has no counterpart.
+
 Why synthetic: the executor must be exercised on many days, on 0DTE chains, on half days and on
 one-sided books, far beyond what sample data holds. Everything derives from `seed`:
 

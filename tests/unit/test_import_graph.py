@@ -1,14 +1,22 @@
 """The library's dependencies point one way: the pure core (model, decisions, persistence, journal,
 margin, ...) imports neither LEAN nor the executor; recovery sits beside the core and never imports
 the executor or the LEAN shell; no two modules of atomic/ and recovery/ depend on each other; and
-importing a core or recovery module never loads the shell."""
+importing a core or recovery module never loads the shell.
+
+leansim, the LEAN double, has no import cycle either, and each of its modules names the LEAN file it
+stands for, so that a reader can check one against the other."""
 
 from __future__ import annotations
 
 import ast
+import os
+import re
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("atomic", "recovery")
@@ -43,8 +51,8 @@ def test_the_core_and_recovery_never_import_the_shell_or_lean() -> None:
     assert offending == {}
 
 
-def test_no_two_modules_depend_on_each_other() -> None:
-    graph = {module: names & set(_modules()) for module, names in _imports().items()}
+def _on_a_cycle(graph: Mapping[str, set[str]]) -> list[str]:
+    """The modules from which the imports lead back to themselves."""
     cycles = []
     for start in graph:
         seen: set[str] = set()
@@ -56,8 +64,13 @@ def test_no_two_modules_depend_on_each_other() -> None:
                 break
             if module not in seen:
                 seen.add(module)
-                todo += graph[module]
-    assert cycles == []
+                todo += graph.get(module, set())
+    return sorted(cycles)
+
+
+def test_no_two_modules_depend_on_each_other() -> None:
+    graph = {module: names & set(_modules()) for module, names in _imports().items()}
+    assert _on_a_cycle(graph) == []
 
 
 def test_importing_the_core_or_recovery_first_never_loads_the_shell() -> None:
@@ -66,3 +79,90 @@ def test_importing_the_core_or_recovery_first_never_loads_the_shell() -> None:
         script = f"import sys, {module}; sys.exit(sorted(m for m in sys.modules if m in {sorted(SHELL)!r}) or None)"
         done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
         assert done.returncode == 0, f"import {module}: {done.stderr.strip().splitlines()[-1:]}"
+
+
+# --- leansim ---------------------------------------------------------------------------------------
+
+LEANSIM = ROOT / "leansim"
+# A fetched LEAN (a clone of QuantConnect/Lean, bare or not), as tests/oracle/lean_oracle.py reads it.
+LEAN = Path(os.environ.get("LEAN_REPO", "/work/.mirror/QuantConnect+Lean/repo"))
+# A path into LEAN's repository, as a docstring cites it: Common/Orders/Fills/FillModel.cs.
+LEAN_PATH = re.compile(r"(?<![\w/.-])(?:Algorithm(?:\.\w+)?|Brokerages|Common|Data|Engine|Indicators|Launcher)/[\w./-]*\w")
+
+
+def _leansim_modules() -> dict[str, Path]:
+    """Every module of leansim, a package by its package's name (leansim.market)."""
+    modules = {}
+    for path in sorted(LEANSIM.rglob("*.py")):
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return modules
+
+
+def _leansim_imports() -> dict[str, dict[str, set[str]]]:
+    """Module -> kind -> the leansim modules it imports. Kinds: "module" (run when the module loads),
+    "deferred" (inside a function: a dependency all the same, run later) and "typing" (under
+    `if TYPE_CHECKING:`, never run). `from leansim import algorithm` depends on the module
+    leansim.algorithm, not on the package's face."""
+    modules = _leansim_modules()
+    graph: dict[str, dict[str, set[str]]] = {}
+    for module, path in modules.items():
+        tree = ast.parse(path.read_text())
+        kinds: dict[int, str] = {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+                kinds.update((id(inner), "typing") for child in node.body for inner in ast.walk(child))
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                kinds.update((id(inner), kinds.get(id(inner), "deferred")) for inner in ast.walk(node) if inner is not node)
+        edges: dict[str, set[str]] = {"module": set(), "deferred": set(), "typing": set()}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                targets = [f"{node.module}.{alias.name}" if f"{node.module}.{alias.name}" in modules else node.module
+                           for alias in node.names]
+            elif isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            else:
+                continue
+            edges[kinds.get(id(node), "module")].update(t for t in targets if t in modules and t != module)
+        graph[module] = edges
+    return graph
+
+
+def test_leansim_has_no_import_cycle_when_it_runs() -> None:
+    """Imports run at load time or inside a function count alike: a deferred import that closes a
+    cycle only hides it."""
+    graph = {module: kinds["module"] | kinds["deferred"] for module, kinds in _leansim_imports().items()}
+    assert _on_a_cycle(graph) == []
+
+
+def test_leansim_has_no_import_cycle_in_its_annotations_either() -> None:
+    """An import under TYPE_CHECKING never runs, so it cannot fail at load time; but two modules that
+    name each other still cannot be read, changed or type-checked apart, so it counts here too. A
+    module that needs something of another that depends on it names it by a Protocol of its own."""
+    graph = {module: set().union(*kinds.values()) for module, kinds in _leansim_imports().items()}
+    assert _on_a_cycle(graph) == []
+
+
+def test_every_leansim_module_names_the_lean_file_it_stands_for() -> None:
+    unnamed = [module for module, path in _leansim_modules().items()
+               if not LEAN_PATH.search(doc := ast.get_docstring(ast.parse(path.read_text())) or "")
+               and "the double's own" not in doc.lower()]
+    assert unnamed == [], "say which LEAN file each stands for, or that it is the double's own"
+
+
+def test_every_lean_path_a_leansim_docstring_cites_exists_in_lean() -> None:
+    listing = subprocess.run(["git", "-C", str(LEAN), "ls-tree", "-r", "--name-only", "HEAD"],
+                             capture_output=True, text=True, timeout=120) if LEAN.is_dir() else None
+    if listing is None or listing.returncode != 0:
+        pytest.skip(f"no fetched LEAN at {LEAN} (set LEAN_REPO to a clone of QuantConnect/Lean)")
+    files = set(listing.stdout.splitlines())
+    folders = {str(parent) for file in files for parent in Path(file).parents}
+    cited = {}
+    for module, path in _leansim_modules().items():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+                for lean_path in LEAN_PATH.findall(ast.get_docstring(node, clean=False) or ""):
+                    cited.setdefault(lean_path, module)
+    assert cited, "the pattern finds no LEAN path at all"
+    assert {path: module for path, module in cited.items() if path not in files | folders} == {}
