@@ -113,10 +113,10 @@ def test_unreadable_and_unknown_contract_records_are_quarantined_torn_ones_read_
     assert result.report.torn == ["open/g3.1: checksum mismatch; group g3 read from its previous version (#3)"]
 
 
-def test_newer_groups_claims_come_first_settled_ones_included() -> None:
+def test_trades_of_a_group_settled_since_the_snapshot_are_counted() -> None:
     older, newer = sent_put_spread("old"), put_spread(2, group_id="new", created_at=at(60))
-    filled_leg(newer, 0, 5)
-    filled_leg(newer, 1, 6)
+    filled_leg(newer, 0, 5, time=at(60))
+    filled_leg(newer, 1, 6, time=at(60))
     newer.apply(update(5, OrderState.FILLED, time=at(61)))
 
     result = plan([stored(older)], settled=[newer], holdings={LP.key: 2, SP.key: -2})
