@@ -217,3 +217,20 @@ def test_a_held_marker_whose_contract_the_brokerage_no_longer_holds_is_named() -
     assert missing_held([marker], {LP.key: 2, SP.key: 1}) == []  # net of manual trades: proves nothing
     [text] = missing_held([marker], {LP.key: 2})
     assert SP.key in text and "kept" in text
+
+
+def test_a_quarantined_closing_records_stale_filled_archive_is_not_counted() -> None:
+    """The close's record does not read: its archived FILLED version describes a position the close
+    may have changed, and must not explain (here: take) another group's holdings."""
+    archived = closing_spread()
+    archived.status = GroupStatus.FILLED
+    for leg in archived.legs:
+        leg.orders = [o for o in leg.orders if o.role is Role.ENTRY]
+    lost = OpenRecord("g1", ("open/g1",), None, (("open/g1", "not JSON"),))
+    older = sent_put_spread("old", created_at=at(-60))
+
+    result = plan([stored(older), lost], settled=[archived], holdings={LP.key: 2, SP.key: -2})
+
+    assert [r.group_id for r, _ in result.quarantine] == ["g1"] and result.records_lost
+    [step] = result.steps
+    assert step.entry.decision is Decision.MARK_FILLED

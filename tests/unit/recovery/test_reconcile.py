@@ -427,3 +427,56 @@ def test_establish_is_consistent_bounded_and_closes_what_is_gone(stored: tuple[G
         for record in leg.orders:
             assert not record.is_open or record.order_id in matched_ids  # gone at the broker means closed
     assert found.unknown is expect_unknown
+
+
+# --- Other groups' trades in the same contract since the snapshot --------------------------------------
+
+
+def _other(order_at: float, fill_at: float | None, state: OrderState = OrderState.FILLED) -> Group:
+    """Another group whose long's entry (2) was sent at `order_at`, filled at `fill_at` (None: not)."""
+    other = put_spread(2, group_id="other", created_at=at(order_at))
+    send(other, 0, order_id=9, time=at(order_at))
+    other.apply(update(9, OrderState.SUBMITTED, time=at(order_at)))
+    if fill_at is not None:
+        other.apply(update(9, state, 2 if state is OrderState.FILLED else 1, time=at(fill_at)))
+    return other
+
+
+@pytest.mark.parametrize("order_at, fill_at, state, expected", [
+    (-20, -10, OrderState.FILLED, Others()),  # all before the snapshot: in it
+    (10, 20, OrderState.FILLED, Others(change=2)),  # all after it
+    (0, 20, OrderState.FILLED, Others(change=2)),  # sent in its instant: no fill comes back in the same instant
+    (10, None, OrderState.SUBMITTED, Others(high=2)),  # working: may have filled 2 more, unrecorded
+    (10, 20, OrderState.PARTIALLY_FILLED, Others(change=1, high=1)),
+    (-10, 20, OrderState.FILLED, None),  # working across the snapshot: its fills are either side
+    (-10, None, OrderState.SUBMITTED, None),  # a fill before it may be in it, yet in no record
+    (-10, 0, OrderState.FILLED, None),  # filled in the snapshot's very instant
+])
+def test_what_another_group_did_since_the_snapshot(order_at: float, fill_at: float | None, state: OrderState,
+                                                   expected: Others | None) -> None:
+    assert changes_since([_other(order_at, fill_at, state)], LP.key, T0, {}) == expected
+
+
+def test_an_order_the_brokerage_shows_working_has_a_unit_left() -> None:
+    assert changes_since([_other(10, None)], LP.key, T0, {"other": {(0, 0)}}) == Others(high=1)
+
+
+@pytest.mark.parametrize("holding, net, unknown", [(0, 0, False), (4, 2, False), (2, 0, True), (3, 0, True)])
+def test_holdings_shared_with_another_groups_open_order_are_split_only_when_one_split_fits(
+        holding: int, net: int, unknown: bool) -> None:
+    """Both groups' long orders of 2 are open: 0 or 4 more held says what each did; 2 could be either."""
+    group, found = recover_one(sent_put_spread(), holdings={LP.key: holding}, claimed={LP.key: Others(high=2)})
+    assert found.unknown is unknown
+    assert group.legs[0].net_filled == net
+    if unknown:
+        assert group.legs[0].orders[0].is_open  # nothing decided on a guess
+
+
+def test_a_leg_whose_orders_the_brokerage_shows_working_filled_nothing_more_whatever_the_others_did() -> None:
+    group = put_spread(1)
+    send(group, 0, order_id=1, broker_ids=("IB1",))
+    working = BrokerOrder(11, LP.key, 1, ("IB1",), None)
+    group, found = recover_one(group, open_orders=[working], holdings={LP.key: 1}, claimed={LP.key: None})
+    assert not found.unknown and group.legs[0].net_filled == 0
+    group, found = recover_one(sent_put_spread(), holdings={LP.key: 1}, claimed={LP.key: None})
+    assert found.unknown  # not working: its fills and the other group's cannot be told apart
