@@ -80,8 +80,9 @@ class RecoveryPlan:
 
 def claims_since(records: Sequence[OpenRecord]) -> datetime | None:
     """From when settled groups' trades matter: the oldest snapshot of a stored group whose fills may
-    have to be inferred (one with an open order); a group archived before it traded nothing after it. None when no group needs them: an old ROLLBACK_FAILED group
-    with every order closed must not make each restart read the whole archive."""
+    have to be inferred (one with an open order); a group archived before it traded nothing after it.
+    None when no group needs them: an old ROLLBACK_FAILED group with every order closed must not make
+    each restart read the whole archive."""
     inferring = [r.stored.group for r in records if r.stored is not None
                  and any(o.is_open for leg in r.stored.group.legs for o in leg.orders)]
     return min((g.holdings_taken_at for g in inferring), default=None)

@@ -8,11 +8,13 @@ what the group recorded, less what other groups changed in the contract since th
 to what the group's own orders could have filled: recovery never attributes a whole holding to one
 group, and never reverses more than the group could have done.
 
-When another group's change since the snapshot is not certain (an order of its own still open at
-the restart, or one that was working when the snapshot was taken), the two cannot be told apart
-from a net holding: the leg's fills are unknown and the group is held for the operator (alerted,
-new groups halted). Guessing would decide orders on a fill that may be another group's: a close
-inferred filled sells the long wing of a short that was never bought back.
+Other groups' records say what they traded since the snapshot, except where that is not certain:
+an order working across the snapshot (its fills may be in it) makes the leg's fills unknown; their
+orders still open at the restart share the unexplained holdings with the group's own, and a share
+is inferred only when a single split fits (everyone filled nothing more, or everything). Otherwise
+the group is held for the operator (alerted, new groups halted): guessing would decide orders on
+a fill that may be another group's, and a close inferred filled sells the long wing of a short
+that was never bought back.
 """
 
 from __future__ import annotations
@@ -61,7 +63,7 @@ class Establishment:
     notes: list[str] = field(default_factory=list)
     net: dict[str, int] = field(default_factory=dict)  # contract key -> the group's net after the events
     matched: set[int] = field(default_factory=set)  # open orders recognised as this group's
-    unknown: bool = False  # fills could not be established (no holdings snapshot)
+    unknown: bool = False  # fills could not be established (no snapshot, or other groups' fills mixed in)
 
 
 @dataclass(frozen=True)
