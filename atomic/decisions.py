@@ -84,6 +84,7 @@ class ChangeStatus:
     status: GroupStatus
     reason: str
     target_structures: int | None = None
+    holdings_before: tuple[int, ...] | None = None  # a close's re-taken snapshot (StatusChanged)
 
 
 Action = PlaceOrder | PlaceCombo | CancelOrder | MovePrice | ChooseTarget | ChangeStatus
@@ -126,9 +127,10 @@ def next_actions(group: Group, now: datetime, config: AtomicConfig) -> list[Acti
     return []
 
 
-def start_close(reason: str) -> ChangeStatus:
-    """The status change that begins a close: an unwind to zero structures."""
-    return ChangeStatus(GroupStatus.CLOSING, reason or "close requested", 0)
+def start_close(reason: str, holdings_before: tuple[int, ...] | None = None) -> ChangeStatus:
+    """The status change that begins a close: an unwind to zero structures, with the legs' snapshot
+    re-taken when the shell could take it (see StatusChanged)."""
+    return ChangeStatus(GroupStatus.CLOSING, reason or "close requested", 0, holdings_before)
 
 
 def closable(group: Group) -> str:
@@ -139,6 +141,32 @@ def closable(group: Group) -> str:
     if group.status not in (GroupStatus.FILLED, GroupStatus.CLOSE_FAILED):
         return f"group {group.group_id} is {group.status.value}: only a FILLED or CLOSE_FAILED group can be closed"
     return ""
+
+
+def uncovered_close(group: Group, holdings: Sequence[int]) -> str:
+    """Why closing `group` could open a reverse position ("" when it cannot): a leg whose position the
+    brokerage (`holdings`, per leg) no longer shows, closed by hand or expired. Buying back a short
+    that is gone opens a long; selling a long that is gone opens a naked short.
+
+    Holdings are net of manual positions and other groups, so a leg's position counts as there when
+    the holding covers it (same sign, as large), or its part beyond what the account held besides
+    the group at the leg's snapshot does (a manual long +3 beside the group's short -2 shows +1)."""
+    def covers(part: int, net: int) -> bool:
+        return part * net > 0 and abs(part) >= abs(net)
+
+    gone = [f"{leg.contract.ticker}: the group holds {leg.net_filled:+d}, the brokerage {held:+d}"
+            for leg, held in zip(group.legs, holdings, strict=True)
+            if leg.net_filled and not covers(held, leg.net_filled)
+            and not (leg.holdings_before is not None and covers(held - leg.holdings_before, leg.net_filled))]
+    return f"group {group.group_id}'s position is not at the brokerage ({'; '.join(gone)})" if gone else ""
+
+
+def close_snapshot(group: Group, holdings: Sequence[int]) -> tuple[int, ...] | None:
+    """Each leg's holdings besides the group's own as a close starts (see StatusChanged); None while
+    an order of the group is open, when its own net is not yet certain (the older snapshot stands)."""
+    if any(leg.open_orders for leg in group.legs):
+        return None
+    return tuple(held - leg.net_filled for leg, held in zip(group.legs, holdings, strict=True))
 
 
 def start_rollback(group: Group, reason: str, config: AtomicConfig) -> ChangeStatus:

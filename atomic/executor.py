@@ -53,6 +53,7 @@ from atomic.decisions import (
     PlaceCombo,
     PlaceOrder,
     closable,
+    close_snapshot,
     leading_sends,
     missed_events,
     next_actions,
@@ -61,6 +62,7 @@ from atomic.decisions import (
     refused_orders,
     start_close,
     start_rollback,
+    uncovered_close,
 )
 from atomic.errors import ArchivePackError, InvalidGroupError, PersistenceError
 from atomic.journal import Journal
@@ -87,7 +89,7 @@ from atomic.model import (
     StatusChanged,
     TargetChosen,
 )
-from atomic.persistence import GroupStore, HeldMarker
+from atomic.persistence import GroupStore, HeldMarker, RecordError
 from atomic.ports import Ports
 from atomic.pricing import Limit, Market, Pricing, Quote, Walk, as_pricing
 from atomic.tags import OrderTag, Role
@@ -350,8 +352,10 @@ class EnhancedAtomicOrderExecutor:
         does not refuse closes: a close opens nothing.
 
         Raises InvalidGroupError, with nothing sent or written, for a `pricing` that is no policy (or a
-        priced close without the quotes it needs), an unknown group, a group held for the operator, or
-        a group in another status."""
+        priced close without the quotes it needs), an unknown group, a group held for the operator, a
+        group in another status, or (live, alerted) a leg the brokerage holds less of than the group
+        does, or holds the other way: closed by hand, or expired. A close must never open a reverse
+        position."""
         policy = as_pricing(pricing)
         with self._lock:
             if not self._recovered:
@@ -370,20 +374,30 @@ class EnhancedAtomicOrderExecutor:
             problem = _unpriceable(policy, group.mode, quotes)
             if problem:
                 raise InvalidGroupError(f"close_group {group_id}: {problem}")
+            holdings = tuple(self.ports.account.holdings(leg.contract.key) for leg in group.legs)
+            problem = uncovered_close(group, holdings) if self.ports.live_mode else ""
+            if problem:
+                self.ports.alerts.alert("Close refused", f"group {group_id} ({group.strategy}): {problem}; nothing sent")
+                raise InvalidGroupError(f"close_group: {problem}")
             if archived:  # its LEAN order ids may be an earlier run's: a new exit order could reuse one
                 self._apply(group, SessionEnded(self.ports.market.now()))
             self._history.pop(group_id, None)
             self._active[group_id] = group
             self._apply(group, PricingChosen(Role.EXIT, policy, quotes, self.ports.market.now()))
-            self._perform(group, start_close(reason))
+            self._perform(group, start_close(reason, close_snapshot(group, holdings)))
             self._touched.add(group_id)
             self._settle_touched()
             return GroupResult(self, group_id)
 
     def close_all(self, strategy: str | None = None) -> list[GroupResult]:
         """Close every FILLED group still holding its structures (of `strategy` only, when given).
-        A group held for the operator is left alone (alerted): it needs a decision close_all cannot take."""
+        A group held for the operator is left alone (alerted): it needs a decision close_all cannot take.
+        So is one whose archived record does not read, or that close_group refuses (alerted): the
+        others are closed all the same."""
         with self._lock:
+            if not self._recovered:
+                raise InvalidGroupError("close_all: recovery has not run yet (call check_and_recover_incomplete_orders "
+                                        "from on_warmup_finished)")
             in_memory = [g for g in (*self._active.values(), *self._history.values()) if g.status is GroupStatus.FILLED]
             strategies = {**{m.group_id: m.strategy for m in self._holding.values()},
                           **{g.group_id: g.strategy for g in in_memory}}
@@ -391,14 +405,26 @@ class EnhancedAtomicOrderExecutor:
             for group_id, group_strategy in sorted(strategies.items()):
                 if strategy is not None and group_strategy != strategy:
                     continue
-                group = self._active.get(group_id) or self._history.get(group_id) or self.store.read_archived(group_id)
-                if group is None or group.status is not GroupStatus.FILLED:
+                try:
+                    group = self._active.get(group_id) or self._history.get(group_id) or self.store.read_archived(group_id)
+                except RecordError as error:
+                    group, why = None, str(error)
+                else:
+                    why = "no archived version reads"
+                if group is None:
+                    self.ports.alerts.alert("Held group's record unreadable", f"close_all: group {group_id} "
+                                            f"({self.store.archive_key(group_id)}): {why}; not closed")
+                    continue
+                if group.status is not GroupStatus.FILLED:
                     continue
                 if group.held:
                     self.ports.alerts.alert("Held group not closed", f"close_all: group {group_id} is held for the "
                                             f"operator ({group.anomalies}): not closed")
                     continue
-                results.append(self.close_group(group_id, reason=f"close_all({strategy or ''})"))
+                try:
+                    results.append(self.close_group(group_id, reason=f"close_all({strategy or ''})"))
+                except InvalidGroupError:
+                    continue  # refused and alerted by close_group: the others still close
             return results
 
     def resume(self) -> None:
@@ -810,7 +836,7 @@ class EnhancedAtomicOrderExecutor:
 
     def _change_status(self, group: Group, action: ChangeStatus) -> None:
         now = self.ports.market.now()
-        self._apply(group, StatusChanged(action.status, action.reason, now, action.target_structures))
+        self._apply(group, StatusChanged(action.status, action.reason, now, action.target_structures, action.holdings_before))
         if action.status is GroupStatus.ROLLING_BACK:
             self.ports.alerts.log(f"group {group.group_id} rolling back: {action.reason}")
         elif action.status is GroupStatus.CLOSING:

@@ -347,10 +347,15 @@ class CancelRefused:
 
 @dataclass(frozen=True)
 class StatusChanged:
+    """`holdings_before`, given when a close starts, re-takes each leg's snapshot (what the account
+    held in the contract besides the group, at `time`): recovery then explains holdings from the
+    close on, not from an entry days old that other groups' trades have long overtaken."""
+
     status: GroupStatus
     reason: str
     time: datetime
     target_structures: int | None = None
+    holdings_before: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -421,6 +426,7 @@ class Group:
     target_structures: int | None = None  # set when a rollback starts: 0 flattens, k > 0 trims; a close: 0
     close_reason: str = ""  # why the group is being closed (and why the close failed)
     held: bool = False  # left for the operator (by recovery, or by an unexpected fill)
+    snapshot_at: datetime | None = None  # when a close re-took the legs' holdings_before (None: at creation)
     anomalies: list[str] = field(default_factory=list)  # unexpected fills, counted as they were
     log: list[LogEntry] = field(default_factory=list)
 
@@ -468,6 +474,11 @@ class Group:
     @property
     def flat(self) -> bool:
         return all(leg.net_filled == 0 for leg in self.legs)
+
+    @property
+    def holdings_taken_at(self) -> datetime:
+        """When the legs' `holdings_before` were taken: at creation, or when the latest close started."""
+        return self.snapshot_at or self.created_at
 
     def order(self, order_id: int) -> tuple[Leg, OrderRecord] | None:
         for leg in self.legs:
@@ -549,6 +560,10 @@ class Group:
         if event.status in UNWINDING:
             self.rollback_started_at = event.time
             self.target_structures = event.target_structures
+        if event.holdings_before is not None:
+            for leg, holding in zip(self.legs, event.holdings_before, strict=True):
+                leg.holdings_before = holding
+            self.snapshot_at = event.time
         if event.status is GroupStatus.ROLLING_BACK:
             self.status_reason = event.reason
         elif event.status is GroupStatus.CLOSING:

@@ -94,6 +94,7 @@ def _fields(group: Group, seq: int) -> dict[str, Any]:
         "status_reason": group.status_reason,
         "close_reason": group.close_reason,
         "rollback_started_at": _iso(group.rollback_started_at),
+        "snapshot_at": _iso(group.snapshot_at),
         "target_structures": group.target_structures,
         "held": group.held,
         "anomalies": group.anomalies,
@@ -230,6 +231,7 @@ def _group_v2(data: dict[str, Any]) -> Group:
         close_reason=str(data.get("close_reason", "")),  # absent before closes existed
         rollback_started_at=_time(data, "rollback_started_at") if data.get("rollback_started_at") else None,
         target_structures=None if target is None else _int(data, "target_structures"),
+        snapshot_at=_time(data, "snapshot_at") if data.get("snapshot_at") else None,  # absent before closes re-took it
         held=bool(data.get("held", False)),
         anomalies=[str(a) for a in data.get("anomalies", [])],
         log=[LogEntry(_time({"time": t}, "time"), GroupStatus(s), str(m)) for t, s, m in _list(data, "log")],
@@ -499,6 +501,10 @@ class GroupStore:
             except RecordError:
                 continue  # a torn line: an earlier version in the same pack may still read
         return None
+
+    def archive_key(self, group_id: str) -> str | None:
+        """The key holding a group's archived record (its own key, or a pack's), for alerts."""
+        return self._singles.get(group_id) or self._pack_index().get(group_id)
 
     def archived_since(self, moment: datetime) -> tuple[list[Group], list[tuple[str, str]]]:
         """Groups archived at or after `moment` (the newest version of each): recovery counts their

@@ -25,7 +25,7 @@ from atomic.decisions import ChangeStatus
 from atomic.model import Group, GroupEvent, GroupStatus, HoldChanged, SessionEnded
 from atomic.persistence import HeldMarker, OpenRecord
 from atomic.ports import BrokerOrder
-from recovery.reconcile import Decision, decide, establish, orders_to_cancel, owners
+from recovery.reconcile import Decision, Others, changes_since, decide, establish, orders_to_cancel, owners, working
 from recovery.report import GroupRecovery, RecoveryReport
 
 
@@ -81,12 +81,13 @@ class RecoveryPlan:
 
 
 def claims_since(records: Sequence[OpenRecord]) -> datetime | None:
-    """From when settled groups' positions matter: the oldest stored group whose fills may have to be
-    inferred (one with an open order). None when no group needs them: an old ROLLBACK_FAILED group
-    with every order closed must not make each restart read the whole archive."""
+    """From when settled groups' trades matter: the oldest snapshot of a stored group whose fills may
+    have to be inferred (one with an open order); a group archived before it traded nothing after it.
+    None when no group needs them: an old ROLLBACK_FAILED group with every order closed must not make
+    each restart read the whole archive."""
     inferring = [r.stored.group for r in records if r.stored is not None
                  and any(o.is_open for leg in r.stored.group.legs for o in leg.orders)]
-    return min((g.created_at for g in inferring), default=None)
+    return min((g.holdings_taken_at for g in inferring), default=None)
 
 
 def plan_recovery(records: Sequence[OpenRecord], settled: Sequence[Group], brokerage: BrokerageSnapshot,
@@ -99,24 +100,28 @@ def plan_recovery(records: Sequence[OpenRecord], settled: Sequence[Group], broke
         plan.set_aside = groups  # a backtest starts from a fresh account: these are not its positions
         plan.report.set_aside = [g.group_id for g in groups]
         return plan
-    claimed: dict[str, int] = defaultdict(int)
     taken: set[int] = set()  # open orders already recognised as a newer group's
     owner = owners(groups, brokerage.open_orders)
-    # Newest first (see reconcile): a group's unexplained holdings exclude what every newer group,
-    # still open or settled since, accounts for.
-    recovered = {id(g) for g in groups}
-    # A group closing now was archived once FILLED: its open record alone counts.
-    open_ids = {g.group_id for g in groups}
-    settled = [g for g in settled if g.group_id not in open_ids]
-    for group in sorted([*groups, *settled], key=lambda g: g.created_at, reverse=True):
-        if id(group) not in recovered:
-            for leg in group.legs:
-                claimed[leg.contract.key] += leg.net_filled
-            continue
-        available = [o for o in brokerage.open_orders
-                     if o.order_id not in taken and owner.get(o.order_id, group.group_id) == group.group_id]
-        step = _step(group, available, brokerage, claimed, flatten)
-        taken |= step.matched
+    # A group closing now was archived once FILLED: its open record alone counts (even quarantined:
+    # its stale archive would count a position the close has changed).
+    open_ids = {r.group_id for r in records}
+    everyone = [*groups, *(g for g in settled if g.group_id not in open_ids)]
+    # Newest snapshot first, for the untagged open orders matched by quantity alone. Matched before
+    # any group is established: what the brokerage shows working bounds what others may have filled.
+    ordered = sorted(groups, key=lambda g: g.holdings_taken_at, reverse=True)
+    offered: dict[str, list[BrokerOrder]] = {}
+    still_working: dict[str, set[tuple[int, int]]] = {}
+    for group in ordered:
+        offered[group.group_id] = [o for o in brokerage.open_orders
+                                   if o.order_id not in taken and owner.get(o.order_id, group.group_id) == group.group_id]
+        matched = working(group, offered[group.group_id])
+        still_working[group.group_id] = set(matched)
+        taken |= {broker.order_id for broker in matched.values()}
+    for group in ordered:
+        others = [g for g in everyone if g is not group]
+        claimed = {leg.contract.key: changes_since(others, leg.contract.key, group.holdings_taken_at, still_working)
+                   for leg in group.legs}
+        step = _step(group, offered[group.group_id], brokerage, claimed, flatten)
         plan.steps.append(step)
         plan.report.groups.append(step.entry)
     # After the restart a group knows only the ids recovery matched (SessionEnded voids the others).
@@ -222,9 +227,9 @@ def _unusable(record: OpenRecord, resolves: Callable[[str], bool]) -> str:
     return f"contract keys that name no security: {unknown}" if unknown else ""
 
 
-def _step(group: Group, available: Sequence[BrokerOrder], brokerage: BrokerageSnapshot, claimed: dict[str, int],
-          flatten: bool) -> GroupStep:
-    """Establish one group's truth (adding its net to `claimed`) and decide what to do with it."""
+def _step(group: Group, available: Sequence[BrokerOrder], brokerage: BrokerageSnapshot,
+          claimed: Mapping[str, Others | None], flatten: bool) -> GroupStep:
+    """Establish one group's truth and decide what to do with it."""
     now = brokerage.now
     entry = GroupRecovery(group.group_id, group.strategy, _describe(group))
     # The plan works on a copy (its inputs stay as they were read); the executor records the same
@@ -235,8 +240,6 @@ def _step(group: Group, available: Sequence[BrokerOrder], brokerage: BrokerageSn
     for event in found.events:
         established.apply(event)
     step = GroupStep(group, entry, [SessionEnded(now), *found.events], found.matched)
-    for key, net in found.net.items():
-        claimed[key] += net
     decision = decide(established, flatten, found.unknown)
     entry.decision = decision
     entry.found += "".join(f"; {note}" for note in found.notes)

@@ -2,20 +2,39 @@
 
 The record may be behind the brokerage: LEAN flushes ObjectStore writes on a timer, and an order
 can fill while the algorithm is down. What the record cannot say is inferred from holdings: the
-snapshot each leg took before the group's first order, less what the group recorded, less what
-newer groups in the same contract account for. Holdings are net across groups and manual trades,
-so an inferred fill is clamped to what the group's own orders could have filled: recovery never
-attributes a whole holding to one group, and never reverses more than the group could have done.
+snapshot each leg took (before the group's first order, or when its latest close started), less
+what the group recorded, less what other groups changed in the contract since that snapshot
+(`changes_since`). Holdings are net across groups and manual trades, so an inferred fill is clamped
+to what the group's own orders could have filled: recovery never attributes a whole holding to one
+group, and never reverses more than the group could have done.
+
+Other groups' records say what they traded since the snapshot, except where that is not certain:
+an order working across the snapshot (its fills may be in it) makes the leg's fills unknown; their
+orders still open at the restart share the unexplained holdings with the group's own, and a share
+is inferred only when a single split fits (everyone filled nothing more, or everything). Otherwise
+the group is held for the operator (alerted, new groups halted): guessing would decide orders on
+a fill that may be another group's, and a close inferred filled sells the long wing of a short
+that was never bought back.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 
-from atomic.model import ORDER_CLOSED, Group, GroupEvent, GroupStatus, Leg, OrderIdentified, OrderState, OrderUpdate
+from atomic.model import (
+    ORDER_CLOSED,
+    Group,
+    GroupEvent,
+    GroupStatus,
+    Leg,
+    OrderIdentified,
+    OrderRecord,
+    OrderState,
+    OrderUpdate,
+)
 from atomic.ports import BrokerOrder
 from atomic.tags import Role, parse_tag
 
@@ -44,16 +63,66 @@ class Establishment:
     notes: list[str] = field(default_factory=list)
     net: dict[str, int] = field(default_factory=dict)  # contract key -> the group's net after the events
     matched: set[int] = field(default_factory=set)  # open orders recognised as this group's
-    unknown: bool = False  # fills could not be established (no holdings snapshot)
+    unknown: bool = False  # fills could not be established (no snapshot, or other groups' fills mixed in)
+
+
+@dataclass(frozen=True)
+class Others:
+    """What other groups did in a contract since a group's snapshot: `change` from their records, and
+    the bounds (`low`, `high`) of what their orders still open may have filled unrecorded."""
+
+    change: int = 0
+    low: int = 0
+    high: int = 0
+
+
+def room(record: OrderRecord, working: bool) -> int:
+    """What an order may have filled beyond its record: the rest of it, less one unit while the
+    brokerage still shows it working (a fully filled order is no longer open)."""
+    rest = record.quantity - record.filled
+    return rest - (rest > 0) + (rest < 0) if working else rest
+
+
+def working(group: Group, open_orders: Sequence[BrokerOrder]) -> dict[tuple[int, int], BrokerOrder]:
+    """The group's records the brokerage shows working, by (leg, position in leg.orders)."""
+    return {(leg.index, position): broker for leg in group.legs for position, broker in _match_open(leg, open_orders).items()}
+
+
+def changes_since(others: Sequence[Group], key: str, moment: datetime,
+                  still_working: Mapping[str, Collection[tuple[int, int]]]) -> Others | None:
+    """What the groups `others` did in contract `key` after `moment` (a group's snapshot), from their
+    records (`still_working`: their records the brokerage shows working, by group); None when an order's fills may fall
+    either side of `moment`: one working across it
+    (a fill before it may be in the snapshot yet not in a record flushed later), or one that filled
+    in the very instant (an order of the same instant is taken as sent after the snapshot: live, no
+    fill comes back in the instant its order is sent)."""
+    change = low = high = 0
+    for group, leg, position, order in ((g, leg, p, o) for g in others for leg in g.legs if leg.contract.key == key
+                                        for p, o in enumerate(leg.orders)):
+        if order.submitted_at < moment:
+            if order.is_open or (order.filled and (order.last_fill_at is None or order.last_fill_at >= moment)):
+                return None  # working across the snapshot
+            continue  # all before it: in the snapshot
+        if order.filled and (order.last_fill_at is None or order.last_fill_at <= moment):
+            return None  # filled in the snapshot's very instant: before it or after?
+        change += order.filled
+        rest = room(order, (leg.index, position) in still_working.get(group.group_id, ())) if order.is_open else 0
+        low, high = low + min(0, rest), high + max(0, rest)
+    return Others(change, low, high)
 
 
 def establish(group: Group, open_orders: Sequence[BrokerOrder], holdings: Mapping[str, int],
-              claimed: Mapping[str, int], now: datetime) -> Establishment:
-    """What really happened to `group`'s orders. `claimed` is what newer groups account for per
-    contract; `open_orders` are the open orders no newer group has matched (each order is one
-    group's at most)."""
+              claimed: Mapping[str, Others | None], now: datetime) -> Establishment:
+    """What really happened to `group`'s orders. `claimed` is what other groups did per contract since
+    the group's snapshot (`changes_since`; None: the leg's fills cannot be told from theirs);
+    `open_orders` are the open orders no newer group has matched (each order is one group's at most).
+
+    With other groups' orders open in the same contract, holdings tell only the sum of everyone's
+    unrecorded fills: a leg's share is inferred only when the sum allows one split (everyone filled
+    nothing more, or everyone filled all), else its fills are unknown."""
     result = Establishment()
     for leg in group.legs:
+        result.net[leg.contract.key] = leg.net_filled
         matched = _match_open(leg, open_orders)
         result.matched.update(b.order_id for b in matched.values())
         for position, broker in matched.items():
@@ -68,25 +137,47 @@ def establish(group: Group, open_orders: Sequence[BrokerOrder], holdings: Mappin
             result.unknown = True
             result.notes.append(f"leg {leg.index} ({leg.contract.ticker}): open orders of unknown origin "
                                 f"{[b.order_id for b in strangers]} rest in this contract")
-        extra = 0
         if leg.holdings_before is None and not leg.orders:  # a schema-1 record: nothing to go on
             result.unknown = True
             result.notes.append(f"leg {leg.index} ({leg.contract.ticker}): no orders or holdings snapshot recorded")
         elif uncertain:
+            rooms = [room(leg.orders[p], p in matched) for p in uncertain]
+            low, high = sum(min(0, r) for r in rooms), sum(max(0, r) for r in rooms)
+            others = claimed.get(leg.contract.key, Others())
             if leg.holdings_before is None:
                 result.unknown = True
                 result.notes.append(f"leg {leg.index} ({leg.contract.ticker}): no holdings snapshot, fills unknown")
-            else:
-                unexplained = holdings.get(leg.contract.key, 0) - leg.holdings_before - leg.net_filled - claimed.get(leg.contract.key, 0)
-                rooms = [leg.orders[p].quantity - leg.orders[p].filled for p in uncertain]
-                low, high = sum(min(0, r) for r in rooms), sum(max(0, r) for r in rooms)
-                extra = max(low, min(high, unexplained))
-                if extra != unexplained:
-                    result.notes.append(f"leg {leg.index} ({leg.contract.ticker}): holdings differ by {unexplained}, "
-                                        f"the group's own orders explain {extra}: the rest is not the group's")
-                result.events += _spread(leg, uncertain, matched, extra, now)
-        result.net[leg.contract.key] = leg.net_filled + extra
+                continue
+            # Another group's order working across the snapshot: only orders of this leg that can have
+            # filled nothing more (still working, one unit left) are certain.
+            unexplained = 0 if others is None else (
+                holdings.get(leg.contract.key, 0) - leg.holdings_before - leg.net_filled - others.change)
+            share = (low if low == high else None) if others is None else _share(unexplained, low, high, others)
+            if share is None:
+                result.unknown = True
+                result.notes.append(f"leg {leg.index} ({leg.contract.ticker}): " + (
+                    "another group's order in this contract was working when the snapshot was taken"
+                    if others is None else f"holdings differ by {unexplained}, which other groups' orders open in "
+                    "this contract may share") + ": which fills are whose is unknown")
+                continue
+            if others is not None and share != unexplained:
+                result.notes.append(f"leg {leg.index} ({leg.contract.ticker}): holdings differ by {unexplained}, "
+                                    f"the group's own orders explain {share}: the rest is not the group's")
+            result.events += _spread(leg, uncertain, rooms, matched, share, now)
+            result.net[leg.contract.key] += share
     return result
+
+
+def _share(unexplained: int, low: int, high: int, others: Others) -> int | None:
+    """The leg's own unrecorded fill within its orders' bounds (`low`, `high`), from the holdings
+    it does not explain; None when other groups' open orders could take another part of it."""
+    if (others.low, others.high) == (0, 0) or low == high:
+        return max(low, min(high, unexplained))  # the rest is manual trades: never the group's
+    if unexplained <= low + others.low:
+        return low
+    if unexplained >= high + others.high:
+        return high
+    return None
 
 
 def decide(group: Group, flatten: bool, unknown: bool) -> Decision:
@@ -162,15 +253,14 @@ def _match_open(leg: Leg, open_orders: Sequence[BrokerOrder]) -> dict[int, Broke
     return matched
 
 
-def _spread(leg: Leg, uncertain: list[int], matched: Mapping[int, BrokerOrder], extra: int,
+def _spread(leg: Leg, uncertain: list[int], rooms: list[int], matched: Mapping[int, BrokerOrder], extra: int,
             now: datetime) -> list[GroupEvent]:
     """Assign the inferred extra fill to the leg's uncertain orders in order, each within its room;
     close the orders the brokerage no longer shows as open."""
     events: list[GroupEvent] = []
-    for position in uncertain:
+    for position, rest in zip(uncertain, rooms, strict=True):
         record = leg.orders[position]
-        room = record.quantity - record.filled
-        part = max(min(extra, room), 0) if room > 0 else min(max(extra, room), 0)
+        part = max(min(extra, rest), 0) if rest > 0 else min(max(extra, rest), 0)
         extra -= part
         broker = matched.get(position)
         tag = parse_tag(record.tag)

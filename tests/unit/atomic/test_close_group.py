@@ -92,3 +92,83 @@ def test_a_close_held_for_an_unexpected_fill_is_restarted_by_the_operator_and_en
     brokerage.fill(order_of(brokerage, SP.ticker, -1))
     brokerage.fill(order_of(brokerage, LP.ticker, -2))
     assert result.status is GroupStatus.CLOSED and brokerage.positions == {LP.key: 0, SP.key: 0}
+
+
+# --- a close after the position changed at the brokerage ----------------------------------------------
+
+
+def test_a_close_retakes_the_legs_snapshot_in_its_write_ahead_record() -> None:
+    """Recovery explains a close's holdings from the close on: a snapshot taken at entry misses what
+    other groups did since (an older group's close made an unfilled buy-back look filled)."""
+    brokerage = FakeBrokerage()
+    brokerage.positions = {SP.key: -5, LP.key: 1}  # other positions, before the spread
+    executor = executor_on(brokerage)
+    opened = filled_spread(brokerage, executor)
+    brokerage.positions[SP.key] += 4  # since the entry, another trade changed the contract
+    brokerage.advance(60)
+
+    executor.close_group(opened.group_id)
+
+    [record] = executor.store.open_records()
+    assert record.stored is not None
+    group = record.stored.group
+    assert [leg.holdings_before for leg in group.legs] == [1, -1]  # holdings less the group's own +2 / -2
+    assert group.holdings_taken_at == brokerage.now()
+    assert group.created_at < group.holdings_taken_at
+
+
+def test_live_a_close_of_a_position_the_brokerage_no_longer_holds_is_refused_alerted_and_nothing_sent() -> None:
+    brokerage = FakeBrokerage()
+    executor = executor_on(brokerage)
+    opened = filled_spread(brokerage, executor)
+    brokerage.positions = {SP.key: 0, LP.key: 1}  # closed by hand, most of the long too
+
+    with pytest.raises(InvalidGroupError, match=f"{opened.group_id}'s position is not at the brokerage"):
+        executor.close_group(opened.group_id)
+
+    assert brokerage.effects == [] and opened.status is GroupStatus.FILLED
+    [(subject, message)] = brokerage.alerts
+    assert subject == "Close refused" and f"{SP.ticker}: the group holds -2, the brokerage +0" in message
+    assert f"{LP.ticker}: the group holds +2, the brokerage +1" in message
+
+
+def test_a_manual_position_beside_the_groups_is_no_reason_to_refuse_its_close() -> None:
+    brokerage = FakeBrokerage()
+    brokerage.positions = {SP.key: 3}  # held by hand before the group: the account shows +1 after its -2
+    executor = executor_on(brokerage)
+    opened = filled_spread(brokerage, executor)
+
+    result = executor.close_group(opened.group_id)
+
+    assert result.status is GroupStatus.CLOSING and brokerage.effects == ["persist", f"send {SP.ticker} +2"]
+
+
+def test_close_all_alerts_on_a_held_group_whose_archive_does_not_read_and_closes_the_others() -> None:
+    brokerage = FakeBrokerage()
+    executor = executor_on(brokerage)
+    torn = filled_spread(brokerage, executor)
+    brokerage.advance(60)
+    kept = executor.execute_put_spread_atomic(SP, LP, 2)
+    while kept.status is not GroupStatus.FILLED:  # its orders: the latest sent, filled as they come
+        brokerage.fill(max(brokerage.orders))
+    single = next(k for k in brokerage.store.keys() if "/archive/" in k and torn.group_id in k)
+    brokerage.store.save(single, brokerage.store.read(single)[:-20])  # torn by a crash
+    executor = executor_on(brokerage)  # a restart: the groups are in the archive only
+    brokerage.alerts.clear()
+
+    results = executor.close_all()
+
+    assert [r.group_id for r in results] == [kept.group_id]
+    [(subject, message)] = brokerage.alerts
+    assert subject == "Held group's record unreadable" and single in message and torn.group_id in message
+
+
+def test_close_all_leaves_a_group_whose_position_is_gone_alerted_and_opens_nothing() -> None:
+    brokerage = FakeBrokerage()
+    executor = executor_on(brokerage)
+    filled_spread(brokerage, executor)
+    brokerage.positions = {SP.key: 0, LP.key: 0}  # closed by hand, or expired worthless
+
+    assert executor.close_all() == []
+
+    assert brokerage.effects == [] and [subject for subject, _ in brokerage.alerts] == ["Close refused"]

@@ -113,10 +113,10 @@ def test_unreadable_and_unknown_contract_records_are_quarantined_torn_ones_read_
     assert result.report.torn == ["open/g3.1: checksum mismatch; group g3 read from its previous version (#3)"]
 
 
-def test_newer_groups_claims_come_first_settled_ones_included() -> None:
+def test_trades_of_a_group_settled_since_the_snapshot_are_counted() -> None:
     older, newer = sent_put_spread("old"), put_spread(2, group_id="new", created_at=at(60))
-    filled_leg(newer, 0, 5)
-    filled_leg(newer, 1, 6)
+    filled_leg(newer, 0, 5, time=at(60))
+    filled_leg(newer, 1, 6, time=at(60))
     newer.apply(update(5, OrderState.FILLED, time=at(61)))
 
     result = plan([stored(older)], settled=[newer], holdings={LP.key: 2, SP.key: -2})
@@ -217,3 +217,20 @@ def test_a_held_marker_whose_contract_the_brokerage_no_longer_holds_is_named() -
     assert missing_held([marker], {LP.key: 2, SP.key: 1}) == []  # net of manual trades: proves nothing
     [text] = missing_held([marker], {LP.key: 2})
     assert SP.key in text and "kept" in text
+
+
+def test_a_quarantined_closing_records_stale_filled_archive_is_not_counted() -> None:
+    """The close's record does not read: its archived FILLED version describes a position the close
+    may have changed, and must not explain (here: take) another group's holdings."""
+    archived = closing_spread()
+    archived.status = GroupStatus.FILLED
+    for leg in archived.legs:
+        leg.orders = [o for o in leg.orders if o.role is Role.ENTRY]
+    lost = OpenRecord("g1", ("open/g1",), None, (("open/g1", "not JSON"),))
+    older = sent_put_spread("old", created_at=at(-60))
+
+    result = plan([stored(older), lost], settled=[archived], holdings={LP.key: 2, SP.key: -2})
+
+    assert [r.group_id for r, _ in result.quarantine] == ["g1"] and result.records_lost
+    [step] = result.steps
+    assert step.entry.decision is Decision.MARK_FILLED

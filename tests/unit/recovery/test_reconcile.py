@@ -24,7 +24,7 @@ from atomic.model import (
 from atomic.persistence import group_from_json, group_to_dict
 from atomic.ports import BrokerOrder
 from atomic.tags import Role, parse_tag
-from recovery.reconcile import Decision, Establishment, decide, establish, orders_to_cancel, owners
+from recovery.reconcile import Decision, Establishment, Others, changes_since, decide, establish, orders_to_cancel, owners
 
 from builders import LC, LP, SC, SP, T0, at, condor, filled_leg, put_spread, send, update
 
@@ -32,7 +32,7 @@ NOW = at(3600)
 
 
 def recover_one(group: Group, open_orders: Sequence[BrokerOrder] = (), holdings: Mapping[str, int] | None = None,
-                claimed: Mapping[str, int] | None = None) -> tuple[Group, Establishment]:
+                claimed: Mapping[str, Others | None] | None = None) -> tuple[Group, Establishment]:
     """What recovery does for one group: read it back, void the old run's ids, establish, record the
     events. Returns the recovered copy and what was found."""
     group = _through_the_store(group)
@@ -110,26 +110,22 @@ def test_room_is_what_the_record_has_not_yet_filled() -> None:
     assert group.legs[0].orders[0].state is OrderState.FILLED
 
 
-def test_newer_groups_claims_are_subtracted() -> None:
+def test_other_groups_changes_since_the_snapshot_are_subtracted() -> None:
     stored = sent_put_spread(3)
-    _, found = recover_one(stored, holdings={LP.key: 3}, claimed={LP.key: 1})
+    _, found = recover_one(stored, holdings={LP.key: 3}, claimed={LP.key: Others(change=1)})
     assert found.net[LP.key] == 2
     _, found = recover_one(stored, holdings={LP.key: 3})  # without the claim, all three would be its own
     assert found.net[LP.key] == 3
 
 
-def test_claims_accumulated_newest_first_split_one_holding_between_two_groups() -> None:
+def test_a_newer_groups_recorded_fill_is_its_own() -> None:
     older = sent_put_spread(3)
     newer = put_spread(1, group_id="g2", created_at=at(60))
-    filled_leg(newer, 0, order_id=7)  # the newer group recorded its own fill of 1
-    holdings = {LP.key: 3}
-    claimed: dict[str, int] = {}
-    for group in (newer, older):  # as recover() does
-        group, found = recover_one(group, holdings=holdings, claimed=claimed)
-        for key, net in found.net.items():
-            claimed[key] = claimed.get(key, 0) + net
-    assert group.group_id == "g1" and group.legs[0].net_filled == 2
-    assert claimed[LP.key] == 3
+    filled_leg(newer, 0, order_id=7, time=at(60))  # the newer group recorded its own fill of 1
+    claimed = {LP.key: changes_since([newer], LP.key, older.holdings_taken_at, {})}
+    assert claimed[LP.key] == Others(change=1)
+    group, found = recover_one(older, holdings={LP.key: 3}, claimed=claimed)
+    assert group.legs[0].net_filled == 2
 
 
 def test_a_rollback_in_flight_at_the_crash_is_completed_from_holdings() -> None:
@@ -400,7 +396,7 @@ def test_establish_is_consistent_bounded_and_closes_what_is_gone(stored: tuple[G
     original, open_orders = stored
     keys = [leg.contract.key for leg in original.legs]
     holdings = {k: data.draw(st.integers(-8, 8), label=f"holding {k}") for k in keys}
-    claimed = {k: data.draw(st.integers(-2, 2), label=f"claim {k}") for k in keys}
+    claimed = {k: Others(change=data.draw(st.integers(-2, 2), label=f"claim {k}")) for k in keys}
     group = _through_the_store(original)
     group.apply(SessionEnded(NOW))
     before = {leg.contract.key: leg.net_filled for leg in group.legs}
@@ -408,22 +404,79 @@ def test_establish_is_consistent_bounded_and_closes_what_is_gone(stored: tuple[G
     for event in found.events:
         assert group.apply(event) is True, event  # every established event lands
     matched_ids = {e.order_id for e in found.events if isinstance(e, OrderIdentified)}
+    working = {(e.leg, e.role, e.attempt) for e in found.events if isinstance(e, OrderIdentified)}
     assert matched_ids <= {o.order_id for o in open_orders}
     expect_unknown = False
     for leg in group.legs:
         key = leg.contract.key
         assert found.net[key] == leg.net_filled  # what recovery claims is what the record now says
         uncertain = [o for o in original.legs[leg.index].orders if o.is_open]
-        low = sum(min(0, o.quantity - o.filled) for o in uncertain)
-        high = sum(max(0, o.quantity - o.filled) for o in uncertain)
+        # An order the brokerage still shows working has one unit at least left unfilled.
+        rests = [o.quantity - o.filled - (0 if (leg.index, o.role, o.attempt) not in working else
+                                          (1 if o.quantity - o.filled > 0 else -1 if o.quantity - o.filled < 0 else 0))
+                 for o in uncertain]
+        low, high = sum(min(0, r) for r in rests), sum(max(0, r) for r in rests)
         extra = leg.net_filled - before[key]
         if leg.holdings_before is None:
             expect_unknown = expect_unknown or bool(uncertain)
             assert extra == 0  # nothing is guessed without a snapshot
             continue
         assert low <= extra <= high
-        unexplained = holdings[key] - leg.holdings_before - before[key] - claimed[key]
+        unexplained = holdings[key] - leg.holdings_before - before[key] - claimed[key].change
         assert extra == max(low, min(high, unexplained))
         for record in leg.orders:
             assert not record.is_open or record.order_id in matched_ids  # gone at the broker means closed
     assert found.unknown is expect_unknown
+
+
+# --- Other groups' trades in the same contract since the snapshot --------------------------------------
+
+
+def _other(order_at: float, fill_at: float | None, state: OrderState = OrderState.FILLED) -> Group:
+    """Another group whose long's entry (2) was sent at `order_at`, filled at `fill_at` (None: not)."""
+    other = put_spread(2, group_id="other", created_at=at(order_at))
+    send(other, 0, order_id=9, time=at(order_at))
+    other.apply(update(9, OrderState.SUBMITTED, time=at(order_at)))
+    if fill_at is not None:
+        other.apply(update(9, state, 2 if state is OrderState.FILLED else 1, time=at(fill_at)))
+    return other
+
+
+@pytest.mark.parametrize("order_at, fill_at, state, expected", [
+    (-20, -10, OrderState.FILLED, Others()),  # all before the snapshot: in it
+    (10, 20, OrderState.FILLED, Others(change=2)),  # all after it
+    (0, 20, OrderState.FILLED, Others(change=2)),  # sent in its instant: no fill comes back in the same instant
+    (10, None, OrderState.SUBMITTED, Others(high=2)),  # working: may have filled 2 more, unrecorded
+    (10, 20, OrderState.PARTIALLY_FILLED, Others(change=1, high=1)),
+    (-10, 20, OrderState.FILLED, None),  # working across the snapshot: its fills are either side
+    (-10, None, OrderState.SUBMITTED, None),  # a fill before it may be in it, yet in no record
+    (-10, 0, OrderState.FILLED, None),  # filled in the snapshot's very instant
+])
+def test_what_another_group_did_since_the_snapshot(order_at: float, fill_at: float | None, state: OrderState,
+                                                   expected: Others | None) -> None:
+    assert changes_since([_other(order_at, fill_at, state)], LP.key, T0, {}) == expected
+
+
+def test_an_order_the_brokerage_shows_working_has_a_unit_left() -> None:
+    assert changes_since([_other(10, None)], LP.key, T0, {"other": {(0, 0)}}) == Others(high=1)
+
+
+@pytest.mark.parametrize("holding, net, unknown", [(0, 0, False), (4, 2, False), (2, 0, True), (3, 0, True)])
+def test_holdings_shared_with_another_groups_open_order_are_split_only_when_one_split_fits(
+        holding: int, net: int, unknown: bool) -> None:
+    """Both groups' long orders of 2 are open: 0 or 4 more held says what each did; 2 could be either."""
+    group, found = recover_one(sent_put_spread(), holdings={LP.key: holding}, claimed={LP.key: Others(high=2)})
+    assert found.unknown is unknown
+    assert group.legs[0].net_filled == net
+    if unknown:
+        assert group.legs[0].orders[0].is_open  # nothing decided on a guess
+
+
+def test_a_leg_whose_orders_the_brokerage_shows_working_filled_nothing_more_whatever_the_others_did() -> None:
+    group = put_spread(1)
+    send(group, 0, order_id=1, broker_ids=("IB1",))
+    working = BrokerOrder(11, LP.key, 1, ("IB1",), None)
+    group, found = recover_one(group, open_orders=[working], holdings={LP.key: 1}, claimed={LP.key: None})
+    assert not found.unknown and group.legs[0].net_filled == 0
+    group, found = recover_one(sent_put_spread(), holdings={LP.key: 1}, claimed={LP.key: None})
+    assert found.unknown  # not working: its fills and the other group's cannot be told apart
