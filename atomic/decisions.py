@@ -12,6 +12,12 @@ A close is an unwind to zero with its own role (EXIT), statuses (CLOSING, CLOSED
 the same machinery as a rollback: stale orders cancelled and re-sent, MAX_ROLLBACK_ATTEMPTS failed
 orders per leg before it fails. In combo mode it goes first as one combo order; whatever that does not
 close is closed legged, shorts first.
+
+Held to expiry, LEAN's own exercise orders take the option legs to zero (ExpiryFill): once every one
+is flat and no delivery is awaited, the group ends EXPIRED, or ASSIGNED when it holds delivered
+underlying. A close the expiry caught (or a failed one, part closed) ends the same way. The delivered
+underlying takes part in a close only once the group was ASSIGNED: that close is the flatten
+(`flatten_due`), started by the executor when the underlying's exchange is open.
 """
 
 from __future__ import annotations
@@ -101,7 +107,36 @@ def next_actions(group: Group, now: datetime, config: AtomicConfig) -> list[Acti
         return _unwind_actions(group, now, config, _ROLLBACK)
     if group.status is GroupStatus.CLOSING:
         return _unwind_actions(group, now, config, _CLOSE)
+    if group.status in (GroupStatus.FILLED, GroupStatus.CLOSE_FAILED) and group.expired_any:
+        return [] if group.delivery_due or not group.options_flat else [_expired(group)]
     return []
+
+
+def _expired(group: Group) -> ChangeStatus:
+    """How a group whose option legs LEAN's expiry processing flattened ends."""
+    held = [f"{net:+d} {ticker}" for ticker, net in group.underlying_position if net]
+    if any(leg.is_delivery for leg in group.legs):
+        return ChangeStatus(GroupStatus.ASSIGNED, "expiry: exercised or assigned, underlying position "
+                            f"{', '.join(held) or 'flat'}")
+    return ChangeStatus(GroupStatus.EXPIRED, "expiry: every option leg expired, exercised or assigned; "
+                        "nothing delivered")
+
+
+def was_assigned(group: Group) -> bool:
+    """The group was ASSIGNED before (its log says so): a close now is the flatten of its underlying."""
+    return any(entry.status is GroupStatus.ASSIGNED for entry in group.log)
+
+
+def flatten_due(group: Group, config: AtomicConfig) -> bool:
+    """An ASSIGNED group still holding delivered underlying, and the configuration flattens it."""
+    return (config.flatten_assigned and group.status is GroupStatus.ASSIGNED and not group.held
+            and any(leg.net_filled for leg in group.legs if leg.is_delivery))
+
+
+def start_flatten(group: Group) -> ChangeStatus:
+    """The close that flattens an ASSIGNED group's delivered underlying (an unwind to zero)."""
+    held = ", ".join(f"{net:+d} {ticker}" for ticker, net in group.underlying_position if net)
+    return ChangeStatus(GroupStatus.CLOSING, f"flatten the underlying delivered at expiry: {held}", 0)
 
 
 def start_close(reason: str) -> ChangeStatus:
@@ -261,7 +296,7 @@ def _unwind_actions(group: Group, now: datetime, config: AtomicConfig, unwind: _
         for leg in group.legs
         for o in leg.orders
         if o.order_id is not None and o.is_open and o.state is not OrderState.CANCEL_PENDING and _may_cancel(o, now)
-        and (o.role is Role.ENTRY or now - o.submitted_at >= stale)
+        and o.role is not Role.EXPIRY and (o.role is Role.ENTRY or now - o.submitted_at >= stale)
     ]
     if unwind is _CLOSE and group.mode == "combo" and not _sent(group, Role.EXIT):
         structures = _whole_structures(group)
@@ -282,9 +317,11 @@ def _unwind_actions(group: Group, now: datetime, config: AtomicConfig, unwind: _
               if o.role in (Role.ENTRY, unwind.role) and o.attempt == 0] if group.mode == "combo" else []
     if any(o.is_open for o in combos if o.role is unwind.role):
         return actions or _waiting(group, now, config, unwind)
-    needs = {leg.index: _needed(group, leg, target, unwind.role) for leg in group.legs}
-    buys = [leg for leg in group.legs if needs[leg.index] > 0]
-    sells = [leg for leg in group.legs if needs[leg.index] < 0]
+    # Delivered underlying is the flatten's alone (a close the expiry caught ends ASSIGNED first).
+    unwound = [leg for leg in group.legs if not leg.is_delivery or (unwind is _CLOSE and was_assigned(group))]
+    needs = {leg.index: _needed(group, leg, target, unwind.role) for leg in unwound}
+    buys = [leg for leg in unwound if needs[leg.index] > 0]
+    sells = [leg for leg in unwound if needs[leg.index] < 0]
     buying = any(o.is_open and o.quantity > 0 for leg in group.legs for o in leg.orders if o.role is unwind.role)
     actions += [PlaceOrder(leg.index, needs[leg.index], unwind.role, _next_attempt(leg, unwind.role)) for leg in buys]
     last_fill = max((o.last_fill_at for o in combos if o.last_fill_at is not None), default=None)
@@ -295,6 +332,8 @@ def _unwind_actions(group: Group, now: datetime, config: AtomicConfig, unwind: _
         return actions
     if any(leg.open_orders for leg in group.legs) or any(needs.values()):
         return _waiting(group, now, config, unwind)
+    if unwind is _CLOSE and group.expired_any:
+        return [_expired(group)]
     if unwind is _CLOSE:
         return [ChangeStatus(GroupStatus.CLOSED, "group flat: position closed")]
     if target == 0:
@@ -339,5 +378,6 @@ def _sent(group: Group, role: Role) -> bool:
 
 def _whole_structures(group: Group) -> int:
     """Whole structures the group holds when every leg holds the same multiple of its ratio, else 0."""
-    counts = {leg.net_filled // group.ratio(leg) if leg.net_filled % group.ratio(leg) == 0 else -1 for leg in group.legs}
+    counts = {leg.net_filled // group.ratio(leg) if leg.net_filled % group.ratio(leg) == 0 else -1
+              for leg in group.legs if not leg.is_delivery}
     return max(counts.pop(), 0) if len(counts) == 1 else 0

@@ -34,6 +34,7 @@ the lock: they must never wait for another thread (a synchronous order does).
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import uuid
 from collections import OrderedDict
@@ -52,6 +53,7 @@ from atomic.decisions import (
     PlaceCombo,
     PlaceOrder,
     closable,
+    flatten_due,
     leading_sends,
     missed_events,
     next_actions,
@@ -59,16 +61,20 @@ from atomic.decisions import (
     reconcile_first,
     refused_orders,
     start_close,
+    start_flatten,
     start_rollback,
 )
 from atomic.errors import ArchivePackError, InvalidGroupError, PersistenceError
 from atomic.journal import Journal
 from atomic.margin import estimated_margin
 from atomic.model import (
+    EXPIRABLE,
     SETTLED,
     TERMINAL,
     CancelRefused,
     CancelRequested,
+    ExpiryFill,
+    ExpiryKind,
     Group,
     GroupEvent,
     GroupStatus,
@@ -262,8 +268,13 @@ class EnhancedAtomicOrderExecutor:
     # --- events and time ----------------------------------------------------------------------
 
     def on_order_event(self, order_event: object) -> None:
-        """Forward every LEAN order event here; events of other orders are ignored."""
+        """Forward every LEAN order event here; events of other orders are ignored. LEAN's own
+        exercise orders at expiry are shared out to the groups holding the contract (_on_expiry)."""
         update = self.ports.orders.translate(order_event)
+        if isinstance(update, ExpiryFill):
+            with self._lock:
+                self._on_expiry(update)
+            return
         with self._lock:
             group = self._group_for(update)
             if group is None:
@@ -296,6 +307,7 @@ class EnhancedAtomicOrderExecutor:
                     self._reconcile(group, now)
             self._touched.update(self._active)
             self._settle_touched(flush_lazy=True)
+            self._start_flattens()
 
     # --- operator -----------------------------------------------------------------------------
 
@@ -600,6 +612,92 @@ class EnhancedAtomicOrderExecutor:
                               "holdings before calling rollback_group(), which reverses every fill LEAN counted")
         return changed
 
+    # --- held to expiry ---------------------------------------------------------------------------
+
+    def _on_expiry(self, fill: ExpiryFill) -> None:
+        """Share one fill of LEAN's exercise order out to the groups it moved, by their net positions,
+        oldest group first (deterministic); what no group accounts for is an anomaly. The option leg
+        goes to the groups holding the contract the other way (in memory, or held: read from the
+        archive); the underlying delivery to the groups that await it from this order."""
+        if self._expiry_seen(fill):
+            return
+        shares = self._delivery_shares(fill) if fill.kind is ExpiryKind.DELIVERY else self._option_shares(fill)
+        for group, share in shares:
+            self._take_charge(group)
+            self._apply(group, dataclasses.replace(fill, quantity=share))
+            self._touched.add(group.group_id)
+        left = fill.quantity - sum(share for _, share in shares)
+        if left and (shares or self._expiry_ours(fill)):
+            self.halt(f"expiry fill of order {fill.order_id} not accounted for")
+            self.ports.alerts.alert("Unaccounted expiry fill", f"LEAN's exercise order {fill.order_id} moved "
+                                    f"{fill.quantity:+d} {fill.contract.ticker} ({fill.message}); the atomic groups "
+                                    f"holding it account for {fill.quantity - left:+d}, {left:+d} left over; "
+                                    "new groups refused until resume()")
+        elif left:
+            self.ports.alerts.log(f"expiry: order {fill.order_id} {fill.quantity:+d} {fill.contract.ticker} "
+                                  f"({fill.message}) is no atomic group's")
+        if self._depth == 0:
+            self._settle_touched()
+
+    def _expiry_seen(self, fill: ExpiryFill) -> bool:
+        """A duplicate delivery of an expiry event some group already counted."""
+        return any(o.role is Role.EXPIRY and o.order_id == fill.order_id and fill.event_id in o.event_ids
+                   for group in self._in_memory() for leg in group.legs for o in leg.orders)
+
+    def _expiry_ours(self, fill: ExpiryFill) -> bool:
+        """Some group counted a fill of this exercise order (its delivery is then ours too)."""
+        return any(o.role is Role.EXPIRY and o.order_id == fill.order_id
+                   for group in self._in_memory() for leg in group.legs for o in leg.orders)
+
+    def _in_memory(self) -> list[Group]:
+        return [*self._active.values(), *self._history.values()]
+
+    def _option_shares(self, fill: ExpiryFill) -> list[tuple[Group, int]]:
+        holders = {g.group_id: g for g in self._in_memory() if g.status in EXPIRABLE}
+        for marker in self._holding.values():
+            if marker.group_id not in holders and any(k == fill.contract.key and n * fill.quantity < 0
+                                                      for k, n in marker.positions):
+                archived = self.store.read_archived(marker.group_id)
+                if archived is not None and archived.status in EXPIRABLE:
+                    holders[marker.group_id] = archived
+        shares, left = [], fill.quantity
+        for group in sorted(holders.values(), key=lambda g: (g.created_at, g.group_id)):
+            net = sum(leg.net_filled for leg in group.legs if leg.contract.key == fill.contract.key)
+            if left and net * left < 0:
+                share = -net if abs(net) <= abs(left) else left
+                shares.append((group, share))
+                left -= share
+        return shares
+
+    def _delivery_shares(self, fill: ExpiryFill) -> list[tuple[Group, int]]:
+        shares, left = [], fill.quantity
+        for group in sorted(self._active.values(), key=lambda g: (g.created_at, g.group_id)):
+            due = sum(o.remaining for leg in group.legs if leg.is_delivery and leg.contract.key == fill.contract.key
+                      for o in leg.orders if o.role is Role.EXPIRY and o.order_id == fill.order_id)
+            if left and due * left > 0:
+                share = due if abs(due) <= abs(left) else left
+                shares.append((group, share))
+                left -= share
+        return shares
+
+    def _take_charge(self, group: Group) -> None:
+        """Make a held group (in memory or archived) active again, as close_group does."""
+        if group.group_id in self._active:
+            return
+        if self._history.pop(group.group_id, None) is None:  # read from the archive: order ids of an earlier run
+            self._apply(group, SessionEnded(self.ports.market.now()))
+        self._active[group.group_id] = group
+
+    def _start_flattens(self) -> None:
+        """Start the flatten of every ASSIGNED group's delivered underlying whose exchange is open
+        (a market order sent while it is closed would wait for the open, past any timeout)."""
+        for group in [g for g in self._active.values() if flatten_due(g, self.config)]:
+            keys = [leg.contract.key for leg in group.legs if leg.is_delivery and leg.net_filled]
+            if self.ports.market.market_refusal(keys, 0) is None:
+                self._perform(group, start_flatten(group))
+                self._touched.add(group.group_id)
+        self._settle_touched()
+
     def _reconcile(self, group: Group, now: datetime) -> None:
         """Apply the events LEAN recorded for the group's orders that never reached on_order_event."""
         self._reconciled[group.group_id] = now
@@ -776,8 +874,31 @@ class EnhancedAtomicOrderExecutor:
                               f"positions {[(leg.contract.ticker, leg.net_filled) for leg in group.legs]}; "
                               "new groups refused until resume()")
             self._notify(group, self._callbacks.pop(group.group_id, None))
+        elif action.status in (GroupStatus.EXPIRED, GroupStatus.ASSIGNED):
+            self._expired(group)
         elif action.status in SETTLED:
             self._finish(group)
+
+    def _expired(self, group: Group) -> None:
+        """Report a group LEAN's expiry processing settled. One still holding delivered underlying
+        that is to be flattened stays open (saved, forced to disk) until its flatten is done."""
+        underlying = [f"{net:+d} {ticker}" for ticker, net in group.underlying_position if net]
+        text = (f"group {group.group_id} ({group.strategy}) {group.status.value}: {group.log[-1].message}; "
+                f"underlying position {', '.join(underlying) or 'none'}")
+        if group.status is GroupStatus.ASSIGNED and underlying:
+            flattening = "; flattened at the next open" if self.config.flatten_assigned else "; left as it is"
+            self.ports.alerts.alert("Atomic group assigned", text + flattening)
+        else:
+            self.ports.alerts.log(text)
+        if not flatten_due(group, self.config):
+            self._finish(group)
+            return
+        if self._holding.pop(group.group_id, None) is not None:
+            self.store.release_held(group.group_id)
+        try:
+            self._journal.write(group, durable=True)
+        except PersistenceError as error:
+            self.ports.alerts.alert("ObjectStore write refused", f"group {group.group_id}: {error}")
 
     def _finish(self, group: Group) -> None:
         """Archive a settled group and drop it from the hot set. If the store refuses, the stale hot
@@ -811,20 +932,21 @@ class EnhancedAtomicOrderExecutor:
     @staticmethod
     def _goal(group: Group) -> int:
         """Structures a settled group holds: none when rolled back, the kept ones when trimmed."""
-        if group.status in (GroupStatus.ROLLED_BACK, GroupStatus.CLOSED):
+        if group.status in (GroupStatus.ROLLED_BACK, GroupStatus.CLOSED, GroupStatus.EXPIRED, GroupStatus.ASSIGNED):
             return 0
         return group.target_structures if group.target_structures is not None else group.structures
 
     def _settled_still(self, group: Group) -> bool:
         goal = self._goal(group)
-        return all(leg.net_filled == group.ratio(leg) * goal for leg in group.legs)
+        return all(leg.net_filled == group.ratio(leg) * goal for leg in group.legs if not leg.is_delivery)
 
     def _reopen(self, group: Group, reason: str) -> None:
         goal = self._goal(group)
         self._history.pop(group.group_id, None)
         self._active[group.group_id] = group
-        # A closed group is closed again; a filled or rolled-back one reverses the late fill.
-        status = GroupStatus.CLOSING if group.status is GroupStatus.CLOSED else GroupStatus.ROLLING_BACK
+        # A closed (or expired) group is closed again; a filled or rolled-back one reverses the late fill.
+        closed = (GroupStatus.CLOSED, GroupStatus.EXPIRED, GroupStatus.ASSIGNED)
+        status = GroupStatus.CLOSING if group.status in closed else GroupStatus.ROLLING_BACK
         self._apply(group, StatusChanged(status, reason, self.ports.market.now(), goal))
         self.ports.alerts.alert("Late fill on a settled group", f"group {group.group_id}: {reason}")
 

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Protocol
 
 from atomic.contract import Contract
-from atomic.model import OrderUpdate
+from atomic.model import ExpiryFill, OrderUpdate
 from atomic.persistence import KeyValueStore
 from atomic.tags import OrderTag
 
@@ -65,8 +65,9 @@ class OrderGateway(Protocol):
         """Ask LEAN to cancel, without a tag (a tag would overwrite ours); the error, if refused."""
         ...
 
-    def translate(self, order_event: object) -> OrderUpdate:
-        """A LEAN OrderEvent in the core's terms (tag read from the ticket or the order)."""
+    def translate(self, order_event: object) -> OrderUpdate | ExpiryFill:
+        """A LEAN OrderEvent in the core's terms (tag read from the ticket or the order); a fill of
+        LEAN's own option exercise order at expiry is an ExpiryFill (its whole quantity)."""
         ...
 
     def recorded_events(self, order_id: int) -> list[OrderUpdate] | None:

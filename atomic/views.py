@@ -37,6 +37,9 @@ class GroupView:
     held: bool = False  # left for the operator: no automatic action until rollback_group()
     anomalies: tuple[str, ...] = ()  # fills the group could not have had, counted as they were
     close_reason: str = ""  # why it was closed (and why the close failed), "" when never closed
+    # Underlying an exercise or assignment at expiry delivered, per ticker: (ticker, delivered, held now).
+    # An ASSIGNED group that was flattened holds 0 of what it was delivered.
+    underlying: tuple[tuple[str, int, int], ...] = ()
 
     @property
     def complete(self) -> bool:
@@ -66,6 +69,7 @@ def view_of(group: Group) -> GroupView:
         held=group.held,
         anomalies=tuple(group.anomalies),
         close_reason=group.close_reason,
+        underlying=tuple((leg.contract.ticker, leg.delivered, leg.net_filled) for leg in group.legs if leg.is_delivery),
     )
 
 

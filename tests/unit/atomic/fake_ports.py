@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from atomic.contract import Contract
 from atomic.errors import InvalidGroupError
-from atomic.model import OrderState, OrderUpdate
+from atomic.model import ExpiryFill, ExpiryKind, OrderState, OrderUpdate, delivery_of
 from atomic.ports import BrokerOrder, PlacedOrder, Ports
 from atomic.tags import parse_tag
 from atomic import EnhancedAtomicOrderExecutor
@@ -65,6 +65,7 @@ class FakeBrokerage:
         self.alerts: list[tuple[str, str]] = []
         self.logs: list[str] = []
         self.deliver: Callable[[object], None] | None = None  # the executor's on_order_event
+        self.delivered: list[ExpiryFill] = []  # LEAN's exercise-order fills, as reported
         self._ids = itertools.count(1)
         self._event_ids = itertools.count(1)
 
@@ -87,6 +88,29 @@ class FakeBrokerage:
 
     def cancelled(self, order_id: int) -> None:
         self._report(self.orders[order_id], OrderState.CANCELED, 0, 0.0, "", False)
+
+    def expire(self, contract: Contract, kind: ExpiryKind, *, underlying: Contract | None = None,
+               delivery_price: float = 0.0, quantity: int | None = None) -> int:
+        """LEAN's exercise order at expiry for the whole position (or `quantity`): the option leg at 0,
+        then, for `underlying` (physically settled, in the money), the delivery at `delivery_price`.
+        Returns the exercise order's id; its events carry no tag."""
+        order_id = next(self._ids)
+        fill = -self.positions.get(contract.key, 0) if quantity is None else quantity
+        message = {ExpiryKind.OTM: "OTM", ExpiryKind.EXERCISED: "Automatic Exercise", ExpiryKind.ASSIGNED: "Assigned"}[kind]
+        self.positions[contract.key] = self.positions.get(contract.key, 0) + fill
+        events = [ExpiryFill(order_id, next(self._event_ids), kind, contract, fill, 0.0, self.clock,
+                             f"{message}. Underlying: {UNDERLYING_PRICE:g}", underlying)]
+        if underlying is not None and kind is not ExpiryKind.OTM:
+            self.contracts[underlying.key] = underlying
+            shares = delivery_of(contract, fill)
+            self.positions[underlying.key] = self.positions.get(underlying.key, 0) + shares
+            events.append(ExpiryFill(order_id, next(self._event_ids), ExpiryKind.DELIVERY, underlying, shares,
+                                     delivery_price, self.clock, "Option Assignment"))
+        for event in events:
+            self.delivered.append(event)
+            assert self.deliver is not None
+            self.deliver(event)
+        return order_id
 
     def advance(self, seconds: float) -> None:
         self.clock += timedelta(seconds=seconds)
@@ -133,8 +157,8 @@ class FakeBrokerage:
         self.effects.append(f"cancel {order_id}")
         return None
 
-    def translate(self, order_event: object) -> OrderUpdate:
-        assert isinstance(order_event, OrderUpdate)
+    def translate(self, order_event: object) -> OrderUpdate | ExpiryFill:
+        assert isinstance(order_event, (OrderUpdate, ExpiryFill))
         return order_event
 
     def recorded_events(self, order_id: int) -> list[OrderUpdate] | None:
