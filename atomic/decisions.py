@@ -115,7 +115,7 @@ def next_actions(group: Group, now: datetime, config: AtomicConfig) -> list[Acti
 def _expired(group: Group) -> ChangeStatus:
     """How a group whose option legs LEAN's expiry processing flattened ends."""
     held = [f"{net:+d} {ticker}" for ticker, net in group.underlying_position if net]
-    if any(leg.is_delivery for leg in group.legs):
+    if held or was_assigned(group):  # deliveries that cancel out leave nothing: EXPIRED
         return ChangeStatus(GroupStatus.ASSIGNED, "expiry: exercised or assigned, underlying position "
                             f"{', '.join(held) or 'flat'}")
     return ChangeStatus(GroupStatus.EXPIRED, "expiry: every option leg expired, exercised or assigned; "
