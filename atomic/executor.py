@@ -880,16 +880,14 @@ class EnhancedAtomicOrderExecutor:
             self._finish(group)
 
     def _expired(self, group: Group) -> None:
-        """Report a group LEAN's expiry processing settled. One still holding delivered underlying
-        that is to be flattened stays open (saved, forced to disk) until its flatten is done."""
-        underlying = [f"{net:+d} {ticker}" for ticker, net in group.underlying_position if net]
-        text = (f"group {group.group_id} ({group.strategy}) {group.status.value}: {group.log[-1].message}; "
-                f"underlying position {', '.join(underlying) or 'none'}")
-        if group.status is GroupStatus.ASSIGNED and underlying:
-            flattening = "; flattened at the next open" if self.config.flatten_assigned else "; left as it is"
-            self.ports.alerts.alert("Atomic group assigned", text + flattening)
+        """Report a group LEAN's expiry processing settled: a log line, an alert when delivered
+        underlying is left held. One whose underlying is to be flattened stays open (saved, forced
+        to disk) until its flatten is done."""
+        text = f"group {group.group_id} ({group.strategy}) {group.status.value}: {group.log[-1].message}"
+        if any(net for _, net in group.underlying_position) and not self.config.flatten_assigned:
+            self.ports.alerts.alert("Atomic group assigned", f"{text}; left as it is (flatten_assigned is off)")
         else:
-            self.ports.alerts.log(text)
+            self.ports.alerts.log(text + ("; flattened at the next open" if flatten_due(group, self.config) else ""))
         if not flatten_due(group, self.config):
             self._finish(group)
             return

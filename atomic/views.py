@@ -38,7 +38,7 @@ class GroupView:
     anomalies: tuple[str, ...] = ()  # fills the group could not have had, counted as they were
     close_reason: str = ""  # why it was closed (and why the close failed), "" when never closed
     # Underlying an exercise or assignment at expiry delivered, per ticker: (ticker, delivered, held now).
-    # An ASSIGNED group that was flattened holds 0 of what it was delivered.
+    # An ASSIGNED group that was flattened holds 0 of what it was delivered. `legs` are the option legs.
     underlying: tuple[tuple[str, int, int], ...] = ()
 
     @property
@@ -63,7 +63,7 @@ def view_of(group: Group) -> GroupView:
         legs=tuple(
             LegView(leg.index, leg.contract.ticker, leg.contract.key, leg.quantity, leg.net_filled,
                     leg.entry_filled, _entry_price(leg), leg.holdings_before, len(leg.open_orders))
-            for leg in group.legs
+            for leg in group.legs if not leg.is_delivery
         ),
         log=tuple(group.log),
         held=group.held,

@@ -65,7 +65,7 @@ def test_a_put_spread_assigned_delivers_shares_flattened_at_the_next_open(mode: 
     _expire_at(sim, 457.0)  # the short 460 put in the money, the long 455 put not
     assert result.status is GroupStatus.ASSIGNED and result.view.underlying == (("SPY", 200, 200),)
     assert positions(sim, [algo.spy]) == {str(algo.spy): 200}
-    assert any("Atomic group assigned" in line and "+200 SPY" in line for line in sim.logs_at("ERROR"))
+    assert any("ASSIGNED" in line and "+200 SPY" in line for line in sim.logs_at("LOG"))
     sim.advance_to(MONDAY_OPEN, step=60)
     assert result.status is GroupStatus.ASSIGNED and result.view.underlying == (("SPY", 200, 0),)
     assert sim.positions == {} and algo.executor.open_groups() == [] and _held_markers(sim) == []

@@ -55,7 +55,8 @@ def test_an_assignment_is_flattened_at_the_open_write_ahead_and_ends_assigned() 
     brokerage.expire(LP, ExpiryKind.OTM)
     brokerage.expire(SP, ExpiryKind.ASSIGNED, underlying=SPY, delivery_price=95.0)
     assert result.status is GroupStatus.ASSIGNED and result.view.underlying == (("SPY", 200, 200),)
-    assert [s for s, _ in brokerage.alerts] == ["Atomic group assigned"] and "+200 SPY" in brokerage.alerts[0][1]
+    assert brokerage.alerts == [] and any("ASSIGNED" in line and "+200 SPY" in line and "flattened at the next open"
+                                          in line for line in brokerage.logs)
     assert _held_keys(brokerage) == [] and [g.group_id for g in executor.open_groups()] == [result.group_id]
     brokerage.effects.clear()
     executor.check_timeouts()
@@ -83,7 +84,7 @@ def test_with_flatten_assigned_off_the_shares_stay_and_the_group_is_archived() -
     brokerage.closed_reason = None
     executor.check_timeouts()
     assert result.status is GroupStatus.ASSIGNED and executor.open_groups() == []
-    assert brokerage.positions[SPY.key] == 100 and "left as it is" in brokerage.alerts[0][1]
+    assert brokerage.positions[SPY.key] == 100 and brokerage.alerts[0][0] == "Atomic group assigned" and "+100 SPY; left as it is" in brokerage.alerts[0][1]
 
 
 def test_groups_sharing_a_contract_share_its_exercise_by_their_positions_oldest_first() -> None:
