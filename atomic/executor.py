@@ -108,6 +108,7 @@ from recovery.plan import (
     plan_recovery,
     unrecognized_text,
 )
+from recovery.expiry import expired_while_down
 from recovery.report import RecoveryReport
 
 if TYPE_CHECKING:
@@ -453,10 +454,14 @@ class EnhancedAtomicOrderExecutor:
                 known=frozenset(key for key in keys if self.ports.orders.knows(key)),
             )
             open_ids = {r.group_id for r in records}
-            for text in missing_held([m for m in markers if m.group_id not in open_ids], brokerage.holdings):
+            held = [m for m in markers if m.group_id not in open_ids]
+            expired = [m for m in held if m.expiry is not None and m.expiry < brokerage.now.date()]
+            for text in missing_held([m for m in held if m not in expired], brokerage.holdings):
                 self.ports.alerts.alert("Held group's position missing at the brokerage", f"{text}; the marker is "
                                         "kept: check the brokerage's holdings (closed by hand? assigned?)")
             report = self._carry_out(plan_recovery(records, settled, brokerage, self.config.emergency_flatten_mode))
+            report.expired_while_down = self._settle_expired(expired, brokerage)
+            report.halted = self._halted
             self._recovered = True
             return report
 
@@ -479,6 +484,28 @@ class EnhancedAtomicOrderExecutor:
             return []
         self._holding = {marker.group_id: marker for marker in markers}
         return markers
+
+    def _settle_expired(self, markers: Sequence[HeldMarker], brokerage: BrokerageSnapshot) -> list[str]:
+        """Held groups whose contracts expired while the algorithm was down: what the brokerage holds
+        now (the options gone, the underlying) settles them EXPIRED or ASSIGNED (recovery/expiry.py);
+        what it cannot explain is alerted and halts new groups. Returns what was found."""
+        groups = [g for g in (self.store.read_archived(m.group_id) for m in markers) if g is not None]
+        keys = sorted({leg.contract.key for g in groups for leg in g.legs if leg.contract.is_option})
+        underlyings = {key: found for key in keys if (found := self.ports.account.underlying_of(key)) is not None}
+        findings = expired_while_down(groups, brokerage.holdings, underlyings, brokerage.now)
+        for group, events, text in findings.settled:
+            self._take_charge(group)
+            self._apply(group, Note(text, brokerage.now))
+            for event in events:
+                self._apply(group, event)
+            self.ports.alerts.alert("Held group expired while the algorithm was down", text)
+            self._touched.add(group.group_id)
+        for text in findings.unresolved:
+            self.ports.alerts.alert("Held group expired while the algorithm was down: outcome unknown",
+                                    f"{text}; the marker is kept, new groups refused until resume()")
+            self.halt("a held group expired while the algorithm was down, its outcome unknown")
+        self._settle_touched()
+        return [text for _, _, text in findings.settled] + findings.unresolved
 
     def _carry_out(self, plan: RecoveryPlan) -> RecoveryReport:
         """Carry out a recovery plan: every conclusion is recorded and saved before it is acted on."""

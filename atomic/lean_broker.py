@@ -285,6 +285,14 @@ class LeanAccount:
                 held.append((self._symbols.describe(symbol), quantity))
         return held
 
+    def underlying_of(self, contract_key: str) -> tuple[Contract, int] | None:
+        symbol = self._symbols.find(contract_key)
+        if symbol is None or not symbol.has_underlying:
+            return None
+        underlying = symbol.underlying
+        held = self._algorithm.portfolio[underlying].quantity if self._algorithm.portfolio.contains_key(underlying) else 0
+        return self._symbols.describe(underlying), int(held)
+
     def margin_remaining(self) -> float:
         return float(self._algorithm.portfolio.margin_remaining)
 

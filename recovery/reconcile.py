@@ -31,6 +31,7 @@ class Decision(str, Enum):
     HOLD_ANOMALY = "hold: unexpected fills"
     CONTINUE_CLOSE = "continue close"
     STILL_CLOSE_FAILED = "still close-failed"
+    KEEP_ASSIGNED = "keep assigned"  # settled by expiry; its delivered underlying is still to flatten
 
     def __str__(self) -> str:
         return self.value  # reports and logs print the words
@@ -103,6 +104,8 @@ def decide(group: Group, flatten: bool, unknown: bool) -> Decision:
         return Decision.CONTINUE_ROLLBACK
     if group.status is GroupStatus.CLOSING:
         return Decision.CONTINUE_CLOSE
+    if group.status is GroupStatus.ASSIGNED:
+        return Decision.KEEP_ASSIGNED
     if group.complete:
         return Decision.MARK_FILLED
     if group.flat:

@@ -122,3 +122,51 @@ def test_an_index_option_spread_in_the_money_ends_expired_with_cash_and_no_under
     assert result.status is GroupStatus.EXPIRED and result.view.underlying == ()
     assert sim.positions == {} and sim.cash == pytest.approx(cash - 20 * 100)
     assert not algo.executor.halted and algo.executor.open_groups() == []
+
+
+# --- expired while the algorithm was down (live: a backtest starts from a fresh account) ---------------
+
+
+def _down_over_expiry(spot: float, structure: str = "put_spread") -> tuple[Simulator, HostAlgorithm, GroupResult]:
+    sim, algo = _started("live")
+    if structure == "put_spread":
+        result = _filled(sim, algo.executor.execute_put_spread_atomic(algo.short_put, algo.long_put, 1))
+    else:
+        result = _filled(sim, iron_condor(algo, 1))
+    sim.set_quote("SPY", spot - 0.01, spot + 0.01)
+    sim.crash()
+    sim.advance_to(AFTER_EXPIRY, step=60)  # LEAN's expiry happens with nobody to see its events
+    return sim, sim.restart(type(algo)), result
+
+
+def test_a_held_condor_that_expired_while_down_is_settled_expired_at_restart() -> None:
+    sim, algo, result = _down_over_expiry(470.0, "condor")
+    view = algo.executor.get_group(result.group_id)
+    assert view is not None and view.status is GroupStatus.EXPIRED and view.flat
+    assert any(line.startswith("Held group expired while the algorithm was down") for line in sim.logs_at("ERROR"))
+    assert _held_markers(sim) == [] and not algo.executor.halted
+    assert algo.recovery.expired_while_down and "all out of the money" in algo.recovery.expired_while_down[0]
+
+
+def test_a_held_spread_assigned_while_down_is_settled_assigned_and_flattened_at_the_open() -> None:
+    sim, algo, result = _down_over_expiry(457.0)
+    view = algo.executor.get_group(result.group_id)
+    assert view is not None and view.status is GroupStatus.ASSIGNED and view.underlying == (("SPY", 100, 100),)
+    assert "+100 SPY delivered (inferred)" in algo.recovery.expired_while_down[0]
+    sim.advance_to(MONDAY_OPEN, step=60)
+    view = algo.executor.get_group(result.group_id)
+    assert view is not None and view.underlying == (("SPY", 100, 0),) and sim.positions == {}
+
+
+def test_shares_no_outcome_explains_are_alerted_and_halt() -> None:
+    sim, algo = _started("live")
+    result = _filled(sim, algo.executor.execute_put_spread_atomic(algo.short_put, algo.long_put, 1))
+    algo.market_order(algo.spy, 37)  # a manual position in the underlying
+    settle(sim, 60)
+    sim.crash()
+    sim.advance_to(AFTER_EXPIRY, step=60)
+    algo = sim.restart(type(algo))
+    view = algo.executor.get_group(result.group_id)
+    assert view is not None and view.status is GroupStatus.FILLED
+    assert algo.executor.halted and _held_markers(sim)
+    assert any("outcome unknown" in line and "+37 SPY" in line for line in sim.logs_at("ERROR"))

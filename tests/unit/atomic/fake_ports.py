@@ -177,6 +177,14 @@ class FakeBrokerage:
         return [(self.contracts[key], quantity) for key, quantity in self.positions.items()
                 if quantity and self.contracts[key].is_option]
 
+    def underlying_of(self, contract_key: str) -> tuple[Contract, int] | None:
+        contract = self.contracts.get(contract_key)
+        if contract is None or not contract.is_option:
+            return None
+        underlying = next((c for c in self.contracts.values() if not c.is_option and c.ticker == contract.underlying),
+                          Contract(f"{contract.underlying} R735QTJ8XC9X", contract.underlying, contract.underlying))
+        return underlying, self.positions.get(underlying.key, 0)
+
     def margin_remaining(self) -> float:
         return self.margin
 

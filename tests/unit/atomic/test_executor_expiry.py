@@ -7,8 +7,9 @@ from __future__ import annotations
 from atomic.executor import EnhancedAtomicOrderExecutor, GroupResult
 from atomic.model import ExpiryFill, ExpiryKind, GroupStatus
 from atomic.tags import Role, parse_tag
-from builders import LP, SP, equity, put
+from builders import LP, SP, config, equity, put
 from fake_ports import FakeBrokerage, executor_on
+from recovery.reconcile import Decision
 
 SPY = equity()
 
@@ -143,3 +144,27 @@ def test_a_duplicated_live_expiry_event_is_counted_once() -> None:
     (exercise,) = [e for e in brokerage.delivered if isinstance(e, ExpiryFill)]
     executor.on_order_event(exercise)  # the brokerage reports it again
     assert first.view.legs[0].filled == 0 and second.view.legs[0].filled == 1 and not executor.halted
+
+
+def test_a_restart_before_the_flatten_keeps_the_group_assigned_and_flattens_at_the_open() -> None:
+    brokerage = FakeBrokerage()
+    executor = executor_on(brokerage)
+    result = _spread(brokerage, executor)
+    _midnight(brokerage)
+    brokerage.expire(LP, ExpiryKind.OTM)
+    brokerage.expire(SP, ExpiryKind.ASSIGNED, underlying=SPY)
+    # The process died before the open: a new executor on the same store and account.
+    restarted = EnhancedAtomicOrderExecutor(None, config(), brokerage.ports())
+    brokerage.deliver = restarted.on_order_event
+    (entry,) = restarted.check_and_recover_incomplete_orders().groups
+    assert entry.decision is Decision.KEEP_ASSIGNED
+    view = restarted.get_group(result.group_id)
+    assert view is not None and view.status is GroupStatus.ASSIGNED and not restarted.halted
+    brokerage.advance(9 * 3600)
+    brokerage.closed_reason = None
+    restarted.check_timeouts()
+    (flatten,) = [o for o in brokerage.orders.values() if o.contract == SPY]
+    brokerage.fill(flatten.order_id)
+    view = restarted.get_group(result.group_id)
+    assert view is not None and view.status is GroupStatus.ASSIGNED and view.underlying == (("SPY", 100, 0),)
+    assert restarted.open_groups() == []
