@@ -157,7 +157,7 @@ def test_a_restart_before_the_flatten_keeps_the_group_assigned_and_flattens_at_t
     restarted = EnhancedAtomicOrderExecutor(None, config(), brokerage.ports())
     brokerage.deliver = restarted.on_order_event
     (entry,) = restarted.check_and_recover_incomplete_orders().groups
-    assert entry.decision is Decision.KEEP_ASSIGNED
+    assert entry.decision is Decision.KEEP_EXPIRY
     view = restarted.get_group(result.group_id)
     assert view is not None and view.status is GroupStatus.ASSIGNED and not restarted.halted
     brokerage.advance(9 * 3600)

@@ -11,6 +11,7 @@ from atomic.model import ExpiryFill, ExpiryKind, Group, GroupStatus, OrderState,
 from atomic.persistence import group_from_json, record_text
 from atomic.tags import Role
 from builders import LC, LP, SC, SP, T0, at, condor, config, equity, filled_leg, put, put_spread, send, update
+from recovery.reconcile import Decision, decide
 
 SPY = equity()
 MIDNIGHT = at(14 * 3600)  # after the expiry date, when LEAN processes it
@@ -173,3 +174,15 @@ def test_a_group_with_delivered_shares_round_trips_through_its_record() -> None:
     assert [o.role for o in restored.legs[2].orders] == [Role.EXPIRY] and restored.legs[2].is_delivery
     assert flatten_due(restored, config())
     assert put(95).key == restored.legs[1].contract.key
+
+
+def test_an_early_assignment_leaves_the_group_filled_until_its_other_legs_expire_and_a_restart_keeps_it() -> None:
+    group = _filled(put_spread(1))
+    _expire(group, 1, ExpiryKind.ASSIGNED, order_id=5, time=T0)  # backtests: deep ITM, days before expiry
+    _deliver(group, 5, 100)
+    assert group.status is GroupStatus.FILLED and _decide(group) == []  # the long put still protects
+    assert decide(group, flatten=True, unknown=False) is Decision.KEEP_EXPIRY  # not a partial fill to unwind
+    close = start_close("operator")
+    group.apply(StatusChanged(close.status, close.reason, T0, 0))
+    (sell,) = next_actions(group, T0, config())
+    assert sell == PlaceOrder(0, -1, Role.EXIT, 1)  # the long put is closed; the shares are the flatten's
