@@ -7,6 +7,8 @@ written when is the journal's, atomic/journal.py). Events come back through `on_
 timeouts through `check_timeouts`, called from a scheduled event. After a (re)start, recovery's plan
 (recovery/plan.py, pure) is carried out by `check_and_recover_incomplete_orders`. A FILLED group is
 closed on request (`close_group`, `close_all`) through the same machinery, as an unwind to flat.
+Held to expiry, LEAN's own exercise orders are shared out to the groups holding the contracts, which
+end EXPIRED or ASSIGNED; an assigned underlying is flattened at the next open as the group's exit.
 
 One re-entrant lock guards all state: in live mode events arrive on LEAN's brokerage threads and
 scheduled events on its real-time thread. In a backtest LEAN delivers an order's events *inside*
@@ -83,6 +85,7 @@ from atomic.model import (
     Note,
     OrderHeldBack,
     OrderIdentified,
+    OrderRecord,
     OrderSent,
     OrderState,
     OrderUpdate,
@@ -646,15 +649,16 @@ class EnhancedAtomicOrderExecutor:
         oldest group first (deterministic); what no group accounts for is an anomaly. The option leg
         goes to the groups holding the contract the other way (in memory, or held: read from the
         archive); the underlying delivery to the groups that await it from this order."""
-        if self._expiry_seen(fill):
-            return
+        recorded = self._exercise_records(fill.order_id)
+        if any(fill.event_id in o.event_ids for o in recorded):
+            return  # a duplicate delivery
         shares = self._delivery_shares(fill) if fill.kind is ExpiryKind.DELIVERY else self._option_shares(fill)
         for group, share in shares:
             self._take_charge(group)
             self._apply(group, dataclasses.replace(fill, quantity=share))
             self._touched.add(group.group_id)
         left = fill.quantity - sum(share for _, share in shares)
-        if left and (shares or self._expiry_ours(fill)):
+        if left and (shares or recorded):  # some group's: its delivery is a group's too
             self.halt(f"expiry fill of order {fill.order_id} not accounted for")
             self.ports.alerts.alert("Unaccounted expiry fill", f"LEAN's exercise order {fill.order_id} moved "
                                     f"{fill.quantity:+d} {fill.contract.ticker} ({fill.message}); the atomic groups "
@@ -666,15 +670,10 @@ class EnhancedAtomicOrderExecutor:
         if self._depth == 0:
             self._settle_touched()
 
-    def _expiry_seen(self, fill: ExpiryFill) -> bool:
-        """A duplicate delivery of an expiry event some group already counted."""
-        return any(o.role is Role.EXPIRY and o.order_id == fill.order_id and fill.event_id in o.event_ids
-                   for group in self._in_memory() for leg in group.legs for o in leg.orders)
-
-    def _expiry_ours(self, fill: ExpiryFill) -> bool:
-        """Some group counted a fill of this exercise order (its delivery is then ours too)."""
-        return any(o.role is Role.EXPIRY and o.order_id == fill.order_id
-                   for group in self._in_memory() for leg in group.legs for o in leg.orders)
+    def _exercise_records(self, order_id: int) -> list[OrderRecord]:
+        """What the groups in memory recorded of one LEAN exercise order."""
+        return [o for group in self._in_memory() for leg in group.legs for o in leg.orders
+                if o.role is Role.EXPIRY and o.order_id == order_id]
 
     def _in_memory(self) -> list[Group]:
         return [*self._active.values(), *self._history.values()]
