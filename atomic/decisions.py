@@ -122,6 +122,24 @@ def _expired(group: Group) -> ChangeStatus:
                         "nothing delivered")
 
 
+def share_out(quantity: int, nets: Sequence[int], whole: bool) -> list[int]:
+    """How one option fill of LEAN's exercise order splits over the groups holding the contract (their
+    nets, oldest group first); `quantity` less the shares' sum is what no group accounts for.
+
+    At expiry (`whole`) LEAN closes the account's whole position in the contract
+    (BrokerageTransactionHandler.HandleOptionNotification: an order for minus the holdings), in which
+    opposite positions of two groups net out: each group goes to zero. Before it, an early assignment
+    moves only part: it goes to the groups it reduces, oldest first, each up to its net."""
+    if whole:
+        return [-net for net in nets]
+    shares, left = [], quantity
+    for net in nets:
+        share = (-net if abs(net) <= abs(left) else left) if net * left < 0 else 0
+        shares.append(share)
+        left -= share
+    return shares
+
+
 def was_assigned(group: Group) -> bool:
     """The group was ASSIGNED before (its log says so): a close now is the flatten of its underlying."""
     return any(entry.status is GroupStatus.ASSIGNED for entry in group.log)

@@ -62,6 +62,7 @@ from atomic.decisions import (
     reconcile_due,
     reconcile_first,
     refused_orders,
+    share_out,
     start_close,
     start_flatten,
     start_rollback,
@@ -646,9 +647,9 @@ class EnhancedAtomicOrderExecutor:
 
     def _on_expiry(self, fill: ExpiryFill) -> None:
         """Share one fill of LEAN's exercise order out to the groups it moved, by their net positions,
-        oldest group first (deterministic); what no group accounts for is an anomaly. The option leg
-        goes to the groups holding the contract the other way (in memory, or held: read from the
-        archive); the underlying delivery to the groups that await it from this order."""
+        oldest group first (deterministic, decisions.share_out); what no group accounts for is an
+        anomaly. The option leg goes to the groups holding the contract (in memory, or held: read
+        from the archive); the underlying delivery to the groups that await it from this order."""
         recorded = self._exercise_records(fill.order_id)
         if any(fill.event_id in o.event_ids for o in recorded):
             return  # a duplicate delivery
@@ -679,32 +680,26 @@ class EnhancedAtomicOrderExecutor:
         return [*self._active.values(), *self._history.values()]
 
     def _option_shares(self, fill: ExpiryFill) -> list[tuple[Group, int]]:
+        key = fill.contract.key
         holders = {g.group_id: g for g in self._in_memory() if g.status in EXPIRABLE}
         for marker in self._holding.values():
-            if marker.group_id not in holders and any(k == fill.contract.key and n * fill.quantity < 0
-                                                      for k, n in marker.positions):
+            if marker.group_id not in holders and any(k == key and n for k, n in marker.positions):
                 archived = self.store.read_archived(marker.group_id)
                 if archived is not None and archived.status in EXPIRABLE:
                     holders[marker.group_id] = archived
-        shares, left = [], fill.quantity
-        for group in sorted(holders.values(), key=lambda g: (g.created_at, g.group_id)):
-            net = sum(leg.net_filled for leg in group.legs if leg.contract.key == fill.contract.key)
-            if left and net * left < 0:
-                share = -net if abs(net) <= abs(left) else left
-                shares.append((group, share))
-                left -= share
-        return shares
+        nets = [(g, sum(leg.net_filled for leg in g.legs if leg.contract.key == key))
+                for g in sorted(holders.values(), key=lambda g: (g.created_at, g.group_id))]
+        nets = [(g, net) for g, net in nets if net]
+        whole = fill.contract.expiry is not None and fill.time.date() > fill.contract.expiry
+        shares = share_out(fill.quantity, [net for _, net in nets], whole)
+        return [(g, share) for (g, _), share in zip(nets, shares) if share]
 
     def _delivery_shares(self, fill: ExpiryFill) -> list[tuple[Group, int]]:
-        shares, left = [], fill.quantity
-        for group in sorted(self._active.values(), key=lambda g: (g.created_at, g.group_id)):
-            due = sum(o.remaining for leg in group.legs if leg.is_delivery and leg.contract.key == fill.contract.key
-                      for o in leg.orders if o.role is Role.EXPIRY and o.order_id == fill.order_id)
-            if left and due * left > 0:
-                share = due if abs(due) <= abs(left) else left
-                shares.append((group, share))
-                left -= share
-        return shares
+        """Every group awaiting a delivery of this exercise order takes what it awaits."""
+        dues = [(g, sum(o.remaining for leg in g.legs if leg.is_delivery and leg.contract.key == fill.contract.key
+                        for o in leg.orders if o.role is Role.EXPIRY and o.order_id == fill.order_id))
+                for g in sorted(self._active.values(), key=lambda g: (g.created_at, g.group_id))]
+        return [(g, due) for g, due in dues if due]
 
     def _take_charge(self, group: Group) -> None:
         """Make a held group (in memory or archived) active again, as close_group does."""

@@ -20,6 +20,7 @@ class LegView:
     entry_price: float  # average fill price of the entry orders (0 when nothing filled)
     holdings_before: int | None
     open_orders: int
+    expired: int = 0  # what LEAN's expiry processing took (exercised, assigned or worthless): filled - expired held before
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,8 @@ def view_of(group: Group) -> GroupView:
         structures=group.structures,
         legs=tuple(
             LegView(leg.index, leg.contract.ticker, leg.contract.key, leg.quantity, leg.net_filled,
-                    leg.entry_filled, _entry_price(leg), leg.holdings_before, len(leg.open_orders))
+                    leg.entry_filled, _entry_price(leg), leg.holdings_before, len(leg.open_orders),
+                    sum(o.filled for o in leg.orders if o.role is Role.EXPIRY))
             for leg in group.legs if not leg.is_delivery
         ),
         log=tuple(group.log),

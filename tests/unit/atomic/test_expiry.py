@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from atomic.decisions import ChangeStatus, PlaceOrder, flatten_due, next_actions, start_close, start_flatten
+from atomic.decisions import ChangeStatus, PlaceOrder, flatten_due, next_actions, share_out, start_close, start_flatten
 from atomic.model import ExpiryFill, ExpiryKind, Group, GroupStatus, OrderState, StatusChanged, delivery_of
 from atomic.persistence import group_from_json, record_text
 from atomic.tags import Role
@@ -186,3 +186,14 @@ def test_an_early_assignment_leaves_the_group_filled_until_its_other_legs_expire
     group.apply(StatusChanged(close.status, close.reason, T0, 0))
     (sell,) = next_actions(group, T0, config())
     assert sell == PlaceOrder(0, -1, Role.EXIT, 1)  # the long put is closed; the shares are the flatten's
+
+
+def test_at_expiry_every_group_holding_the_contract_goes_to_zero_even_when_their_positions_net_out() -> None:
+    # A butterfly long 8 and a condor short 4 of one call: the account holds +4, LEAN exercises -4.
+    assert share_out(-4, [8, -4], whole=True) == [-8, 4]
+    assert share_out(-5, [8, -4], whole=True) == [-8, 4]  # -1 left over: the caller's anomaly
+
+
+def test_an_early_assignment_goes_to_the_shorts_it_reduces_oldest_first() -> None:
+    assert share_out(3, [-2, 5, -2], whole=False) == [2, 0, 1]
+    assert share_out(6, [-2, -2], whole=False) == [2, 2]  # 2 left over

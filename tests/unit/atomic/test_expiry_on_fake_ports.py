@@ -88,7 +88,7 @@ def test_with_flatten_assigned_off_the_shares_stay_and_the_group_is_archived() -
     assert brokerage.positions[SPY.key] == 100 and brokerage.alerts[0][0] == "Atomic group assigned" and "+100 SPY; left as it is" in brokerage.alerts[0][1]
 
 
-def test_groups_sharing_a_contract_share_its_exercise_by_their_positions_oldest_first() -> None:
+def test_groups_sharing_a_contract_each_go_to_zero_when_it_expires() -> None:
     brokerage = FakeBrokerage()
     executor = executor_on(brokerage)
     first = _spread(brokerage, executor, 2)
@@ -133,17 +133,18 @@ def test_a_held_group_only_the_archive_holds_is_found_through_its_marker() -> No
     assert old.status is GroupStatus.EXPIRED and len(_held_keys(brokerage)) == 1
 
 
-def test_a_duplicated_live_expiry_event_is_counted_once() -> None:
+def test_an_early_assignment_goes_to_the_oldest_group_and_its_duplicate_is_counted_once() -> None:
     brokerage = FakeBrokerage()
     executor = executor_on(brokerage)
     first = _spread(brokerage, executor)
     brokerage.advance(60)
     second = _spread(brokerage, executor)
-    _midnight(brokerage)
-    brokerage.expire(LP, ExpiryKind.OTM, quantity=-1)  # the first group's share only
-    (exercise,) = [e for e in brokerage.delivered if isinstance(e, ExpiryFill)]
+    brokerage.expire(SP, ExpiryKind.ASSIGNED, underlying=SPY, quantity=1)  # during the day: one of the two shorts
+    exercise = brokerage.delivered[0]
     executor.on_order_event(exercise)  # the brokerage reports it again
-    assert first.view.legs[0].filled == 0 and second.view.legs[0].filled == 1 and not executor.halted
+    assert first.view.legs[1].filled == 0 and second.view.legs[1].filled == -1 and not executor.halted
+    assert first.view.underlying == (("SPY", 100, 100),) and second.view.underlying == ()
+    assert first.status is second.status is GroupStatus.FILLED  # the long puts have yet to expire
 
 
 def test_a_restart_before_the_flatten_keeps_the_group_assigned_and_flattens_at_the_open() -> None:
