@@ -104,6 +104,11 @@ ARCHIVE_PACK_LEVELS = 6
 HISTORY_IN_MEMORY = 500
 # Address for operator alerts sent through algorithm.notify in live mode ("" sends none).
 ALERT_EMAIL = ""
+# An ASSIGNED group's delivered underlying is sold or bought back at the next open (a market order
+# tagged as the group's exit, through the close machinery) when True. True by default: an option
+# structure's risk is bounded by its wings, the delivered shares' is not (a 5-wide put spread assigned
+# holds 100 shares a contract overnight, worth 20x its max loss), and the strategies trade options only.
+FLATTEN_ASSIGNED = True
 
 
 @dataclass(frozen=True)
@@ -128,6 +133,7 @@ class AtomicConfig:
     archive_pack_levels: int = ARCHIVE_PACK_LEVELS
     history_in_memory: int = HISTORY_IN_MEMORY
     alert_email: str = ALERT_EMAIL
+    flatten_assigned: bool = FLATTEN_ASSIGNED
 
     def __post_init__(self) -> None:
         positive = {
@@ -185,9 +191,6 @@ MAX_STRUCTURES = 10
 # A second strategy in the same algorithm ("" for none, or a name from strategies.STRATEGIES but the
 # iron condor: "put_spread", "strangle", "call_butterfly", "bull_call_spread").
 SECOND_STRATEGY = ""
-# Sell or buy back, at the next session's first slice, the underlying shares an exercise or an
-# assignment at expiry delivered (the algorithm itself trades options only).
-FLATTEN_ASSIGNED = True
 # Chaos mode (real LEAN backtests): seeded random rejections, partial fills and delays.
 CHAOS = False
 CHAOS_SEED = 7

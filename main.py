@@ -57,6 +57,7 @@ class AtomicOptionsAlgorithm(QCAlgorithm):
             sequential_protective_legs=parameters.flag("sequential-protective-legs"),
             partial_fill_policy=parameters.choice("partial-fill-policy", config.PartialFillPolicy),
             alert_email=parameters.text("alert-email"),
+            flatten_assigned=parameters.flag("flatten-assigned"),
         )
         self._executor = EnhancedAtomicOrderExecutor(self, atomic_config, lean_ports(self, atomic_config.alert_email))
         self._executor.add_listener(self._record_outcome)
@@ -83,8 +84,6 @@ class AtomicOptionsAlgorithm(QCAlgorithm):
     def on_data(self, slice: Slice) -> None:
         if not self.live_mode:
             self._executor.check_timeouts()
-        if self._parameters.flag("flatten-assigned"):
-            self._flatten_delivered_shares()
         if self._entry_due is None:
             return
         if self._entry_due != self.time.date():  # armed on a holiday: no session that day to trade
@@ -106,8 +105,9 @@ class AtomicOptionsAlgorithm(QCAlgorithm):
     def on_end_of_algorithm(self) -> None:
         for status, count in self._outcomes.items():
             self.set_runtime_statistic(f"Groups {status.value.lower()}", count)
-        unbalanced = [g for g in self._executor.open_groups() if g.status is not GroupStatus.ROLLBACK_FAILED
-                      and not (g.complete or g.flat)]
+        # An ASSIGNED group open at the end holds its delivered underlying until the next open's flatten.
+        unbalanced = [g for g in self._executor.open_groups()
+                      if g.status not in (GroupStatus.ROLLBACK_FAILED, GroupStatus.ASSIGNED) and not (g.complete or g.flat)]
         if unbalanced:
             raise AssertionError(f"groups left unbalanced at the end: {[g.group_id for g in unbalanced]}")
 
@@ -122,22 +122,6 @@ class AtomicOptionsAlgorithm(QCAlgorithm):
             return self.add_option(ticker, Resolution.MINUTE)
         self._underlying = self.add_index(ticker, Resolution.MINUTE).symbol
         return self.add_index_option(self._underlying, option_ticker, Resolution.MINUTE)
-
-    def _flatten_delivered_shares(self) -> None:
-        """The algorithm trades options only: underlying shares come from an exercise or assignment
-        at expiry (LEAN delivers them at the midnight after it). Sell or buy them back from the first
-        slice of the next session; an order still open a minute later is cancelled and what remains
-        is sent again."""
-        pending = self.transactions.get_open_orders(self._underlying)
-        if pending:
-            for order in pending:
-                if order.status is not OrderStatus.CANCEL_PENDING and self.utc_time - order.time >= timedelta(minutes=1):
-                    self.transactions.cancel_order(order.id)
-            return
-        held = self.portfolio[self._underlying].quantity
-        if held:
-            self.log(f"flattening {held:g} {self._underlying.value} delivered by an exercise or assignment")
-            self.market_order(self._underlying, -held, tag="flatten delivered shares")
 
     def _arm_entry(self) -> None:
         """Scheduled at 10:30 on entry days: trade on the next slice of that day that carries the

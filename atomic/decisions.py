@@ -17,6 +17,12 @@ A priced group (atomic.pricing) places limit orders: the price due now is derive
 policy, the quotes recorded when its phase began and the algorithm clock, so a walk's step is a
 comparison like a timeout. A walk whose next step would concede past its maximum gives up: an entry
 rolls back (reversals at market), a close cancels its priced exits and goes on at market.
+
+Held to expiry, LEAN's own exercise orders take the option legs to zero (ExpiryFill): once every one
+is flat and no delivery is awaited, the group ends EXPIRED, or ASSIGNED when it holds delivered
+underlying. A close the expiry caught (or a failed one, part closed) ends the same way. The delivered
+underlying takes part in a close only once the group was ASSIGNED: that close is the flatten
+(`flatten_due`), started by the executor when the underlying's exchange is open.
 """
 
 from __future__ import annotations
@@ -124,7 +130,54 @@ def next_actions(group: Group, now: datetime, config: AtomicConfig) -> list[Acti
         return _unwind_actions(group, now, config, _ROLLBACK)
     if group.status is GroupStatus.CLOSING:
         return _unwind_actions(group, now, config, _CLOSE)
+    if group.status in (GroupStatus.FILLED, GroupStatus.CLOSE_FAILED) and group.expired_any:
+        return [] if group.delivery_due or not group.options_flat else [_expired(group)]
     return []
+
+
+def _expired(group: Group) -> ChangeStatus:
+    """How a group whose option legs LEAN's expiry processing flattened ends."""
+    held = [f"{net:+d} {ticker}" for ticker, net in group.underlying_position if net]
+    if held or was_assigned(group):  # deliveries that cancel out leave nothing: EXPIRED
+        return ChangeStatus(GroupStatus.ASSIGNED, "expiry: exercised or assigned, underlying position "
+                            f"{', '.join(held) or 'flat'}")
+    return ChangeStatus(GroupStatus.EXPIRED, "expiry: every option leg expired, exercised or assigned; "
+                        "nothing delivered")
+
+
+def share_out(quantity: int, nets: Sequence[int], whole: bool) -> list[int]:
+    """How one option fill of LEAN's exercise order splits over the groups holding the contract (their
+    nets, oldest group first); `quantity` less the shares' sum is what no group accounts for.
+
+    At expiry (`whole`) LEAN closes the account's whole position in the contract
+    (BrokerageTransactionHandler.HandleOptionNotification: an order for minus the holdings), in which
+    opposite positions of two groups net out: each group goes to zero. Before it, an early assignment
+    moves only part: it goes to the groups it reduces, oldest first, each up to its net."""
+    if whole:
+        return [-net for net in nets]
+    shares, left = [], quantity
+    for net in nets:
+        share = (-net if abs(net) <= abs(left) else left) if net * left < 0 else 0
+        shares.append(share)
+        left -= share
+    return shares
+
+
+def was_assigned(group: Group) -> bool:
+    """The group was ASSIGNED before (its log says so): a close now is the flatten of its underlying."""
+    return any(entry.status is GroupStatus.ASSIGNED for entry in group.log)
+
+
+def flatten_due(group: Group, config: AtomicConfig) -> bool:
+    """An ASSIGNED group still holding delivered underlying, and the configuration flattens it."""
+    return (config.flatten_assigned and group.status is GroupStatus.ASSIGNED and not group.held
+            and any(leg.net_filled for leg in group.legs if leg.is_delivery))
+
+
+def start_flatten(group: Group) -> ChangeStatus:
+    """The close that flattens an ASSIGNED group's delivered underlying (an unwind to zero)."""
+    held = ", ".join(f"{net:+d} {ticker}" for ticker, net in group.underlying_position if net)
+    return ChangeStatus(GroupStatus.CLOSING, f"flatten the underlying delivered at expiry: {held}", 0)
 
 
 def start_close(reason: str, holdings_before: tuple[int, ...] | None = None) -> ChangeStatus:
@@ -384,6 +437,7 @@ def _unwind_actions(group: Group, now: datetime, config: AtomicConfig, unwind: _
         for leg in group.legs
         for o in leg.orders
         if o.order_id is not None and o.is_open and o.state is not OrderState.CANCEL_PENDING and _may_cancel(o, now)
+        and o.role is not Role.EXPIRY
         and (o.role is Role.ENTRY
              or (step is None if o.limit_price is not None and walked else now - o.submitted_at >= stale))
     ]
@@ -407,9 +461,11 @@ def _unwind_actions(group: Group, now: datetime, config: AtomicConfig, unwind: _
               if o.role in (Role.ENTRY, unwind.role) and _is_combo(group, o)]
     if any(o.is_open for o in combos if o.role is unwind.role):
         return actions or _waiting(group, now, config, unwind)
-    needs = {leg.index: _needed(group, leg, target, unwind.role) for leg in group.legs}
-    buys = [leg for leg in group.legs if needs[leg.index] > 0]
-    sells = [leg for leg in group.legs if needs[leg.index] < 0]
+    # Delivered underlying is the flatten's alone (a close the expiry caught ends ASSIGNED first).
+    unwound = [leg for leg in group.legs if not leg.is_delivery or (unwind is _CLOSE and was_assigned(group))]
+    needs = {leg.index: _needed(group, leg, target, unwind.role) for leg in unwound}
+    buys = [leg for leg in unwound if needs[leg.index] > 0]
+    sells = [leg for leg in unwound if needs[leg.index] < 0]
     buying = any(o.is_open and o.quantity > 0 for leg in group.legs for o in leg.orders if o.role is unwind.role)
     actions += [PlaceOrder(leg.index, needs[leg.index], unwind.role, _next_attempt(leg, unwind.role), _leg_price(prices, leg))
                 for leg in buys]
@@ -422,6 +478,8 @@ def _unwind_actions(group: Group, now: datetime, config: AtomicConfig, unwind: _
         return actions
     if any(leg.open_orders for leg in group.legs) or any(needs.values()):
         return _waiting(group, now, config, unwind)
+    if unwind is _CLOSE and group.expired_any:
+        return [_expired(group)]
     if unwind is _CLOSE:
         return [ChangeStatus(GroupStatus.CLOSED, "group flat: position closed")]
     if target == 0:
@@ -473,5 +531,6 @@ def _sent(group: Group, role: Role) -> bool:
 
 def _whole_structures(group: Group) -> int:
     """Whole structures the group holds when every leg holds the same multiple of its ratio, else 0."""
-    counts = {leg.net_filled // group.ratio(leg) if leg.net_filled % group.ratio(leg) == 0 else -1 for leg in group.legs}
+    counts = {leg.net_filled // group.ratio(leg) if leg.net_filled % group.ratio(leg) == 0 else -1
+              for leg in group.legs if not leg.is_delivery}
     return max(counts.pop(), 0) if len(counts) == 1 else 0

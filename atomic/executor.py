@@ -7,6 +7,8 @@ written when is the journal's, atomic/journal.py). Events come back through `on_
 timeouts through `check_timeouts`, called from a scheduled event. After a (re)start, recovery's plan
 (recovery/plan.py, pure) is carried out by `check_and_recover_incomplete_orders`. A FILLED group is
 closed on request (`close_group`, `close_all`) through the same machinery, as an unwind to flat.
+Held to expiry, LEAN's own exercise orders are shared out to the groups holding the contracts, which
+end EXPIRED or ASSIGNED; an assigned underlying is flattened at the next open as the group's exit.
 
 One re-entrant lock guards all state: in live mode events arrive on LEAN's brokerage threads and
 scheduled events on its real-time thread. In a backtest LEAN delivers an order's events *inside*
@@ -34,6 +36,7 @@ the lock: they must never wait for another thread (a synchronous order does).
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import uuid
 from collections import OrderedDict
@@ -54,13 +57,16 @@ from atomic.decisions import (
     PlaceOrder,
     closable,
     close_snapshot,
+    flatten_due,
     leading_sends,
     missed_events,
     next_actions,
     reconcile_due,
     reconcile_first,
     refused_orders,
+    share_out,
     start_close,
+    start_flatten,
     start_rollback,
     uncovered_close,
 )
@@ -68,10 +74,13 @@ from atomic.errors import ArchivePackError, InvalidGroupError, PersistenceError
 from atomic.journal import Journal
 from atomic.margin import estimated_margin
 from atomic.model import (
+    EXPIRABLE,
     SETTLED,
     TERMINAL,
     CancelRefused,
     CancelRequested,
+    ExpiryFill,
+    ExpiryKind,
     Group,
     GroupEvent,
     GroupStatus,
@@ -80,6 +89,7 @@ from atomic.model import (
     Note,
     OrderHeldBack,
     OrderIdentified,
+    OrderRecord,
     OrderSent,
     OrderState,
     OrderUpdate,
@@ -108,6 +118,7 @@ from recovery.plan import (
     plan_recovery,
     unrecognized_text,
 )
+from recovery.expiry import expired_while_down
 from recovery.report import RecoveryReport
 
 if TYPE_CHECKING:
@@ -277,8 +288,13 @@ class EnhancedAtomicOrderExecutor:
     # --- events and time ----------------------------------------------------------------------
 
     def on_order_event(self, order_event: object) -> None:
-        """Forward every LEAN order event here; events of other orders are ignored."""
+        """Forward every LEAN order event here; events of other orders are ignored. LEAN's own
+        exercise orders at expiry are shared out to the groups holding the contract (_on_expiry)."""
         update = self.ports.orders.translate(order_event)
+        if isinstance(update, ExpiryFill):
+            with self._lock:
+                self._on_expiry(update)
+            return
         with self._lock:
             group = self._group_for(update)
             if group is None:
@@ -311,6 +327,7 @@ class EnhancedAtomicOrderExecutor:
                     self._reconcile(group, now)
             self._touched.update(self._active)
             self._settle_touched(flush_lazy=True)
+            self._start_flattens()
 
     # --- operator -----------------------------------------------------------------------------
 
@@ -486,10 +503,14 @@ class EnhancedAtomicOrderExecutor:
                 resolvable=frozenset(key for key in keys if self.ports.orders.knows(key)),
             )
             open_ids = {r.group_id for r in records}
-            for text in missing_held([m for m in markers if m.group_id not in open_ids], brokerage.holdings):
+            held = [m for m in markers if m.group_id not in open_ids]
+            expired = [m for m in held if m.expiry is not None and m.expiry < brokerage.now.date()]
+            for text in missing_held([m for m in held if m not in expired], brokerage.holdings):
                 self.ports.alerts.alert("Held group's position missing at the brokerage", f"{text}; the marker is "
                                         "kept: check the brokerage's holdings (closed by hand? assigned?)")
             report = self._carry_out(plan_recovery(records, settled, brokerage, self.config.emergency_flatten_mode))
+            report.expired_while_down = self._settle_expired(expired, brokerage)
+            report.halted = self._halted
             self._recovered = True
             return report
 
@@ -512,6 +533,28 @@ class EnhancedAtomicOrderExecutor:
             return []
         self._holding = {marker.group_id: marker for marker in markers}
         return markers
+
+    def _settle_expired(self, markers: Sequence[HeldMarker], brokerage: BrokerageSnapshot) -> list[str]:
+        """Held groups whose contracts expired while the algorithm was down: what the brokerage holds
+        now (the options gone, the underlying) settles them EXPIRED or ASSIGNED (recovery/expiry.py);
+        what it cannot explain is alerted and halts new groups. Returns what was found."""
+        groups = [g for g in (self.store.read_archived(m.group_id) for m in markers) if g is not None]
+        keys = sorted({leg.contract.key for g in groups for leg in g.legs if leg.contract.is_option})
+        underlyings = {key: found for key in keys if (found := self.ports.account.underlying_of(key)) is not None}
+        findings = expired_while_down(groups, brokerage.holdings, underlyings, brokerage.now)
+        for group, events, text in findings.settled:
+            self._take_charge(group)
+            self._apply(group, Note(text, brokerage.now))
+            for event in events:
+                self._apply(group, event)
+            self.ports.alerts.alert("Held group expired while the algorithm was down", text)
+            self._touched.add(group.group_id)
+        for text in findings.unresolved:
+            self.ports.alerts.alert("Held group expired while the algorithm was down: outcome unknown",
+                                    f"{text}; the marker is kept, new groups refused until resume()")
+            self.halt("a held group expired while the algorithm was down, its outcome unknown")
+        self._settle_touched()
+        return [text for _, _, text in findings.settled] + findings.unresolved
 
     def _carry_out(self, plan: RecoveryPlan) -> RecoveryReport:
         """Carry out a recovery plan: every conclusion is recorded and saved before it is acted on."""
@@ -648,6 +691,82 @@ class EnhancedAtomicOrderExecutor:
                               "a broker may report a fill twice yet book it once: check the brokerage's own "
                               "holdings before calling rollback_group(), which reverses every fill LEAN counted")
         return changed
+
+    # --- held to expiry ---------------------------------------------------------------------------
+
+    def _on_expiry(self, fill: ExpiryFill) -> None:
+        """Share one fill of LEAN's exercise order out to the groups it moved, by their net positions,
+        oldest group first (deterministic, decisions.share_out); what no group accounts for is an
+        anomaly. The option leg goes to the groups holding the contract (in memory, or held: read
+        from the archive); the underlying delivery to the groups that await it from this order."""
+        recorded = self._exercise_records(fill.order_id)
+        if any(fill.event_id in o.event_ids for o in recorded):
+            return  # a duplicate delivery
+        shares = self._delivery_shares(fill) if fill.kind is ExpiryKind.DELIVERY else self._option_shares(fill)
+        for group, share in shares:
+            self._take_charge(group)
+            self._apply(group, dataclasses.replace(fill, quantity=share))
+            self._touched.add(group.group_id)
+        left = fill.quantity - sum(share for _, share in shares)
+        if left and (shares or recorded):  # some group's: its delivery is a group's too
+            self.halt(f"expiry fill of order {fill.order_id} not accounted for")
+            self.ports.alerts.alert("Unaccounted expiry fill", f"LEAN's exercise order {fill.order_id} moved "
+                                    f"{fill.quantity:+d} {fill.contract.ticker} ({fill.message}); the atomic groups "
+                                    f"holding it account for {fill.quantity - left:+d}, {left:+d} left over; "
+                                    "new groups refused until resume()")
+        elif left:
+            self.ports.alerts.log(f"expiry: order {fill.order_id} {fill.quantity:+d} {fill.contract.ticker} "
+                                  f"({fill.message}) is no atomic group's")
+        if self._depth == 0:
+            self._settle_touched()
+
+    def _exercise_records(self, order_id: int) -> list[OrderRecord]:
+        """What the groups in memory recorded of one LEAN exercise order."""
+        return [o for group in self._in_memory() for leg in group.legs for o in leg.orders
+                if o.role is Role.EXPIRY and o.order_id == order_id]
+
+    def _in_memory(self) -> list[Group]:
+        return [*self._active.values(), *self._history.values()]
+
+    def _option_shares(self, fill: ExpiryFill) -> list[tuple[Group, int]]:
+        key = fill.contract.key
+        holders = {g.group_id: g for g in self._in_memory() if g.status in EXPIRABLE}
+        for marker in self._holding.values():
+            if marker.group_id not in holders and any(k == key and n for k, n in marker.positions):
+                archived = self.store.read_archived(marker.group_id)
+                if archived is not None and archived.status in EXPIRABLE:
+                    holders[marker.group_id] = archived
+        nets = [(g, sum(leg.net_filled for leg in g.legs if leg.contract.key == key))
+                for g in sorted(holders.values(), key=lambda g: (g.created_at, g.group_id))]
+        nets = [(g, net) for g, net in nets if net]
+        whole = fill.contract.expiry is not None and fill.time.date() > fill.contract.expiry
+        shares = share_out(fill.quantity, [net for _, net in nets], whole)
+        return [(g, share) for (g, _), share in zip(nets, shares) if share]
+
+    def _delivery_shares(self, fill: ExpiryFill) -> list[tuple[Group, int]]:
+        """Every group awaiting a delivery of this exercise order takes what it awaits."""
+        dues = [(g, sum(o.remaining for leg in g.legs if leg.is_delivery and leg.contract.key == fill.contract.key
+                        for o in leg.orders if o.role is Role.EXPIRY and o.order_id == fill.order_id))
+                for g in sorted(self._active.values(), key=lambda g: (g.created_at, g.group_id))]
+        return [(g, due) for g, due in dues if due]
+
+    def _take_charge(self, group: Group) -> None:
+        """Make a held group (in memory or archived) active again, as close_group does."""
+        if group.group_id in self._active:
+            return
+        if self._history.pop(group.group_id, None) is None:  # read from the archive: order ids of an earlier run
+            self._apply(group, SessionEnded(self.ports.market.now()))
+        self._active[group.group_id] = group
+
+    def _start_flattens(self) -> None:
+        """Start the flatten of every ASSIGNED group's delivered underlying whose exchange is open
+        (a market order sent while it is closed would wait for the open, past any timeout)."""
+        for group in [g for g in self._active.values() if flatten_due(g, self.config)]:
+            keys = [leg.contract.key for leg in group.legs if leg.is_delivery and leg.net_filled]
+            if self.ports.market.market_refusal(keys, 0) is None:
+                self._perform(group, start_flatten(group))
+                self._touched.add(group.group_id)
+        self._settle_touched()
 
     def _reconcile(self, group: Group, now: datetime) -> None:
         """Apply the events LEAN recorded for the group's orders that never reached on_order_event."""
@@ -852,8 +971,29 @@ class EnhancedAtomicOrderExecutor:
                               f"positions {[(leg.contract.ticker, leg.net_filled) for leg in group.legs]}; "
                               "new groups refused until resume()")
             self._notify(group, self._callbacks.pop(group.group_id, None))
+        elif action.status in (GroupStatus.EXPIRED, GroupStatus.ASSIGNED):
+            self._expired(group)
         elif action.status in SETTLED:
             self._finish(group)
+
+    def _expired(self, group: Group) -> None:
+        """Report a group LEAN's expiry processing settled: a log line, an alert when delivered
+        underlying is left held. One whose underlying is to be flattened stays open (saved, forced
+        to disk) until its flatten is done."""
+        text = f"group {group.group_id} ({group.strategy}) {group.status.value}: {group.log[-1].message}"
+        if any(net for _, net in group.underlying_position) and not self.config.flatten_assigned:
+            self.ports.alerts.alert("Atomic group assigned", f"{text}; left as it is (flatten_assigned is off)")
+        else:
+            self.ports.alerts.log(text + ("; flattened at the next open" if flatten_due(group, self.config) else ""))
+        if not flatten_due(group, self.config):
+            self._finish(group)
+            return
+        if self._holding.pop(group.group_id, None) is not None:
+            self.store.release_held(group.group_id)
+        try:
+            self._journal.write(group, durable=True)
+        except PersistenceError as error:
+            self.ports.alerts.alert("ObjectStore write refused", f"group {group.group_id}: {error}")
 
     def _finish(self, group: Group) -> None:
         """Archive a settled group and drop it from the hot set. If the store refuses, the stale hot
@@ -887,20 +1027,21 @@ class EnhancedAtomicOrderExecutor:
     @staticmethod
     def _goal(group: Group) -> int:
         """Structures a settled group holds: none when rolled back, the kept ones when trimmed."""
-        if group.status in (GroupStatus.ROLLED_BACK, GroupStatus.CLOSED):
+        if group.status in (GroupStatus.ROLLED_BACK, GroupStatus.CLOSED, GroupStatus.EXPIRED, GroupStatus.ASSIGNED):
             return 0
         return group.target_structures if group.target_structures is not None else group.structures
 
     def _settled_still(self, group: Group) -> bool:
         goal = self._goal(group)
-        return all(leg.net_filled == group.ratio(leg) * goal for leg in group.legs)
+        return all(leg.net_filled == group.ratio(leg) * goal for leg in group.legs if not leg.is_delivery)
 
     def _reopen(self, group: Group, reason: str) -> None:
         goal = self._goal(group)
         self._history.pop(group.group_id, None)
         self._active[group.group_id] = group
-        # A closed group is closed again; a filled or rolled-back one reverses the late fill.
-        status = GroupStatus.CLOSING if group.status is GroupStatus.CLOSED else GroupStatus.ROLLING_BACK
+        # A closed (or expired) group is closed again; a filled or rolled-back one reverses the late fill.
+        closed = (GroupStatus.CLOSED, GroupStatus.EXPIRED, GroupStatus.ASSIGNED)
+        status = GroupStatus.CLOSING if group.status in closed else GroupStatus.ROLLING_BACK
         self._apply(group, StatusChanged(status, reason, self.ports.market.now(), goal))
         self.ports.alerts.alert("Late fill on a settled group", f"group {group.group_id}: {reason}")
 

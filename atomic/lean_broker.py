@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from AlgorithmImports import (
     Leg as LeanLeg,
     ObjectStore,
+    Option,
     OptionRight,
     Order,
     OrderEvent,
@@ -21,16 +22,18 @@ from AlgorithmImports import (
     OrderResponseErrorCode,
     OrderStatus,
     OrderTicket,
+    OrderType,
     QCAlgorithm,
     SecurityIdentifier,
     SecurityType,
+    SettlementType,
     Symbol,
     UpdateOrderFields,
 )
 
 from atomic.contract import Contract
 from atomic.errors import InvalidGroupError
-from atomic.model import OrderState, OrderUpdate
+from atomic.model import ExpiryFill, ExpiryKind, OrderState, OrderUpdate
 from atomic.ports import BrokerOrder, PlacedOrder
 from atomic.pricing import Quote
 from atomic.tags import parse_tag
@@ -220,7 +223,7 @@ class LeanOrders:
             return None
         return str(response.error_message or response.error_code)
 
-    def translate(self, order_event: object) -> OrderUpdate:
+    def translate(self, order_event: object) -> OrderUpdate | ExpiryFill:
         if not isinstance(order_event, OrderEvent):
             raise TypeError(f"expected a LEAN OrderEvent, got {type(order_event).__name__}")
         order: Order | None = None
@@ -230,6 +233,10 @@ class LeanOrders:
         else:
             order = self._algorithm.transactions.get_order_by_id(order_event.order_id)
             tag = order.tag if order is not None else ""
+        if parse_tag(tag) is None and order_event.fill_quantity:
+            order = order or self._algorithm.transactions.get_order_by_id(order_event.order_id)
+            if order is not None and order.type == OrderType.OPTION_EXERCISE:
+                return self._expiry_fill(order_event)
         broker_ids: tuple[str, ...] = ()
         if order_event.status == OrderStatus.SUBMITTED:
             order = order or self._algorithm.transactions.get_order_by_id(order_event.order_id)
@@ -248,6 +255,36 @@ class LeanOrders:
             broker_ids=broker_ids,
         )
 
+    def _expiry_fill(self, order_event: OrderEvent) -> ExpiryFill:
+        """A fill of LEAN's own exercise order (BrokerageTransactionHandler.HandleOptionNotification,
+        Common/Orders/OptionExercise/DefaultExerciseModel.cs): the option leg at 0, whose message
+        starts "OTM", "Automatic Exercise" or "Assigned" (`is_assignment`), then for a physically
+        settled contract in the money the underlying at the strike, under the same order id."""
+        symbol = order_event.symbol
+        message = str(order_event.message or "")
+        underlying: Contract | None = None
+        if symbol.security_type not in _OPTION_TYPES:
+            kind = ExpiryKind.DELIVERY
+        elif message.startswith("OTM"):
+            kind = ExpiryKind.OTM
+        else:
+            kind = ExpiryKind.ASSIGNED if order_event.is_assignment or message.startswith("Assigned") else ExpiryKind.EXERCISED
+            security = self._algorithm.securities[symbol] if self._algorithm.securities.contains_key(symbol) else None
+            if not (isinstance(security, Option) and security.exercise_settlement == SettlementType.CASH):
+                underlying = self._symbols.describe(symbol.underlying)
+        utc = order_event.utc_time
+        return ExpiryFill(
+            order_id=int(order_event.order_id),
+            event_id=int(order_event.id),
+            kind=kind,
+            contract=self._symbols.describe(symbol),
+            quantity=int(round(float(order_event.fill_quantity))),
+            price=float(order_event.fill_price),
+            time=utc if utc.tzinfo else utc.replace(tzinfo=timezone.utc),
+            message=message,
+            underlying=underlying,
+        )
+
     def recorded_events(self, order_id: int) -> list[OrderUpdate] | None:
         # BrokerageTransactionHandler.HandleOrderEvents adds each event to the ticket (with the
         # order and portfolio, under its lock) before calling on_order_event outside that lock;
@@ -255,7 +292,7 @@ class LeanOrders:
         ticket = self._algorithm.transactions.get_order_ticket(order_id)
         if ticket is None:
             return None
-        return [self.translate(event) for event in ticket.order_events]
+        return [update for update in map(self.translate, ticket.order_events) if isinstance(update, OrderUpdate)]
 
     def cancel_refused(self, order_id: int) -> str | None:
         # BrokerageTransactionHandler.HandleCancelOrderRequest: on a brokerage refusal the request's
@@ -293,6 +330,14 @@ class LeanAccount:
             if quantity and symbol.security_type in _OPTION_TYPES:
                 held.append((self._symbols.describe(symbol), quantity))
         return held
+
+    def underlying_of(self, contract_key: str) -> tuple[Contract, int] | None:
+        symbol = self._symbols.find(contract_key)
+        if symbol is None or not symbol.has_underlying:
+            return None
+        underlying = symbol.underlying
+        held = self._algorithm.portfolio[underlying].quantity if self._algorithm.portfolio.contains_key(underlying) else 0
+        return self._symbols.describe(underlying), int(held)
 
     def margin_remaining(self) -> float:
         return float(self._algorithm.portfolio.margin_remaining)

@@ -32,17 +32,26 @@ class GroupStatus(str, Enum):
     CLOSING = "CLOSING"
     CLOSED = "CLOSED"
     CLOSE_FAILED = "CLOSE_FAILED"
+    # Held to expiry: LEAN's expiry processing took every option leg to zero. EXPIRED: nothing is
+    # left (worthless, or cash-settled). ASSIGNED: an exercise or assignment delivered the underlying,
+    # reported on the group (its delivery legs) and flattened at the next open when configured.
+    EXPIRED = "EXPIRED"
+    ASSIGNED = "ASSIGNED"
 
 
 # The executor takes no further action by itself on these (a FILLED group is closed on request).
 TERMINAL = frozenset({GroupStatus.FILLED, GroupStatus.ROLLED_BACK, GroupStatus.ROLLBACK_FAILED, GroupStatus.REJECTED,
-                      GroupStatus.CLOSED, GroupStatus.CLOSE_FAILED})
+                      GroupStatus.CLOSED, GroupStatus.CLOSE_FAILED, GroupStatus.EXPIRED, GroupStatus.ASSIGNED})
 # These may hold an unbalanced position: they stay in the store's hot key set and recovery reads them.
 # A close in progress (or failed) holds part of a structure: it is unsettled like a rollback.
 UNSETTLED = frozenset({GroupStatus.PENDING, GroupStatus.ROLLING_BACK, GroupStatus.ROLLBACK_FAILED,
                        GroupStatus.CLOSING, GroupStatus.CLOSE_FAILED})
-# Balanced for good (complete, or flat): archived, out of the hot key set. A CLOSED group is flat.
-SETTLED = frozenset({GroupStatus.FILLED, GroupStatus.ROLLED_BACK, GroupStatus.CLOSED})
+# Balanced for good (complete, or flat): archived, out of the hot key set. A CLOSED or EXPIRED group is
+# flat; an ASSIGNED one holds only its delivered underlying (kept open while a flatten is due).
+SETTLED = frozenset({GroupStatus.FILLED, GroupStatus.ROLLED_BACK, GroupStatus.CLOSED, GroupStatus.EXPIRED,
+                     GroupStatus.ASSIGNED})
+# Groups whose option legs LEAN's expiry processing may still move (held, or part closed).
+EXPIRABLE = frozenset({GroupStatus.FILLED, GroupStatus.CLOSING, GroupStatus.CLOSE_FAILED})
 # Unwinding the group's position to a target: its reversals (ROLLBACK) or its close (EXIT).
 UNWINDING = frozenset({GroupStatus.ROLLING_BACK, GroupStatus.CLOSING})
 
@@ -72,6 +81,17 @@ GROUP_TRANSITIONS = frozenset(
         (GroupStatus.CLOSED, GroupStatus.CLOSING),
         # The operator restarts a held close (an unexpected fill stopped it): only a held group.
         (GroupStatus.CLOSING, GroupStatus.CLOSING),
+        # Held to expiry, or expiry finished a close (part closed, or caught mid-close).
+        (GroupStatus.FILLED, GroupStatus.EXPIRED),
+        (GroupStatus.FILLED, GroupStatus.ASSIGNED),
+        (GroupStatus.CLOSING, GroupStatus.EXPIRED),
+        (GroupStatus.CLOSING, GroupStatus.ASSIGNED),
+        (GroupStatus.CLOSE_FAILED, GroupStatus.EXPIRED),
+        (GroupStatus.CLOSE_FAILED, GroupStatus.ASSIGNED),
+        # The delivered underlying is flattened at the next open as a close; flat, it ends ASSIGNED again.
+        # Also, as after CLOSED: a late fill of an exit order is closed again.
+        (GroupStatus.ASSIGNED, GroupStatus.CLOSING),
+        (GroupStatus.EXPIRED, GroupStatus.CLOSING),
     }
 )
 
@@ -231,6 +251,17 @@ class Leg:
     @property
     def is_short(self) -> bool:
         return self.quantity < 0
+
+    @property
+    def is_delivery(self) -> bool:
+        """A position the group never asked for: the underlying an exercise or assignment delivered
+        (target 0; see ExpiryFill). Entry legs always ask for a quantity."""
+        return self.quantity == 0
+
+    @property
+    def delivered(self) -> int:
+        """What LEAN's expiry processing delivered into this leg (0 for an option leg)."""
+        return sum(o.filled for o in self.orders if o.role is Role.EXPIRY) if self.is_delivery else 0
 
     def unwind_failures(self, role: Role, since: datetime) -> int:
         """Orders of `role` (ROLLBACK or EXIT) sent since `since` (the current unwind) that closed short
@@ -395,10 +426,44 @@ class Note:
     time: datetime
 
 
+class ExpiryKind(str, Enum):
+    """What LEAN's expiry processing did to a position (read from the start of its fill message)."""
+
+    OTM = "otm"  # expired worthless
+    EXERCISED = "exercised"  # a long contract exercised ("Automatic Exercise")
+    ASSIGNED = "assigned"  # a short contract assigned ("Assigned", early or at expiry)
+    DELIVERY = "delivery"  # the underlying an exercise or assignment moved, at the strike
+
+
+@dataclass(frozen=True)
+class ExpiryFill:
+    """This group's share of a fill of LEAN's own option exercise order (OptionExerciseOrder: tag "",
+    an id none of ours, one order for the option and its underlying). An exercised or assigned
+    option leg with `underlying` (physically settled) makes the group await that delivery: an open
+    EXPIRY record on a delivery leg, filled by the DELIVERY fill of the same order."""
+
+    order_id: int
+    event_id: int
+    kind: ExpiryKind
+    contract: Contract
+    quantity: int
+    price: float
+    time: datetime
+    message: str = ""
+    underlying: Contract | None = None
+
+
 GroupEvent = (
     OrderSent | OrderUpdate | OrderIdentified | OrderHeldBack | CancelRequested | CancelRefused | StatusChanged
-    | TargetChosen | SessionEnded | HoldChanged | Note | PricingChosen | PriceMoved
+    | TargetChosen | SessionEnded | HoldChanged | Note | PricingChosen | PriceMoved | ExpiryFill
 )
+
+
+def delivery_of(contract: Contract, option_fill: int) -> int:
+    """The underlying quantity an exercise order's option fill moves (LEAN's Option.GetExerciseQuantity):
+    a long call exercised (fill -1) buys 100, a short put assigned (fill +1) buys 100."""
+    sign = -1 if contract.right == "call" else 1
+    return sign * option_fill * contract.multiplier
 
 
 class TransitionError(RuntimeError):
@@ -545,7 +610,29 @@ class Group:
             return True
         if isinstance(event, PriceMoved):
             return self._move_price(event)
+        if isinstance(event, ExpiryFill):
+            return self._expire(event)
         return self._update_order(event)
+
+    @property
+    def expired_any(self) -> bool:
+        """LEAN's expiry processing moved some leg of the group."""
+        return any(o.role is Role.EXPIRY for leg in self.legs for o in leg.orders)
+
+    @property
+    def options_flat(self) -> bool:
+        """Every leg the group asked for is back to zero (delivery legs aside)."""
+        return all(leg.net_filled == 0 for leg in self.legs if not leg.is_delivery)
+
+    @property
+    def delivery_due(self) -> bool:
+        """An exercise or assignment whose underlying delivery has not been reported yet."""
+        return any(o.is_open for leg in self.legs if leg.is_delivery for o in leg.orders if o.role is Role.EXPIRY)
+
+    @property
+    def underlying_position(self) -> list[tuple[str, int]]:
+        """(ticker, net) of each underlying delivered to the group: what it holds after an assignment."""
+        return [(leg.contract.ticker, leg.net_filled) for leg in self.legs if leg.is_delivery]
 
     # --- internals ------------------------------------------------------------------------------
 
@@ -715,6 +802,54 @@ class Group:
             line += f"; UNEXPECTED FILL: {unexpected}; group held for the operator"
         self._log(event.time, line)
         return True
+
+    def _expire(self, event: ExpiryFill) -> bool:
+        """Record LEAN's expiry fill as an EXPIRY order record of the leg it moved. Only a fill that
+        brings the leg toward zero is expected; anything else is counted as it is, an anomaly."""
+        leg = next((leg for leg in self.legs if leg.contract.key == event.contract.key), None)
+        if leg is None and event.kind is ExpiryKind.DELIVERY:
+            return False
+        if leg is None:
+            raise ValueError(f"group {self.group_id} has no leg in {event.contract.ticker}")
+        records = [o for o in leg.orders if o.role is Role.EXPIRY and o.order_id == event.order_id]
+        if any(event.event_id in o.event_ids for o in records):
+            return False  # a duplicate delivery
+        note = f" ({event.message})" if event.message else ""
+        line = f"leg {leg.index} expiry {event.kind.value} order {event.order_id} fill {event.quantity:+d} @ {event.price:g}{note}"
+        awaited = next((o for o in records if o.is_open), None) if event.kind is ExpiryKind.DELIVERY else None
+        if awaited is None and event.kind is ExpiryKind.DELIVERY:
+            return False  # no delivery awaited from this order: the executor treats it as unallocated
+        if awaited is None:
+            awaited = OrderRecord(Role.EXPIRY, 0, event.quantity, "", event.time, OrderState.SUBMITTED, event.order_id)
+            leg.orders.append(awaited)
+        unexpected = awaited.unexpected(event.quantity)
+        if not unexpected and event.kind is not ExpiryKind.DELIVERY and abs(leg.net_filled + event.quantity) > abs(leg.net_filled):
+            unexpected = f"expiry fill {event.quantity:+d} on a position of {leg.net_filled:+d}"
+        awaited.event_ids.append(event.event_id)
+        awaited.filled += event.quantity
+        awaited.fill_value += event.quantity * event.price
+        awaited.last_fill_at = event.time
+        awaited.message = event.message
+        if awaited.filled == awaited.quantity:
+            awaited.state = OrderState.FILLED
+        if event.underlying is not None and event.kind in (ExpiryKind.EXERCISED, ExpiryKind.ASSIGNED):
+            self._await_delivery(event)
+        if unexpected:
+            self.anomalies.append(f"leg {leg.index} ({leg.contract.ticker}) expiry order {event.order_id}: {unexpected}")
+            self.held = True
+            line += f"; UNEXPECTED FILL: {unexpected}; group held for the operator"
+        self._log(event.time, line)
+        return True
+
+    def _await_delivery(self, event: ExpiryFill) -> None:
+        assert event.underlying is not None
+        leg = next((leg for leg in self.legs if leg.is_delivery and leg.contract.key == event.underlying.key), None)
+        if leg is None:
+            leg = Leg(len(self.legs), event.underlying, 0, None)
+            self.legs.append(leg)
+        due = delivery_of(event.contract, event.quantity)
+        leg.orders.append(OrderRecord(Role.EXPIRY, 0, due, "", event.time, OrderState.SUBMITTED, event.order_id))
+        self._log(event.time, f"leg {leg.index} awaits {due:+d} {event.underlying.ticker} from order {event.order_id}")
 
     def _log(self, time: datetime, message: str) -> None:
         self.log.append(LogEntry(time, self.status, message))

@@ -246,11 +246,12 @@ def _order_v2(raw: Any) -> OrderRecord:
     before_cancel = OrderState(raw["before_cancel"]) if raw.get("before_cancel") else None
     if raw.get("cancel_requested") and state not in ORDER_CLOSED:  # written before CANCEL_PENDING was a state
         state, before_cancel = OrderState.CANCEL_PENDING, state
+    role = Role(raw["role"])
     return OrderRecord(
-        role=Role(raw["role"]),
+        role=role,
         attempt=_int(raw, "attempt"),
         quantity=_int(raw, "quantity"),
-        tag=_str(raw, "tag"),
+        tag="" if role is Role.EXPIRY and raw.get("tag") == "" else _str(raw, "tag"),  # LEAN's exercise orders have none
         submitted_at=_time(raw, "submitted_at"),
         state=state,
         order_id=None if order_id is None else _int(raw, "order_id"),

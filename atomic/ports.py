@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Protocol
 
 from atomic.contract import Contract
-from atomic.model import OrderUpdate
+from atomic.model import ExpiryFill, OrderUpdate
 from atomic.persistence import KeyValueStore
 from atomic.pricing import Quote
 from atomic.tags import OrderTag
@@ -75,8 +75,9 @@ class OrderGateway(Protocol):
         """Ask LEAN to cancel, without a tag (a tag would overwrite ours); the error, if refused."""
         ...
 
-    def translate(self, order_event: object) -> OrderUpdate:
-        """A LEAN OrderEvent in the core's terms (tag read from the ticket or the order)."""
+    def translate(self, order_event: object) -> OrderUpdate | ExpiryFill:
+        """A LEAN OrderEvent in the core's terms (tag read from the ticket or the order); a fill of
+        LEAN's own option exercise order at expiry is an ExpiryFill (its whole quantity)."""
         ...
 
     def recorded_events(self, order_id: int) -> list[OrderUpdate] | None:
@@ -101,6 +102,10 @@ class Account(Protocol):
     def option_holdings(self) -> list[tuple[Contract, int]]:
         """Every option contract the portfolio holds, with its signed quantity (recovery names the
         ones no group record accounts for)."""
+        ...
+
+    def underlying_of(self, contract_key: str) -> tuple[Contract, int] | None:
+        """An option contract's underlying and the brokerage's position in it (None when unknown)."""
         ...
 
     def margin_remaining(self) -> float: ...

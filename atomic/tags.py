@@ -14,11 +14,13 @@ COMBO_LEG = "combo"
 
 
 class Role(str, Enum):
-    """Why an order exists: to open the structure, to reverse what it filled, or to close it."""
+    """Why an order exists: to open the structure, to reverse what it filled, or to close it. EXPIRY
+    records LEAN's own exercise orders at expiry: never ours, never tagged, never sent."""
 
     ENTRY = "entry"
     ROLLBACK = "rollback"
     EXIT = "exit"
+    EXPIRY = "expiry"
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ class LegView:
     entry_price: float  # average fill price of the entry orders (0 when nothing filled)
     holdings_before: int | None
     open_orders: int
+    expired: int = 0  # what LEAN's expiry processing took (exercised, assigned or worthless): filled - expired held before
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,9 @@ class GroupView:
         if self.entry_mid is None or self.entry_net_price is None:
             return None
         return self.entry_net_price - self.entry_mid
+    # Underlying an exercise or assignment at expiry delivered, per ticker: (ticker, delivered, held now).
+    # An ASSIGNED group that was flattened holds 0 of what it was delivered. `legs` are the option legs.
+    underlying: tuple[tuple[str, int, int], ...] = ()
 
     @property
     def complete(self) -> bool:
@@ -69,8 +73,9 @@ def view_of(group: Group) -> GroupView:
         structures=group.structures,
         legs=tuple(
             LegView(leg.index, leg.contract.ticker, leg.contract.key, leg.quantity, leg.net_filled,
-                    leg.entry_filled, _entry_price(leg), leg.holdings_before, len(leg.open_orders))
-            for leg in group.legs
+                    leg.entry_filled, _entry_price(leg), leg.holdings_before, len(leg.open_orders),
+                    sum(o.filled for o in leg.orders if o.role is Role.EXPIRY))
+            for leg in group.legs if not leg.is_delivery
         ),
         log=tuple(group.log),
         held=group.held,
@@ -79,6 +84,7 @@ def view_of(group: Group) -> GroupView:
         pricing=group.pricing.describe(),
         entry_mid=group.entry_mid,
         entry_net_price=group.entry_net_price,
+        underlying=tuple((leg.contract.ticker, leg.delivered, leg.net_filled) for leg in group.legs if leg.is_delivery),
     )
 
 

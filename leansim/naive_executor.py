@@ -17,9 +17,11 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
+
+from leansim.enums import OrderStatus
 
 
 class NaiveStatus(str, Enum):
@@ -134,7 +136,21 @@ class NaiveExecutor:
             self._tell_ended()
 
     def check_timeouts(self) -> None:
-        """Nothing to do: no timeout, no rollback."""
+        """No timeout, no rollback. Only the underlying an exercise or assignment delivered is sold or
+        bought back once its exchange is open, with a plain market order (an order still open a minute
+        later is cancelled and sent again), as the atomic executor flattens an ASSIGNED group's: the two
+        runs then hold the same kind of position after an expiry."""
+        algorithm = self._algorithm
+        for symbol in list(algorithm.portfolio.keys()):
+            held = int(algorithm.portfolio[symbol].quantity)
+            if symbol.has_underlying or not held or not algorithm.securities[symbol].exchange.exchange_open:
+                continue
+            pending = algorithm.transactions.get_open_orders(symbol)
+            for order in pending:
+                if order.status is not OrderStatus.CANCEL_PENDING and algorithm.utc_time - order.time >= timedelta(minutes=1):
+                    algorithm.transactions.cancel_order(order.id)
+            if not pending:
+                algorithm.market_order(symbol, -held, tag="naive/flatten delivered shares")
 
     def check_and_recover_incomplete_orders(self) -> str:
         return "naive executor: nothing persisted, nothing to recover"

@@ -20,7 +20,7 @@ _LABEL = 44
 _COLUMN = 20
 
 # Statuses of each kind of run, for the counts (the naive loop has no rollback).
-_ATOMIC_FINAL = ("FILLED", "ROLLED_BACK", "ROLLBACK_FAILED", "REJECTED")
+_ATOMIC_FINAL = ("FILLED", "ROLLED_BACK", "ROLLBACK_FAILED", "REJECTED", "EXPIRED", "ASSIGNED")
 _NAIVE_FINAL = ("FILLED", "PARTIAL", "REJECTED")
 
 
@@ -80,6 +80,7 @@ def _table(runs: list[RunResult]) -> list[str]:
         ("  rolled back (flat again)", each(atomic_only(lambda r: str(r.count("ROLLED_BACK"))))),
         ("  rollback failed (left for the operator)", each(atomic_only(lambda r: str(r.count("ROLLBACK_FAILED"))))),
         ("  rejected (nothing placed / filled)", each(lambda r: str(r.count("REJECTED")))),
+        ("  held to expiry: expired / assigned", each(atomic_only(lambda r: f"{r.count('EXPIRED')} / {r.count('ASSIGNED')}"))),
         ("  left partially filled", each(naive_only(lambda r: str(r.count("PARTIAL"))))),
         ("  still open at the end", each(lambda r: str(r.attempted - r.count(*final[r.kind])))),
         ("  outcomes add up to attempted", each(lambda r: "yes" if _adds_up(r, final[r.kind]) else "NO")),

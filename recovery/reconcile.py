@@ -50,6 +50,9 @@ class Decision(str, Enum):
     HOLD_ANOMALY = "hold: unexpected fills"
     CONTINUE_CLOSE = "continue close"
     STILL_CLOSE_FAILED = "still close-failed"
+    # Settled, or being settled, by LEAN's expiry processing (an early assignment, the other legs still
+    # to expire; or ASSIGNED, its delivered underlying still to flatten): kept as it is.
+    KEEP_EXPIRY = "keep: expiry"
 
     def __str__(self) -> str:
         return self.value  # reports and logs print the words
@@ -194,6 +197,8 @@ def decide(group: Group, flatten: bool, unknown: bool) -> Decision:
         return Decision.CONTINUE_ROLLBACK
     if group.status is GroupStatus.CLOSING:
         return Decision.CONTINUE_CLOSE
+    if group.status is GroupStatus.ASSIGNED or (group.status is GroupStatus.FILLED and group.expired_any):
+        return Decision.KEEP_EXPIRY
     if group.complete:
         return Decision.MARK_FILLED
     if group.flat:

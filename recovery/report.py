@@ -29,6 +29,7 @@ class RecoveryReport:
     set_aside: list[str] = field(default_factory=list)  # earlier backtests' groups, not this account's
     torn: list[str] = field(default_factory=list)  # newest versions unreadable, the previous one used
     unaccounted_positions: list[str] = field(default_factory=list)  # when records were lost
+    expired_while_down: list[str] = field(default_factory=list)  # held groups settled (or not) from holdings
     halted: str = ""
 
     @property
@@ -59,5 +60,6 @@ class RecoveryReport:
         lines += [f"  torn newest record {t}" for t in self.torn]
         lines += [f"  unaccounted position {p}" for p in self.unaccounted_positions]
         lines += [f"  orphan {o}" for o in self.orphan_orders]
+        lines += [f"  expired while down: {e}" for e in self.expired_while_down]
         lines += [f"  unrecognised open order {o}" for o in self.unrecognized_orders]
         return "\n".join(lines)

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from config import PartialFillPolicy
+from config import AtomicConfig, PartialFillPolicy
 from parameters import (BY_NAME, FALSE_WORDS, PARAMETERS, TRUE_WORDS, AlgorithmParameters, Parameter,
                         ParameterError, check_names, parse, parse_date, parse_flag, parse_integer, parse_number)
 
@@ -91,3 +91,8 @@ def test_a_policy_parameter_is_parsed_into_its_enum_and_a_misspelt_one_refused()
 @pytest.mark.parametrize("parameter", PARAMETERS, ids=lambda p: p.name)
 def test_every_default_parses_as_its_kind(parameter: Parameter) -> None:
     assert parse(parameter, parameter.default) is not None
+
+
+def test_flatten_assigned_is_on_by_default_as_the_executor_s_own_default() -> None:
+    assert AlgorithmParameters({}.get).flag("flatten-assigned") is AtomicConfig().flatten_assigned is True
+    assert AlgorithmParameters({"flatten-assigned": "off"}.get).flag("flatten-assigned") is False

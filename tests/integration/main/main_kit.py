@@ -68,8 +68,9 @@ class MainRun:
         return [o for o in self.sim.broker_orders if (tag := parse_tag(o.tag)) is not None and tag.group_id == group_id]
 
     def expiries_of(self, group_id: str) -> set[date]:
-        """Expiry dates of the contracts the group's orders traded (from LEAN's Symbol)."""
-        return {order.symbol.id.date.date() for order in self.orders_of(group_id)}
+        """Expiry dates of the option contracts the group's orders traded (from LEAN's Symbol); the
+        flatten of an assignment's shares trades the underlying."""
+        return {order.symbol.id.date.date() for order in self.orders_of(group_id) if order.symbol.has_underlying}
 
     # --- the algorithm's own outputs ---
 

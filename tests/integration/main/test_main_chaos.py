@@ -52,16 +52,20 @@ def test_faults_come_from_chaos_py_alone() -> None:
 def test_groups_roll_back_and_every_group_ends_complete_or_flat() -> None:
     run = chaos_run()
     statuses = run.statuses()
-    assert statuses["ROLLED_BACK"] >= 3 and statuses["FILLED"] >= 1
-    assert set(statuses) <= {"FILLED", "ROLLED_BACK"}, statuses
+    filled = statuses["FILLED"] + statuses["EXPIRED"] + statuses["ASSIGNED"]  # held to expiry after filling
+    assert statuses["ROLLED_BACK"] >= 3 and filled >= 1
+    assert set(statuses) <= {"FILLED", "ROLLED_BACK", "EXPIRED", "ASSIGNED"}, statuses
     assert run.result.unbalanced == []
     assert run.result.rollback_fills > 0  # some rollbacks reversed real fills
     assert run.result.self_check == ""
     statistics = run.sim.runtime_statistics
     assert statistics["Groups rolled_back"] == str(statuses["ROLLED_BACK"])
-    assert statistics["Groups filled"] == str(statuses["FILLED"])
+    assert statistics["Groups filled"] == str(filled)  # counted when each filled, then again as it expired
+    assert (statistics["Groups expired"], statistics["Groups assigned"]) == (str(statuses["EXPIRED"]), str(statuses["ASSIGNED"]))
     series = Counter(p.series for p in run.sim.plots if p.chart == "Atomic groups")
-    assert series == {"Rolled Back": statuses["ROLLED_BACK"], "Filled": statuses["FILLED"]}
+    expected = {"Rolled Back": statuses["ROLLED_BACK"], "Filled": filled, "Expired": statuses["EXPIRED"],
+                "Assigned": statuses["ASSIGNED"]}
+    assert series == {name: count for name, count in expected.items() if count}
 
 
 def test_the_same_seed_reproduces_the_run_exactly() -> None:
@@ -84,7 +88,7 @@ def test_whatever_the_seed_the_books_agree_with_the_brokerage(seed: int) -> None
     for index, view in enumerate(views):
         if view.status is GroupStatus.FILLED:
             assert view.complete, view.group_id
-        elif view.status in (GroupStatus.ROLLED_BACK, GroupStatus.REJECTED):
+        elif view.status in (GroupStatus.ROLLED_BACK, GroupStatus.REJECTED, GroupStatus.EXPIRED, GroupStatus.ASSIGNED):
             assert view.flat, view.group_id
         else:
             assert view.status is GroupStatus.ROLLBACK_FAILED, (view.group_id, view.status)
@@ -95,6 +99,6 @@ def test_whatever_the_seed_the_books_agree_with_the_brokerage(seed: int) -> None
         for view in views:
             if local_date(view.created_at) == day:
                 for leg in view.legs:
-                    held[leg.symbol] += leg.filled
+                    held[leg.symbol] += leg.filled - leg.expired  # what it held before any expiry
         assert run.positions[day] == {s: q for s, q in held.items() if q}, day
     assert run.result.self_check == ""

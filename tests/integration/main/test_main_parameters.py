@@ -44,6 +44,11 @@ def test_sequential_protection_is_off_for_every_false_spelling(value: str) -> No
     assert run.executor.config.sequential_protective_legs is False
 
 
+def test_flatten_assigned_reaches_the_executor() -> None:
+    run = run_main_uncached(days=1, parameters=(("flatten-assigned", "no"),))
+    assert run.executor.config.flatten_assigned is False
+
+
 @pytest.mark.parametrize(
     ("name", "value", "message"),
     [

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from atomic.contract import Contract
 from atomic.errors import InvalidGroupError
-from atomic.model import OrderState, OrderUpdate
+from atomic.model import ExpiryFill, ExpiryKind, OrderState, OrderUpdate, delivery_of
 from atomic.ports import BrokerOrder, PlacedOrder, Ports
 from atomic.pricing import Quote
 from atomic.tags import parse_tag
@@ -68,6 +68,7 @@ class FakeBrokerage:
         self.logs: list[str] = []
         self.deliver: Callable[[object], None] | None = None  # the executor's on_order_event
         self.quotes: dict[str, Quote] = {}  # contract key -> its quote (none: the contract has no quote)
+        self.delivered: list[ExpiryFill] = []  # LEAN's exercise-order fills, as reported
         self._ids = itertools.count(1)
         self._event_ids = itertools.count(1)
 
@@ -90,6 +91,29 @@ class FakeBrokerage:
 
     def cancelled(self, order_id: int) -> None:
         self._report(self.orders[order_id], OrderState.CANCELED, 0, 0.0, "", False)
+
+    def expire(self, contract: Contract, kind: ExpiryKind, *, underlying: Contract | None = None,
+               delivery_price: float = 0.0, quantity: int | None = None) -> int:
+        """LEAN's exercise order at expiry for the whole position (or `quantity`): the option leg at 0,
+        then, for `underlying` (physically settled, in the money), the delivery at `delivery_price`.
+        Returns the exercise order's id; its events carry no tag."""
+        order_id = next(self._ids)
+        fill = -self.positions.get(contract.key, 0) if quantity is None else quantity
+        message = {ExpiryKind.OTM: "OTM", ExpiryKind.EXERCISED: "Automatic Exercise", ExpiryKind.ASSIGNED: "Assigned"}[kind]
+        self.positions[contract.key] = self.positions.get(contract.key, 0) + fill
+        events = [ExpiryFill(order_id, next(self._event_ids), kind, contract, fill, 0.0, self.clock,
+                             f"{message}. Underlying: {UNDERLYING_PRICE:g}", underlying)]
+        if underlying is not None and kind is not ExpiryKind.OTM:
+            self.contracts[underlying.key] = underlying
+            shares = delivery_of(contract, fill)
+            self.positions[underlying.key] = self.positions.get(underlying.key, 0) + shares
+            events.append(ExpiryFill(order_id, next(self._event_ids), ExpiryKind.DELIVERY, underlying, shares,
+                                     delivery_price, self.clock, "Option Assignment"))
+        for event in events:
+            self.delivered.append(event)
+            assert self.deliver is not None
+            self.deliver(event)
+        return order_id
 
     def advance(self, seconds: float) -> None:
         self.clock += timedelta(seconds=seconds)
@@ -150,8 +174,8 @@ class FakeBrokerage:
         self.effects.append(f"cancel {order_id}")
         return None
 
-    def translate(self, order_event: object) -> OrderUpdate:
-        assert isinstance(order_event, OrderUpdate)
+    def translate(self, order_event: object) -> OrderUpdate | ExpiryFill:
+        assert isinstance(order_event, (OrderUpdate, ExpiryFill))
         return order_event
 
     def recorded_events(self, order_id: int) -> list[OrderUpdate] | None:
@@ -169,6 +193,14 @@ class FakeBrokerage:
     def option_holdings(self) -> list[tuple[Contract, int]]:
         return [(self.contracts[key], quantity) for key, quantity in self.positions.items()
                 if quantity and self.contracts[key].is_option]
+
+    def underlying_of(self, contract_key: str) -> tuple[Contract, int] | None:
+        contract = self.contracts.get(contract_key)
+        if contract is None or not contract.is_option:
+            return None
+        underlying = next((c for c in self.contracts.values() if not c.is_option and c.ticker == contract.underlying),
+                          Contract(f"{contract.underlying} R735QTJ8XC9X", contract.underlying, contract.underlying))
+        return underlying, self.positions.get(underlying.key, 0)
 
     def margin_remaining(self) -> float:
         return self.margin
