@@ -524,8 +524,9 @@ class Group:
     def entry_net_price(self) -> float | None:
         """The entry's average net fill price per structure (positive paid), once its entry fills hold
         whole structures in ratio (None before, or when they never did)."""
-        filled = [sum(o.filled for o in leg.orders if o.role is Role.ENTRY) for leg in self.legs]
-        counts = {f // self.ratio(leg) if f % self.ratio(leg) == 0 else -1 for f, leg in zip(filled, self.legs)}
+        legs = [leg for leg in self.legs if not leg.is_delivery]  # an expiry's delivery leg has no ratio
+        filled = [sum(o.filled for o in leg.orders if o.role is Role.ENTRY) for leg in legs]
+        counts = {f // self.ratio(leg) if f % self.ratio(leg) == 0 else -1 for f, leg in zip(filled, legs)}
         structures = counts.pop() if len(counts) == 1 else -1
         if structures <= 0:
             return None
