@@ -13,7 +13,7 @@ from functools import reduce
 from typing import TYPE_CHECKING, Any
 
 from leansim.brokerage_models import DefaultBrokerageModel, brokerage_model_for
-from leansim.data import OptionChain, OptionChainProvider, Slice
+from leansim.data import OptionChain, OptionChainProvider, OptionContract, Slice
 from leansim.enums import AccountType, Market, OrderType, SecurityType
 from leansim.index_option_symbol import map_to_underlying
 from leansim.notify import NotificationManager
@@ -25,6 +25,7 @@ from leansim.scheduling import DateRules, ScheduleManager, TimeRules
 from leansim.securities import Equity, Index, IndexOption, Option, Security, SecurityManager
 from leansim.symbols import Symbol
 from leansim.tickets import OrderTicket, SubmitOrderRequest
+from leansim.trade_builder import TradeBuilder
 from leansim.transactions import SecurityTransactionManager
 
 if TYPE_CHECKING:
@@ -79,6 +80,10 @@ class QCAlgorithm:
     @property
     def transactions(self) -> SecurityTransactionManager:
         return self._run.transactions
+
+    @property
+    def trade_builder(self) -> TradeBuilder:
+        return self._run.trade_builder
 
     @property
     def object_store(self) -> ObjectStore:
@@ -224,15 +229,18 @@ class QCAlgorithm:
         self._run.chain_subscriptions[canonical] = security
         return security
 
-    def add_option_contract(self, symbol: Symbol, resolution: Any = None, fill_forward: bool = True,
+    def add_option_contract(self, symbol: Symbol | OptionContract, resolution: Any = None, fill_forward: bool = True,
                             leverage: float = 0, extended_market_hours: bool = False) -> Option:
-        security = self._run.ensure_security(symbol)
+        security = self._run.ensure_security(_as_symbol(symbol))
         assert isinstance(security, Option)
         return security
 
     def option_chain(self, symbol: Symbol, flatten: bool = False) -> OptionChain:
-        """Every listed contract of `symbol` (an underlying or canonical option) right now."""
-        return self._run.build_chain(symbol, None)
+        """The chain of `symbol` (an underlying or canonical option) from the latest option universe
+        file, as LEAN reads it (QCAlgorithm.OptionChain); a market without universe files lists
+        every contract it quotes right now."""
+        chain = self._run.universe_chain(symbol)
+        return chain if chain is not None else self._run.build_chain(symbol, None)
 
     def is_market_open(self, symbol: Symbol) -> bool:
         return self._run.ensure_security(symbol).exchange.exchange_open
@@ -328,10 +336,10 @@ class QCAlgorithm:
                 tickets.append(self.market_order(each, -quantity - pending_market, asynchronous, tag, order_properties))
         return tickets
 
-    def _security_for_order(self, symbol: Symbol | str) -> Security:
+    def _security_for_order(self, symbol: Symbol | OptionContract | str) -> Security:
         if isinstance(symbol, str):
             return self.securities[symbol]
-        return self._run.ensure_security(symbol)
+        return self._run.ensure_security(_as_symbol(symbol))
 
     def _submit(self, order_type: OrderType, security: Security, quantity: float, tag: str, asynchronous: bool,
                 properties: Any, limit_price: float = 0.0) -> OrderTicket:
@@ -441,3 +449,7 @@ def _as_datetime(year: int | date | datetime, month: int | None, day: int | None
     return datetime(year, month, day)
 
 
+def _as_symbol(symbol: Symbol | OptionContract) -> Symbol:
+    """A chain's contract stands for its Symbol wherever LEAN takes one (OptionContract.cs, the
+    implicit operator Symbol)."""
+    return symbol.symbol if isinstance(symbol, OptionContract) else symbol

@@ -38,6 +38,7 @@ from leansim import (
     security_initializers,
     symbols,
     tickets,
+    trade_builder,
     transactions,
 )
 
@@ -72,6 +73,7 @@ LEAN_CLASSES: dict[str, type] = {
         data.Slice, data.OptionChains, data.OptionChain, data.OptionContract, data.Greeks, data.BaseData,
         data.KeyValuePair,
         notify.NotificationManager,
+        trade_builder.TradeBuilder, trade_builder.Trade, trade_builder.TradeDirection,
         scheduling.ScheduleManager, scheduling.ScheduledEvent, scheduling.DateRules, scheduling.TimeRules,
         fills.FillModel, fills.ImmediateFillModel, fills.FillModelParameters, fills.Fill,
         fees.FeeModel, fees.ConstantFeeModel, fees.InteractiveBrokersFeeModel, fees.OrderFeeParameters,
@@ -81,7 +83,7 @@ LEAN_CLASSES: dict[str, type] = {
         brokerage_models.TradierBrokerageModel, brokerage_models.AlpacaBrokerageModel,
         transactions.SecurityTransactionManager,
         security_initializers.SecuritySeeder, security_initializers.BrokerageModelSecurityInitializer,
-        extensions.Extensions,
+        extensions.Extensions, extensions.RegressionTestException,
         algorithm.QCAlgorithm,
     )
 }

@@ -109,6 +109,11 @@ class OptionContract:
         return self._symbol
 
     @property
+    def id(self) -> Any:
+        """The contract's SecurityIdentifier (BaseContract.ID)."""
+        return self._symbol.id
+
+    @property
     def time(self) -> datetime:
         return self._time
 
@@ -167,6 +172,18 @@ class OptionContract:
     @property
     def open_interest(self) -> float:
         return self._open_interest
+
+    def __eq__(self, other: object) -> bool:
+        """Equal to its own Symbol, which it converts to wherever LEAN takes one (the implicit
+        operator Symbol of Common/Data/Market/OptionContract.cs), so `symbol == contract` holds."""
+        if isinstance(other, OptionContract):
+            return other._symbol == self._symbol
+        if isinstance(other, Symbol):
+            return other == self._symbol
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._symbol)
 
     def __repr__(self) -> str:
         return f"<OptionContract {self._symbol.value} bid={self._bid_price} ask={self._ask_price}>"

@@ -49,6 +49,7 @@ from leansim.scheduling import DateRules, ScheduleManager, TimeRules
 from leansim.securities import Equity, Index, IndexOption, Option, Security, SecurityManager
 from leansim.static_market import StaticMarket
 from leansim.symbols import Symbol
+from leansim.trade_builder import TradeBuilder
 from leansim.transactions import SecurityTransactionManager
 
 A = TypeVar("A", bound=QCAlgorithm)
@@ -141,6 +142,7 @@ class Run:
         self.portfolio = SecurityPortfolioManager(self.securities, sim.brokerage.cash, self._underlying_price)
         self.handler = TransactionHandler(self)
         self.transactions = SecurityTransactionManager(self.handler, sim.live, lambda: self.warming_up)
+        self.trade_builder = TradeBuilder()
         self.object_store = ObjectStore(sim.store, sim)
         self.schedule = ScheduleManager(sim.market)
         self.date_rules = DateRules(sim.market)
@@ -213,6 +215,36 @@ class Run:
                 )
             )
         return OptionChain(canonical, local, BaseData(underlying, local, spot), contracts)
+
+    def universe_chain(self, symbol: Symbol) -> OptionChain | None:
+        """`option_chain(symbol)` from the latest option universe file known now, as LEAN's
+        QCAlgorithm.OptionChain reads it (a history request of OptionUniverse); None when the market
+        has no universe files. Each contract's bid, ask and last are the file's daily close, time the
+        file's EndTime, and contracts expired before today are left out (OptionContract.Create,
+        OptionChain's OptionUniverse constructor)."""
+        read = getattr(self.sim.market.market, "universe", None)
+        if read is None:
+            return None
+        canonical = symbol.canonical if symbol.security_type in OPTION_TYPES and symbol.underlying else (
+            Symbol.create_canonical_option(symbol))
+        underlying = canonical.underlying
+        assert underlying is not None
+        local = self.sim.market.local(self.sim.now)
+        universe = read(canonical.id.symbol, self.sim.now)
+        if universe is None:
+            return OptionChain(canonical, local, BaseData(underlying, local, 0.0), [])
+        time = datetime.combine(universe.day + timedelta(days=1), datetime.min.time())
+        spot = universe.underlying.close
+        contracts = [
+            OptionContract(
+                contract_symbol(canonical, SecurityKey(underlying.value, c.right, c.strike, c.expiry)), time,
+                c.bar.close, c.bar.close, c.bar.close, spot, Greeks(c.delta, c.gamma, c.vega, c.theta, c.rho),
+                c.implied_volatility, c.open_interest,
+            )
+            for c in universe.contracts
+            if c.expiry >= local.date()
+        ]
+        return OptionChain(canonical, local, BaseData(underlying, time, spot), contracts)
 
     def _universe(self, option: Option, canonical: Symbol, listed: list[ContractQuote], spot: float,
                   today: date) -> dict[SecurityKey, Symbol]:
@@ -672,6 +704,8 @@ class Simulator:
             if not run.alive or run.stopped:
                 return
         if slice_end is not None:
+            for symbol in run.trade_builder._open_symbols():  # AlgorithmManager: TradeBuilder.SetMarketPrice
+                run.trade_builder.set_market_price(symbol, run.securities[symbol].price)
             run.current_slice = self._slice(run)
             run.algorithm.on_data(run.current_slice)
 

@@ -341,6 +341,10 @@ class TransactionHandler:
                 order, event.status, event.fill_quantity, event.fill_price, event.message, event.utc_time, deliver=False,
                 fee=fee, symbol=symbol, is_assignment=event.is_assignment,
             )
+            if event.fill_quantity:  # after the portfolio, as HandleOrderEvents feeds the TradeBuilder
+                multiplier = self._run.securities[symbol].symbol_properties.contract_multiplier
+                self._run.trade_builder.process_fill(order.id, symbol, event.utc_time, event.fill_quantity,
+                                                     event.fill_price, fee.value.amount, multiplier)
             self._applied[event.seq] = order_event
             if not self._lost(event):
                 self._deliver(order_event)

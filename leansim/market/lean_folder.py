@@ -35,6 +35,7 @@ import numpy.typing as npt
 from leansim.index_option_symbol import map_to_underlying
 from leansim.market import black_scholes as bs
 from leansim.market import lean_format as lf
+from leansim.market import lean_universe as lu
 from leansim.market.base import Bar, ContractQuote, Quote, SecurityKey
 from leansim.market.hours import ExchangeCalendar, to_utc
 
@@ -197,6 +198,22 @@ class LeanDataFolder:
             while len(self._chains) > 8:
                 self._chains.popitem(last=False)
         return list(cached)
+
+    def universe(self, ticker: str, utc: datetime) -> lu.UniverseDay | None:
+        """The latest option universe file of `ticker` known at `utc` (dated before today), among
+        the last `LOOKBACK_FILES` trading days; None when there is none (QCAlgorithm.GetChainsData)."""
+        today = self._calendar.to_exchange_time(to_utc(utc)).date()
+        earlier = [d for d in lu.universe_days(self.root, ticker) if d < today]
+        if not earlier:
+            return None
+        sessions = 0
+        day = today - timedelta(days=1)
+        while sessions < lu.LOOKBACK_FILES and day >= earlier[-1]:
+            if day == earlier[-1]:
+                return lu.read_universe(self.root, ticker, day)
+            sessions += self._calendar.session(day) is not None
+            day -= timedelta(days=1)
+        return None
 
     # --- chain ------------------------------------------------------------------------------------
 
