@@ -10,6 +10,7 @@ LEAN's files themselves; these tests keep the facts in the project. Skipped wher
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,7 @@ from leansim.option_strategies import OptionStrategies, OptionStrategy
 from leansim.positions import OptionStrategyPositionGroupBuyingPowerModel, SecurityPositionGroupModel
 from leansim.runner import Scenario, run_scenario
 from leansim.symbols import Symbol
+from leansim.trade_builder import TradeDirection
 
 SAMPLE = Path(os.environ.get("LEANSIM_LEAN_SAMPLE", LEAN_SAMPLE))  # a worktree may point at ../shared elsewhere
 pytestmark = pytest.mark.skipif(not (SAMPLE / "option" / "usa").is_dir(), reason=f"LEAN sample data not found at {SAMPLE}")
@@ -289,3 +291,50 @@ class UnmarginedBullCallSpread(QCAlgorithm):
 def test_null_buying_power_lets_a_large_spread_through_as_lean_records_it() -> None:
     statistics = _statistics(UnmarginedBullCallSpread)
     assert _figures(statistics) == Expected("2", "108700", "$1300.00")  # NullBuyingPowerOptionBullCallSpreadAlgorithm
+
+
+class ShortItmPairFromTheChain(QCAlgorithm):
+    """Mirrors LEAN's OptionAssignmentRegressionAlgorithm as LEAN writes it today: the two contracts
+    come from `option_chain` in initialize (12-22's universe file, before any minute data), the
+    nearest-expiry 800 put and 600 call, both deep in the money; each is sold again whenever
+    assignments leave the portfolio flat, and at the end every closed round trip of the trade
+    builder carries the profit its prices imply."""
+
+    closed: list[tuple[str, float]] = []
+
+    def initialize(self) -> None:
+        self.set_start_date(2015, 12, 23)
+        self.set_end_date(2015, 12, 28)
+        self.set_cash(100000)
+        self.goog = self.add_equity("GOOG")
+        contracts = list(self.option_chain(self.goog.symbol))
+
+        def nearest(right: OptionRight, strike: float) -> OptionContract:
+            return min((c for c in contracts if c.id.option_right == right and c.id.strike_price == strike),
+                       key=lambda c: c.id.date)
+
+        self.put, self.call = nearest(OptionRight.PUT, 800), nearest(OptionRight.CALL, 600)
+        self.options = [self.add_option_contract(self.put), self.add_option_contract(self.call)]
+
+    def on_data(self, slice: Slice) -> None:
+        if self.portfolio.invested or not self.goog.price or not all(option.price for option in self.options):
+            return
+        for contract in (self.put, self.call):
+            if self.time < contract.id.date:
+                self.market_order(contract, -1)  # a chain's contract stands for its Symbol
+
+    def on_end_of_algorithm(self) -> None:
+        for trade in self.trade_builder.closed_trades:
+            sign = 1 if trade.direction == TradeDirection.LONG else -1
+            multiplier = self.securities[trade.symbol].symbol_properties.contract_multiplier
+            assert trade.profit_loss == round((trade.exit_price - trade.entry_price) * trade.quantity * sign * multiplier, 2)
+            type(self).closed.append((trade.symbol.value, trade.profit_loss))
+
+
+def test_contracts_chosen_from_the_universe_file_in_initialize_are_assigned_as_lean_records_it() -> None:
+    statistics = _statistics(ShortItmPairFromTheChain)
+    assert _figures(statistics) == Expected("32", "97114", "$16.00", "-2.886%")  # OptionAssignmentRegressionAlgorithm
+    closed = ShortItmPairFromTheChain.closed
+    # eight sales of each contract, each closed by an assignment (or the expiry), whose stock legs
+    # (bought on the put, sold on the call) make eight round trips of GOOG
+    assert Counter(symbol for symbol, _ in closed) == {"GOOG  151224P00800000": 8, "GOOG  151224C00600000": 8, "GOOG": 8}
