@@ -231,7 +231,7 @@ class QCAlgorithm:
 
     def add_option_contract(self, symbol: Symbol | OptionContract, resolution: Any = None, fill_forward: bool = True,
                             leverage: float = 0, extended_market_hours: bool = False) -> Option:
-        security = self._run.ensure_security(_as_symbol(symbol))
+        security = self._run.add_security(_as_symbol(symbol))
         assert isinstance(security, Option)
         return security
 

@@ -6,6 +6,7 @@ A Security reads its quote from the simulator's market at the current time, so `
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -221,6 +222,7 @@ class Security:
         self._fee_model: FeeModel = FeeModel()
         self._normalization = DataNormalizationMode.RAW
         self._buying_power_model: BuyingPowerModel | None = None  # None: leansim.portfolio's margin rules
+        self._added_at: datetime | None = None  # set when added during a slice: its data starts at the next one
 
     @property
     def symbol(self) -> Symbol:
@@ -272,6 +274,10 @@ class Security:
 
     @property
     def has_data(self) -> bool:
+        """Whether a data point has reached the security. One added while the algorithm handles a
+        slice gets its first data at the next slice: its new subscription has not been read yet."""
+        if self._added_at is not None and self._market.now <= self._added_at:
+            return False
         return self._market.quote(self._symbol) is not None
 
     @property
@@ -382,12 +388,34 @@ class OptionFilterUniverse:
         self._right = OptionRight.PUT
         return self
 
+    def _strike_bounds(self, strikes: list[float], spot: float) -> tuple[float | None, float | None] | None:
+        """The lowest and highest strike `strikes(min, max)` keeps, None when it keeps nothing, as
+        OptionFilterUniverse.Strikes (Common/Securities/Option/OptionFilterUniverse.cs): a binary
+        search finds the spot or the next strike above it; when the spot is not a strike, a range
+        around it drops one from the top (and a range above it shifts down by one)."""
+        low_rank, high_rank = self._min_strike_rank, self._max_strike_rank
+        if low_rank is None or high_rank is None or not strikes:
+            return None, None
+        index = bisect.bisect_left(strikes, spot)
+        exact = index < len(strikes) and strikes[index] == spot
+        if index == len(strikes):
+            return None
+        low, high = index + low_rank, index + high_rank
+        if not exact:
+            if low_rank < 0 < high_rank:
+                high -= 1
+            elif low_rank > 0:
+                low, high = low - 1, high - 1
+        if low >= len(strikes) or high < 0:
+            return None
+        return strikes[max(low, 0)], strikes[min(high, len(strikes) - 1)]
+
     def _accepts(self, strikes: list[float], spot: float, today: date) -> Callable[[Symbol], bool]:
         """A predicate over contract symbols, given the chain's sorted strikes and the spot price."""
-        atm = min(range(len(strikes)), key=lambda i: abs(strikes[i] - spot)) if strikes else 0
-        low = strikes[max(0, atm + self._min_strike_rank)] if strikes and self._min_strike_rank is not None else None
-        high_index = atm + self._max_strike_rank if self._max_strike_rank is not None else None
-        high = strikes[min(len(strikes) - 1, high_index)] if strikes and high_index is not None else None
+        bounds = self._strike_bounds(strikes, spot)
+        if bounds is None:
+            return lambda symbol: False
+        low, high = bounds
 
         def accepts(symbol: Symbol) -> bool:
             sid = symbol.id

@@ -28,6 +28,7 @@ from leansim.faults import FaultPlan, SimulatedCrash
 from leansim.fills import FillModelParameters, ImmediateFillModel
 from leansim.keys import contract_symbol, security_key
 from leansim.market.base import ContractQuote, MarketData, Quote, SecurityKey
+from leansim.market.lean_universe import UniverseDay
 from leansim.notify import NotificationManager
 from leansim.object_store import ObjectStore
 from leansim.orders import (
@@ -184,6 +185,15 @@ class Run:
             initializer.initialize(security)
         return self.securities._add(security)
 
+    def add_security(self, symbol: Symbol) -> Security:
+        """A security the algorithm adds itself: added after the first slice, it has no data until
+        the next slice (QCAlgorithm.PreOrderChecks refuses its orders: SecurityHasNoData)."""
+        known = symbol in self.securities
+        security = self.ensure_security(symbol)
+        if not known and self.current_slice is not None:
+            security._added_at = self.sim.now
+        return security
+
     def build_chain(self, symbol: Symbol, option: Option | None) -> OptionChain:
         """The chain of `symbol`'s underlying now, filtered by `option`'s universe when given.
 
@@ -222,15 +232,14 @@ class Run:
         has no universe files. Each contract's bid, ask and last are the file's daily close, time the
         file's EndTime, and contracts expired before today are left out (OptionContract.Create,
         OptionChain's OptionUniverse constructor)."""
-        read = getattr(self.sim.market.market, "universe", None)
-        if read is None:
+        if getattr(self.sim.market.market, "universe", None) is None:
             return None
         canonical = symbol.canonical if symbol.security_type in OPTION_TYPES and symbol.underlying else (
             Symbol.create_canonical_option(symbol))
         underlying = canonical.underlying
         assert underlying is not None
         local = self.sim.market.local(self.sim.now)
-        universe = read(canonical.id.symbol, self.sim.now)
+        universe = self._universe_file(canonical)
         if universe is None:
             return OptionChain(canonical, local, BaseData(underlying, local, 0.0), [])
         time = datetime.combine(universe.day + timedelta(days=1), datetime.min.time())
@@ -246,28 +255,49 @@ class Run:
         ]
         return OptionChain(canonical, local, BaseData(underlying, time, spot), contracts)
 
+    def _universe_file(self, canonical: Symbol) -> UniverseDay | None:
+        """The option universe file of `canonical` known now, None when the market has none."""
+        read = getattr(self.sim.market.market, "universe", None)
+        return read(canonical.id.symbol, self.sim.now) if read is not None else None
+
     def _universe(self, option: Option, canonical: Symbol, listed: list[ContractQuote], spot: float,
                   today: date) -> dict[SecurityKey, Symbol]:
         """The day's selected contracts (market key -> Symbol), selected and subscribed once a day."""
         cached = self._universes.get(canonical)
         if cached is not None and cached[0] == today:
             return cached[1]
-        if spot <= 0:  # no underlying price yet (a data folder's first bar arrives a minute in)
+        keys = [contract.key for contract in listed]
+        file = self._universe_file(canonical)
+        if file is not None:  # LEAN selects from the universe file, against its underlying's close
+            underlying = canonical.underlying
+            assert underlying is not None
+            keys = [SecurityKey(underlying.value, c.right, c.strike, c.expiry) for c in file.contracts]
+            spot = file.underlying.close
+        elif spot <= 0:  # no underlying price yet (a data folder's first bar arrives a minute in)
             return {}
-        symbols = [contract_symbol(canonical, contract.key) for contract in listed]
+        symbols = [contract_symbol(canonical, key) for key in keys]
         strikes = sorted({s.id.strike_price for s in symbols})
         accepts = option._universe()._accepts(strikes, spot, today)
-        universe = {contract.key: s for contract, s in zip(listed, symbols) if accepts(s)}
+        universe = {key: s for key, s in zip(keys, symbols) if accepts(s)}
         for selected in universe.values():
             self.ensure_security(selected)
-        if listed:  # before the open nothing is listed: select again once the market lists contracts
+        if keys:  # before the open nothing is listed: select again once the market lists contracts
             self._universes[canonical] = (today, universe)
         return universe
 
     def listed_contracts(self, underlying: Symbol, when: datetime) -> list[Symbol]:
-        """The contracts of `underlying` the market lists now (option_chain_provider)."""
+        """The contracts of `underlying` listed on `when` (option_chain_provider): those of the universe
+        file known then that have not expired (BacktestingChainProvider.GetSymbols), else those the
+        market quotes now."""
         canonical = underlying if underlying.is_canonical() else Symbol.create_canonical_option(underlying)
-        return [contract_symbol(canonical, quoted.key) for quoted in self.sim.market.chain(canonical.id.symbol)]
+        read = getattr(self.sim.market.market, "universe", None)
+        if read is None:
+            return [contract_symbol(canonical, quoted.key) for quoted in self.sim.market.chain(canonical.id.symbol)]
+        local = when.replace(tzinfo=None) if isinstance(when, datetime) else datetime.combine(when, datetime.min.time())
+        file = read(canonical.id.symbol, self.sim.market.to_utc(local))
+        keys = [SecurityKey(canonical.underlying.value, c.right, c.strike, c.expiry) for c in file.contracts
+                if c.expiry >= local.date()] if file is not None and canonical.underlying is not None else []
+        return [contract_symbol(canonical, key) for key in keys]
 
     def select_universes(self) -> None:
         """Select each subscribed option universe if today's selection has not run yet."""

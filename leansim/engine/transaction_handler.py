@@ -118,7 +118,13 @@ class TransactionHandler:
                 OrderResponseErrorCode.MISSING_SECURITY,
                 f"You haven't requested {request.symbol} data. Add this with add_security() in the initialize() method.",
             )
-        if not security.has_data or security.price == 0:
+        if not security.has_data:
+            return OrderResponse.error(
+                request,
+                OrderResponseErrorCode.SECURITY_HAS_NO_DATA,
+                "There is no data for this symbol yet, please check the security.HasData flag to ensure there is at least one data point.",
+            )
+        if security.price == 0:
             return OrderResponse.error(
                 request,
                 OrderResponseErrorCode.SECURITY_PRICE_ZERO,

@@ -54,6 +54,7 @@ class Quote:
     bid_bar: Bar | None = None
     ask_bar: Bar | None = None
     trade_bar: Bar | None = None
+    price: float | None = None  # LEAN's Security.Price from bars when the data has them (see LeanDataFolder)
 
     @property
     def mid(self) -> float | None:

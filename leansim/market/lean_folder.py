@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 import re
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Literal
@@ -85,6 +85,7 @@ class _Book:
     bids: _Rows  # close, size, open, high, low
     asks: _Rows  # close, size, open, high, low
     trades: _Rows  # close, open, high, low
+    quotes_set_price: bool = True  # an option's quote bars set its price; an equity's do not
 
     def quote(self, index: int, ms: int) -> Quote | None:
         """What LEAN's cache would hold for `index` at `ms`, with each side's latest bar (a
@@ -96,7 +97,22 @@ class _Book:
         bid, bid_size, bid_bar = _side(self.bids, b)
         ask, ask_size, ask_bar = _side(self.asks, a)
         last, trade_bar = (float(self.trades.values[t, 0]), _bar(self.trades.values[t], 1)) if t >= 0 else (None, None)
-        return Quote(bid, ask, last, bid_size, ask_size, bid_bar, ask_bar, trade_bar)
+        price = self._price(b, a, t, bid, ask, last)
+        return Quote(bid, ask, last, bid_size, ask_size, bid_bar, ask_bar, trade_bar, price)
+
+    def _price(self, b: int, a: int, t: int, bid: float | None, ask: float | None, last: float | None) -> float | None:
+        """Security.Price as LEAN's SecurityCache sets it: the close of the latest bar, a quote bar
+        winning over a trade bar of the same minute (Common/Securities/SecurityCache.cs,
+        ProcessDataPoint). A quote bar's close is the mid, or the close of its only side
+        (Common/Data/Market/QuoteBar.cs, Close). An equity's quote bars are not its default data
+        type (SubscriptionManager.IsDefaultDataType): only its trades set its price."""
+        trade_ms = _ms_of(self.trades, t)
+        bid_ms, ask_ms = _ms_of(self.bids, b), _ms_of(self.asks, a)
+        quote_ms = max(bid_ms, ask_ms)
+        if not self.quotes_set_price or quote_ms < 0 or trade_ms > quote_ms:
+            return last
+        sides = [side for side, at in ((bid, bid_ms), (ask, ask_ms)) if at == quote_ms and side is not None]
+        return sum(sides) / len(sides) if sides else last
 
 
 @dataclass(frozen=True)
@@ -352,9 +368,9 @@ class LeanDataFolder:
             index=ids,
             option_book=self._book(owners("quote"), owners("trade"), bounds),
             open_interest=_rows(oi_owner, oi_rows[:, 0], oi_rows[:, [1]], 0, None, prices=()),
-            equity_book=self._book(
+            equity_book=replace(self._book(
                 (zeros["quote"], equity["quote"]), (zeros["trade"], equity["trade"]), bounds, price_scale
-            ),
+            ), quotes_set_price=False),
         )
 
     def _option_zip(self, ticker: str, day: date, kind: lf.Kind) -> Path:
@@ -457,6 +473,11 @@ def _bar(row: FloatArray, first: int) -> Bar | None:
     if math.isnan(open_) or math.isnan(high) or math.isnan(low):
         return None
     return Bar(open_, high, low, float(row[0]))
+
+
+def _ms_of(rows: _Rows, at: int) -> int:
+    """The ms since midnight at which row `at` became known, -1 for no row."""
+    return int(rows.keys[at]) & ((1 << _MS_BITS) - 1) if at >= 0 else -1
 
 
 def _opt(value: float) -> float | None:
