@@ -69,7 +69,7 @@ LEAN_CLASSES: dict[str, type] = {
         buying_power.ConstantBuyingPowerModel, buying_power.NullBuyingPowerModel, buying_power.SecurityMarginModel,
         securities.SecurityHolding, securities.SecurityManager, securities.Security, securities.Equity,
         securities.Option, securities.Index, securities.IndexOption, securities.SecurityExchange, securities.SecurityExchangeHours,
-        securities.SymbolProperties, securities.OptionFilterUniverse,
+        securities.SymbolProperties, securities.OptionFilterUniverse, securities.OptionSymbol,
         data.Slice, data.OptionChains, data.OptionChain, data.OptionContract, data.Greeks, data.BaseData,
         data.KeyValuePair,
         notify.NotificationManager,

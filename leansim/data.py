@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
+from leansim.pascal_case import PascalCaseAttributes
 from leansim.enums import OptionRight, OptionStyle
 from leansim.symbols import Symbol
 
@@ -21,7 +22,7 @@ class KeyValuePair(Generic[K, V]):
         self.value = value
 
 
-class BaseData:
+class BaseData(PascalCaseAttributes):
     """A price point (the chain's underlying)."""
 
     def __init__(self, symbol: Symbol, time: datetime, value: float) -> None:
@@ -50,7 +51,7 @@ class BaseData:
         return self._value
 
 
-class Greeks:
+class Greeks(PascalCaseAttributes):
     """Option sensitivities (the market provides delta; others are 0 when unknown)."""
 
     def __init__(self, delta: float = 0.0, gamma: float = 0.0, vega: float = 0.0, theta: float = 0.0,
@@ -78,7 +79,7 @@ class Greeks:
         return self._rho
 
 
-class OptionContract:
+class OptionContract(PascalCaseAttributes):
     """One contract of a chain with its quote at the slice's time."""
 
     def __init__(
@@ -195,7 +196,7 @@ _FRAME_COLUMNS = ("expiry", "strike", "right", "style", "lastprice", "bidprice",
                   "underlyingsymbol", "underlyinglastprice")
 
 
-class OptionChain:
+class OptionChain(PascalCaseAttributes):
     """The contracts of one canonical option at one time; iterating yields OptionContracts."""
 
     def __init__(self, canonical_option_symbol: Symbol, time: datetime, underlying: BaseData, contracts: list[OptionContract]) -> None:
@@ -312,7 +313,7 @@ class OptionChains:
         return list(self._chains.items())
 
 
-class Slice:
+class Slice(PascalCaseAttributes):
     """The data of one time step: underlying prices and option chains."""
 
     def __init__(self, time: datetime, prices: dict[Symbol, BaseData], option_chains: OptionChains, utc_time: datetime) -> None:

@@ -47,7 +47,16 @@ from leansim.orders import (
 from leansim.option_exercise import OptionAssignmentParameters
 from leansim.portfolio import SecurityPortfolioManager
 from leansim.scheduling import DateRules, ScheduleManager, TimeRules
-from leansim.securities import Equity, Index, IndexOption, Option, Security, SecurityManager
+from leansim.securities import (
+    Equity,
+    Index,
+    IndexOption,
+    Option,
+    OptionFilterUniverse,
+    OptionUniverse,
+    Security,
+    SecurityManager,
+)
 from leansim.static_market import StaticMarket
 from leansim.symbols import Symbol
 from leansim.trade_builder import TradeBuilder
@@ -214,6 +223,11 @@ class Run:
             chosen = [(quoted, universe[quoted.key]) for quoted in listed if quoted.key in universe]
         else:
             chosen = [(quoted, contract_symbol(canonical, quoted.key)) for quoted in listed]
+        # The chain carries the underlying's latest bar: a quote bar's close when that is the latest
+        # (Engine/DataFeeds/TimeSliceFactory.cs), though an equity's price comes from trades alone.
+        underlying_quote = market.quote(underlying)
+        if underlying_quote is not None and underlying_quote.quote_close is not None:
+            spot = underlying_quote.quote_close
         contracts = []
         for quoted, chosen_symbol in chosen:
             quote = quoted.quote
@@ -246,7 +260,7 @@ class Run:
         spot = universe.underlying.close
         contracts = [
             OptionContract(
-                contract_symbol(canonical, SecurityKey(underlying.value, c.right, c.strike, c.expiry)), time,
+                contract_symbol(canonical, SecurityKey(canonical.id.symbol, c.right, c.strike, c.expiry)), time,
                 c.bar.close, c.bar.close, c.bar.close, spot, Greeks(c.delta, c.gamma, c.vega, c.theta, c.rho),
                 c.implied_volatility, c.open_interest,
             )
@@ -266,22 +280,27 @@ class Run:
         cached = self._universes.get(canonical)
         if cached is not None and cached[0] == today:
             return cached[1]
-        keys = [contract.key for contract in listed]
+        underlying = canonical.underlying
+        assert underlying is not None
+        local = self.sim.market.local(self.sim.now)
         file = self._universe_file(canonical)
         if file is not None:  # LEAN selects from the universe file, against its underlying's close
-            underlying = canonical.underlying
-            assert underlying is not None
-            keys = [SecurityKey(underlying.value, c.right, c.strike, c.expiry) for c in file.contracts]
             spot = file.underlying.close
+            base = BaseData(underlying, local, spot)
+            data = [OptionUniverse(contract_symbol(canonical, SecurityKey(canonical.id.symbol, c.right, c.strike, c.expiry)),
+                                   base, c.bar.close, c.open_interest, c.implied_volatility,
+                                   Greeks(c.delta, c.gamma, c.vega, c.theta, c.rho)) for c in file.contracts]
         elif spot <= 0:  # no underlying price yet (a data folder's first bar arrives a minute in)
             return {}
-        symbols = [contract_symbol(canonical, key) for key in keys]
-        strikes = sorted({s.id.strike_price for s in symbols})
-        accepts = option._universe()._accepts(strikes, spot, today)
-        universe = {key: s for key, s in zip(keys, symbols) if accepts(s)}
+        else:  # a market without universe files: the contracts it quotes now
+            base = BaseData(underlying, local, spot)
+            data = [OptionUniverse(contract_symbol(canonical, c.key), base, c.quote.last or 0.0, c.open_interest,
+                                   c.implied_volatility or 0.0, Greeks(c.delta or 0.0)) for c in listed]
+        chosen = set(option._select(OptionFilterUniverse(data, base, local)))
+        universe = {security_key(item.symbol): item.symbol for item in data if item.symbol in chosen}
         for selected in universe.values():
             self.ensure_security(selected)
-        if keys:  # before the open nothing is listed: select again once the market lists contracts
+        if data:  # before the open nothing is listed: select again once the market lists contracts
             self._universes[canonical] = (today, universe)
         return universe
 
@@ -295,7 +314,7 @@ class Run:
             return [contract_symbol(canonical, quoted.key) for quoted in self.sim.market.chain(canonical.id.symbol)]
         local = when.replace(tzinfo=None) if isinstance(when, datetime) else datetime.combine(when, datetime.min.time())
         file = read(canonical.id.symbol, self.sim.market.to_utc(local))
-        keys = [SecurityKey(canonical.underlying.value, c.right, c.strike, c.expiry) for c in file.contracts
+        keys = [SecurityKey(canonical.id.symbol, c.right, c.strike, c.expiry) for c in file.contracts
                 if c.expiry >= local.date()] if file is not None and canonical.underlying is not None else []
         return [contract_symbol(canonical, key) for key in keys]
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from leansim.pascal_case import PascalCaseAttributes
 from leansim.enums import OPTION_TYPES, Market, OptionRight, OptionStyle, SecurityType
 
 # LEAN's SecurityIdentifier.DefaultDate: the date of identifiers that carry none (equities, canonicals).
 _DEFAULT_DATE = datetime(1998, 1, 2)
 
 
-class SecurityIdentifier:
+class SecurityIdentifier(PascalCaseAttributes):
     """The immutable parts that make a security unique. str() is unique, though not LEAN's base-36 code."""
 
     def __init__(
@@ -104,7 +105,7 @@ class SecurityIdentifier:
         return self._text < other._text
 
 
-class Symbol:
+class Symbol(PascalCaseAttributes):
     """A security's identity plus its display value; equal when the identifiers are equal."""
 
     def __init__(self, sid: SecurityIdentifier, value: str, underlying: Symbol | None = None) -> None:

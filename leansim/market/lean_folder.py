@@ -97,22 +97,25 @@ class _Book:
         bid, bid_size, bid_bar = _side(self.bids, b)
         ask, ask_size, ask_bar = _side(self.asks, a)
         last, trade_bar = (float(self.trades.values[t, 0]), _bar(self.trades.values[t], 1)) if t >= 0 else (None, None)
-        price = self._price(b, a, t, bid, ask, last)
-        return Quote(bid, ask, last, bid_size, ask_size, bid_bar, ask_bar, trade_bar, price)
+        quote_close = self._quote_close(b, a, t, bid, ask)
+        price = quote_close if self.quotes_set_price and quote_close is not None else last
+        return Quote(bid, ask, last, bid_size, ask_size, bid_bar, ask_bar, trade_bar, price, quote_close)
 
-    def _price(self, b: int, a: int, t: int, bid: float | None, ask: float | None, last: float | None) -> float | None:
-        """Security.Price as LEAN's SecurityCache sets it: the close of the latest bar, a quote bar
-        winning over a trade bar of the same minute (Common/Securities/SecurityCache.cs,
-        ProcessDataPoint). A quote bar's close is the mid, or the close of its only side
-        (Common/Data/Market/QuoteBar.cs, Close). An equity's quote bars are not its default data
-        type (SubscriptionManager.IsDefaultDataType): only its trades set its price."""
-        trade_ms = _ms_of(self.trades, t)
+    def _quote_close(self, b: int, a: int, t: int, bid: float | None, ask: float | None) -> float | None:
+        """The latest quote bar's close, None when there is none or a trade bar is later.
+
+        It is Security.Price as LEAN's SecurityCache sets it, a quote bar winning over a trade bar
+        of the same minute (Common/Securities/SecurityCache.cs, ProcessDataPoint); a quote bar's
+        close is the mid, or the close of its only side (Common/Data/Market/QuoteBar.cs, Close). An
+        equity's quote bars are not its default data type (SubscriptionManager.IsDefaultDataType):
+        its trades alone set its price, but an option chain carries its latest bar, a quote bar
+        included (Engine/DataFeeds/TimeSliceFactory.cs, HandleOptionData)."""
         bid_ms, ask_ms = _ms_of(self.bids, b), _ms_of(self.asks, a)
         quote_ms = max(bid_ms, ask_ms)
-        if not self.quotes_set_price or quote_ms < 0 or trade_ms > quote_ms:
-            return last
+        if quote_ms < 0 or _ms_of(self.trades, t) > quote_ms:
+            return None
         sides = [side for side, at in ((bid, bid_ms), (ask, ask_ms)) if at == quote_ms and side is not None]
-        return sum(sides) / len(sides) if sides else last
+        return sum(sides) / len(sides) if sides else None
 
 
 @dataclass(frozen=True)

@@ -46,8 +46,13 @@ class UniverseContract:
     delta: float
     gamma: float
     vega: float
-    theta: float
+    theta_per_day: float  # the file's theta is per day; Greeks.Theta is per year (OptionUniverse.PreCalculatedGreeks)
     rho: float
+
+    @property
+    def theta(self) -> float:
+        """Per year, as LEAN's Greeks.Theta (Greeks.GetSafeTheta: the file's value times 365)."""
+        return self.theta_per_day * 365
 
 
 @dataclass(frozen=True)

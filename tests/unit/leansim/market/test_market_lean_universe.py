@@ -87,7 +87,7 @@ def test_option_chain_in_initialize_lists_the_files_contracts_priced_at_their_da
     assert [(c.id.option_right, c.strike) for c in contracts] == [(OptionRight.CALL, 600.0), (OptionRight.PUT, 800.0)]
     call = contracts[0]
     assert (call.bid_price, call.ask_price, call.last_price, call.underlying_last_price) == (149.8, 149.8, 149.8, 748.75)
-    assert (call.greeks.delta, call.greeks.theta, call.implied_volatility) == (0.93, -8.12, 3.06)
+    assert (call.greeks.delta, call.greeks.theta, call.implied_volatility) == (0.93, -8.12 * 365, 3.06)  # theta per year
     assert contracts[1].open_interest == 3.0
     assert ChainInInitialize.underlying.price == 748.75
     assert call.symbol in algo.securities and call.symbol == call and call == call.symbol
