@@ -196,6 +196,13 @@ _FRAME_COLUMNS = ("expiry", "strike", "right", "style", "lastprice", "bidprice",
                   "underlyingsymbol", "underlyinglastprice")
 
 
+class _Contracts(dict[Symbol, "OptionContract"]):
+    """OptionChain.contracts: a C# Dictionary, whose `keys()` pythonnet gives as an indexable list."""
+
+    def keys(self) -> list[Symbol]:  # type: ignore[override]
+        return list(super().keys())
+
+
 class OptionChain(PascalCaseAttributes):
     """The contracts of one canonical option at one time; iterating yields OptionContracts."""
 
@@ -211,7 +218,7 @@ class OptionChain(PascalCaseAttributes):
 
     @property
     def contracts(self) -> dict[Symbol, OptionContract]:
-        return dict(self._contracts)
+        return _Contracts(self._contracts)
 
     @property
     def count(self) -> int:

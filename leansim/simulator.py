@@ -807,17 +807,13 @@ class Simulator:
         return min(times) if times else None
 
     def _expire_options(self) -> None:
-        """Open orders on an expired contract are cancelled at its close, with or without a position,
-        as LEAN's HandleDelistedSymbols does in backtests (live, it leaves them). A position still
+        """Open orders on an expired contract are cancelled at its delisting, with or without a position,
+        as LEAN's BacktestingBrokerage.ProcessDelistings does (live, it leaves them). A position still
         held at its delisting is exercised, assigned or expires worthless through LEAN's path: an
         option notification for position 0 (BacktestingBrokerage.ProcessDelistings ->
         BrokerageTransactionHandler.HandleOptionNotification), i.e. an OptionExerciseOrder filled by
         the option's exercise model. With no process alive the brokerage still does it, with LEAN's
         default model."""
-        for order in [] if self.live else self.brokerage.open_orders():
-            symbol = order.symbol
-            if order.is_open and symbol.security_type in OPTION_TYPES and self._now >= self._expiry_close(symbol):
-                self.brokerage.cancel_expired(symbol, self._now)
         # One order whatever the fills' order (LEAN's follows its subscriptions): contracts by their code.
         for symbol in sorted(self.brokerage.positions, key=lambda held: held.value):
             if symbol.security_type not in OPTION_TYPES or symbol in self._delisted:
@@ -831,6 +827,12 @@ class Simulator:
                     run.handler.option_notification(run.ensure_security(symbol))
                 else:
                     self._exercise_detached(symbol)
+        # Then its open orders are cancelled (ProcessDelistings: CancelOpenOrders after the notification),
+        # so a market-on-close order still fills at the expiry's close.
+        for order in [] if self.live else self.brokerage.open_orders():
+            symbol = order.symbol
+            if order.is_open and symbol.security_type in OPTION_TYPES and self._now >= self._delisting_time(symbol):
+                self.brokerage.cancel_expired(symbol, self._now)
 
     def _exercise_detached(self, symbol: Symbol) -> None:
         """Expiry at the brokerage while no algorithm process runs: LEAN's default exercise model on

@@ -13,6 +13,7 @@ import os
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,7 @@ from leansim.enums import OptionRight
 from leansim.option_strategies import OptionStrategies, OptionStrategy
 from leansim.positions import OptionStrategyPositionGroupBuyingPowerModel, SecurityPositionGroupModel
 from leansim.runner import Scenario, run_scenario
+from leansim.securities import OptionFilterUniverse
 from leansim.symbols import Symbol
 from leansim.trade_builder import TradeDirection
 
@@ -103,6 +105,48 @@ def _calendar(right: OptionRight) -> Builder:
     return build
 
 
+def _butterfly(right: OptionRight) -> Builder:
+    """The first expiry (in chain order) with three contracts of `right`: the strike nearest the
+    underlying in the middle, wings as far out as the chain allows on both sides."""
+    def build(canonical: Symbol, chain: OptionChain) -> tuple[OptionStrategy, OptionStrategy] | None:
+        spot = chain.underlying.price
+        by_expiry: dict[object, list[float]] = {}
+        for c in chain:
+            if c.right == right:
+                by_expiry.setdefault(c.expiry, []).append(c.strike)
+        for expiry, strikes in by_expiry.items():
+            if len(strikes) < 3:
+                continue
+            middle = min(sorted(strikes), key=lambda k: abs(k - spot))
+            wing = min(middle - min(strikes), max(strikes) - middle)
+            if middle - wing in strikes and middle + wing in strikes:
+                high, low = middle + wing, middle - wing
+                if right == OptionRight.CALL:
+                    return (OptionStrategies.butterfly_call(canonical, high, middle, low, expiry),
+                            OptionStrategies.short_butterfly_call(canonical, high, middle, low, expiry))
+                return (OptionStrategies.butterfly_put(canonical, high, middle, low, expiry),
+                        OptionStrategies.short_butterfly_put(canonical, high, middle, low, expiry))
+        return None
+
+    return build
+
+
+def _iron_condor(canonical: Symbol, chain: OptionChain) -> tuple[OptionStrategy, OptionStrategy] | None:
+    """The first expiry with the two lowest puts and the two next calls above the short put."""
+    by_expiry: dict[object, list[OptionContract]] = {}
+    for c in chain:
+        by_expiry.setdefault(c.expiry, []).append(c)
+    for expiry, contracts in by_expiry.items():
+        puts = sorted(c.strike for c in contracts if c.right == OptionRight.PUT)
+        if len(contracts) < 4 or len(puts) < 2:
+            continue
+        calls = sorted(c.strike for c in contracts if c.right == OptionRight.CALL and c.strike > puts[1])
+        if len(calls) >= 2:
+            strategy = OptionStrategies.iron_condor(canonical, puts[0], puts[1], calls[0], calls[1], expiry)
+            return strategy, strategy  # closed by selling it
+    return None
+
+
 class StrategyRoundTrip(QCAlgorithm):
     """Buys two units of a strategy at the first chain of 2015-12-24, checks they are held as one
     option-strategy group, closes them at the next slice and quits."""
@@ -163,6 +207,13 @@ STRATEGY_REGRESSIONS: dict[str, tuple[Builder, bool, int, Expected]] = {
                                                           Expected("4", "999494.8", "$5.20")),
     "LongAndShortPutCalendarSpreadStrategiesAlgorithm": (_calendar(OptionRight.PUT), False, 2,
                                                          Expected("4", "999534.8", "$5.20")),
+    # These three depend on LEAN's strike filter (OptionFilterUniverse.Strikes), the chain's underlying
+    # at the quote mid, and option holdings valued at their latest quote bar's mid.
+    "LongAndShortButterflyCallStrategiesAlgorithm": (_butterfly(OptionRight.CALL), False, 3,
+                                                     Expected("6", "999229.6", "$10.40")),
+    "LongAndShortButterflyPutStrategiesAlgorithm": (_butterfly(OptionRight.PUT), False, 3,
+                                                    Expected("6", "999309.6", "$10.40")),
+    "IronCondorStrategyAlgorithm": (_iron_condor, True, 4, Expected("8", "999149.6", "$10.40")),
 }
 
 
@@ -338,3 +389,129 @@ def test_contracts_chosen_from_the_universe_file_in_initialize_are_assigned_as_l
     # eight sales of each contract, each closed by an assignment (or the expiry), whose stock legs
     # (bought on the put, sold on the call) make eight round trips of GOOG
     assert Counter(symbol for symbol, _ in closed) == {"GOOG  151224P00800000": 8, "GOOG  151224C00600000": 8, "GOOG": 8}
+
+
+class TenCallButterflies(QCAlgorithm):
+    """Mirrors LEAN's BasicTemplateOptionEquityStrategyAlgorithm: ten call butterflies on the three
+    lowest call strikes of the nearest standard expiry, held to the end of 12-24; the holdings are
+    valued at their last quote bar's mid, not at their last (older) trades."""
+
+    def initialize(self) -> None:
+        self.set_start_date(2015, 12, 24)
+        self.set_end_date(2015, 12, 24)
+        self.add_equity("GOOG")
+        option = self.add_option("GOOG")
+        option.set_filter(lambda u: u.standards_only().strikes(-2, +2).expiration(0, 180))
+        self.canonical = option.symbol
+
+    def on_data(self, slice: Slice) -> None:
+        chain = slice.option_chains.get(self.canonical)
+        if self.portfolio.invested or not self.is_market_open(self.canonical) or not chain:
+            return
+        calls = [c for c in chain if c.right == OptionRight.CALL]
+        nearest = min(c.expiry for c in calls)
+        low, middle, high = sorted(c.strike for c in calls if c.expiry == nearest)[:3]
+        self.order(OptionStrategies.butterfly_call(self.canonical, high, middle, low, nearest), 10)
+
+
+def test_a_butterfly_held_to_the_end_is_valued_at_quote_mids_as_lean_records_it() -> None:
+    statistics = _statistics(TenCallButterflies)
+    assert _figures(statistics) == Expected("3", "98024", "$26.00")  # BasicTemplateOptionEquityStrategyAlgorithm
+
+
+class ExpiringCallRoundTrip(QCAlgorithm):
+    """Mirrors LEAN's OptionChainConsistencyRegressionAlgorithm: at the first chain, buy the third
+    highest 0DTE call below the price and send a market-on-close sale of it; the sale fills at the
+    12-24 close (the contract's expiry), as LEAN cancels open orders only at the delisting, at midnight."""
+
+    def initialize(self) -> None:
+        self.set_cash(10000)
+        self.set_start_date(2015, 12, 24)
+        self.set_end_date(2015, 12, 24)
+        self.add_equity("GOOG")
+        option = self.add_option("GOOG")
+        option.set_filter(lambda u: u.strikes(-2, 2).expiration(timedelta(0), timedelta(10)))
+        self.canonical = option.symbol
+
+    def on_data(self, slice: Slice) -> None:
+        chain = slice.option_chains.get(self.canonical)
+        if self.portfolio.invested or chain is None:
+            return
+        calls = sorted((c for c in chain if c.expiry.date() == self.time.date() and c.right == OptionRight.CALL
+                        and c.strike < chain.underlying.price), key=lambda c: -c.strike)
+        if len(calls) > 2:
+            self.market_order(calls[2].symbol, 1)
+            self.market_on_close_order(calls[2].symbol, -1)
+
+
+def test_a_market_on_close_sale_of_an_expiring_contract_fills_at_its_close_as_lean_records_it() -> None:
+    statistics = _statistics(ExpiringCallRoundTrip)
+    assert _figures(statistics) == Expected("2", "9613", "$2.00")  # OptionChainConsistencyRegressionAlgorithm
+
+
+class NearTheMoneyZeroDayCalls(QCAlgorithm):
+    """Mirrors LEAN's BasicTemplateOptionsFilterUniverseAlgorithm: a filter function that iterates the
+    universe (weeklies expiring within a day) and returns the calls within $10 of the underlying as a
+    list; one call below the price is bought, and exercised at the 12-24 expiry."""
+
+    def initialize(self) -> None:
+        self.set_start_date(2015, 12, 24)
+        self.set_end_date(2015, 12, 28)
+        self.set_cash(100000)
+        self.add_equity("GOOG")
+        option = self.add_option("GOOG")
+        option.set_filter(self.near_the_money)
+        self.canonical = option.symbol
+
+    def near_the_money(self, universe: OptionFilterUniverse) -> list[object]:
+        universe = universe.weeklys_only().expiration(0, 1)
+        spot = universe.underlying.price
+        return [item for item in universe if item.id.option_right == OptionRight.CALL and abs(spot - item.id.strike_price) < 10]
+
+    def on_data(self, slice: Slice) -> None:
+        chain = slice.option_chains.get(self.canonical)
+        if self.portfolio.invested or chain is None:
+            return
+        below = [c for c in chain if c.expiry.date() == self.time.date() and c.strike < chain.underlying.price]
+        if below:
+            self.market_order(max(below, key=lambda c: c.strike).symbol, 1)
+
+
+def test_a_filter_returning_contracts_it_iterated_selects_them_as_lean_records_it() -> None:
+    statistics = _statistics(NearTheMoneyZeroDayCalls)
+    assert _figures(statistics) == Expected("2", "101100", "$1.00", "1.100%")  # BasicTemplateOptionsFilterUniverseAlgorithm
+
+
+class GreekBandChain(QCAlgorithm):
+    """Mirrors LEAN's OptionUniverseFilterGreeksRegressionAlgorithm: a universe narrowed by the universe
+    file's greeks, implied volatility and open interest (theta per year) keeps fewer contracts than
+    it had and still delivers a chain."""
+
+    sizes: list[tuple[int, int]] = []
+    chains: list[int] = []
+
+    def initialize(self) -> None:
+        self.set_start_date(2015, 12, 24)
+        self.set_end_date(2015, 12, 24)
+        option = self.add_option("GOOG")
+        option.set_filter(self.band)
+        self.canonical = option.symbol
+
+    def band(self, universe: OptionFilterUniverse) -> OptionFilterUniverse:
+        before = len(list(universe))
+        universe.delta(0.5, 1.5).gamma(0.0001, 0.0006).vega(0.01, 1.5).theta(-730, -182.5).rho(0.5, 3) \
+            .implied_volatility(1, 3).open_interest(100, 500)
+        type(self).sizes.append((before, len(list(universe))))
+        return universe
+
+    def on_data(self, slice: Slice) -> None:
+        chain = slice.option_chains.get(self.canonical)
+        if chain is not None and len(chain.contracts):
+            type(self).chains.append(len(chain.contracts))
+
+
+def test_a_universe_filtered_by_the_files_greeks_still_delivers_a_chain_as_lean_records_it() -> None:
+    statistics = _statistics(GreekBandChain)
+    assert _figures(statistics) == Expected("0", "100000", "$0.00")  # OptionUniverseFilterGreeksRegressionAlgorithm
+    [(before, after)] = GreekBandChain.sizes
+    assert 0 < after < before and GreekBandChain.chains

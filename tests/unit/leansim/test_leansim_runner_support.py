@@ -79,6 +79,8 @@ def test_open_orders_of_an_expired_contract_are_cancelled_without_a_position() -
     ticket = algo.market_order(contract, 1)
     assert ticket.status.name == "SUBMITTED"
     sim.advance_to(datetime(2024, 1, 2, 21, 1, tzinfo=timezone.utc), step=60)  # past the 16:00 close
+    assert ticket.status.name == "SUBMITTED"  # LEAN cancels at the delisting, the midnight after expiry
+    sim.advance_to(datetime(2024, 1, 3, 5, 1, tzinfo=timezone.utc), step=60)
     assert ticket.status.name == "CANCELED"
     assert sim.open_broker_orders == []
     assert algo.log[-1][4] == "Option expired"
