@@ -242,6 +242,16 @@ class QCAlgorithm:
         chain = self._run.universe_chain(symbol)
         return chain if chain is not None else self._run.build_chain(symbol, None)
 
+    def history(self, symbol: Symbol, periods: int, resolution: Any = None, flatten: bool = False, **_: Any) -> Any:
+        """History of an option universe: the last `periods` daily universe files as a pandas frame
+        indexed by (time, symbol), time being each file's EndTime (QCAlgorithm.History of
+        OptionUniverse, flattened). The double keeps no other history: anything else is refused."""
+        is_option = symbol.security_type in (SecurityType.OPTION, SecurityType.INDEX_OPTION)
+        if not (is_option and symbol.is_canonical() and flatten):
+            raise NotImplementedError("leansim's history() serves flattened option universes only "
+                                      f"(a canonical option and flatten=True), not {symbol}")
+        return self._run.universe_history(symbol, periods)
+
     def is_market_open(self, symbol: Symbol) -> bool:
         return self._run.ensure_security(symbol).exchange.exchange_open
 

@@ -52,31 +52,15 @@ class BaseData(PascalCaseAttributes):
 
 
 class Greeks(PascalCaseAttributes):
-    """Option sensitivities (the market provides delta; others are 0 when unknown)."""
+    """Option sensitivities, settable as LEAN's (Common/Data/Market/Greeks.cs); theta is per year."""
 
     def __init__(self, delta: float = 0.0, gamma: float = 0.0, vega: float = 0.0, theta: float = 0.0,
-                 rho: float = 0.0) -> None:
-        self._delta, self._gamma, self._vega, self._theta, self._rho = delta, gamma, vega, theta, rho
+                 rho: float = 0.0, lambda_: float = 0.0) -> None:
+        self.delta, self.gamma, self.vega, self.theta, self.rho, self.lambda_ = delta, gamma, vega, theta, rho, lambda_
 
     @property
-    def delta(self) -> float:
-        return self._delta
-
-    @property
-    def gamma(self) -> float:
-        return self._gamma
-
-    @property
-    def vega(self) -> float:
-        return self._vega
-
-    @property
-    def theta(self) -> float:
-        return self._theta
-
-    @property
-    def rho(self) -> float:
-        return self._rho
+    def theta_per_day(self) -> float:
+        return self.theta / 365
 
 
 class OptionContract(PascalCaseAttributes):
@@ -95,7 +79,10 @@ class OptionContract(PascalCaseAttributes):
         open_interest: float,
         bid_size: float = 0.0,
         ask_size: float = 0.0,
+        price_model: Callable[[OptionContract], Any] | None = None,
     ) -> None:
+        self._price_model = price_model  # evaluates this contract with its option's price model
+        self._model_result: Any = None
         self._symbol = symbol
         self._time = time
         self._bid_price, self._ask_price, self._last_price = bid_price, ask_price, last_price
@@ -169,6 +156,16 @@ class OptionContract(PascalCaseAttributes):
     @property
     def implied_volatility(self) -> float:
         return self._implied_volatility
+
+    @property
+    def theoretical_price(self) -> float:
+        """The option's price model's price, evaluated on first read (OptionContract.TheoreticalPrice);
+        0 without a model."""
+        if self._price_model is None:
+            return 0.0
+        if self._model_result is None:
+            self._model_result = self._price_model(self)
+        return float(self._model_result.theoretical_price)
 
     @property
     def open_interest(self) -> float:

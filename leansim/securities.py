@@ -530,6 +530,7 @@ class Option(Security):
                                     else SettlementType.PHYSICAL_DELIVERY)
         self._exercise_model: Any = DefaultExerciseModel()
         self._assignment_model: Any = DefaultOptionAssignmentModel()
+        self._price_model: Any = None
 
     @property
     def option_exercise_model(self) -> Any:
@@ -546,6 +547,14 @@ class Option(Security):
 
     def set_option_assignment_model(self, option_assignment_model: Any) -> None:
         self._assignment_model = option_assignment_model
+
+    @property
+    def price_model(self) -> Any:
+        """What prices the chain's contracts (`theoretical_price`); None until one is set."""
+        return self._price_model
+
+    def set_price_model(self, price_model: Any) -> None:
+        self._price_model = price_model
 
     @property
     def scaled_strike_price(self) -> float:

@@ -45,6 +45,7 @@ from leansim.orders import (
     OrderEvent,
 )
 from leansim.option_exercise import OptionAssignmentParameters
+from leansim.option_pricing import OptionPriceModelParameters
 from leansim.portfolio import SecurityPortfolioManager
 from leansim.scheduling import DateRules, ScheduleManager, TimeRules
 from leansim.securities import (
@@ -228,6 +229,12 @@ class Run:
         underlying_quote = market.quote(underlying)
         if underlying_quote is not None and underlying_quote.quote_close is not None:
             spot = underlying_quote.quote_close
+        model = option.price_model if option is not None else None
+        evaluate = None
+        if model is not None:  # each contract's security prices with its option's model (OptionChainUniverse)
+            def evaluate(contract: OptionContract) -> Any:
+                parameters = OptionPriceModelParameters(self.securities.get(contract.symbol), self.current_slice, contract)
+                return model.evaluate(parameters)
         contracts = []
         for quoted, chosen_symbol in chosen:
             quote = quoted.quote
@@ -235,7 +242,7 @@ class Run:
                 OptionContract(
                     chosen_symbol, local, quote.bid or 0.0, quote.ask or 0.0, quote.last or 0.0, spot,
                     Greeks(quoted.delta or 0.0), quoted.implied_volatility or 0.0, quoted.open_interest,
-                    quote.bid_size, quote.ask_size,
+                    quote.bid_size, quote.ask_size, evaluate,
                 )
             )
         return OptionChain(canonical, local, BaseData(underlying, local, spot), contracts)
@@ -268,6 +275,22 @@ class Run:
             if c.expiry >= local.date()
         ]
         return OptionChain(canonical, local, BaseData(underlying, time, spot), contracts)
+
+    def universe_history(self, canonical: Symbol, periods: int) -> Any:
+        """The last `periods` universe files of `canonical` as a frame indexed by (time, symbol)."""
+        import pandas
+
+        read = getattr(self.sim.market.market, "universe_history", None)
+        files = read(canonical.id.symbol, self.sim.now, periods) if read is not None else []
+        rows, index = [], []
+        for file in files:
+            time = datetime.combine(file.day + timedelta(days=1), datetime.min.time())
+            for c in file.contracts:
+                index.append((time, contract_symbol(canonical, SecurityKey(canonical.id.symbol, c.right, c.strike, c.expiry))))
+                rows.append({"close": c.bar.close, "openinterest": c.open_interest, "impliedvolatility": c.implied_volatility,
+                             "delta": c.delta, "gamma": c.gamma, "vega": c.vega, "theta": c.theta, "rho": c.rho})
+        frame_index = pandas.MultiIndex.from_tuples(index, names=["time", "symbol"]) if index else None
+        return pandas.DataFrame(rows, index=frame_index)
 
     def _universe_file(self, canonical: Symbol) -> UniverseDay | None:
         """The option universe file of `canonical` known now, None when the market has none."""

@@ -218,6 +218,18 @@ class LeanDataFolder:
                 self._chains.popitem(last=False)
         return list(cached)
 
+    def universe_history(self, ticker: str, utc: datetime, periods: int) -> list[lu.UniverseDay]:
+        """The universe files of the `periods` trading days before today, oldest first: what a daily
+        history request of OptionUniverse returns at `utc` (a file is known from the midnight after it)."""
+        day = self._calendar.to_exchange_time(to_utc(utc)).date()
+        days: list[date] = []
+        while len(days) < periods and day > date(1998, 1, 1):
+            day -= timedelta(days=1)
+            if self._calendar.session(day) is not None:
+                days.append(day)
+        found = (lu.read_universe(self.root, ticker, d) for d in reversed(days))
+        return [universe for universe in found if universe is not None]
+
     def universe(self, ticker: str, utc: datetime) -> lu.UniverseDay | None:
         """The latest option universe file of `ticker` known at `utc` (dated before today), among
         the last `LOOKBACK_FILES` trading days; None when there is none (QCAlgorithm.GetChainsData)."""

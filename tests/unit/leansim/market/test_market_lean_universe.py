@@ -91,3 +91,22 @@ def test_option_chain_in_initialize_lists_the_files_contracts_priced_at_their_da
     assert contracts[1].open_interest == 3.0
     assert ChainInInitialize.underlying.price == 748.75
     assert call.symbol in algo.securities and call.symbol == call and call == call.symbol
+
+
+class UniverseHistory(QCAlgorithm):
+    frame: object = None
+
+    def initialize(self) -> None:
+        self.set_start_date(2015, 12, 24)
+        canonical = self.add_option("GOOG").symbol
+        type(self).frame = self.history(canonical, 3, flatten=True)
+
+
+def test_history_of_an_option_universe_lists_each_files_contracts_at_its_end_time(folder: Path) -> None:
+    sim = Simulator(market=LeanDataFolder(folder), start=ny(date(2015, 12, 24), 0))
+    sim.start(UniverseHistory)
+    frame = UniverseHistory.frame
+    # 12-21's file is absent: the three trading days before 12-24 give two files, each known at the midnight after it
+    assert list(frame.index.levels[0]) == [datetime(2015, 12, 23), datetime(2015, 12, 24)]  # type: ignore[attr-defined]
+    assert [s.value for s in frame.loc[datetime(2015, 12, 24)].index] == ["GOOG  151231C00600000"]  # type: ignore[attr-defined]
+    assert frame.loc[datetime(2015, 12, 23)]["theta"].tolist() == pytest.approx([0, -8.12 * 365, 0])  # type: ignore[attr-defined]
