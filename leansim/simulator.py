@@ -278,7 +278,7 @@ class Run:
 
     def universe_history(self, canonical: Symbol, periods: int) -> Any:
         """The last `periods` universe files of `canonical` as a frame indexed by (time, symbol)."""
-        import pandas
+        import pandas  # type: ignore[import-untyped]
 
         read = getattr(self.sim.market.market, "universe_history", None)
         files = read(canonical.id.symbol, self.sim.now, periods) if read is not None else []

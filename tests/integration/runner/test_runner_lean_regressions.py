@@ -248,7 +248,9 @@ def test_option_strategies_round_trip_as_lean_records_it(lean_algorithm: str) ->
 class ProviderCoveredCall(QCAlgorithm):
     """Mirrors LEAN's OptionChainProviderAlgorithm: 100 GOOG shares, and one short call found through
     option_chain_provider: the out-of-the-money call 11 to 29 whole days out nearest the price, chosen
-    again each minute until it is held (at 09:30 GOOG has no price yet, and LEAN picks a 300 strike)."""
+    again each minute until it is held (at 09:30 GOOG has no price yet, and LEAN picks a 300 strike).
+    The contract added during the 09:31 slice has no data until 09:32: the sale sent at 09:31 is
+    refused before it becomes an order, and the one sent at 09:32 fills at that minute's bid."""
 
     def initialize(self) -> None:
         self.set_start_date(2015, 12, 24)
