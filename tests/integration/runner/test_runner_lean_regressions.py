@@ -21,7 +21,7 @@ import pytest
 from runner_kit import LEAN_SAMPLE
 
 from leansim.algorithm import QCAlgorithm
-from leansim.buying_power import SecurityMarginModel
+from leansim.buying_power import ConstantBuyingPowerModel, SecurityMarginModel
 from leansim.data import OptionChain, OptionContract, Slice
 from leansim.enums import OptionRight
 from leansim.option_strategies import OptionStrategies, OptionStrategy
@@ -517,3 +517,64 @@ def test_a_universe_filtered_by_the_files_greeks_still_delivers_a_chain_as_lean_
     assert _figures(statistics) == Expected("0", "100000", "$0.00")  # OptionUniverseFilterGreeksRegressionAlgorithm
     [(before, after)] = GreekBandChain.sizes
     assert 0 < after < before and GreekBandChain.chains
+
+
+class ShortCallsOnStockWithOneToOneMargin(QCAlgorithm):
+    """Mirrors LEAN's NullMarginMultipleOrdersRegressionAlgorithm: no strategy grouping, a constant 1:1
+    buying power; at the first open slice buy 1000 GOOG and sell ten of the latest standard call of the
+    lowest strike. Each order's margin stands alone: $1010 in use afterwards."""
+
+    margin: list[float] = []
+
+    def initialize(self) -> None:
+        self.set_start_date(2015, 12, 24)
+        self.set_end_date(2015, 12, 24)
+        self.set_cash(10000)
+        self.portfolio.set_positions(SecurityPositionGroupModel.NULL)
+        self.set_security_initializer(lambda security: security.set_buying_power_model(ConstantBuyingPowerModel(1)))
+        option = self.add_option(self.add_equity("GOOG", leverage=4).symbol)
+        option.set_filter(lambda u: u.standards_only().strikes(-2, +2).expiration(0, 180))
+        self.canonical = option.symbol
+
+    def on_data(self, slice: Slice) -> None:
+        chain = slice.option_chains.get(self.canonical)
+        if self.portfolio.invested or not self.is_market_open(self.canonical) or not chain:
+            return
+        calls = [c for c in chain if c.right == OptionRight.CALL]
+        latest = max(c.expiry for c in calls)
+        call = min((c for c in calls if c.expiry == latest), key=lambda c: c.strike)
+        self.market_order(call.symbol.underlying, 1000)
+        self.market_order(call.symbol, -10)
+        type(self).margin.append(self.portfolio.total_margin_used)
+
+
+def test_orders_margined_one_by_one_with_constant_buying_power_as_lean_records_it() -> None:
+    statistics = _statistics(ShortCallsOnStockWithOneToOneMargin)
+    assert _figures(statistics) == Expected("2", "10658.5", "$11.50")  # NullMarginMultipleOrdersRegressionAlgorithm
+    assert ShortCallsOnStockWithOneToOneMargin.margin == [1010]
+
+
+class HighVolatilityCallEveryMinute(QCAlgorithm):
+    """Mirrors LEAN's OptionChainFullDataRegressionAlgorithm: from the chain's data frame in initialize
+    (12-23's universe file), the latest contract within ten days with implied volatility above 0.5 and
+    delta below 0.5; bought at one slice, liquidated at the next, all day."""
+
+    def initialize(self) -> None:
+        self.set_start_date(2015, 12, 24)
+        self.set_end_date(2015, 12, 24)
+        self.set_cash(100000)
+        frame = self.option_chain(self.add_equity("GOOG").symbol, flatten=True).data_frame
+        wanted = frame[(frame.expiry <= self.time + timedelta(days=10)) & (frame.impliedvolatility > 0.5) & (frame.delta < 0.5)]
+        self.contract = wanted.expiry.idxmax()
+        self.add_option_contract(self.contract)
+
+    def on_data(self, slice: Slice) -> None:
+        if self.portfolio.invested:
+            self.liquidate()
+        else:
+            self.market_order(self.contract, 1)
+
+
+def test_a_contract_picked_from_the_universe_frame_trades_all_day_as_lean_records_it() -> None:
+    statistics = _statistics(HighVolatilityCallEveryMinute)
+    assert _figures(statistics) == Expected("210", "96041", "$209.00")  # OptionChainFullDataRegressionAlgorithm
