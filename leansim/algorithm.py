@@ -16,7 +16,7 @@ from functools import reduce
 from typing import Any, Protocol
 
 from leansim.brokerage_models import DefaultBrokerageModel, brokerage_model_for
-from leansim.data import OptionChain, OptionChainProvider, Slice
+from leansim.data import OptionChain, OptionChainProvider, OptionContract, Slice
 from leansim.engine.market_view import SimulatorClock
 from leansim.enums import OPTION_TYPES, AccountType, Market, OrderType, SecurityType
 from leansim.index_option_symbol import map_to_underlying
@@ -29,6 +29,7 @@ from leansim.scheduling import DateRules, ScheduleManager, TimeRules
 from leansim.securities import Equity, Index, IndexOption, Option, Security, SecurityManager
 from leansim.symbols import Symbol
 from leansim.tickets import OrderProcessor, OrderTicket, SubmitOrderRequest
+from leansim.trade_builder import TradeBuilder
 from leansim.transactions import SecurityTransactionManager
 
 
@@ -55,6 +56,7 @@ class Engine(Protocol):
     security_initializer: Any
     moo_warning_sent: bool
     quit_requested: bool
+    trade_builder: TradeBuilder
 
     @property
     def sim(self) -> Simulation: ...
@@ -96,6 +98,12 @@ class Engine(Protocol):
     def chain_subscriptions(self) -> dict[Symbol, Option]: ...
 
     def ensure_security(self, symbol: Symbol) -> Security: ...
+
+    def add_security(self, symbol: Symbol) -> Security: ...
+
+    def universe_chain(self, symbol: Symbol) -> OptionChain | None: ...
+
+    def universe_history(self, canonical: Symbol, periods: int) -> Any: ...
 
     def build_chain(self, symbol: Symbol, option: Option | None) -> OptionChain: ...
 
@@ -152,6 +160,10 @@ class QCAlgorithm:
     @property
     def transactions(self) -> SecurityTransactionManager:
         return self._run.transactions
+
+    @property
+    def trade_builder(self) -> TradeBuilder:
+        return self._run.trade_builder
 
     @property
     def object_store(self) -> ObjectStore:
@@ -297,14 +309,15 @@ class QCAlgorithm:
         self._run.chain_subscriptions[canonical] = security
         return security
 
-    def add_option_contract(self, symbol: Symbol, resolution: Any = None, fill_forward: bool = True,
+    def add_option_contract(self, symbol: Symbol | OptionContract, resolution: Any = None, fill_forward: bool = True,
                             leverage: float = 0, extended_market_hours: bool = False) -> Option:
         """One option contract (its underlying too), as LEAN's AddOptionContract: any option type
         with its underlying set, which a Symbol parsed from a stored key has."""
+        symbol = _as_symbol(symbol)
         if symbol.security_type not in OPTION_TYPES or symbol.underlying is None:
             raise ValueError(f"Unexpected option symbol {symbol}. Please provide a valid option contract with it's "
                              "underlying symbol set.")
-        security = self._run.ensure_security(symbol)
+        security = self._run.add_security(symbol)
         assert isinstance(security, Option)
         return security
 
@@ -322,8 +335,21 @@ class QCAlgorithm:
         return self._run.ensure_security(symbol)
 
     def option_chain(self, symbol: Symbol, flatten: bool = False) -> OptionChain:
-        """Every listed contract of `symbol` (an underlying or canonical option) right now."""
-        return self._run.build_chain(symbol, None)
+        """The chain of `symbol` (an underlying or canonical option) from the latest option universe
+        file, as LEAN reads it (QCAlgorithm.OptionChain); a market without universe files lists
+        every contract it quotes right now."""
+        chain = self._run.universe_chain(symbol)
+        return chain if chain is not None else self._run.build_chain(symbol, None)
+
+    def history(self, symbol: Symbol, periods: int, resolution: Any = None, flatten: bool = False, **_: Any) -> Any:
+        """History of an option universe: the last `periods` daily universe files as a pandas frame
+        indexed by (time, symbol), time being each file's EndTime (QCAlgorithm.History of
+        OptionUniverse, flattened). The double keeps no other history: anything else is refused."""
+        is_option = symbol.security_type in (SecurityType.OPTION, SecurityType.INDEX_OPTION)
+        if not (is_option and symbol.is_canonical() and flatten):
+            raise NotImplementedError("leansim's history() serves flattened option universes only "
+                                      f"(a canonical option and flatten=True), not {symbol}")
+        return self._run.universe_history(symbol, periods)
 
     def is_market_open(self, symbol: Symbol) -> bool:
         return self._run.ensure_security(symbol).exchange.exchange_open
@@ -419,10 +445,10 @@ class QCAlgorithm:
                 tickets.append(self.market_order(each, -quantity - pending_market, asynchronous, tag, order_properties))
         return tickets
 
-    def _security_for_order(self, symbol: Symbol | str) -> Security:
+    def _security_for_order(self, symbol: Symbol | OptionContract | str) -> Security:
         if isinstance(symbol, str):
             return self.securities[symbol]
-        return self._run.ensure_security(symbol)
+        return self._run.ensure_security(_as_symbol(symbol))
 
     def _submit(self, order_type: OrderType, security: Security, quantity: float, tag: str, asynchronous: bool,
                 properties: Any, limit_price: float = 0.0) -> OrderTicket:
@@ -533,3 +559,7 @@ def _as_datetime(year: int | date | datetime, month: int | None, day: int | None
     return datetime(year, month, day)
 
 
+def _as_symbol(symbol: Symbol | OptionContract) -> Symbol:
+    """A chain's contract stands for its Symbol wherever LEAN takes one (OptionContract.cs, the
+    implicit operator Symbol)."""
+    return symbol.symbol if isinstance(symbol, OptionContract) else symbol

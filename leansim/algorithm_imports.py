@@ -31,6 +31,7 @@ from leansim import (
     notify,
     object_store,
     option_exercise,
+    option_pricing,
     option_strategies,
     orders,
     portfolio,
@@ -40,6 +41,7 @@ from leansim import (
     security_initializers,
     symbols,
     tickets,
+    trade_builder,
     transactions,
 )
 
@@ -60,6 +62,8 @@ LEAN_CLASSES: dict[str, type] = {
         option_exercise.DefaultExerciseModel, option_exercise.DefaultOptionAssignmentModel,
         option_exercise.NullOptionAssignmentModel, option_exercise.OptionAssignmentParameters,
         option_exercise.OptionAssignmentResult,
+        option_pricing.OptionPriceModelResult, option_pricing.OptionPriceModelParameters,
+        option_pricing.QLOptionPriceModel, option_pricing.QLOptionPriceModelProvider,
         tickets.OrderResponse, tickets.OrderRequest, tickets.SubmitOrderRequest, tickets.CancelOrderRequest,
         tickets.UpdateOrderRequest, tickets.UpdateOrderFields, tickets.OrderTicket,
         object_store.ObjectStore,
@@ -70,10 +74,11 @@ LEAN_CLASSES: dict[str, type] = {
         buying_power.ConstantBuyingPowerModel, buying_power.NullBuyingPowerModel, buying_power.SecurityMarginModel,
         securities.SecurityHolding, securities.SecurityManager, securities.Security, securities.Equity,
         securities.Option, securities.Index, securities.IndexOption, securities.SecurityExchange, securities.SecurityExchangeHours,
-        securities.SymbolProperties, securities.OptionFilterUniverse,
+        securities.SymbolProperties, securities.OptionFilterUniverse, securities.OptionSymbol,
         data.Slice, data.OptionChains, data.OptionChain, data.OptionContract, data.Greeks, data.BaseData,
         data.KeyValuePair,
         notify.NotificationManager,
+        trade_builder.TradeBuilder, trade_builder.Trade, trade_builder.TradeDirection,
         scheduling.ScheduleManager, scheduling.ScheduledEvent, scheduling.DateRules, scheduling.TimeRules,
         fills.FillModel, fills.ImmediateFillModel, fills.FillModelParameters, fills.Fill,
         fees.FeeModel, fees.ConstantFeeModel, fees.InteractiveBrokersFeeModel, fees.OrderFeeParameters,
@@ -83,7 +88,7 @@ LEAN_CLASSES: dict[str, type] = {
         brokerage_models.TradierBrokerageModel, brokerage_models.AlpacaBrokerageModel,
         transactions.SecurityTransactionManager,
         security_initializers.SecuritySeeder, security_initializers.BrokerageModelSecurityInitializer,
-        extensions.Extensions,
+        extensions.Extensions, extensions.RegressionTestException,
         algorithm.QCAlgorithm,
     )
 }

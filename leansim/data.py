@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
+from leansim.pascal_case import PascalCaseAttributes
 from leansim.enums import OptionRight, OptionStyle
 from leansim.symbols import Symbol
 
@@ -25,7 +26,7 @@ class KeyValuePair(Generic[K, V]):
         self.value = value
 
 
-class BaseData:
+class BaseData(PascalCaseAttributes):
     """A price point (the chain's underlying)."""
 
     def __init__(self, symbol: Symbol, time: datetime, value: float) -> None:
@@ -54,35 +55,19 @@ class BaseData:
         return self._value
 
 
-class Greeks:
-    """Option sensitivities (the market provides delta; others are 0 when unknown)."""
+class Greeks(PascalCaseAttributes):
+    """Option sensitivities, settable as LEAN's (Common/Data/Market/Greeks.cs); theta is per year."""
 
     def __init__(self, delta: float = 0.0, gamma: float = 0.0, vega: float = 0.0, theta: float = 0.0,
-                 rho: float = 0.0) -> None:
-        self._delta, self._gamma, self._vega, self._theta, self._rho = delta, gamma, vega, theta, rho
+                 rho: float = 0.0, lambda_: float = 0.0) -> None:
+        self.delta, self.gamma, self.vega, self.theta, self.rho, self.lambda_ = delta, gamma, vega, theta, rho, lambda_
 
     @property
-    def delta(self) -> float:
-        return self._delta
-
-    @property
-    def gamma(self) -> float:
-        return self._gamma
-
-    @property
-    def vega(self) -> float:
-        return self._vega
-
-    @property
-    def theta(self) -> float:
-        return self._theta
-
-    @property
-    def rho(self) -> float:
-        return self._rho
+    def theta_per_day(self) -> float:
+        return self.theta / 365
 
 
-class OptionContract:
+class OptionContract(PascalCaseAttributes):
     """One contract of a chain with its quote at the slice's time."""
 
     def __init__(
@@ -98,7 +83,10 @@ class OptionContract:
         open_interest: float,
         bid_size: float = 0.0,
         ask_size: float = 0.0,
+        price_model: Callable[[OptionContract], Any] | None = None,
     ) -> None:
+        self._price_model = price_model  # evaluates this contract with its option's price model
+        self._model_result: Any = None
         self._symbol = symbol
         self._time = time
         self._bid_price, self._ask_price, self._last_price = bid_price, ask_price, last_price
@@ -111,6 +99,11 @@ class OptionContract:
     @property
     def symbol(self) -> Symbol:
         return self._symbol
+
+    @property
+    def id(self) -> Any:
+        """The contract's SecurityIdentifier (BaseContract.ID)."""
+        return self._symbol.id
 
     @property
     def time(self) -> datetime:
@@ -169,8 +162,30 @@ class OptionContract:
         return self._implied_volatility
 
     @property
+    def theoretical_price(self) -> float:
+        """The option's price model's price, evaluated on first read (OptionContract.TheoreticalPrice);
+        0 without a model."""
+        if self._price_model is None:
+            return 0.0
+        if self._model_result is None:
+            self._model_result = self._price_model(self)
+        return float(self._model_result.theoretical_price)
+
+    @property
     def open_interest(self) -> float:
         return self._open_interest
+
+    def __eq__(self, other: object) -> bool:
+        """Equal to its own Symbol, which it converts to wherever LEAN takes one (the implicit
+        operator Symbol of Common/Data/Market/OptionContract.cs), so `symbol == contract` holds."""
+        if isinstance(other, OptionContract):
+            return other._symbol == self._symbol
+        if isinstance(other, Symbol):
+            return other == self._symbol
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._symbol)
 
     def __repr__(self) -> str:
         return f"<OptionContract {self._symbol.value} bid={self._bid_price} ask={self._ask_price}>"
@@ -182,7 +197,14 @@ _FRAME_COLUMNS = ("expiry", "strike", "right", "style", "lastprice", "bidprice",
                   "underlyingsymbol", "underlyinglastprice")
 
 
-class OptionChain:
+class _Contracts(dict[Symbol, "OptionContract"]):
+    """OptionChain.contracts: a C# Dictionary, whose `keys()` pythonnet gives as an indexable list."""
+
+    def keys(self) -> list[Symbol]:  # type: ignore[override]
+        return list(super().keys())
+
+
+class OptionChain(PascalCaseAttributes):
     """The contracts of one canonical option at one time; iterating yields OptionContracts."""
 
     def __init__(self, canonical_option_symbol: Symbol, time: datetime, underlying: BaseData, contracts: list[OptionContract]) -> None:
@@ -197,7 +219,7 @@ class OptionChain:
 
     @property
     def contracts(self) -> dict[Symbol, OptionContract]:
-        return dict(self._contracts)
+        return _Contracts(self._contracts)
 
     @property
     def count(self) -> int:
@@ -299,7 +321,7 @@ class OptionChains:
         return list(self._chains.items())
 
 
-class Slice:
+class Slice(PascalCaseAttributes):
     """The data of one time step: underlying prices and option chains."""
 
     def __init__(self, time: datetime, prices: dict[Symbol, BaseData], option_chains: OptionChains, utc_time: datetime) -> None:

@@ -6,9 +6,13 @@ from datetime import date, datetime, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from leansim.enums import SecurityType
+from leansim.enums import OrderDirection, SecurityType
 
 _OPTIONS = frozenset({SecurityType.OPTION, SecurityType.FUTURE_OPTION, SecurityType.INDEX_OPTION})
+
+
+class RegressionTestException(Exception):
+    """What LEAN's regression algorithms raise when a check fails (Common/RegressionTestException.cs)."""
 
 
 class Extensions:
@@ -16,6 +20,11 @@ class Extensions:
     def is_option(security_type: SecurityType) -> bool:
         """Equity, future and index options (Extensions.IsOption)."""
         return security_type in _OPTIONS
+
+    @staticmethod
+    def get_order_direction(quantity: float) -> OrderDirection:
+        """Buy for a positive quantity, sell for a negative one, hold for zero (Extensions.GetOrderDirection)."""
+        return OrderDirection.BUY if quantity > 0 else OrderDirection.SELL if quantity < 0 else OrderDirection.HOLD
 
     @staticmethod
     def convert_from_utc(time: datetime | date, to: Any, strict: bool = False) -> datetime:

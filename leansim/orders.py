@@ -13,6 +13,7 @@ import copy
 from datetime import datetime, timedelta
 from typing import Any
 
+from leansim.pascal_case import PascalCaseAttributes
 from leansim.enums import CLOSED_STATUSES, OrderDirection, OrderStatus, OrderType, SecurityType
 from leansim.symbols import Symbol
 
@@ -432,7 +433,7 @@ class ComboLegLimitOrder(ComboOrder):
         return self._limit_price
 
 
-class OrderEvent:
+class OrderEvent(PascalCaseAttributes):
     """One change of an order: submission, a fill (signed `fill_quantity`), cancel or rejection.
 
     Constructors, as in the stubs: `OrderEvent()`, `OrderEvent(order, utc_time, order_fee, message="")`

@@ -324,12 +324,17 @@ class OwnSetup:
 
 
 def own_setup(algorithm: type[QCAlgorithm], parameters: dict[str, str]) -> OwnSetup:
-    """The algorithm's own set-up, read by running its initialize on a throwaway double."""
+    """The algorithm's own set-up, read by running its initialize on a throwaway double. An
+    initialize that fails there (it reads the chain the double lacks) still chose what it set
+    before failing; the real run reports the error if it fails there too."""
     sim = Simulator(parameters=parameters)
     unset = sim.now.replace(tzinfo=None)
     try:
-        algo = sim.start(algorithm)
-    except Exception:  # the real run reports it
+        sim.start(algorithm)
+    except Exception:  # noqa: S110  # what it set before failing is still its choice
+        pass
+    algo = sim.algorithm
+    if algo is None:
         return OwnSetup()
     start, end = algo.start_date, algo.end_date
     tickers = tuple(symbol.value for symbol in algo.securities.keys() if symbol.security_type == SecurityType.EQUITY)

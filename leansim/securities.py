@@ -11,11 +11,14 @@ A Security reads its quote from the simulator's market at the current time, so `
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
+from leansim.pascal_case import PascalCaseAttributes
 from leansim.buying_power import BuyingPowerModel
+from leansim.data import BaseData, Greeks
 from leansim.enums import DataNormalizationMode, OptionRight, OptionStyle, SecurityType, SettlementType
 from leansim.fees import FeeModel
 from leansim.index_option_symbol import minimum_price_variation
@@ -218,7 +221,7 @@ class SecurityHolding:
         self._average_price = average_price
 
 
-class Security:
+class Security(PascalCaseAttributes):
     """A tradable with its live quote, exchange, properties, holdings and fill model."""
 
     def __init__(self, symbol: Symbol, market: MarketView, fill_model: FillModel,
@@ -234,6 +237,7 @@ class Security:
         self._fee_model: FeeModel = FeeModel()
         self._normalization = DataNormalizationMode.RAW
         self._buying_power_model: BuyingPowerModel | None = None  # None: leansim.portfolio's margin rules
+        self._added_at: datetime | None = None  # set when added during a slice: its data starts at the next one
 
     @property
     def symbol(self) -> Symbol:
@@ -285,6 +289,10 @@ class Security:
 
     @property
     def has_data(self) -> bool:
+        """Whether a data point has reached the security. One added while the algorithm handles a
+        slice gets its first data at the next slice: its new subscription has not been read yet."""
+        if self._added_at is not None and self._market.now <= self._added_at:
+            return False
         return self._market.quote(self._symbol) is not None
 
     @property
@@ -350,72 +358,176 @@ def is_standard_expiry(expiry: date) -> bool:
     return first_friday + 7 + 5 < expiry.day < first_friday + 2 * 7 + 2
 
 
-class OptionFilterUniverse:
-    """The contracts an option subscription keeps; each method narrows it and returns self."""
+class OptionSymbol:
+    """Static helpers on option contract Symbols (Common/Securities/Option/OptionSymbol.cs)."""
 
-    def __init__(self) -> None:
-        self._min_strike_rank: int | None = None
-        self._max_strike_rank: int | None = None
-        self._min_days: int | None = None
-        self._max_days: int | None = None
+    @staticmethod
+    def is_standard(symbol: Symbol) -> bool:
+        """A monthly (standard) expiry, as `is_standard_expiry`."""
+        return is_standard_expiry(symbol.id.date.date())
+
+    @staticmethod
+    def is_weekly(symbol: Symbol) -> bool:
+        """Any expiry that is not the standard monthly one (OptionSymbol.IsWeekly)."""
+        return not OptionSymbol.is_standard(symbol)
+
+
+class OptionUniverse(PascalCaseAttributes):
+    """One contract as an option universe sees it: its Symbol, daily close, open interest, implied
+    volatility and greeks (Common/Data/UniverseSelection/OptionUniverse.cs)."""
+
+    def __init__(self, symbol: Symbol, underlying: BaseData, close: float = 0.0, open_interest: float = 0.0,
+                 implied_volatility: float = 0.0, greeks: Greeks | None = None) -> None:
+        self.symbol = symbol
+        self.underlying = underlying
+        self.close = close
+        self.open_interest = open_interest
+        self.implied_volatility = implied_volatility
+        self.greeks = greeks or Greeks()
+
+    @property
+    def id(self) -> Any:
+        return self.symbol.id
+
+    @property
+    def price(self) -> float:
+        return self.close
+
+    def __eq__(self, other: object) -> bool:
+        """Equal to its Symbol, so a filter may return the items it iterated (WhereContains)."""
+        if isinstance(other, OptionUniverse):
+            return other.symbol == self.symbol
+        if isinstance(other, Symbol):
+            return other == self.symbol
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.symbol)
+
+
+class OptionFilterUniverse:
+    """The contracts an option universe selects from, narrowed in place by each method, as LEAN's
+    (Common/Securities/Option/OptionFilterUniverse.cs, ContractSecurityFilterUniverse.cs): iterating
+    yields OptionUniverse items. The standard/weekly choice is applied last, after the user's filter
+    (ApplyTypesFilter), so `strikes` counts the strikes of every expiry."""
+
+    def __init__(self, data: list[OptionUniverse] | None = None, underlying: BaseData | None = None,
+                 local_time: datetime | None = None) -> None:
+        self._data = list(data or [])
+        self._underlying = underlying
+        self._local_time = local_time
         self._expiry_types = _STANDARD | _WEEKLY  # weeklys are included by default
-        self._right: OptionRight | None = None
+        self._types_applied = False
+
+    @property
+    def underlying(self) -> BaseData | None:
+        return self._underlying
+
+    @property
+    def local_time(self) -> datetime | None:
+        return self._local_time
+
+    @property
+    def count(self) -> int:
+        return len(self._data)
+
+    def __iter__(self) -> Iterator[OptionUniverse]:
+        return iter(list(self._data))
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def _where(self, keep: Callable[[OptionUniverse], bool]) -> OptionFilterUniverse:
+        self._data = [item for item in self._data if keep(item)]
+        return self
 
     def strikes(self, min_strike: int, max_strike: int) -> OptionFilterUniverse:
-        """Keep strikes from `min_strike` to `max_strike` steps around the at-the-money strike."""
-        self._min_strike_rank, self._max_strike_rank = min_strike, max_strike
-        return self
+        """Keep strikes from `min_strike` to `max_strike` steps around the underlying's price: a binary
+        search finds the price or the next strike above it; when the price is not a strike, a range
+        around it drops one from the top (and a range above it shifts down by one)."""
+        if self._underlying is None:
+            return self
+        strikes = sorted({item.symbol.id.strike_price for item in self._data})
+        spot = self._underlying.price
+        index = bisect.bisect_left(strikes, spot)
+        if index == len(strikes):
+            return self._where(lambda item: False)
+        low, high = index + min_strike, index + max_strike
+        if strikes[index] != spot:
+            if min_strike < 0 < max_strike:
+                high -= 1
+            elif min_strike > 0:
+                low, high = low - 1, high - 1
+        if low >= len(strikes) or high < 0:
+            return self._where(lambda item: False)
+        lowest, highest = strikes[max(low, 0)], strikes[min(high, len(strikes) - 1)]
+        return self._where(lambda item: lowest <= item.symbol.id.strike_price <= highest)
 
     def expiration(self, min_expiry: int | timedelta, max_expiry: int | timedelta) -> OptionFilterUniverse:
-        """Keep expiries between `min_expiry` and `max_expiry` days away (ints or timedeltas)."""
-        self._min_days = min_expiry.days if isinstance(min_expiry, timedelta) else int(min_expiry)
-        self._max_days = max_expiry.days if isinstance(max_expiry, timedelta) else int(max_expiry)
-        return self
+        """Keep expiries from `min_expiry` to `max_expiry` days after today (ints or timedeltas)."""
+        if self._local_time is None:
+            return self
+        today = self._local_time.date()
+        low = today + (min_expiry if isinstance(min_expiry, timedelta) else timedelta(days=int(min_expiry)))
+        high = today + (max_expiry if isinstance(max_expiry, timedelta) else timedelta(days=int(max_expiry)))
+        return self._where(lambda item: low <= item.symbol.id.date.date() <= high)
 
     def include_weeklys(self) -> OptionFilterUniverse:
-        """Obsolete in LEAN: weeklys are included by default (Common/Securities/ContractSecurityFilterUniverse.cs)."""
+        """Obsolete in LEAN: weeklys are included by default."""
         self._expiry_types |= _WEEKLY
         return self
 
     def standards_only(self) -> OptionFilterUniverse:
-        """Keep only the standard (monthly) expiries, as ContractSecurityFilterUniverse.StandardsOnly."""
         self._expiry_types = _STANDARD
         return self
 
     def weeklys_only(self) -> OptionFilterUniverse:
-        """Keep only the non-standard expiries (ContractSecurityFilterUniverse.WeeklysOnly)."""
         self._expiry_types = _WEEKLY
         return self
 
     def calls_only(self) -> OptionFilterUniverse:
-        self._right = OptionRight.CALL
-        return self
+        return self._where(lambda item: item.symbol.id.option_right == OptionRight.CALL)
 
     def puts_only(self) -> OptionFilterUniverse:
-        self._right = OptionRight.PUT
+        return self._where(lambda item: item.symbol.id.option_right == OptionRight.PUT)
+
+    def contracts(self, contracts: Any) -> OptionFilterUniverse:
+        """Keep the given Symbols, or what a selector returns from the current items."""
+        chosen = list(contracts(list(self._data)) if callable(contracts) else contracts)
+        return self._where(lambda item: item in chosen)
+
+    def delta(self, min: float, max: float) -> OptionFilterUniverse:  # noqa: A002 - LEAN's names
+        return self._where(lambda item: min <= item.greeks.delta <= max)
+
+    def gamma(self, min: float, max: float) -> OptionFilterUniverse:  # noqa: A002
+        return self._where(lambda item: min <= item.greeks.gamma <= max)
+
+    def vega(self, min: float, max: float) -> OptionFilterUniverse:  # noqa: A002
+        return self._where(lambda item: min <= item.greeks.vega <= max)
+
+    def theta(self, min: float, max: float) -> OptionFilterUniverse:  # noqa: A002
+        return self._where(lambda item: min <= item.greeks.theta <= max)
+
+    def rho(self, min: float, max: float) -> OptionFilterUniverse:  # noqa: A002
+        return self._where(lambda item: min <= item.greeks.rho <= max)
+
+    def implied_volatility(self, min: float, max: float) -> OptionFilterUniverse:  # noqa: A002
+        return self._where(lambda item: min <= item.implied_volatility <= max)
+
+    def open_interest(self, min: float, max: float) -> OptionFilterUniverse:  # noqa: A002
+        return self._where(lambda item: min <= item.open_interest <= max)
+
+    # LEAN's one-letter shortcuts (OptionFilterUniverse.D, G, V, T, R, IV, OI)
+    d, g, v, t, r = delta, gamma, vega, theta, rho
+    iv, oi = implied_volatility, open_interest
+
+    def _apply_types_filter(self) -> OptionFilterUniverse:
+        """Keep the standard or weekly expiries chosen (ContractSecurityFilterUniverse.ApplyTypesFilter)."""
+        if not self._types_applied:
+            self._types_applied = True
+            types = self._expiry_types
+            self._where(lambda item: bool(types & (_STANDARD if is_standard_expiry(item.symbol.id.date.date()) else _WEEKLY)))
         return self
-
-    def _accepts(self, strikes: list[float], spot: float, today: date) -> Callable[[Symbol], bool]:
-        """A predicate over contract symbols, given the chain's sorted strikes and the spot price."""
-        atm = min(range(len(strikes)), key=lambda i: abs(strikes[i] - spot)) if strikes else 0
-        low = strikes[max(0, atm + self._min_strike_rank)] if strikes and self._min_strike_rank is not None else None
-        high_index = atm + self._max_strike_rank if self._max_strike_rank is not None else None
-        high = strikes[min(len(strikes) - 1, high_index)] if strikes and high_index is not None else None
-
-        def accepts(symbol: Symbol) -> bool:
-            sid = symbol.id
-            if self._right is not None and sid.option_right != self._right:
-                return False
-            if not self._expiry_types & (_STANDARD if is_standard_expiry(sid.date.date()) else _WEEKLY):
-                return False
-            if low is not None and sid.strike_price < low or high is not None and sid.strike_price > high:
-                return False
-            days = (sid.date.date() - today).days
-            if self._min_days is not None and days < self._min_days:
-                return False
-            return self._max_days is None or days <= self._max_days
-
-        return accepts
 
 
 class Option(Security):
@@ -431,6 +543,7 @@ class Option(Security):
                                     else SettlementType.PHYSICAL_DELIVERY)
         self._exercise_model: Any = DefaultExerciseModel()
         self._assignment_model: Any = DefaultOptionAssignmentModel()
+        self._price_model: Any = None
 
     @property
     def option_exercise_model(self) -> Any:
@@ -447,6 +560,14 @@ class Option(Security):
 
     def set_option_assignment_model(self, option_assignment_model: Any) -> None:
         self._assignment_model = option_assignment_model
+
+    @property
+    def price_model(self) -> Any:
+        """What prices the chain's contracts (`theoretical_price`); None until one is set."""
+        return self._price_model
+
+    def set_price_model(self, price_model: Any) -> None:
+        self._price_model = price_model
 
     @property
     def scaled_strike_price(self) -> float:
@@ -502,13 +623,18 @@ class Option(Security):
         else:
             raise TypeError("set_filter takes a function, (min_strike, max_strike) or four bounds")
 
-    def _universe(self) -> OptionFilterUniverse:
-        universe = OptionFilterUniverse()
-        if self._filter is not None:
-            result = self._filter(universe)
-            if isinstance(result, OptionFilterUniverse):
-                return result
-        return universe
+    def _select(self, universe: OptionFilterUniverse) -> list[Symbol]:
+        """The contracts the filter keeps (Option.SetFilter): it may narrow the universe in place and
+        return None, return the universe, or return the contracts (Symbols or the items it iterated)."""
+        result = self._filter(universe) if self._filter is not None else None
+        if result is not None and not isinstance(result, OptionFilterUniverse):
+            try:
+                chosen = list(result)
+            except TypeError:
+                raise ValueError(f"set_filter: the filter function returned {type(result).__name__}; return an "
+                                 "OptionFilterUniverse or a list of symbols") from None
+            universe.contracts(chosen)
+        return [item.symbol for item in universe._apply_types_filter()]
 
 
 class IndexOption(Option):

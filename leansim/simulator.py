@@ -31,6 +31,7 @@ from leansim.faults import FaultPlan, SimulatedCrash
 from leansim.fills import FillModelParameters, ImmediateFillModel
 from leansim.keys import contract_symbol, security_key
 from leansim.market.base import ContractQuote, MarketData, Quote, SecurityKey
+from leansim.market.lean_universe import UniverseDay
 from leansim.notify import NotificationManager
 from leansim.object_store import ObjectStore
 from leansim.orders import (
@@ -47,11 +48,23 @@ from leansim.orders import (
     OrderEvent,
 )
 from leansim.option_exercise import OptionAssignmentParameters
+from leansim.option_pricing import OptionPriceModelParameters
 from leansim.portfolio import SecurityPortfolioManager
 from leansim.scheduling import DateRules, ScheduleManager, TimeRules
-from leansim.securities import Equity, FillModel, Index, IndexOption, Option, Security, SecurityManager
+from leansim.securities import (
+    Equity,
+    FillModel,
+    Index,
+    IndexOption,
+    Option,
+    OptionFilterUniverse,
+    OptionUniverse,
+    Security,
+    SecurityManager,
+)
 from leansim.static_market import StaticMarket
 from leansim.symbols import Symbol
+from leansim.trade_builder import TradeBuilder
 from leansim.transactions import SecurityTransactionManager
 
 A = TypeVar("A", bound=QCAlgorithm)
@@ -144,6 +157,7 @@ class Run:
         self.portfolio = SecurityPortfolioManager(self.securities, sim.brokerage.cash, self._underlying_price)
         self.handler = TransactionHandler(self)
         self.transactions = SecurityTransactionManager(self.handler, sim.live, lambda: self.warming_up)
+        self.trade_builder = TradeBuilder()
         self.object_store = ObjectStore(sim.store, sim)
         self.schedule = ScheduleManager(sim.market)
         self.date_rules = DateRules(sim.market)
@@ -185,6 +199,15 @@ class Run:
             initializer.initialize(security)
         return self.securities._add(security)
 
+    def add_security(self, symbol: Symbol) -> Security:
+        """A security the algorithm adds itself: added after the first slice, it has no data until
+        the next slice (QCAlgorithm.PreOrderChecks refuses its orders: SecurityHasNoData)."""
+        known = symbol in self.securities
+        security = self.ensure_security(symbol)
+        if not known and self.current_slice is not None:
+            security._added_at = self.sim.now
+        return security
+
     def build_chain(self, symbol: Symbol, option: Option | None) -> OptionChain:
         """The chain of `symbol`'s underlying now, filtered by `option`'s universe when given.
 
@@ -205,6 +228,17 @@ class Run:
             chosen = [(quoted, universe[quoted.key]) for quoted in listed if quoted.key in universe]
         else:
             chosen = [(quoted, contract_symbol(canonical, quoted.key)) for quoted in listed]
+        # The chain carries the underlying's latest bar: a quote bar's close when that is the latest
+        # (Engine/DataFeeds/TimeSliceFactory.cs), though an equity's price comes from trades alone.
+        underlying_quote = market.quote(underlying)
+        if underlying_quote is not None and underlying_quote.quote_close is not None:
+            spot = underlying_quote.quote_close
+        model = option.price_model if option is not None else None
+        evaluate = None
+        if model is not None:  # each contract's security prices with its option's model (OptionChainUniverse)
+            def evaluate(contract: OptionContract) -> Any:
+                parameters = OptionPriceModelParameters(self.securities.get(contract.symbol), self.current_slice, contract)
+                return model.evaluate(parameters)
         contracts = []
         for quoted, chosen_symbol in chosen:
             quote = quoted.quote
@@ -212,10 +246,60 @@ class Run:
                 OptionContract(
                     chosen_symbol, local, quote.bid or 0.0, quote.ask or 0.0, quote.last or 0.0, spot,
                     Greeks(quoted.delta or 0.0), quoted.implied_volatility or 0.0, quoted.open_interest,
-                    quote.bid_size, quote.ask_size,
+                    quote.bid_size, quote.ask_size, evaluate,
                 )
             )
         return OptionChain(canonical, local, BaseData(underlying, local, spot), contracts)
+
+    def universe_chain(self, symbol: Symbol) -> OptionChain | None:
+        """`option_chain(symbol)` from the latest option universe file known now, as LEAN's
+        QCAlgorithm.OptionChain reads it (a history request of OptionUniverse); None when the market
+        has no universe files. Each contract's bid, ask and last are the file's daily close, time the
+        file's EndTime, and contracts expired before today are left out (OptionContract.Create,
+        OptionChain's OptionUniverse constructor)."""
+        if getattr(self.sim.market.market, "universe", None) is None:
+            return None
+        canonical = symbol.canonical if symbol.security_type in OPTION_TYPES and symbol.underlying else (
+            Symbol.create_canonical_option(symbol))
+        underlying = canonical.underlying
+        assert underlying is not None
+        local = self.sim.market.local(self.sim.now)
+        universe = self._universe_file(canonical)
+        if universe is None:
+            return OptionChain(canonical, local, BaseData(underlying, local, 0.0), [])
+        time = datetime.combine(universe.day + timedelta(days=1), datetime.min.time())
+        spot = universe.underlying.close
+        contracts = [
+            OptionContract(
+                contract_symbol(canonical, SecurityKey(canonical.id.symbol, c.right, c.strike, c.expiry)), time,
+                c.bar.close, c.bar.close, c.bar.close, spot, Greeks(c.delta, c.gamma, c.vega, c.theta, c.rho),
+                c.implied_volatility, c.open_interest,
+            )
+            for c in universe.contracts
+            if c.expiry >= local.date()
+        ]
+        return OptionChain(canonical, local, BaseData(underlying, time, spot), contracts)
+
+    def universe_history(self, canonical: Symbol, periods: int) -> Any:
+        """The last `periods` universe files of `canonical` as a frame indexed by (time, symbol)."""
+        import pandas  # type: ignore[import-untyped]
+
+        read = getattr(self.sim.market.market, "universe_history", None)
+        files = read(canonical.id.symbol, self.sim.now, periods) if read is not None else []
+        rows, index = [], []
+        for file in files:
+            time = datetime.combine(file.day + timedelta(days=1), datetime.min.time())
+            for c in file.contracts:
+                index.append((time, contract_symbol(canonical, SecurityKey(canonical.id.symbol, c.right, c.strike, c.expiry))))
+                rows.append({"close": c.bar.close, "openinterest": c.open_interest, "impliedvolatility": c.implied_volatility,
+                             "delta": c.delta, "gamma": c.gamma, "vega": c.vega, "theta": c.theta, "rho": c.rho})
+        frame_index = pandas.MultiIndex.from_tuples(index, names=["time", "symbol"]) if index else None
+        return pandas.DataFrame(rows, index=frame_index)
+
+    def _universe_file(self, canonical: Symbol) -> UniverseDay | None:
+        """The option universe file of `canonical` known now, None when the market has none."""
+        read = getattr(self.sim.market.market, "universe", None)
+        return read(canonical.id.symbol, self.sim.now) if read is not None else None
 
     def _universe(self, option: Option, canonical: Symbol, listed: list[ContractQuote], spot: float,
                   today: date) -> dict[SecurityKey, Symbol]:
@@ -223,22 +307,43 @@ class Run:
         cached = self._universes.get(canonical)
         if cached is not None and cached[0] == today:
             return cached[1]
-        if spot <= 0:  # no underlying price yet (a data folder's first bar arrives a minute in)
+        underlying = canonical.underlying
+        assert underlying is not None
+        local = self.sim.market.local(self.sim.now)
+        file = self._universe_file(canonical)
+        if file is not None:  # LEAN selects from the universe file, against its underlying's close
+            spot = file.underlying.close
+            base = BaseData(underlying, local, spot)
+            data = [OptionUniverse(contract_symbol(canonical, SecurityKey(canonical.id.symbol, c.right, c.strike, c.expiry)),
+                                   base, c.bar.close, c.open_interest, c.implied_volatility,
+                                   Greeks(c.delta, c.gamma, c.vega, c.theta, c.rho)) for c in file.contracts]
+        elif spot <= 0:  # no underlying price yet (a data folder's first bar arrives a minute in)
             return {}
-        symbols = [contract_symbol(canonical, contract.key) for contract in listed]
-        strikes = sorted({s.id.strike_price for s in symbols})
-        accepts = option._universe()._accepts(strikes, spot, today)
-        universe = {contract.key: s for contract, s in zip(listed, symbols) if accepts(s)}
+        else:  # a market without universe files: the contracts it quotes now
+            base = BaseData(underlying, local, spot)
+            data = [OptionUniverse(contract_symbol(canonical, c.key), base, c.quote.last or 0.0, c.open_interest,
+                                   c.implied_volatility or 0.0, Greeks(c.delta or 0.0)) for c in listed]
+        chosen = set(option._select(OptionFilterUniverse(data, base, local)))
+        universe = {security_key(item.symbol): item.symbol for item in data if item.symbol in chosen}
         for selected in universe.values():
             self.ensure_security(selected)
-        if listed:  # before the open nothing is listed: select again once the market lists contracts
+        if data:  # before the open nothing is listed: select again once the market lists contracts
             self._universes[canonical] = (today, universe)
         return universe
 
     def listed_contracts(self, underlying: Symbol, when: datetime) -> list[Symbol]:
-        """The contracts of `underlying` the market lists now (option_chain_provider)."""
+        """The contracts of `underlying` listed on `when` (option_chain_provider): those of the universe
+        file known then that have not expired (BacktestingChainProvider.GetSymbols), else those the
+        market quotes now."""
         canonical = underlying if underlying.is_canonical() else Symbol.create_canonical_option(underlying)
-        return [contract_symbol(canonical, quoted.key) for quoted in self.sim.market.chain(canonical.id.symbol)]
+        read = getattr(self.sim.market.market, "universe", None)
+        if read is None:
+            return [contract_symbol(canonical, quoted.key) for quoted in self.sim.market.chain(canonical.id.symbol)]
+        local = when.replace(tzinfo=None) if isinstance(when, datetime) else datetime.combine(when, datetime.min.time())
+        file = read(canonical.id.symbol, self.sim.market.to_utc(local))
+        keys = [SecurityKey(canonical.id.symbol, c.right, c.strike, c.expiry) for c in file.contracts
+                if c.expiry >= local.date()] if file is not None and canonical.underlying is not None else []
+        return [contract_symbol(canonical, key) for key in keys]
 
     def select_universes(self) -> None:
         """Select each subscribed option universe if today's selection has not run yet."""
@@ -682,6 +787,8 @@ class Simulator:
             if not run.alive or run.stopped:
                 return
         if slice_end is not None:
+            for symbol in run.trade_builder._open_symbols():  # AlgorithmManager: TradeBuilder.SetMarketPrice
+                run.trade_builder.set_market_price(symbol, run.securities[symbol].price)
             run.current_slice = self._slice(run)
             run.algorithm.on_data(run.current_slice)
 
@@ -734,17 +841,13 @@ class Simulator:
         return min(times) if times else None
 
     def _expire_options(self) -> None:
-        """Open orders on an expired contract are cancelled at its close, with or without a position,
-        as LEAN's HandleDelistedSymbols does in backtests (live, it leaves them). A position still
+        """Open orders on an expired contract are cancelled at its delisting, with or without a position,
+        as LEAN's BacktestingBrokerage.ProcessDelistings does (live, it leaves them). A position still
         held at its delisting is exercised, assigned or expires worthless through LEAN's path: an
         option notification for position 0 (BacktestingBrokerage.ProcessDelistings ->
         BrokerageTransactionHandler.HandleOptionNotification), i.e. an OptionExerciseOrder filled by
         the option's exercise model. With no process alive the brokerage still does it, with LEAN's
         default model."""
-        for order in [] if self.live else self.brokerage.open_orders():
-            symbol = order.symbol
-            if order.is_open and symbol.security_type in OPTION_TYPES and self._now >= self._expiry_close(symbol):
-                self.brokerage.cancel_expired(symbol, self._now)
         # One order whatever the fills' order (LEAN's follows its subscriptions): contracts by their code.
         for symbol in sorted(self.brokerage.positions, key=lambda held: held.value):
             if symbol.security_type not in OPTION_TYPES or symbol in self._delisted:
@@ -758,6 +861,12 @@ class Simulator:
                     run.handler.option_notification(run.ensure_security(symbol))
                 else:
                     self._exercise_detached(symbol)
+        # Then its open orders are cancelled (ProcessDelistings: CancelOpenOrders after the notification),
+        # so a market-on-close order still fills at the expiry's close.
+        for order in [] if self.live else self.brokerage.open_orders():
+            symbol = order.symbol
+            if order.is_open and symbol.security_type in OPTION_TYPES and self._now >= self._delisting_time(symbol):
+                self.brokerage.cancel_expired(symbol, self._now)
 
     def _exercise_detached(self, symbol: Symbol) -> None:
         """Expiry at the brokerage while no algorithm process runs: LEAN's default exercise model on

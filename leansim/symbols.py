@@ -15,13 +15,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from leansim.pascal_case import PascalCaseAttributes
 from leansim.enums import OPTION_TYPES, Market, OptionRight, OptionStyle, SecurityType
 
 # LEAN's SecurityIdentifier.DefaultDate: the date of identifiers that carry none (equities, canonicals).
 _DEFAULT_DATE = datetime(1998, 1, 2)
 
 
-class SecurityIdentifier:
+class SecurityIdentifier(PascalCaseAttributes):
     """The immutable parts that make a security unique. str() is unique and parses back, though it is
     readable text, not LEAN's base-36 code; like LEAN's it ends with `|` and the underlying's identifier
     (SecurityIdentifier.ToString: `{symbol} {properties}|{underlying}`)."""
@@ -146,7 +147,7 @@ class SecurityIdentifier:
         return self._text < other._text
 
 
-class Symbol:
+class Symbol(PascalCaseAttributes):
     """A security's identity plus its display value; equal when the identifiers are equal.
 
     `Symbol(sid, value)` is LEAN's public constructor: the underlying is rebuilt from the identifier

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol
 
+from leansim.pascal_case import PascalCaseAttributes
 from leansim.enums import (
     OrderField,
     OrderRequestStatus,
@@ -306,7 +307,7 @@ class UpdateOrderRequest(OrderRequest):
         return self._quantity is None and self._limit_price is None
 
 
-class OrderTicket:
+class OrderTicket(PascalCaseAttributes):
     """The algorithm's handle on one order: live status, fills, events, and cancel/update_tag."""
 
     def __init__(self, transaction_manager: OrderProcessor | None, submit_request: SubmitOrderRequest) -> None:

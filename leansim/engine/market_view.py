@@ -100,10 +100,13 @@ class MarketView:
         return self._chain_cache[underlying]
 
     def price(self, symbol: Symbol) -> float:
-        """LEAN's Security.Price: the last trade, else the mid, else 0."""
+        """LEAN's Security.Price: the latest bar's close when the data has bars, else the last
+        trade, else the mid, else 0."""
         quote = self.quote(symbol)
         if quote is None:
             return 0.0
+        if quote.price is not None:
+            return quote.price
         if quote.last:
             return quote.last
         return quote.mid or 0.0

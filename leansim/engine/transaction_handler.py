@@ -177,7 +177,13 @@ class TransactionHandler:
                 OrderResponseErrorCode.MISSING_SECURITY,
                 f"You haven't requested {request.symbol} data. Add this with add_security() in the initialize() method.",
             )
-        if not security.has_data or security.price == 0:
+        if not security.has_data:
+            return OrderResponse.error(
+                request,
+                OrderResponseErrorCode.SECURITY_HAS_NO_DATA,
+                "There is no data for this symbol yet, please check the security.HasData flag to ensure there is at least one data point.",
+            )
+        if security.price == 0:
             return OrderResponse.error(
                 request,
                 OrderResponseErrorCode.SECURITY_PRICE_ZERO,
@@ -400,6 +406,10 @@ class TransactionHandler:
                 order, event.status, event.fill_quantity, event.fill_price, event.message, event.utc_time, deliver=False,
                 fee=fee, symbol=symbol, is_assignment=event.is_assignment,
             )
+            if event.fill_quantity:  # after the portfolio, as HandleOrderEvents feeds the TradeBuilder
+                multiplier = self._run.securities[symbol].symbol_properties.contract_multiplier
+                self._run.trade_builder.process_fill(order.id, symbol, event.utc_time, event.fill_quantity,
+                                                     event.fill_price, fee.value.amount, multiplier)
             self._applied[event.seq] = order_event
             if not self._lost(event):
                 self._deliver(order_event)

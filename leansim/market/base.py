@@ -56,6 +56,8 @@ class Quote:
     bid_bar: Bar | None = None
     ask_bar: Bar | None = None
     trade_bar: Bar | None = None
+    price: float | None = None  # LEAN's Security.Price from bars when the data has them (see LeanDataFolder)
+    quote_close: float | None = None  # the latest quote bar's close when no trade bar is later
 
     @property
     def mid(self) -> float | None:

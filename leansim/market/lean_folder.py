@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 import re
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Literal
@@ -35,6 +35,7 @@ import numpy.typing as npt
 from leansim.index_option_symbol import map_to_underlying
 from leansim.market import black_scholes as bs
 from leansim.market import lean_format as lf
+from leansim.market import lean_universe as lu
 from leansim.market.base import Bar, ContractQuote, Quote, SecurityKey
 from leansim.market.hours import ExchangeCalendar, to_utc
 
@@ -84,6 +85,7 @@ class _Book:
     bids: _Rows  # close, size, open, high, low
     asks: _Rows  # close, size, open, high, low
     trades: _Rows  # close, open, high, low
+    quotes_set_price: bool = True  # an option's quote bars set its price; an equity's do not
 
     def quote(self, index: int, ms: int) -> Quote | None:
         """What LEAN's cache would hold for `index` at `ms`, with each side's latest bar (a
@@ -95,7 +97,25 @@ class _Book:
         bid, bid_size, bid_bar = _side(self.bids, b)
         ask, ask_size, ask_bar = _side(self.asks, a)
         last, trade_bar = (float(self.trades.values[t, 0]), _bar(self.trades.values[t], 1)) if t >= 0 else (None, None)
-        return Quote(bid, ask, last, bid_size, ask_size, bid_bar, ask_bar, trade_bar)
+        quote_close = self._quote_close(b, a, t, bid, ask)
+        price = quote_close if self.quotes_set_price and quote_close is not None else last
+        return Quote(bid, ask, last, bid_size, ask_size, bid_bar, ask_bar, trade_bar, price, quote_close)
+
+    def _quote_close(self, b: int, a: int, t: int, bid: float | None, ask: float | None) -> float | None:
+        """The latest quote bar's close, None when there is none or a trade bar is later.
+
+        It is Security.Price as LEAN's SecurityCache sets it, a quote bar winning over a trade bar
+        of the same minute (Common/Securities/SecurityCache.cs, ProcessDataPoint); a quote bar's
+        close is the mid, or the close of its only side (Common/Data/Market/QuoteBar.cs, Close). An
+        equity's quote bars are not its default data type (SubscriptionManager.IsDefaultDataType):
+        its trades alone set its price, but an option chain carries its latest bar, a quote bar
+        included (Engine/DataFeeds/TimeSliceFactory.cs, HandleOptionData)."""
+        bid_ms, ask_ms = _ms_of(self.bids, b), _ms_of(self.asks, a)
+        quote_ms = max(bid_ms, ask_ms)
+        if quote_ms < 0 or _ms_of(self.trades, t) > quote_ms:
+            return None
+        sides = [side for side, at in ((bid, bid_ms), (ask, ask_ms)) if at == quote_ms and side is not None]
+        return sum(sides) / len(sides) if sides else None
 
 
 @dataclass(frozen=True)
@@ -197,6 +217,34 @@ class LeanDataFolder:
             while len(self._chains) > 8:
                 self._chains.popitem(last=False)
         return list(cached)
+
+    def universe_history(self, ticker: str, utc: datetime, periods: int) -> list[lu.UniverseDay]:
+        """The universe files of the `periods` trading days before today, oldest first: what a daily
+        history request of OptionUniverse returns at `utc` (a file is known from the midnight after it)."""
+        day = self._calendar.to_exchange_time(to_utc(utc)).date()
+        days: list[date] = []
+        while len(days) < periods and day > date(1998, 1, 1):
+            day -= timedelta(days=1)
+            if self._calendar.session(day) is not None:
+                days.append(day)
+        found = (lu.read_universe(self.root, ticker, d) for d in reversed(days))
+        return [universe for universe in found if universe is not None]
+
+    def universe(self, ticker: str, utc: datetime) -> lu.UniverseDay | None:
+        """The latest option universe file of `ticker` known at `utc` (dated before today), among
+        the last `LOOKBACK_FILES` trading days; None when there is none (QCAlgorithm.GetChainsData)."""
+        today = self._calendar.to_exchange_time(to_utc(utc)).date()
+        earlier = [d for d in lu.universe_days(self.root, ticker) if d < today]
+        if not earlier:
+            return None
+        sessions = 0
+        day = today - timedelta(days=1)
+        while sessions < lu.LOOKBACK_FILES and day >= earlier[-1]:
+            if day == earlier[-1]:
+                return lu.read_universe(self.root, ticker, day)
+            sessions += self._calendar.session(day) is not None
+            day -= timedelta(days=1)
+        return None
 
     # --- chain ------------------------------------------------------------------------------------
 
@@ -335,9 +383,9 @@ class LeanDataFolder:
             index=ids,
             option_book=self._book(owners("quote"), owners("trade"), bounds),
             open_interest=_rows(oi_owner, oi_rows[:, 0], oi_rows[:, [1]], 0, None, prices=()),
-            equity_book=self._book(
+            equity_book=replace(self._book(
                 (zeros["quote"], equity["quote"]), (zeros["trade"], equity["trade"]), bounds, price_scale
-            ),
+            ), quotes_set_price=False),
         )
 
     def _option_zip(self, ticker: str, day: date, kind: lf.Kind) -> Path:
@@ -440,6 +488,11 @@ def _bar(row: FloatArray, first: int) -> Bar | None:
     if math.isnan(open_) or math.isnan(high) or math.isnan(low):
         return None
     return Bar(open_, high, low, float(row[0]))
+
+
+def _ms_of(rows: _Rows, at: int) -> int:
+    """The ms since midnight at which row `at` became known, -1 for no row."""
+    return int(rows.keys[at]) & ((1 << _MS_BITS) - 1) if at >= 0 else -1
 
 
 def _opt(value: float) -> float | None:

@@ -47,7 +47,7 @@ def test_chains_are_built_only_when_read_and_the_universe_once_a_day() -> None:
     algo = sim.start(ReadsChainAt)
     CountingMarket.chain_calls = 0
     sim.advance(30 * 60, step=60)
-    assert len(algo.slices) == 30 and algo.read and algo.read[0][1] == 7 * 4 * 2  # 7 strikes, 4 daily expiries (Tue..Fri), 2 rights
+    assert len(algo.slices) == 30 and algo.read and algo.read[0][1] == 6 * 4 * 2  # strikes(-3, 3) around a spot between strikes keeps 6 (OptionFilterUniverse.Strikes), 4 daily expiries (Tue..Fri), 2 rights
     assert CountingMarket.chain_calls <= 2  # the day's universe selection, and the one chain read
     assert all(algo.canonical in s.option_chains for s in algo.slices)  # every slice offers the chain
     # A slice read after the clock moved still shows its own minute.
@@ -79,6 +79,8 @@ def test_open_orders_of_an_expired_contract_are_cancelled_without_a_position() -
     ticket = algo.market_order(contract, 1)
     assert ticket.status.name == "SUBMITTED"
     sim.advance_to(datetime(2024, 1, 2, 21, 1, tzinfo=timezone.utc), step=60)  # past the 16:00 close
+    assert ticket.status.name == "SUBMITTED"  # LEAN cancels at the delisting, the midnight after expiry
+    sim.advance_to(datetime(2024, 1, 3, 5, 1, tzinfo=timezone.utc), step=60)
     assert ticket.status.name == "CANCELED"
     assert sim.open_broker_orders == []
     assert algo.log[-1][4] == "Option expired"
