@@ -1,4 +1,5 @@
-"""PascalCase attribute access, as pythonnet gives LEAN's Python algorithms.
+"""PascalCase attribute access, as pythonnet gives LEAN's Python algorithms (the double's own: no LEAN
+file does this; pythonnet's member binding does).
 
 Under LEAN every C# member answers to both its snake_case and its PascalCase name (`option.Symbol`,
 `contract.Greeks.Delta`), and LEAN's own regression algorithms use both. One mixin gives the double's

@@ -20,7 +20,7 @@ from leansim.symbols import Symbol
 
 
 class TradeDirection(IntEnum):
-    """Common/Statistics/TradeDirection: a trade opened by a buy is long."""
+    """Common/Statistics/TradeEnums.cs, TradeDirection: a trade opened by a buy is long."""
 
     LONG = 0
     SHORT = 1
