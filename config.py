@@ -183,6 +183,12 @@ SECOND_STRATEGY = ""
 # Sell or buy back, at the next session's first slice, the underlying shares an exercise or an
 # assignment at expiry delivered (the algorithm itself trades options only).
 FLATTEN_ASSIGNED = True
+# Managed exits (strategies/exits.py), each through close_group; 0 turns one off. Take profit once a
+# credit structure can be bought back for this fraction of its credit; stop once buying it back
+# costs this multiple of the credit; close structures expiring today this many minutes before the close.
+TAKE_PROFIT = 0.5
+STOP_LOSS = 2.0
+TIME_EXIT_MINUTES = 15
 # Chaos mode (real LEAN backtests): seeded random rejections, partial fills and delays.
 CHAOS = False
 CHAOS_SEED = 7

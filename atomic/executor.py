@@ -365,22 +365,34 @@ class EnhancedAtomicOrderExecutor:
         """Close every FILLED group still holding its structures (of `strategy` only, when given).
         A group held for the operator is left alone (alerted): it needs a decision close_all cannot take."""
         with self._lock:
-            in_memory = [g for g in (*self._active.values(), *self._history.values()) if g.status is GroupStatus.FILLED]
-            strategies = {**{m.group_id: m.strategy for m in self._holding.values()},
-                          **{g.group_id: g.strategy for g in in_memory}}
             results = []
-            for group_id, group_strategy in sorted(strategies.items()):
-                if strategy is not None and group_strategy != strategy:
-                    continue
-                group = self._active.get(group_id) or self._history.get(group_id) or self.store.read_archived(group_id)
-                if group is None or group.status is not GroupStatus.FILLED:
-                    continue
+            for group in self._filled_groups(strategy):
                 if group.held:
-                    self.ports.alerts.alert("Held group not closed", f"close_all: group {group_id} is held for the "
-                                            f"operator ({group.anomalies}): not closed")
+                    self.ports.alerts.alert("Held group not closed", f"close_all: group {group.group_id} is held for "
+                                            f"the operator ({group.anomalies}): not closed")
                     continue
-                results.append(self.close_group(group_id, reason=f"close_all({strategy or ''})"))
+                results.append(self.close_group(group.group_id, reason=f"close_all({strategy or ''})"))
             return results
+
+    def held_groups(self) -> list[GroupView]:
+        """FILLED groups still holding their structures, the ones close_all would close (after a
+        restart too: from the store's held markers), for exit rules to watch."""
+        with self._lock:
+            return [view_of(group) for group in self._filled_groups(None)]
+
+    def _filled_groups(self, strategy: str | None) -> list[Group]:
+        """FILLED groups, in memory or marked held in the store (of `strategy` only, when given)."""
+        in_memory = [g for g in (*self._active.values(), *self._history.values()) if g.status is GroupStatus.FILLED]
+        strategies = {**{m.group_id: m.strategy for m in self._holding.values()},
+                      **{g.group_id: g.strategy for g in in_memory}}
+        found = []
+        for group_id, group_strategy in sorted(strategies.items()):
+            if strategy is not None and group_strategy != strategy:
+                continue
+            group = self._active.get(group_id) or self._history.get(group_id) or self.store.read_archived(group_id)
+            if group is not None and group.status is GroupStatus.FILLED:
+                found.append(group)
+        return found
 
     def resume(self) -> None:
         """Clear a halt after a human has dealt with the ROLLBACK_FAILED, CLOSE_FAILED and held groups."""
