@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bench import campaign, history, latency, recovery_bench, store_io
+from bench import campaign, close_campaign, history, latency, recovery_bench, store_io
 from bench.report import Section, printer, summary
 
 
@@ -26,11 +26,12 @@ class Sizes:
     store_groups: int  # figure 4
     recovery_archived: int  # figure 5
     scenarios: int  # figure 7
+    close_scenarios: int  # figure 8
 
 
 SIZES = {
-    "full": Sizes(500, (10, 1_000, 100_000), 200, 20, 100_000, 1_000),
-    "quick": Sizes(150, (10, 1_000, 10_000), 100, 10, 10_000, 150),
+    "full": Sizes(500, (10, 1_000, 100_000), 200, 20, 100_000, 1_000, 1_000),
+    "quick": Sizes(150, (10, 1_000, 10_000), 100, 10, 10_000, 150, 150),
 }
 
 
@@ -41,13 +42,14 @@ def benchmarks(sizes: Sizes, workers: int | None) -> dict[str, Callable[[], Sect
         "4": lambda: store_io.run(sizes.store_groups),
         "5": lambda: recovery_bench.run(sizes.recovery_archived),
         "7": lambda: campaign.run(sizes.scenarios, workers),
+        "8": lambda: close_campaign.run(sizes.close_scenarios, workers),
     }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="smaller sizes (history to 10,000; 150 fault plans)")
-    parser.add_argument("--only", default="", help="comma-separated benchmarks: 1 (figures 1, 2, 6), 3, 4, 5, 7")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes (history to 10,000; 150 fault plans, 150 close fault plans)")
+    parser.add_argument("--only", default="", help="comma-separated benchmarks: 1 (figures 1, 2, 6), 3, 4, 5, 7, 8")
     parser.add_argument("--workers", type=int, default=None, help="processes for the fault campaign (default 2)")
     parser.add_argument("--profile", action="store_true", help="print the top of a cProfile after each benchmark")
     args = parser.parse_args(argv)
