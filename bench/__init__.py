@@ -8,6 +8,7 @@ Figures, one line each with its target and PASS/MISS (nothing asserts; no figure
 4       `store_io`        ObjectStore saves, deletes and bytes per clean 4-leg group
 5       `recovery_bench`  recovery after a crash with 100,000 archived groups and 2 open ones
 7       `campaign`        random fault plans over iron condors: naked-short exposure and outcomes
+8       `close_campaign`  random fault plans over closes, and a crash at every effect of a close
 
 `hosts` holds the timed algorithm (the integration kit's HostAlgorithm, wired as main.py wires
 the executor) and `finish_groups`, which builds a long history of real groups; `report` the printing.

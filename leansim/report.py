@@ -14,6 +14,7 @@ import csv
 from collections.abc import Callable
 from pathlib import Path
 
+from atomic.model import TERMINAL
 from leansim.runner import GroupRecord, RunResult, ScenarioResult
 from leansim.scenario_faults import describe
 
@@ -21,7 +22,10 @@ _LABEL = 44
 _COLUMN = 20
 
 # Statuses of each kind of run, for the counts (the naive loop has no rollback).
-_ATOMIC_FINAL = ("FILLED", "ROLLED_BACK", "ROLLBACK_FAILED", "REJECTED", "CLOSED", "CLOSE_FAILED")
+# The atomic run's final statuses are the executor's own (a status added there is counted here).
+_ATOMIC_FINAL = tuple(sorted(status.value for status in TERMINAL))
+# Final statuses with a row of their own; any other is counted in "other outcomes".
+_ROWS = ("FILLED", "ROLLED_BACK", "ROLLBACK_FAILED", "REJECTED", "CLOSED", "CLOSE_FAILED", "PARTIAL")
 _NAIVE_FINAL = ("FILLED", "PARTIAL", "REJECTED")
 
 
@@ -89,6 +93,7 @@ def _table(runs: list[RunResult]) -> list[str]:
         ("  closed (an exit, all-or-nothing)", each(atomic_only(lambda r: str(r.count("CLOSED"))))),
         ("  close failed (left for the operator)", each(atomic_only(lambda r: str(r.count("CLOSE_FAILED"))))),
         ("  left partially filled", each(naive_only(lambda r: str(r.count("PARTIAL"))))),
+        ("  other outcomes", each(lambda r: _other_outcomes(r, final[r.kind]))),
         ("  still open at the end", each(lambda r: str(r.attempted - r.count(*final[r.kind])))),
         ("  outcomes add up to attempted", each(lambda r: "yes" if _adds_up(r, final[r.kind]) else "NO")),
         ("fills: entry / rollback / exit", each(lambda r: f"{r.entry_fills} / {r.rollback_fills} / {r.exit_fills}")),
@@ -109,6 +114,11 @@ def _table(runs: list[RunResult]) -> list[str]:
         ("wall time", each(lambda r: f"{r.seconds:.1f} s")),
     ]
     return [_row(label, *values) for label, values in rows]
+
+
+def _other_outcomes(run: RunResult, final: tuple[str, ...]) -> str:
+    counted = [f"{status.lower()} {run.count(status)}" for status in final if status not in _ROWS and run.count(status)]
+    return ", ".join(counted) or "-"
 
 
 def _adds_up(run: RunResult, final: tuple[str, ...]) -> bool:
