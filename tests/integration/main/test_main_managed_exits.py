@@ -7,9 +7,11 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from main_kit import EVERY_WEEKDAY, NEW_YORK, run_main
+from runner_kit import HOLD_TO_EXPIRY, MAIN, main_algorithm
 
 from atomic import GroupStatus
 from atomic.tags import Role, parse_tag
+from leansim.runner import Scenario, run_scenario
 
 STOPS = (("stop-loss", "2.0"), ("wing-width", "1"))  # a 1-point condor: its spreads soon cost twice the credit
 # 11:00, half an hour after the 10:30 entry; shorts near 0.3 delta and 2-point wings, so every leg is
@@ -70,3 +72,21 @@ def test_a_time_exit_with_a_wing_nobody_bids_holds_to_expiry_rather_than_fail() 
     assert "held to expiry, no quote to close ['SPY OPTION usa 20240102 CALL 457 AMERICAN'" in message
     assert [v.status for v in run.views] == [GroupStatus.FILLED] and not run.executor.halted
     assert not [o for o in run.sim.broker_orders if "/exit/" in o.tag]
+
+
+def test_a_close_lean_refuses_ends_close_failed_with_the_structure_whole_and_the_run_checked() -> None:
+    """LEAN refuses an order on a contract priced $0: the refused buy-back holds back the other
+    short's, three times, so the group is left whole (covered) for the operator, the executor halts."""
+    class ForcedTimeExit(main_algorithm()):  # type: ignore[misc]
+        def _time_exit(self) -> None:  # the quote guard off: the 452 call has no quote at all at 15:45
+            for group_id in list(self._managed):
+                self._close(group_id, "time exit: forced")
+
+    scenario = Scenario(MAIN, days=1, faults="none", parameters=HOLD_TO_EXPIRY + (("time-exit-minutes", "15"),),
+                        entry_days=EVERY_WEEKDAY, naive=False)
+    run = run_scenario(scenario, ForcedTimeExit).run("atomic")
+    assert run is not None
+    [group] = run.groups
+    assert group.status == "CLOSE_FAILED" and "3 close orders failed" in group.reason + group.exit_reason
+    assert group.naked_max == 0 and group.complete and not group.flat
+    assert run.self_check == ""
