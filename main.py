@@ -68,7 +68,7 @@ class AtomicOptionsAlgorithm(QCAlgorithm):
         self._entry_due: date | None = None
         self._exit_rules = parameters.exit_rules()
         self._managed: dict[str, GroupView] = {}  # FILLED groups the exit rules watch
-        self._quotes: dict[str, Quote] = {}  # the latest chain's (bid, ask) by contract key
+        self._chain: OptionChain | None = None  # the latest slice's chain, for the time exit's quotes
         self._exits: Counter[str] = Counter()  # closes sent, by rule
 
         self.schedule.on(self.date_rules.every(self._entry_days()),
@@ -100,9 +100,9 @@ class AtomicOptionsAlgorithm(QCAlgorithm):
             self._flatten_delivered_shares()
         chain = slice.option_chains.get(self._option)
         if chain is not None and self._managed:
-            self._quotes = quotes_by_key(chain)
+            self._chain = chain
             if self._exit_rules.prices_watched:
-                self._check_price_exits()
+                self._check_price_exits(quotes_by_key(chain))
         if self._entry_due is None:
             return
         if self._entry_due != self.time.date():  # armed on a holiday: no session that day to trade
@@ -133,11 +133,11 @@ class AtomicOptionsAlgorithm(QCAlgorithm):
 
     # --- managed exits ---------------------------------------------------------------------------
 
-    def _check_price_exits(self) -> None:
+    def _check_price_exits(self, quotes: dict[str, Quote]) -> None:
         """Take profit and stop loss, on this slice's chain quotes (marked to the natural price:
         strategies/exits.py says why)."""
         for group_id, view in list(self._managed.items()):
-            reason = exit_reason(self._exit_rules, _held_legs(view), self._quotes)
+            reason = exit_reason(self._exit_rules, _held_legs(view), quotes)
             if reason is not None:
                 self._close(group_id, reason)
 
@@ -147,10 +147,11 @@ class AtomicOptionsAlgorithm(QCAlgorithm):
         (a worthless wing) is held to expiry: LEAN would refuse that leg's order, and the close
         would fail and halt the algorithm over a contract worth nothing."""
         today = self.time.date()
+        quotes = quotes_by_key(self._chain) if self._chain is not None else {}
         for group_id, view in list(self._managed.items()):
             if not expires_on((leg.expiry for leg in view.legs), today):
                 continue
-            missing = unquoted(_held_legs(view), self._quotes)
+            missing = unquoted(_held_legs(view), quotes)
             if missing:
                 self.log(f"time exit: group {group_id} held to expiry, no quote to close {sorted(missing)}")
                 continue
@@ -158,8 +159,11 @@ class AtomicOptionsAlgorithm(QCAlgorithm):
 
     def _close(self, group_id: str, reason: str) -> None:
         """Close one watched group, all-or-nothing, and stop watching it (its outcome is reported
-        by the executor's listeners; a CLOSE_FAILED one is alerted and halts new groups)."""
-        del self._managed[group_id]
+        by the executor's listeners; a CLOSE_FAILED one is alerted and halts new groups). Live, the
+        time exit runs on LEAN's scheduler thread and the listener on a brokerage thread: each
+        takes a group out of `_managed` with one pop, so a group is closed once."""
+        if self._managed.pop(group_id, None) is None:  # live: the listener may have dropped it meanwhile
+            return
         self.log(f"closing group {group_id}: {reason}")
         try:
             self._executor.close_group(group_id, reason=reason)
