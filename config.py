@@ -191,6 +191,12 @@ MAX_STRUCTURES = 10
 # A second strategy in the same algorithm ("" for none, or a name from strategies.STRATEGIES but the
 # iron condor: "put_spread", "strangle", "call_butterfly", "bull_call_spread").
 SECOND_STRATEGY = ""
+# Managed exits (strategies/exits.py), each through close_group; 0 turns one off. Take profit once a
+# credit structure can be bought back for this fraction of its credit; stop once buying it back
+# costs this multiple of the credit; close structures expiring today this many minutes before the close.
+TAKE_PROFIT = 0.5
+STOP_LOSS = 2.0
+TIME_EXIT_MINUTES = 15
 # Chaos mode (real LEAN backtests): seeded random rejections, partial fills and delays.
 CHAOS = False
 CHAOS_SEED = 7

@@ -1,7 +1,8 @@
 # region imports
 from AlgorithmImports import *
 # endregion
-"""Friday 0DTE iron condors on SPY (or SPXW with `underlying` SPX), placed all-or-nothing by the atomic executor.
+"""Friday 0DTE iron condors on SPY (or SPXW with `underlying` SPX), placed all-or-nothing by the atomic executor,
+and closed all-or-nothing by it at a profit target, a stop, or shortly before the close (strategies/exits.py).
 
 Runs unchanged under `lean backtest`, `lean live deploy` and QuantConnect cloud, and on the local
 LEAN double (`make demo`). Every knob is a parameter (parameters.py, listed in config.json) read
@@ -10,18 +11,21 @@ live deployment's config.json can change it, and a value that does not parse sto
 """
 
 import dataclasses
+from collections import Counter
 from datetime import date, timedelta
 
 import config
-from atomic import EnhancedAtomicOrderExecutor, GroupResult, GroupStatus
+from atomic import EnhancedAtomicOrderExecutor, GroupResult, GroupStatus, GroupView
 from atomic.brokerages import brokerage_named, combo_price_updates_for, execution_mode_for
 from atomic.compose import lean_ports
+from atomic.errors import InvalidGroupError
 from chaos import ChaosBrokerageModel, ChaosFillModel, ChaosPlan, ChaosSecurityInitializer
 from parameters import AlgorithmParameters, check_names
 from strategies import STRATEGIES
 from strategies.base import StructureStrategy
+from strategies.exits import HeldLeg, Quote, exit_reason, expires_on, kind_of, unquoted
 from strategies.iron_condor import IronCondorStrategy
-from strategies.lean_chain import chain_rows, underlying_price
+from strategies.lean_chain import chain_rows, quotes_by_key, underlying_price
 from strategies.params import StrategyParams
 
 _SECOND_STRATEGIES = {name: strategy for name, strategy in STRATEGIES.items() if strategy is not IronCondorStrategy}
@@ -64,9 +68,17 @@ class AtomicOptionsAlgorithm(QCAlgorithm):
         self._strategies = self._build_strategies()
         self._outcomes = {status: 0 for status in GroupStatus}
         self._entry_due: date | None = None
+        self._exit_rules = parameters.exit_rules()
+        self._managed: dict[str, GroupView] = {}  # FILLED groups the exit rules watch
+        self._chain: OptionChain | None = None  # the latest slice's chain, for the time exit's quotes
+        self._exits: Counter[str] = Counter()  # closes sent, by rule
 
         self.schedule.on(self.date_rules.every(self._entry_days()),
                          self.time_rules.at(config.ENTRY_HOUR, config.ENTRY_MINUTE), self._arm_entry)
+        if self._exit_rules.time_exit_minutes:  # the exchange's own close, early closes included
+            self.schedule.on(self.date_rules.every_day(self._underlying),
+                             self.time_rules.before_market_close(self._underlying, self._exit_rules.time_exit_minutes),
+                             self._time_exit)
         if self.live_mode:
             interval = timedelta(seconds=atomic_config.fill_check_interval)  # at least LEAN's 1 s (config.py)
             self.schedule.on(self.date_rules.every_day(self._underlying), self.time_rules.every(interval),
@@ -77,6 +89,8 @@ class AtomicOptionsAlgorithm(QCAlgorithm):
         # LEAN has loaded the brokerage's holdings and open orders by now (live start-up order).
         report = self._executor.check_and_recover_incomplete_orders()
         self.log(str(report))
+        # Structures a previous run left open (live restart): watched again, from the store's marks.
+        self._managed.update((view.group_id, view) for view in self._executor.held_groups())
 
     def on_order_event(self, order_event: OrderEvent) -> None:
         self._executor.on_order_event(order_event)
@@ -84,12 +98,16 @@ class AtomicOptionsAlgorithm(QCAlgorithm):
     def on_data(self, slice: Slice) -> None:
         if not self.live_mode:
             self._executor.check_timeouts()
+        chain = slice.option_chains.get(self._option)
+        if chain is not None and self._managed:
+            self._chain = chain
+            if self._exit_rules.prices_watched:
+                self._check_price_exits(quotes_by_key(chain))
         if self._entry_due is None:
             return
         if self._entry_due != self.time.date():  # armed on a holiday: no session that day to trade
             self._entry_due = None
             return
-        chain = slice.option_chains.get(self._option)
         if chain is None:
             return
         self._entry_due = None
@@ -105,11 +123,55 @@ class AtomicOptionsAlgorithm(QCAlgorithm):
     def on_end_of_algorithm(self) -> None:
         for status, count in self._outcomes.items():
             self.set_runtime_statistic(f"Groups {status.value.lower()}", count)
-        # An ASSIGNED group open at the end holds its delivered underlying until the next open's flatten.
-        unbalanced = [g for g in self._executor.open_groups()
-                      if g.status not in (GroupStatus.ROLLBACK_FAILED, GroupStatus.ASSIGNED) and not (g.complete or g.flat)]
+        for rule, count in sorted(self._exits.items()):
+            self.set_runtime_statistic(f"Exits {rule}", count)
+        # A failed rollback or close is already alerted and halting: it is left for the operator. An
+        # ASSIGNED group open at the end holds its delivered underlying until the next open's flatten.
+        left = (GroupStatus.ROLLBACK_FAILED, GroupStatus.CLOSE_FAILED, GroupStatus.ASSIGNED)
+        unbalanced = [g for g in self._executor.open_groups() if g.status not in left and not (g.complete or g.flat)]
         if unbalanced:
             raise AssertionError(f"groups left unbalanced at the end: {[g.group_id for g in unbalanced]}")
+
+    # --- managed exits ---------------------------------------------------------------------------
+
+    def _check_price_exits(self, quotes: dict[str, Quote]) -> None:
+        """Take profit and stop loss, on this slice's chain quotes (marked to the natural price:
+        strategies/exits.py says why)."""
+        for group_id, view in list(self._managed.items()):
+            reason = exit_reason(self._exit_rules, _held_legs(view), quotes)
+            if reason is not None:
+                self._close(group_id, reason)
+
+    def _time_exit(self) -> None:
+        """Scheduled N minutes before the close: structures expiring today are closed rather than
+        left to expiry's exercise and assignment. One with a leg nobody quotes on its closing side
+        (a worthless wing) is held to expiry: LEAN would refuse that leg's order, and the close
+        would fail and halt the algorithm over a contract worth nothing."""
+        today = self.time.date()
+        quotes = quotes_by_key(self._chain) if self._chain is not None else {}
+        for group_id, view in list(self._managed.items()):
+            if not expires_on((leg.expiry for leg in view.legs), today):
+                continue
+            missing = unquoted(_held_legs(view), quotes)
+            if missing:
+                self.log(f"time exit: group {group_id} held to expiry, no quote to close {sorted(missing)}")
+                continue
+            self._close(group_id, f"time exit: {self._exit_rules.time_exit_minutes} min before the close")
+
+    def _close(self, group_id: str, reason: str) -> None:
+        """Close one watched group, all-or-nothing, and stop watching it (its outcome is reported
+        by the executor's listeners; a CLOSE_FAILED one is alerted and halts new groups). Live, the
+        time exit runs on LEAN's scheduler thread and the listener on a brokerage thread: each
+        takes a group out of `_managed` with one pop, so a group is closed once."""
+        if self._managed.pop(group_id, None) is None:  # live: the listener may have dropped it meanwhile
+            return
+        self.log(f"closing group {group_id}: {reason}")
+        try:
+            self._executor.close_group(group_id, reason=reason)
+        except InvalidGroupError as error:  # held for the operator, or no longer FILLED: theirs to decide
+            self.log(f"group {group_id} not closed: {error}")
+            return
+        self._exits[kind_of(reason)] += 1
 
     # --- helpers ---------------------------------------------------------------------------------
 
@@ -155,6 +217,10 @@ class AtomicOptionsAlgorithm(QCAlgorithm):
 
     def _record_outcome(self, result: GroupResult) -> None:
         status = result.status
+        if status is GroupStatus.FILLED:  # whole structures held (trimmed too): the exit rules watch it
+            self._managed[result.group_id] = result.view
+        else:
+            self._managed.pop(result.group_id, None)
         self._outcomes[status] = self._outcomes.get(status, 0) + 1  # the runner's naive loop has PARTIAL too
         self.plot("Atomic groups", status.value.title().replace("_", " "), self._outcomes[status])
 
@@ -168,3 +234,7 @@ class AtomicOptionsAlgorithm(QCAlgorithm):
         )
         self.set_brokerage_model(ChaosBrokerageModel(plan, self.brokerage_model))
         self.set_security_initializer(ChaosSecurityInitializer(self.brokerage_model, ChaosFillModel(plan)))
+
+
+def _held_legs(view: GroupView) -> list[HeldLeg]:
+    return [HeldLeg(leg.contract_key, leg.filled, leg.entry_price) for leg in view.legs]

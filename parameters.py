@@ -20,6 +20,7 @@ from typing import Literal
 
 import config
 from config import Choice, ConfigError, parse_choice
+from strategies.exits import ExitRules
 
 Kind = Literal["text", "flag", "integer", "number", "date"]
 
@@ -61,6 +62,9 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("max-structures", "integer", str(config.MAX_STRUCTURES)),
     Parameter("second-strategy", "text", config.SECOND_STRATEGY),
     Parameter("flatten-assigned", "flag", _flag_text(config.FLATTEN_ASSIGNED)),
+    Parameter("take-profit", "number", repr(config.TAKE_PROFIT)),
+    Parameter("stop-loss", "number", repr(config.STOP_LOSS)),
+    Parameter("time-exit-minutes", "integer", str(config.TIME_EXIT_MINUTES)),
     Parameter("chaos", "flag", _flag_text(config.CHAOS)),
     Parameter("chaos-seed", "integer", str(config.CHAOS_SEED)),
     Parameter("chaos-reject", "number", repr(config.CHAOS_REJECT_PROBABILITY)),
@@ -202,3 +206,11 @@ class AlgorithmParameters:
             return parse_choice(kind, name.replace("-", "_"), self._text(name, "text"))
         except ConfigError as error:
             raise ParameterError(str(error)) from None
+
+    def exit_rules(self) -> ExitRules:
+        """The managed exits' knobs (take-profit, stop-loss, time-exit-minutes), checked together."""
+        try:
+            return ExitRules(take_profit=self.number("take-profit"), stop_loss=self.number("stop-loss"),
+                             time_exit_minutes=self.integer("time-exit-minutes"))
+        except ValueError as error:
+            raise ParameterError(f"parameter {error}") from None

@@ -415,34 +415,47 @@ class EnhancedAtomicOrderExecutor:
             if not self._recovered:
                 raise InvalidGroupError("close_all: recovery has not run yet (call check_and_recover_incomplete_orders "
                                         "from on_warmup_finished)")
-            in_memory = [g for g in (*self._active.values(), *self._history.values()) if g.status is GroupStatus.FILLED]
-            strategies = {**{m.group_id: m.strategy for m in self._holding.values()},
-                          **{g.group_id: g.strategy for g in in_memory}}
             results = []
-            for group_id, group_strategy in sorted(strategies.items()):
-                if strategy is not None and group_strategy != strategy:
-                    continue
-                try:
-                    group = self._active.get(group_id) or self._history.get(group_id) or self.store.read_archived(group_id)
-                except RecordError as error:
-                    group, why = None, str(error)
-                else:
-                    why = "no archived version reads"
-                if group is None:
-                    self.ports.alerts.alert("Held group's record unreadable", f"close_all: group {group_id} "
-                                            f"({self.store.archive_key(group_id)}): {why}; not closed")
-                    continue
-                if group.status is not GroupStatus.FILLED:
-                    continue
+            for group in self._filled_groups(strategy):
                 if group.held:
-                    self.ports.alerts.alert("Held group not closed", f"close_all: group {group_id} is held for the "
-                                            f"operator ({group.anomalies}): not closed")
+                    self.ports.alerts.alert("Held group not closed", f"close_all: group {group.group_id} is held for "
+                                            f"the operator ({group.anomalies}): not closed")
                     continue
                 try:
-                    results.append(self.close_group(group_id, reason=f"close_all({strategy or ''})"))
+                    results.append(self.close_group(group.group_id, reason=f"close_all({strategy or ''})"))
                 except InvalidGroupError:
                     continue  # refused and alerted by close_group: the others still close
             return results
+
+    def held_groups(self) -> list[GroupView]:
+        """FILLED groups still holding their structures, the ones close_all would close (after a
+        restart too: from the store's held markers), for exit rules to watch."""
+        with self._lock:
+            return [view_of(group) for group in self._filled_groups(None)]
+
+    def _filled_groups(self, strategy: str | None) -> list[Group]:
+        """FILLED groups, in memory or marked held in the store (of `strategy` only, when given); one
+        whose archived record does not read is alerted and left out."""
+        in_memory = [g for g in (*self._active.values(), *self._history.values()) if g.status is GroupStatus.FILLED]
+        strategies = {**{m.group_id: m.strategy for m in self._holding.values()},
+                      **{g.group_id: g.strategy for g in in_memory}}
+        found = []
+        for group_id, group_strategy in sorted(strategies.items()):
+            if strategy is not None and group_strategy != strategy:
+                continue
+            try:
+                group = self._active.get(group_id) or self._history.get(group_id) or self.store.read_archived(group_id)
+            except RecordError as error:
+                group, why = None, str(error)
+            else:
+                why = "no archived version reads"
+            if group is None:
+                self.ports.alerts.alert("Held group's record unreadable", f"group {group_id} "
+                                        f"({self.store.archive_key(group_id)}): {why}; not closed")
+                continue
+            if group.status is GroupStatus.FILLED:
+                found.append(group)
+        return found
 
     def resume(self) -> None:
         """Clear a halt after a human has dealt with the ROLLBACK_FAILED, CLOSE_FAILED and held groups."""

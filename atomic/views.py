@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from atomic.model import Group, GroupStatus, Leg, LogEntry
 from atomic.tags import Role
@@ -21,6 +21,8 @@ class LegView:
     holdings_before: int | None
     open_orders: int
     expired: int = 0  # what LEAN's expiry processing took (exercised, assigned or worthless): filled - expired held before
+    expiry: date | None = None  # the contract's expiry (None for a share leg)
+    exit_price: float = 0.0  # average fill price of the close's orders (0 when nothing filled)
 
 
 @dataclass(frozen=True)
@@ -73,8 +75,9 @@ def view_of(group: Group) -> GroupView:
         structures=group.structures,
         legs=tuple(
             LegView(leg.index, leg.contract.ticker, leg.contract.key, leg.quantity, leg.net_filled,
-                    leg.entry_filled, _entry_price(leg), leg.holdings_before, len(leg.open_orders),
-                    sum(o.filled for o in leg.orders if o.role is Role.EXPIRY))
+                    leg.entry_filled, _average_price(leg, Role.ENTRY), leg.holdings_before, len(leg.open_orders),
+                    sum(o.filled for o in leg.orders if o.role is Role.EXPIRY), leg.contract.expiry,
+                    _average_price(leg, Role.EXIT))
             for leg in group.legs if not leg.is_delivery
         ),
         log=tuple(group.log),
@@ -88,7 +91,8 @@ def view_of(group: Group) -> GroupView:
     )
 
 
-def _entry_price(leg: Leg) -> float:
-    entries = [o for o in leg.orders if o.role is Role.ENTRY and o.filled]
-    filled = sum(o.filled for o in entries)
-    return sum(o.fill_value for o in entries) / filled if filled else 0.0
+def _average_price(leg: Leg, role: Role) -> float:
+    """Average fill price of the leg's orders of `role` (0 when none filled)."""
+    orders = [o for o in leg.orders if o.role is role and o.filled]
+    filled = sum(o.filled for o in orders)
+    return sum(o.fill_value for o in orders) / filled if filled else 0.0

@@ -10,6 +10,7 @@ Figures, one line each with its target and PASS/MISS (nothing asserts; no figure
 7       `campaign`        random fault plans over iron condors: naked-short exposure and outcomes
 8       `quality`         execution quality by pricing policy (naive, market legged, market combo, Walk)
                           on LEAN's real GOOG and SPXW chains; `quality_algorithm` the algorithm it runs
+9       `close_campaign`  random fault plans over closes, and a crash at every effect of a close
 
 `hosts` holds the timed algorithm (the integration kit's HostAlgorithm, wired as main.py wires
 the executor) and `finish_groups`, which builds a long history of real groups; `report` the printing.

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bench import campaign, history, latency, quality, recovery_bench, store_io
+from bench import campaign, close_campaign, history, latency, quality, recovery_bench, store_io
 from bench.report import Section, printer, summary
 
 
@@ -27,11 +27,12 @@ class Sizes:
     recovery_archived: int  # figure 5
     scenarios: int  # figure 7
     entry_times: dict[str, str]  # figure 8: entry times a day, by underlying
+    close_scenarios: int  # figure 9
 
 
 SIZES = {
-    "full": Sizes(500, (10, 1_000, 100_000), 200, 20, 100_000, 1_000, quality.FULL_TIMES),
-    "quick": Sizes(150, (10, 1_000, 10_000), 100, 10, 10_000, 150, quality.QUICK_TIMES),
+    "full": Sizes(500, (10, 1_000, 100_000), 200, 20, 100_000, 1_000, quality.FULL_TIMES, 1_000),
+    "quick": Sizes(150, (10, 1_000, 10_000), 100, 10, 10_000, 150, quality.QUICK_TIMES, 150),
 }
 
 
@@ -43,13 +44,15 @@ def benchmarks(sizes: Sizes, workers: int | None) -> dict[str, Callable[[], Sect
         "5": lambda: recovery_bench.run(sizes.recovery_archived),
         "7": lambda: campaign.run(sizes.scenarios, workers),
         "8": lambda: quality.run(sizes.entry_times, workers),
+        "9": lambda: close_campaign.run(sizes.close_scenarios, workers),
     }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="smaller sizes (history to 10,000; 150 fault plans; 3 entries a day)")
-    parser.add_argument("--only", default="", help="comma-separated benchmarks: 1 (figures 1, 2, 6), 3, 4, 5, 7, 8")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes (history to 10,000; 150 fault plans, "
+                        "150 close fault plans; 3 entries a day)")
+    parser.add_argument("--only", default="", help="comma-separated benchmarks: 1 (figures 1, 2, 6), 3, 4, 5, 7, 8, 9")
     parser.add_argument("--workers", type=int, default=None, help="processes for the fault campaign (default 2)")
     parser.add_argument("--profile", action="store_true", help="print the top of a cProfile after each benchmark")
     args = parser.parse_args(argv)

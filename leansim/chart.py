@@ -29,6 +29,9 @@ _MARKERS = {
     "PARTIAL": ("D", "tab:red", "left partially filled"),
     "PENDING": ("P", "gold", "still open"),
     "ROLLING_BACK": ("P", "gold", "still open"),
+    "CLOSING": ("P", "gold", "still open"),
+    "CLOSED": ("^", "tab:blue", "closed (exit)"),
+    "CLOSE_FAILED": ("X", "purple", "close failed"),
 }
 
 

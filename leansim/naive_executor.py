@@ -155,6 +155,11 @@ class NaiveExecutor:
     def check_and_recover_incomplete_orders(self) -> str:
         return "naive executor: nothing persisted, nothing to recover"
 
+    def held_groups(self) -> list[NaiveGroup]:
+        """None for exit rules to watch: the seed's loop never closes a structure (main.py's exits
+        recognise only the atomic executor's FILLED groups), so its structures are held to expiry."""
+        return []
+
     def open_groups(self) -> list[NaiveGroup]:
         """Groups still holding an uneven position (the algorithm's end-of-run self-check reads this)."""
         return [group for group in self.groups if not (group.complete or group.flat)]

@@ -43,6 +43,11 @@ class Outcome:
     complete: bool
     flat: bool
     settled_at: datetime | None  # when the executor told its listeners (None: it did not)
+    close_reason: str = ""  # why the group was closed ("" when it never was)
+    # The pricing policy of its orders, and the entry's net mid, from GroupView once price control
+    # gives it them (`pricing`, `entry_mid`); until then every order is a market order.
+    pricing: str = "Market"
+    entry_mid: float | None = None
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,7 @@ class OrderOwner:
     group_id: str
     leg: int | None  # None: a combo order, matched to its leg by contract
     rollback: bool
+    exit: bool = False  # an order of a close
 
 
 class Observer(ABC):
@@ -130,11 +136,13 @@ class AtomicObserver(Observer):
         view = self._executor.get_group(group_id)
         if view is None:
             return None
-        return Outcome(view.status.value, view.reason, view.complete, view.flat, self.outcomes.get(group_id))
+        return Outcome(view.status.value, view.reason, view.complete, view.flat, self.outcomes.get(group_id),
+                       view.close_reason, str(getattr(view, "pricing", "") or "Market"), getattr(view, "entry_mid", None))
 
     def owner(self, tag: str) -> OrderOwner | None:
         parsed = parse_tag(tag)
-        return None if parsed is None else OrderOwner(parsed.group_id, parsed.leg, parsed.role is Role.ROLLBACK)
+        return None if parsed is None else OrderOwner(parsed.group_id, parsed.leg, parsed.role is Role.ROLLBACK,
+                                                      parsed.role is Role.EXIT)
 
     def describe(self) -> str:
         executor = self._executor

@@ -2,7 +2,9 @@
 
 The double's own: LEAN has no counterpart.
 
-`render(result)` returns the report; `write(result, folder)` also saves it as report.txt.
+`render(result)` returns the report; `write(result, folder)` also saves it as report.txt, and the
+per-group table (one row per group: day, strategy, structure, pricing, prices, exit, P&L, outcome)
+as groups.csv.
 Naked-short exposure is in contract-seconds: short option contracts of a group not covered by the
 group's own long legs (atomic.margin.naked_short_contracts over the group's filled quantities),
 less what the structure holds naked by design (a strangle's shorts), times how long they stayed so.
@@ -10,9 +12,11 @@ less what the structure holds naked by design (a strangle's shorts), times how l
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable
 from pathlib import Path
 
+from atomic.model import TERMINAL
 from leansim.runner import GroupRecord, RunResult, ScenarioResult
 from leansim.scenario_faults import describe
 
@@ -20,7 +24,11 @@ _LABEL = 44
 _COLUMN = 20
 
 # Statuses of each kind of run, for the counts (the naive loop has no rollback).
-_ATOMIC_FINAL = ("FILLED", "ROLLED_BACK", "ROLLBACK_FAILED", "REJECTED", "EXPIRED", "ASSIGNED")
+# The atomic run's final statuses are the executor's own (a status added there is counted here).
+_ATOMIC_FINAL = tuple(sorted(status.value for status in TERMINAL))
+# Final statuses with a row of their own; any other is counted in "other outcomes".
+_ROWS = ("FILLED", "ROLLED_BACK", "ROLLBACK_FAILED", "REJECTED", "CLOSED", "CLOSE_FAILED", "EXPIRED", "ASSIGNED",
+         "PARTIAL")
 _NAIVE_FINAL = ("FILLED", "PARTIAL", "REJECTED")
 
 
@@ -47,6 +55,7 @@ def render(result: ScenarioResult) -> str:
     lines += _reasons(runs)
     lines += _exposed_groups(runs)
     lines += _skips(runs)
+    lines += _group_table(runs)
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -55,6 +64,10 @@ def write(result: ScenarioResult, folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "report.txt"
     path.write_text(render(result), encoding="utf-8")
+    with (folder / "groups.csv").open("w", newline="", encoding="utf-8") as table:
+        writer = csv.writer(table)
+        writer.writerow(["run", *_GROUP_COLUMNS])
+        writer.writerows([run.kind, *_group_cells(group, csv_form=True)] for run in result.runs for group in run.groups)
     return path
 
 
@@ -80,11 +93,14 @@ def _table(runs: list[RunResult]) -> list[str]:
         ("  rolled back (flat again)", each(atomic_only(lambda r: str(r.count("ROLLED_BACK"))))),
         ("  rollback failed (left for the operator)", each(atomic_only(lambda r: str(r.count("ROLLBACK_FAILED"))))),
         ("  rejected (nothing placed / filled)", each(lambda r: str(r.count("REJECTED")))),
+        ("  closed (an exit, all-or-nothing)", each(atomic_only(lambda r: str(r.count("CLOSED"))))),
+        ("  close failed (left for the operator)", each(atomic_only(lambda r: str(r.count("CLOSE_FAILED"))))),
         ("  held to expiry: expired / assigned", each(atomic_only(lambda r: f"{r.count('EXPIRED')} / {r.count('ASSIGNED')}"))),
         ("  left partially filled", each(naive_only(lambda r: str(r.count("PARTIAL"))))),
+        ("  other outcomes", each(lambda r: _other_outcomes(r, final[r.kind]))),
         ("  still open at the end", each(lambda r: str(r.attempted - r.count(*final[r.kind])))),
         ("  outcomes add up to attempted", each(lambda r: "yes" if _adds_up(r, final[r.kind]) else "NO")),
-        ("fills: entry / rollback", each(lambda r: f"{r.entry_fills} / {r.rollback_fills}")),
+        ("fills: entry / rollback / exit", each(lambda r: f"{r.entry_fills} / {r.rollback_fills} / {r.exit_fills}")),
         ("rollback cost (realised, x100)", each(atomic_only(lambda r: _money(r.rollback_cost)))),
         ("naked-short exposure, contract-seconds", each(lambda r: _number(r.naked_total))),
         ("  = contract-hours", each(lambda r: f"{r.naked_total / 3600:,.2f}")),
@@ -102,6 +118,11 @@ def _table(runs: list[RunResult]) -> list[str]:
         ("wall time", each(lambda r: f"{r.seconds:.1f} s")),
     ]
     return [_row(label, *values) for label, values in rows]
+
+
+def _other_outcomes(run: RunResult, final: tuple[str, ...]) -> str:
+    counted = [f"{status.lower()} {run.count(status)}" for status in final if status not in _ROWS and run.count(status)]
+    return ", ".join(counted) or "-"
 
 
 def _adds_up(run: RunResult, final: tuple[str, ...]) -> bool:
@@ -161,6 +182,41 @@ def _skips(runs: list[RunResult]) -> list[str]:
         if run.self_check:
             out.append(f"The {run.kind} run's self-check: {run.self_check[:200]}")
     return out
+
+
+# --- one row per group -------------------------------------------------------------------------------
+
+_GROUP_COLUMNS = ("day", "strategy", "structure", "pricing", "entry net", "entry mid", "exit reason", "exit net",
+                  "P&L incl. fees", "outcome")
+
+
+def _group_cells(group: GroupRecord, csv_form: bool = False) -> list[str]:
+    """One group's cells: prices per share of one structure (entry: credit > 0, debit < 0), the
+    exit's rule (its reason up to the colon in the text report, whole in the CSV)."""
+    def price(value: float | None) -> str:
+        return "" if value is None else f"{value:.2f}"
+
+    reason = group.exit_reason if csv_form else group.exit_reason.split(":")[0]
+    pnl = f"{group.pnl:.2f}" if csv_form else _money(group.pnl)
+    held = "" if group.flat or group.status in ("REJECTED",) else " (held)"
+    return [group.created_at.date().isoformat(), group.strategy, group.structure, group.pricing,
+            price(group.entry_net), price(group.entry_mid), reason, price(group.exit_net), pnl + held, group.status]
+
+
+def _group_table(runs: list[RunResult], limit: int = 200) -> list[str]:
+    rows = [(run.kind, group) for run in runs for group in run.groups]
+    if not rows:
+        return []
+    widths = (7, 11, 14, 38, 8, 10, 10, 14, 9, 17, 15)
+    header = ("run", *_GROUP_COLUMNS)
+    lines = ["", "Groups (prices per share of one structure; P&L of the group's own fills, less fees; csv: groups.csv):",
+             "  " + "".join(f"{h:<{w}}" for h, w in zip(header, widths))]
+    for kind, group in rows[:limit]:
+        cells = (kind, *_group_cells(group))
+        lines.append("  " + "".join(f"{str(c)[:w - 1]:<{w}}" for c, w in zip(cells, widths)).rstrip())
+    if len(rows) > limit:
+        lines.append(f"  ... and {len(rows) - limit} more in groups.csv")
+    return lines
 
 
 # --- formatting ----------------------------------------------------------------------------------------

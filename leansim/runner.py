@@ -139,6 +139,18 @@ class GroupRecord:
     rollback_cost: float = 0.0  # dollars: realised P&L of reversing orders against the entry fills
     entry_fills: int = 0
     rollback_fills: int = 0
+    exit_fills: int = 0
+    # The per-group table (report.py): legs per structure, pricing policy, prices per structure
+    # (entry: credit received > 0, debit < 0; exit: what the close paid), the close's reason, and
+    # the dollars the group's own fills made less their fees (held: it still held legs at the end).
+    structure: str = ""
+    pricing: str = "Market"
+    entry_net: float | None = None
+    entry_mid: float | None = None
+    exit_reason: str = ""
+    exit_net: float | None = None
+    pnl: float = 0.0
+    fees: float = 0.0
 
     @property
     def unbalanced(self) -> bool:
@@ -215,6 +227,10 @@ class RunResult:
     @property
     def rollback_fills(self) -> int:
         return sum(g.rollback_fills for g in self.groups)
+
+    @property
+    def exit_fills(self) -> int:
+        return sum(g.exit_fills for g in self.groups)
 
     def reasons(self, *statuses: str) -> Counter[str]:
         """Why groups of these statuses ended so, with ids and numbers masked, counted."""
@@ -710,7 +726,9 @@ class _Probe:
             record.status, record.reason = outcome.status, outcome.reason
             record.complete, record.flat = outcome.complete, outcome.flat
             record.settled_at = outcome.settled_at
+            record.exit_reason, record.pricing, record.entry_mid = outcome.close_reason, outcome.pricing, outcome.entry_mid
         self._costs()
+        self._ledger()
 
     def _costs(self) -> None:
         """Fills per group and the realised P&L of reversing orders, from the brokerage's orders."""
@@ -722,7 +740,9 @@ class _Probe:
                 continue
             exposure = self.groups[owner.group_id]
             key = (owner.group_id, _leg_index(owner.leg, order, exposure))
-            if owner.rollback:
+            if owner.exit:
+                exposure.record.exit_fills += len(order.fills)
+            elif owner.rollback:
                 exposure.record.rollback_fills += len(order.fills)
                 reversals.setdefault(key, []).extend((f.quantity, f.price, multiplier_of(order.symbol)) for f in order.fills)
             else:
@@ -735,6 +755,28 @@ class _Probe:
             cost = sum(-q * (price - average) * multiplier for q, price, multiplier in fills)
             self.groups[group_id].record.rollback_cost += cost
 
+    def _ledger(self) -> None:
+        """Each group's prices per structure, P&L and fees, from the fill events of its own orders
+        (an expiry's exercise is no order of the group's: a group held to expiry shows its premiums)."""
+        flows: dict[tuple[str, str], float] = {}
+        for event in self.sim.events:
+            owner = self.observer.owner(event.tag) if event.tag else None
+            if owner is None or owner.group_id not in self.groups:
+                continue
+            record = self.groups[owner.group_id].record
+            record.fees += event.fee
+            kind = "exit" if owner.exit else "rollback" if owner.rollback else "entry"
+            key = (owner.group_id, kind)
+            flows[key] = flows.get(key, 0.0) - event.fill_quantity * event.fill_price * multiplier_of(event.symbol)
+        for group_id, exposure in self.groups.items():
+            record = exposure.record
+            record.structure = _structure_text(exposure)
+            entry, exit_ = flows.get((group_id, "entry")), flows.get((group_id, "exit"))
+            per_structure = exposure.legs[0][0].multiplier * exposure.structures
+            record.entry_net = None if entry is None else entry / per_structure
+            record.exit_net = None if exit_ is None else -exit_ / per_structure
+            record.pnl = sum(v for (g, _), v in flows.items() if g == group_id) - record.fees
+
     def records(self) -> list[GroupRecord]:
         return sorted((g.record for g in self.groups.values()), key=lambda r: r.created_at)
 
@@ -743,6 +785,14 @@ def _exposure(record: GroupRecord, legs: list[tuple[Contract, int]]) -> _Exposur
     structures = max(math.gcd(*(abs(quantity) for _, quantity in legs)), 1)
     design = naked_short_contracts(legs) / structures
     return _Exposure(record, legs, design, structures)
+
+
+def _structure_text(exposure: _Exposure) -> str:
+    """The legs of one structure and the count ("-1 C480 +1 C485 -1 P460 +1 P455 x2")."""
+    legs = [f"{quantity // exposure.structures:+d} "
+            + (f"{contract.right[0].upper()}{contract.strike:g}" if contract.right and contract.strike else contract.ticker)
+            for contract, quantity in exposure.legs]
+    return f"{' '.join(legs)} x{exposure.structures}"
 
 
 def _structures_filled(exposure: _Exposure, filled: Sequence[tuple[Contract, int]]) -> float:

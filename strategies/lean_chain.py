@@ -56,6 +56,13 @@ def chain_rows(chain: OptionChain) -> list[ChainRow]:
     return [row_from_contract(contract) for contract in chain]
 
 
+def quotes_by_key(chain: OptionChain) -> dict[str, tuple[float | None, float | None]]:
+    """Each contract's (bid, ask), missing sides None, by LEAN SecurityIdentifier string (a group
+    leg's `contract_key`)."""
+    return {str(contract.symbol.id): (_price(float(contract.bid_price)), _price(float(contract.ask_price)))
+            for contract in chain}
+
+
 def underlying_price(chain: OptionChain) -> float | None:
     """The underlying's last price: the chain's underlying data, else the price its contracts carry;
     None when neither is known (the strategies then skip).

@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 
 from config import AtomicConfig, PartialFillPolicy
+from strategies.exits import ExitRules
 from parameters import (BY_NAME, FALSE_WORDS, PARAMETERS, TRUE_WORDS, AlgorithmParameters, Parameter,
                         ParameterError, check_names, parse, parse_date, parse_flag, parse_integer, parse_number)
 
@@ -86,6 +87,22 @@ def test_a_policy_parameter_is_parsed_into_its_enum_and_a_misspelt_one_refused()
     assert AlgorithmParameters({"partial-fill-policy": "trim"}.get).choice("partial-fill-policy", PartialFillPolicy) is PartialFillPolicy.TRIM
     with pytest.raises(ParameterError, match=r"partial_fill_policy must be 'flatten' or 'trim', got 'Trim'"):
         AlgorithmParameters({"partial-fill-policy": "Trim"}.get).choice("partial-fill-policy", PartialFillPolicy)
+
+
+def test_the_exit_knobs_default_to_half_the_credit_twice_the_credit_and_15_minutes() -> None:
+    nothing: dict[str, str] = {}
+    assert AlgorithmParameters(nothing.get).exit_rules() == ExitRules(take_profit=0.5, stop_loss=2.0, time_exit_minutes=15)
+    off = {"take-profit": "0", "stop-loss": "0", "time-exit-minutes": "0"}
+    assert not AlgorithmParameters(off.get).exit_rules().prices_watched
+
+
+@pytest.mark.parametrize(("name", "text", "why"), [
+    ("take-profit", "1.5", "below 1"), ("stop-loss", "0.8", "above 1"), ("time-exit-minutes", "-5", "0 \\(off\\) to 389"),
+    ("take-profit", "half", "must be a number"), ("time-exit-minutes", "15.5", "whole number"),
+])
+def test_a_bad_exit_knob_is_refused_naming_it(name: str, text: str, why: str) -> None:
+    with pytest.raises(ParameterError, match=f"{name}.*{why}"):
+        AlgorithmParameters({name: text}.get).exit_rules()
 
 
 @pytest.mark.parametrize("parameter", PARAMETERS, ids=lambda p: p.name)

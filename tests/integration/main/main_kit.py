@@ -17,7 +17,7 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from runner_kit import EVERY_WEEKDAY, MAIN, main_algorithm
+from runner_kit import EVERY_WEEKDAY, HOLD_TO_EXPIRY, MAIN, main_algorithm
 
 from atomic import EnhancedAtomicOrderExecutor, GroupView, registry
 from atomic.tags import parse_tag
@@ -100,9 +100,10 @@ def chaos_parameters(seed: int, reject: float = 0.3, partial: float = 0.3, delay
 
 def run_main_uncached(days: int, start: date = date(2024, 1, 2), faults: str = "none", seed: int = 7,
                       parameters: Params = (), entry_days: str | None = None) -> MainRun:
-    """Run main.py over `days` synthetic trading days from `start` (the runner's atomic run only)."""
+    """Run main.py over `days` synthetic trading days from `start` (the runner's atomic run only),
+    holding to expiry unless `parameters` set the exit knobs."""
     observed: dict[str, Any] = {"positions": defaultdict(dict)}
-    scenario = Scenario(MAIN, days=days, start=start, faults=faults, seed=seed, parameters=parameters,
+    scenario = Scenario(MAIN, days=days, start=start, faults=faults, seed=seed, parameters=HOLD_TO_EXPIRY + parameters,
                         entry_days=entry_days, naive=False)
     result = run_scenario(scenario, _observing(observed)).run("atomic")
     assert result is not None

@@ -21,6 +21,8 @@ from parameters import BY_NAME, ParameterError
         ("entry-days", " , ", r"entry-days must name weekdays .*, got \[\]"),
         ("execution-mode", "fastest", r"execution mode must be .*, got 'fastest'"),
         ("partial-fill-policy", "keep", r"partial_fill_policy must be .*, got 'keep'"),
+        ("stop-loss", "0.5", r"stop-loss must be 0 \(off\) or above 1 \(a multiple of the credit\), got 0.5"),
+        ("take-profit", "1", r"take-profit must be at least 0 \(off\) and below 1 .*, got 1"),
     ],
 )
 def test_an_invalid_value_is_refused_in_initialize(name: str, value: str, message: str) -> None:

@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from runner_kit import LEAN_SAMPLE, MAIN, main_algorithm
+from runner_kit import HOLD_TO_EXPIRY, LEAN_SAMPLE, MAIN, main_algorithm
 
 from leansim import report
 from leansim.runner import Scenario, run_scenario
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.skipif(not (LEAN_SAMPLE / "option").is_dir(), reason=f"
 
 @pytest.mark.parametrize("faults", ["none", "mixed"])
 def test_goog_half_day_condor_on_the_real_chain(faults: str) -> None:
-    scenario = Scenario(MAIN, data_folder=LEAN_SAMPLE, underlying="GOOG", faults=faults)
+    scenario = Scenario(MAIN, data_folder=LEAN_SAMPLE, underlying="GOOG", faults=faults, parameters=HOLD_TO_EXPIRY)
     result = run_scenario(scenario, main_algorithm())
     atomic, naive = result.run("atomic"), result.run("naive")
     assert atomic is not None and naive is not None

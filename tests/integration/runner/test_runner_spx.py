@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from index_folder_kit import FRIDAY, write_spx_folder
-from runner_kit import LEAN_SAMPLE, MAIN, main_algorithm
+from runner_kit import HOLD_TO_EXPIRY, LEAN_SAMPLE, MAIN, main_algorithm
 
 from leansim import report
 from leansim.runner import Scenario, run_scenario
@@ -17,7 +17,7 @@ from leansim.runner import Scenario, run_scenario
 EVERY_WEEKDAY = "monday,tuesday,wednesday,thursday,friday"
 # The README's SPXW demo: LEAN's sample lists strikes 3700 and 3800 only, so no condor has wings;
 # a strangle's margin is ~20% of 100 x SPX, hence the cash.
-SAMPLE_DEMO = (("second-strategy", "strangle"),)
+SAMPLE_DEMO = HOLD_TO_EXPIRY + (("second-strategy", "strangle"),)
 SAMPLE_CASH = 5_000_000
 
 
@@ -26,7 +26,8 @@ def _all_spxw(orders: list[dict[str, object]]) -> bool:
 
 
 def test_an_spxw_iron_condor_on_a_synthetic_spx_folder(tmp_path: Path) -> None:
-    scenario = Scenario(MAIN, data_folder=write_spx_folder(tmp_path), underlying="SPX", faults="none")
+    scenario = Scenario(MAIN, data_folder=write_spx_folder(tmp_path), underlying="SPX", faults="none",
+                        parameters=HOLD_TO_EXPIRY)
     result = run_scenario(scenario, main_algorithm())
     atomic, naive = result.run("atomic"), result.run("naive")
     assert atomic is not None and naive is not None
