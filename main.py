@@ -98,16 +98,20 @@ class AtomicOptionsAlgorithm(QCAlgorithm):
     def on_data(self, slice: Slice) -> None:
         if not self.live_mode:
             self._executor.check_timeouts()
-        chain = slice.option_chains.get(self._option)
-        if chain is not None and self._managed:
-            self._chain = chain
-            if self._exit_rules.prices_watched:
-                self._check_price_exits(quotes_by_key(chain))
+        # A chain is built only when an exit rule will read it (building one each minute is not free).
+        rules = self._exit_rules
+        if self._managed and (rules.prices_watched or rules.time_exit_minutes):
+            chain = slice.option_chains.get(self._option)
+            if chain is not None:
+                self._chain = chain
+                if rules.prices_watched:
+                    self._check_price_exits(quotes_by_key(chain))
         if self._entry_due is None:
             return
         if self._entry_due != self.time.date():  # armed on a holiday: no session that day to trade
             self._entry_due = None
             return
+        chain = slice.option_chains.get(self._option)
         if chain is None:
             return
         self._entry_due = None
