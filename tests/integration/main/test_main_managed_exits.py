@@ -69,7 +69,7 @@ def test_a_time_exit_with_a_wing_nobody_bids_holds_to_expiry_rather_than_fail() 
     run = run_main(days=1, start=date(2024, 1, 2), entry_days=EVERY_WEEKDAY, parameters=(("time-exit-minutes", "15"),))
     [(when, message)] = run.logs("time exit")
     assert when.astimezone(NEW_YORK) == datetime(2024, 1, 2, 15, 45, tzinfo=NEW_YORK)
-    assert "held to expiry, no quote to close ['SPY OPTION usa 20240102 CALL 457 AMERICAN'" in message
+    assert "held to expiry, no quote to close ['SPY OPTION usa 20240102 CALL 457 AMERICAN|SPY EQUITY usa'" in message
     assert [v.status for v in run.views] == [GroupStatus.FILLED] and not run.executor.halted
     assert not [o for o in run.sim.broker_orders if "/exit/" in o.tag]
 

@@ -47,14 +47,14 @@ def test_groups_csv_has_one_row_per_group_with_the_exit(tmp_path: Path) -> None:
     run = _atomic(result)
     assert len(rows) == len(run.groups) == 3
     for row, group in zip(rows, run.groups):
-        assert (row["run"], row["strategy"], row["outcome"], row["pricing"]) == ("atomic", "Friday_0DTE", "CLOSED", "Market")
+        assert (row["run"], row["strategy"], row["outcome"], row["pricing"]) == ("atomic", "Friday_0DTE", "CLOSED", "Market()")
         assert row["day"] == group.created_at.date().isoformat()
         legs, count = row["structure"].rsplit(" ", 1)  # "+1 C453 +1 P441 -1 C452 -1 P442 x10"
         assert sorted(legs.split(" ")[::2]) == ["+1", "+1", "-1", "-1"] and count == "x10"
         assert row["exit reason"].startswith("stop loss: buy back at")
         entry, paid = float(row["entry net"]), float(row["exit net"])
         assert entry > 0 and paid >= 2 * entry - 0.01  # a credit, bought back at twice it or more
-        assert row["entry mid"] == ""  # until GroupView carries the entry's mid
+        assert float(row["entry mid"]) < 0  # a credit structure receives its net mid (positive pays)
     assert "Groups (prices per share of one structure" in (tmp_path / "report.txt").read_text()
 
 
