@@ -68,19 +68,26 @@ def scenario(seed: int) -> Scenario:
         else:
             match = Match(tag_contains="/rollback/")
         times = rng.choice((1, 1, 2))
-        kind = rng.choice(("reject", "partial", "delay", "never", "cancel_race"))
-        if kind == "reject":
-            faults.append(Reject("simulated rejection", match, times))
-        elif kind == "partial":
-            remainder: float | str = rng.choice(("never", 2.0, 8.0, 30.0))
-            faults.append(PartialFill(rng.choice((0.5, 1, 2)), remainder, match, times))  # type: ignore[arg-type]
-        elif kind == "delay":
-            faults.append(DelayFill(rng.choice((1.0, 3.0, 8.0, 20.0, 60.0)), match, times))
-        elif kind == "never":
-            faults.append(NeverFill(match, times))
-        else:
-            faults.append(CancelLosesRace(match, times))
+        kind = rng.choice(FAULT_KINDS)
+        faults.append(draw_fault(rng, kind, match, times, "simulated rejection"))
     return Scenario(seed, rng.randint(1, 4), tuple(faults))
+
+
+FAULT_KINDS = ("reject", "partial", "delay", "never", "cancel_race")
+
+
+def draw_fault(rng: random.Random, kind: str, match: Match, times: int, rejection: str) -> Any:
+    """One fault of `kind` (one of FAULT_KINDS) aimed at `match`, its parameters drawn from `rng`."""
+    if kind == "reject":
+        return Reject(rejection, match, times)
+    if kind == "partial":
+        remainder: float | str = rng.choice(("never", 2.0, 8.0, 30.0))
+        return PartialFill(rng.choice((0.5, 1, 2)), remainder, match, times)  # type: ignore[arg-type]
+    if kind == "delay":
+        return DelayFill(rng.choice((1.0, 3.0, 8.0, 20.0, 60.0)), match, times)
+    if kind == "never":
+        return NeverFill(match, times)
+    return CancelLosesRace(match, times)
 
 
 def _fault_text(fault: Any) -> str:

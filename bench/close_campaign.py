@@ -21,14 +21,13 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from bench.campaign import MODES, Scenario, _fault_text
+from bench.campaign import FAULT_KINDS, MODES, Scenario, _fault_text, draw_fault
 from bench.hosts import TimedHost, condor_symbols, iron_condor, settle_live, start
 from bench.report import Figure, Section, Verdict
 from atomic.margin import naked_short_contracts
 from atomic.model import GroupStatus
 from config import MAX_ROLLBACK_ATTEMPTS
-from leansim import (CancelLosesRace, CrashAt, DelayFill, DuplicateEvents, Match, NeverFill, PartialFill, Reject,
-                     SimulatedCrash, Simulator)
+from leansim import CrashAt, DuplicateEvents, Match, Reject, SimulatedCrash, Simulator
 from leansim.faults import CRASH_POINTS
 from leansim.simulator import LIVE_ONLY_FAULTS
 
@@ -49,18 +48,9 @@ def scenario(seed: int) -> Scenario:
     for _ in range(rng.choice((0, 1, 1, 2, 2, 3))):
         match = Match(symbol=rng.choice(legs), tag_contains=EXIT) if rng.random() < 0.6 else Match(tag_contains=EXIT)
         times = rng.choice((1, 1, 2))
-        kind = rng.choice(("reject", "partial", "delay", "never", "cancel_race", "duplicate", "refused"))
-        if kind == "reject":
-            faults.append(Reject("simulated rejection of a close order", match, times))
-        elif kind == "partial":
-            remainder: float | str = rng.choice(("never", 2.0, 8.0, 30.0))
-            faults.append(PartialFill(rng.choice((0.5, 1, 2)), remainder, match, times))  # type: ignore[arg-type]
-        elif kind == "delay":
-            faults.append(DelayFill(rng.choice((1.0, 3.0, 8.0, 20.0, 60.0)), match, times))
-        elif kind == "never":
-            faults.append(NeverFill(match, times))
-        elif kind == "cancel_race":
-            faults.append(CancelLosesRace(match, times))
+        kind = rng.choice((*FAULT_KINDS, "duplicate", "refused"))
+        if kind in FAULT_KINDS:
+            faults.append(draw_fault(rng, kind, match, times, "simulated rejection of a close order"))
         elif kind == "duplicate":
             faults.append(DuplicateEvents(match, times))
         else:
