@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 Right = Literal["call", "put"]
+BarResolution = Literal["minute", "hour", "daily"]
+Normalization = Literal["raw", "adjusted", "split_adjusted"]
 
 
 @dataclass(frozen=True)
@@ -116,3 +118,14 @@ class MarketData(Protocol):
     def chain(self, underlying: str, utc: datetime) -> list[ContractQuote]:
         """Every listed contract of `underlying` at `utc` (empty when none is listed)."""
         ...
+
+
+@runtime_checkable
+class SubscribableMarket(Protocol):
+    """A market whose data depends on how the algorithm subscribes (a LEAN data folder: which
+    resolution's files it reads, how it scales an equity's prices); synthetic markets are not."""
+
+    def subscribe(self, ticker: str, resolution: BarResolution | None = None,
+                  normalization: Normalization | None = None) -> None: ...
+
+    def subscribe_options(self, ticker: str, resolution: BarResolution) -> None: ...

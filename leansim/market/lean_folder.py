@@ -36,19 +36,16 @@ from leansim.index_option_symbol import map_to_underlying
 from leansim.market import black_scholes as bs
 from leansim.market import lean_format as lf
 from leansim.market import lean_universe as lu
-from leansim.market.base import Bar, ContractQuote, Quote, SecurityKey
+from leansim.market.base import Bar, BarResolution, ContractQuote, Normalization, Quote, SecurityKey
 from leansim.market.hours import ExchangeCalendar, to_utc
+from leansim.market.lean_sources import LeanFiles, Timing
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 _MS_BITS = 27  # ms since midnight (< 2**27) packed under the contract index in one sort key
-_DAY_FILE = re.compile(r"^(\d{8})_(quote|trade)")
 _YEAR_SECONDS = 365.0 * 86_400.0
 _DAY_MS = 86_400_000
-# LEAN's market-hours database: Index-usa-[*] and Index-usa-SPX data are stamped in Chicago time.
-_INDEX_DATA_TIME_ZONE = ZoneInfo("America/Chicago")
-_FOLDERS = ("equity", "option", "index", "indexoption")
 _ContractId = tuple[str, int, date]  # (right, strike * 10,000, expiry)
 
 
@@ -154,11 +151,10 @@ class LeanDataFolder:
         self._calendar = calendar
         self.risk_free_rate = risk_free_rate
         self.dividend_yield = dividend_yield
-        self._delay_ms = lf.BAR_MS if bars_available_at == "end" else 0
         self._max_cached = max_cached_days
         self._loaded: OrderedDict[tuple[str, date], _Day] = OrderedDict()
         self._chains: OrderedDict[tuple[str, date, int], list[ContractQuote]] = OrderedDict()
-        self._files = self._scan()
+        self._sources = LeanFiles(self.root, calendar, lf.BAR_MS if bars_available_at == "end" else 0)
 
     # --- MarketData -------------------------------------------------------------------------------
 
@@ -167,17 +163,31 @@ class LeanDataFolder:
         return self._calendar
 
     def days(self) -> list[date]:
-        """Days with any equity or option file, in order."""
-        return sorted({d for days in self._files.values() for d in days})
+        """Days with any equity or option rows at the subscribed resolutions, in order."""
+        return sorted({d for name in self._sources.tickers() for d in self._sources.days(name)})
 
     def underlyings(self) -> list[str]:
         """Tickers with any file, upper-case as LEAN writes symbols."""
-        return sorted(self._files)
+        return self._sources.tickers()
 
     def days_of(self, ticker: str) -> list[date]:
-        """Days with any file of `ticker` or of an option written on it (SPX: SPX and SPXW), in order."""
+        """Days with rows of `ticker` or of an option written on it (SPX: SPX and SPXW), at the
+        resolutions they are subscribed at (minute unless `subscribe` said otherwise), in order."""
         ticker = ticker.upper()
-        return sorted({d for name, days in self._files.items() if ticker in (name, map_to_underlying(name)) for d in days})
+        names = {ticker} | {name for name in self._sources.tickers() if map_to_underlying(name) == ticker}
+        return sorted({d for name in names for d in self._sources.days(name)})
+
+    def subscribe(self, ticker: str, resolution: BarResolution | None = None,
+                  normalization: Normalization | None = None) -> None:
+        """Read `ticker`'s own data (equity or index) at `resolution` and, for an equity, in
+        `normalization` from now on (None keeps the current; minute and raw until asked)."""
+        if self._sources.subscribe(ticker, resolution, normalization):
+            self._forget(ticker)
+
+    def subscribe_options(self, ticker: str, resolution: BarResolution) -> None:
+        """Read the option chain of option ticker `ticker` at `resolution` from now on."""
+        if self._sources.subscribe_options(ticker, resolution):
+            self._forget(ticker)
 
     def quote(self, key: SecurityKey, utc: datetime) -> Quote | None:
         """The book LEAN would show at `utc`: each side's latest value that day, `last` from
@@ -191,7 +201,10 @@ class LeanDataFolder:
             return None if key.is_option else self._filled_forward(key.underlying, local.date())
         ms = _ms_since_midnight(local)
         if not key.is_option:
-            return day_data.equity_book.quote(0, ms)
+            book = day_data.equity_book.quote(0, ms)
+            if book is None and self._sources.subscription(key.underlying).resolution != "minute":
+                return self._filled_forward(key.underlying, local.date())  # the cache keeps yesterday's bar
+            return book
         if key.expiry is None or key.strike is None or moment > self._expiry_close(key.expiry):
             return None
         index = day_data.index.get((str(key.right), round(key.strike * lf.PRICE_SCALE), key.expiry))
@@ -316,27 +329,20 @@ class LeanDataFolder:
 
     def _filled_forward(self, ticker: str, day: date) -> Quote | None:
         """`ticker`'s last book on the latest earlier day with its files; None when there is none."""
-        earlier = [d for d in self._files.get(ticker.upper(), ()) if d < day]
+        earlier = [d for d in self._sources.days(ticker) if d < day]
         day_data = self._day(ticker, max(earlier)) if earlier else None
         return day_data.equity_book.quote(0, _DAY_MS) if day_data is not None else None
 
-    def _scan(self) -> dict[str, set[date]]:
-        """Tickers (upper-case) and the days each has files for, from folder listings only."""
-        found: dict[str, set[date]] = {}
-        for kind in _FOLDERS:
-            base = self.root / kind / "usa" / "minute"
-            if not base.is_dir():
-                continue
-            for folder in base.iterdir():
-                matches = (_DAY_FILE.match(f.name) for f in folder.iterdir())
-                days = {lf.parse_ymd(m[1]) for m in matches if m}
-                if days:
-                    found.setdefault(folder.name.upper(), set()).update(days)
-        return found
+    def _forget(self, ticker: str) -> None:
+        """Drop what was read of `ticker` under its previous subscription."""
+        ticker = ticker.upper()
+        for key in [key for key in self._loaded if key[0] == ticker]:
+            del self._loaded[key]
+        self._chains.clear()
 
     def _day(self, ticker: str, day: date) -> _Day | None:
         ticker = ticker.upper()
-        if day not in self._files.get(ticker, ()):
+        if day not in self._sources.days(ticker):
             return None
         cached = self._loaded.get((ticker, day))
         if cached is not None:
@@ -349,17 +355,13 @@ class LeanDataFolder:
         return loaded
 
     def _load(self, ticker: str, day: date) -> _Day:
-        session = self._calendar.session(day)
-        bounds: tuple[int, int] | None = None
-        if session is not None:
-            midnight = datetime.combine(day, datetime.min.time(), tzinfo=self._calendar.time_zone)
-            bounds = (_ms_between(midnight, session[0]), _ms_between(midnight, session[1]))
         option_kinds: tuple[tuple[lf.Kind, int], ...] = (
             ("quote", lf.QUOTE_COLUMNS),
             ("trade", lf.TRADE_COLUMNS),
             ("openinterest", lf.OPEN_INTEREST_COLUMNS),
         )
-        read = {kind: lf.read_members(self._option_zip(ticker, day, kind), columns) for kind, columns in option_kinds}
+        timed = {kind: self._sources.option_rows(ticker, day, kind, columns) for kind, columns in option_kinds}
+        read = {kind: (members, rows) for kind, (members, rows, _) in timed.items()}
         ids: dict[_ContractId, int] = {}
         for members, _ in read.values():
             for m in members:
@@ -375,49 +377,29 @@ class LeanDataFolder:
             owner = remap[rows[:, 0].astype(np.int64)] if len(rows) else np.empty(0, np.int64)
             return owner, rows[:, 1:]
 
-        equity, price_scale = self._underlying_rows(ticker, day)
+        equity, price_scale, equity_timing = self._sources.underlying_rows(ticker, day)
         zeros = {kind: np.zeros(len(rows), np.int64) for kind, rows in equity.items()}
         oi_owner, oi_rows = owners("openinterest")
         return _Day(
             contracts=contracts,
             index=ids,
-            option_book=self._book(owners("quote"), owners("trade"), bounds),
+            option_book=self._book(owners("quote"), owners("trade"), timed["quote"][2]),
             open_interest=_rows(oi_owner, oi_rows[:, 0], oi_rows[:, [1]], 0, None, prices=()),
             equity_book=replace(self._book(
-                (zeros["quote"], equity["quote"]), (zeros["trade"], equity["trade"]), bounds, price_scale
+                (zeros["quote"], equity["quote"]), (zeros["trade"], equity["trade"]), equity_timing, price_scale
             ), quotes_set_price=False),
         )
-
-    def _option_zip(self, ticker: str, day: date, kind: lf.Kind) -> Path:
-        """An equity option zip, else an index option one (a ticker has one or the other)."""
-        path = lf.option_zip(self.root, ticker, day, kind)
-        return path if path.exists() else lf.index_option_zip(self.root, ticker, day, kind)
-
-    def _underlying_rows(self, ticker: str, day: date) -> tuple[dict[lf.Kind, FloatArray], float]:
-        """The quote and trade rows of an equity, or the trades of an index with their stamps moved
-        from Chicago to exchange time, and the scale of their prices (indexes are in dollars)."""
-        index = lf.index_zip(self.root, ticker, day)
-        if not index.exists():
-            kinds: tuple[tuple[lf.Kind, int], ...] = (("quote", lf.QUOTE_COLUMNS), ("trade", lf.TRADE_COLUMNS))
-            return {
-                kind: lf.read_single(lf.equity_zip(self.root, ticker, day, kind), columns) for kind, columns in kinds
-            }, lf.PRICE_SCALE
-        trades = lf.read_single(index, lf.TRADE_COLUMNS)
-        midnight = datetime.combine(day, datetime.min.time())
-        shift = midnight.replace(tzinfo=_INDEX_DATA_TIME_ZONE) - midnight.replace(tzinfo=self._calendar.time_zone)
-        trades[:, 0] += shift.total_seconds() * 1000
-        return {"quote": np.empty((0, lf.QUOTE_COLUMNS)), "trade": trades}, 1.0
 
     def _book(
         self,
         quotes: tuple[IntArray, FloatArray],
         trades: tuple[IntArray, FloatArray],
-        bounds: tuple[int, int] | None,
+        timing: Timing,
         price_scale: float = lf.PRICE_SCALE,
     ) -> _Book:
         """Bid, ask and trade rows of quote/trade bar matrices (columns as in the files)."""
         (q_owner, q), (t_owner, t) = quotes, trades
-        delay = self._delay_ms
+        delay, bounds = timing.delay_ms, timing.bounds
         return _Book(
             bids=_rows(q_owner, q[:, 0], q[:, [4, 5, 1, 2, 3]], delay, bounds, (0, 2, 3, 4), price_scale),
             asks=_rows(q_owner, q[:, 0], q[:, [9, 10, 6, 7, 8]], delay, bounds, (0, 2, 3, 4), price_scale),
