@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from leansim.brokerage_models import DefaultBrokerageModel, brokerage_model_for
 from leansim.data import OptionChain, OptionChainProvider, OptionContract, Slice
 from leansim.engine.market_view import SimulatorClock
-from leansim.enums import OPTION_TYPES, AccountType, Market, OrderType, SecurityType
+from leansim.enums import OPTION_TYPES, AccountType, DataNormalizationMode, Market, OrderType, SecurityType
 from leansim.index_option_symbol import map_to_underlying
 from leansim.notify import NotificationManager
 from leansim.object_store import ObjectStore
@@ -98,6 +98,8 @@ class Engine(Protocol):
     def chain_subscriptions(self) -> dict[Symbol, Option]: ...
 
     def ensure_security(self, symbol: Symbol) -> Security: ...
+
+    def subscribe(self, security: Security, resolution: Any) -> None: ...
 
     def add_security(self, symbol: Symbol) -> Security: ...
 
@@ -260,19 +262,28 @@ class QCAlgorithm:
 
     def add_equity(self, ticker: str, resolution: Any = None, market: str | None = None, fill_forward: bool = True,
                    leverage: float = 0, extended_market_hours: bool = False, data_normalization_mode: Any = None) -> Equity:
+        """Subscribe to an equity at `resolution` (minute by default) with its prices ADJUSTED unless
+        `data_normalization_mode` says otherwise (LEAN's UniverseSettings defaults); an equity already
+        added as an option's underlying stays RAW, as LEAN requires (Algorithm/QCAlgorithm.cs)."""
         symbol = Symbol.create(ticker, SecurityType.EQUITY, market or Market.USA)
+        known = symbol in self.securities
         security = self._run.ensure_security(symbol)
         assert isinstance(security, Equity)
+        self._run.subscribe(security, resolution)
+        if not known or data_normalization_mode is not None:
+            security.set_data_normalization_mode(DataNormalizationMode.ADJUSTED if data_normalization_mode is None
+                                                 else data_normalization_mode)
         return security
 
     def add_option(self, underlying: str | Symbol, resolution: Any = None, market: str | None = None,
                    fill_forward: bool | None = None, leverage: float = 0) -> Option:
         """Subscribe to an option chain; the returned Option's symbol is canonical (`?SPY`)."""
         underlying_symbol = underlying if isinstance(underlying, Symbol) else Symbol.create(underlying, SecurityType.EQUITY, market or Market.USA)
-        self._run.ensure_security(underlying_symbol)
+        self._underlying_of_options(underlying_symbol, resolution)
         canonical = Symbol.create_canonical_option(underlying_symbol, market or Market.USA)
         security = self._run.ensure_security(canonical)
         assert isinstance(security, Option)
+        self._run.subscribe(security, resolution)
         self._run.chain_subscriptions[canonical] = security
         return security
 
@@ -280,6 +291,7 @@ class QCAlgorithm:
         """Subscribe to a cash index (SPX): priced, the underlying of index options, not tradable."""
         security = self._run.ensure_security(Symbol.create(ticker, SecurityType.INDEX, market or Market.USA))
         assert isinstance(security, Index)
+        self._run.subscribe(security, resolution)
         return security
 
     def add_index_option(self, underlying: Symbol | str, *args: Any, **kwargs: Any) -> IndexOption:
@@ -302,10 +314,12 @@ class QCAlgorithm:
             underlying = Symbol.create(index_ticker, SecurityType.INDEX, market)
         if underlying.security_type != SecurityType.INDEX:
             raise ValueError("Symbol provided must be of type SecurityType.Index")
-        self._run.ensure_security(underlying)
+        resolution = rest[0] if rest and not isinstance(rest[0], (str, bool)) else kwargs.get("resolution")
+        self._underlying_of_options(underlying, resolution)
         canonical = Symbol.create_canonical_option(underlying, underlying.id.market, target_option=target)
         security = self._run.ensure_security(canonical)
         assert isinstance(security, IndexOption)
+        self._run.subscribe(security, resolution)
         self._run.chain_subscriptions[canonical] = security
         return security
 
@@ -317,8 +331,12 @@ class QCAlgorithm:
         if symbol.security_type not in OPTION_TYPES or symbol.underlying is None:
             raise ValueError(f"Unexpected option symbol {symbol}. Please provide a valid option contract with it's "
                              "underlying symbol set.")
+        if symbol.underlying not in self.securities:
+            self._underlying_of_options(symbol.underlying, resolution)
+        self.securities[symbol.underlying].set_data_normalization_mode(DataNormalizationMode.RAW)
         security = self._run.add_security(symbol)
         assert isinstance(security, Option)
+        self._run.subscribe(security, resolution)
         return security
 
     def add_index_option_contract(self, symbol: Symbol, resolution: Any = None, fill_forward: bool = True) -> IndexOption:
@@ -328,6 +346,16 @@ class QCAlgorithm:
         security = self.add_option_contract(symbol, resolution, fill_forward)
         assert isinstance(security, IndexOption)
         return security
+
+    def _underlying_of_options(self, underlying: Symbol, resolution: Any) -> None:
+        """An option's underlying, added at the option's resolution when new, and RAW: LEAN forces
+        an option's underlying to raw prices (Algorithm/QCAlgorithm.cs, AddOptionContract)."""
+        known = underlying in self.securities
+        security = self._run.ensure_security(underlying)
+        if not known:
+            self._run.subscribe(security, resolution)
+        if security.type == SecurityType.EQUITY:
+            security.set_data_normalization_mode(DataNormalizationMode.RAW)
 
     def add_security(self, symbol: Symbol, resolution: Any = None, fill_forward: bool | None = None,
                      leverage: float = 0, extended_market_hours: bool | None = None) -> Security:

@@ -49,12 +49,13 @@ from leansim.backtest_results import BacktestResults
 from leansim.engine.brokerage import VenueOrder, multiplier_of
 from leansim.enums import SecurityType
 from leansim.faults import CrashAt, FaultPlan, SimulatedCrash
-from leansim.market.base import MarketData
+from leansim.market.base import BarResolution, MarketData
 from leansim.market.lean_folder import LeanDataFolder
 from leansim.market.synthetic import SyntheticMarket
 from leansim.naive_executor import NaiveExecutor
 from leansim.observers import AtomicObserver, NaiveObserver, NoExecutorObserver, Observer
 from leansim.scenario_faults import PLAN_NAMES, describe, fault_plan
+from leansim.securities import BAR_RESOLUTIONS
 from leansim.simulator import AlgorithmRuntimeError, Simulator
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -332,11 +333,13 @@ def run_scenario(scenario: Scenario, algorithm: type[QCAlgorithm] | None = None)
 @dataclass(frozen=True)
 class OwnSetup:
     """What the algorithm's `initialize` chooses: its dates (None where it sets none) and the
-    tickers of the equities it adds, in order (the data folder's underlying when none is given)."""
+    tickers of the equities it adds, in order (the data folder's underlying when none is given), and
+    the resolution of each subscription: (ticker, resolution, is an option chain)."""
 
     start: date | None = None
     end: date | None = None
     tickers: tuple[str, ...] = ()
+    subscriptions: tuple[tuple[str, BarResolution, bool], ...] = ()
 
 
 def own_setup(algorithm: type[QCAlgorithm], parameters: dict[str, str]) -> OwnSetup:
@@ -354,8 +357,11 @@ def own_setup(algorithm: type[QCAlgorithm], parameters: dict[str, str]) -> OwnSe
         return OwnSetup()
     start, end = algo.start_date, algo.end_date
     tickers = tuple(symbol.value for symbol in algo.securities.keys() if symbol.security_type == SecurityType.EQUITY)
+    subscriptions = tuple((symbol.id.symbol if symbol.is_canonical() else symbol.value, BAR_RESOLUTIONS[security.resolution],
+                           symbol.is_canonical()) for symbol, security in algo.securities.items()
+                          if symbol.is_canonical() or symbol.security_type in (SecurityType.EQUITY, SecurityType.INDEX))
     return OwnSetup(None if start == unset else start.date(), None if end == unset + timedelta(days=1) else end.date(),
-                    tickers)
+                    tickers, subscriptions)
 
 
 def _market(scenario: Scenario, own: OwnSetup, notes: list[str]) -> tuple[MarketData, str, list[date], str]:
@@ -378,6 +384,11 @@ def _market(scenario: Scenario, own: OwnSetup, notes: list[str]) -> tuple[Market
         underlying = held[0] if held else "SPY" if "SPY" in tickers else (tickers[0] if tickers else "SPY")
     if underlying not in tickers:
         raise ScenarioError(f"{scenario.data_folder} holds no files for {underlying}; it has {', '.join(tickers) or 'none'}")
+    for ticker, resolution, chain in own.subscriptions:  # the days are those of the data the algorithm reads
+        if chain:
+            folder.subscribe_options(ticker, resolution)
+        else:
+            folder.subscribe(ticker, resolution)
     every = [d for d in folder.days_of(underlying) if folder.calendar.session(d) is not None]
     days = [d for d in every if (first is None or d >= first) and (last is None or d <= last)]
     if not days and not (scenario.start or scenario.end) and (first, last) != (None, None):

@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 from leansim.pascal_case import PascalCaseAttributes
 from leansim.buying_power import BuyingPowerModel
 from leansim.data import BaseData, Greeks
-from leansim.enums import DataNormalizationMode, OptionRight, OptionStyle, SecurityType, SettlementType
+from leansim.enums import DataNormalizationMode, OptionRight, OptionStyle, Resolution, SecurityType, SettlementType
 from leansim.fees import FeeModel
 from leansim.index_option_symbol import minimum_price_variation
+from leansim.market.base import BarResolution, Normalization
 from leansim.option_exercise import DefaultExerciseModel, DefaultOptionAssignmentModel, exercise_quantity, intrinsic_value
 from leansim.orders import OrderEvent
 from leansim.symbols import Symbol
@@ -221,6 +222,14 @@ class SecurityHolding:
         self._average_price = average_price
 
 
+# What the double reads: LEAN's data folders hold minute, hour and daily bars for these securities.
+BAR_RESOLUTIONS: dict[Resolution, BarResolution] = {
+    Resolution.MINUTE: "minute", Resolution.HOUR: "hour", Resolution.DAILY: "daily"}
+_NORMALIZATIONS: dict[DataNormalizationMode, Normalization] = {
+    DataNormalizationMode.RAW: "raw", DataNormalizationMode.ADJUSTED: "adjusted",
+    DataNormalizationMode.SPLIT_ADJUSTED: "split_adjusted"}
+
+
 class Security(PascalCaseAttributes):
     """A tradable with its live quote, exchange, properties, holdings and fill model."""
 
@@ -236,6 +245,7 @@ class Security(PascalCaseAttributes):
         self._fill_model = fill_model
         self._fee_model: FeeModel = FeeModel()
         self._normalization = DataNormalizationMode.RAW
+        self._resolution = Resolution.MINUTE
         self._buying_power_model: BuyingPowerModel | None = None  # None: leansim.portfolio's margin rules
         self._added_at: datetime | None = None  # set when added during a slice: its data starts at the next one
 
@@ -327,11 +337,39 @@ class Security(PascalCaseAttributes):
         """LEAN's older name for set_buying_power_model (Common/Securities/Security.cs, SetMarginModel)."""
         self._buying_power_model = margin_model
 
+    @property
+    def resolution(self) -> Resolution:
+        """The resolution of the security's data subscription (minute unless added otherwise)."""
+        return self._resolution
+
+    @property
+    def data_normalization_mode(self) -> DataNormalizationMode:
+        return self._normalization
+
     def set_data_normalization_mode(self, mode: DataNormalizationMode) -> None:
-        """Kept, not applied: the double prices every security from raw data, which is what LEAN
-        uses for options and their underlyings (Common/Securities/Security.cs,
-        SetDataNormalizationMode; an option's underlying must be RAW)."""
-        self._normalization = DataNormalizationMode(mode)
+        """How an equity's prices are scaled from now on (Common/Securities/Security.cs,
+        SetDataNormalizationMode): ADJUSTED (LEAN's default for equities) multiplies them by the factor
+        file's price and split factors, SPLIT_ADJUSTED by the split factor, RAW leaves them as written.
+        Indexes and options are never scaled. The double reads no dividends, so it refuses the
+        modes built on them (TOTAL_RETURN) and the futures ones."""
+        mode = DataNormalizationMode(mode)
+        if mode not in _NORMALIZATIONS:
+            raise NotImplementedError(f"leansim reads prices RAW, ADJUSTED or SPLIT_ADJUSTED, not {mode.name}")
+        self._normalization = mode
+        if self.type == SecurityType.EQUITY:
+            self._market.subscribe(self._symbol.value, normalization=_NORMALIZATIONS[mode])
+
+    def _subscribe(self, resolution: Any) -> None:
+        """Read this security's data at `resolution` (None: minute, LEAN's UniverseSettings default);
+        an option subscribes its chain, by its option ticker (the double reads a chain at one resolution)."""
+        chosen = Resolution.MINUTE if resolution is None else Resolution(resolution)
+        if chosen not in BAR_RESOLUTIONS:
+            raise NotImplementedError(f"leansim reads minute, hour and daily data, not Resolution.{chosen.name}")
+        self._resolution = chosen
+        if self._symbol.security_type in (SecurityType.EQUITY, SecurityType.INDEX):
+            self._market.subscribe(self._symbol.value, BAR_RESOLUTIONS[chosen])
+        else:
+            self._market.subscribe(self._symbol.id.symbol, BAR_RESOLUTIONS[chosen], options=True)
 
 
 class Equity(Security):

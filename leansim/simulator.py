@@ -26,7 +26,7 @@ from leansim.engine.fault_state import LIVE_ONLY_FAULTS, Behaviour, FaultState
 from leansim.engine.market_view import BAR, MarketView
 from leansim.engine.store_backend import StoreBackend, StoreStats
 from leansim.engine.transaction_handler import TransactionHandler, exercise_fills
-from leansim.enums import OPTION_TYPES, OrderStatus, OrderType, SecurityType
+from leansim.enums import OPTION_TYPES, OrderStatus, OrderType, Resolution, SecurityType
 from leansim.faults import FaultPlan, SimulatedCrash
 from leansim.fills import FillModelParameters, ImmediateFillModel
 from leansim.keys import contract_symbol, security_key
@@ -170,6 +170,7 @@ class Run:
         self.current_slice: Slice | None = None
         self._universes: dict[Symbol, tuple[date, dict[SecurityKey, Symbol]]] = {}
         self._equities: tuple[int, list[tuple[Symbol, Security]]] = (-1, [])
+        self.slice_resolution = Resolution.MINUTE  # the finest subscription's: when time slices happen
 
     def log(self, level: str, message: str) -> None:
         self.sim.logs.append(LogRecord(self.sim.now, level, message, self.index))
@@ -191,6 +192,10 @@ class Run:
         if existing is not None:
             return existing
         security = self.sim._new_security(symbol, self)
+        chain = self.chain_subscriptions.get(symbol.canonical) if symbol.security_type in OPTION_TYPES else None
+        if chain is not None:  # a contract of a subscribed chain has the chain's resolution
+            security._resolution = chain.resolution
+        self.slice_resolution = min(self.slice_resolution, security.resolution) if self.securities else security.resolution
         security.set_fee_model(self.brokerage_model.get_fee_model(security))  # as LEAN's default initializer
         initializer = self.security_initializer
         if callable(initializer):
@@ -198,6 +203,11 @@ class Run:
         elif initializer is not None:
             initializer.initialize(security)
         return self.securities._add(security)
+
+    def subscribe(self, security: Security, resolution: Any) -> None:
+        """Subscribe `security` at `resolution`; time slices follow the finest subscription."""
+        security._subscribe(resolution)
+        self.slice_resolution = min(s.resolution for s in self.securities.values())
 
     def add_security(self, symbol: Symbol) -> Security:
         """A security the algorithm adds itself: added after the first slice, it has no data until
@@ -805,7 +815,18 @@ class Simulator:
         if minute == self._last_minute or not self.market.calendar.is_open(minute - BAR):
             return None
         self._last_minute = minute
-        return minute
+        resolution = self._run.slice_resolution if self._run is not None else Resolution.MINUTE
+        return minute if self._ends_a_bar(resolution, minute) else None
+
+    def _ends_a_bar(self, resolution: Resolution, minute: datetime) -> bool:
+        """Whether a bar of `resolution` ends at `minute` (a session minute's end): every minute;
+        each whole hour and the close (an hour bar stamped 09:00 ends at 10:00); the close alone for
+        a daily bar, with LEAN's default daily precise end time (Common/Util/LeanData.cs, SetStrictEndTimes)."""
+        if resolution == Resolution.MINUTE:
+            return True
+        if minute == self.market.calendar.next_close(minute - BAR):
+            return True
+        return resolution == Resolution.HOUR and self.market.local(minute).minute == 0
 
     def _raise_runtime_error(self, run: Run | None) -> None:
         """Raise a runtime error recorded during this step, once: the algorithm stays stopped."""
@@ -815,7 +836,9 @@ class Simulator:
 
     def _slice(self, run: Run) -> Slice:
         local = self.market.local(self._now)
-        prices = {symbol: BaseData(symbol, local, security.price) for symbol, security in run.equities()}
+        prices = {symbol: BaseData(symbol, local, security.price) for symbol, security in run.equities()
+                  if security.resolution == run.slice_resolution
+                  or self._ends_a_bar(security.resolution, self._now.replace(second=0, microsecond=0))}
         run.select_universes()
         # Chains are built when the algorithm first reads them (most slices never are read).
         chains = OptionChains(LazyChains({canonical: run.chain_builder(canonical, option)

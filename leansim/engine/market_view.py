@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from leansim.engine.fault_state import FaultState
 from leansim.keys import security_key
-from leansim.market.base import ContractQuote, MarketData, Quote, SecurityKey
+from leansim.market.base import BarResolution, ContractQuote, MarketData, Normalization, Quote, SecurityKey, SubscribableMarket
 from leansim.symbols import Symbol
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -77,6 +77,18 @@ class MarketView:
         """Override the market's quote for `key` from now on."""
         self._overrides[key] = quote
         self._cache.pop(key, None)
+
+    def subscribe(self, ticker: str, resolution: BarResolution | None = None,
+                  normalization: Normalization | None = None, options: bool = False) -> None:
+        """Tell a market that reads files per subscription (a LEAN data folder) how `ticker` (an
+        option ticker's chain with `options`) is subscribed; synthetic markets have nothing to read."""
+        if not isinstance(self.market, SubscribableMarket):
+            return
+        if options:
+            self.market.subscribe_options(ticker, resolution or "minute")
+        else:
+            self.market.subscribe(ticker, resolution, normalization)
+        self._cache_time = None
 
     def quote(self, symbol: Symbol) -> Quote | None:
         key = security_key(symbol)
