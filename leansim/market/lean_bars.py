@@ -21,7 +21,7 @@ import io
 import re
 import zipfile
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -60,12 +60,9 @@ def option_bar_years(root: Path, folder: str, ticker: str, resolution: BarResolu
     return sorted({int(m["year"]) for m in matches if m and m["ticker"] == ticker.lower()})
 
 
-def option_bar_member_name(
-    ticker: str, kind: lf.Kind, right: str, strike: float, expiry: datetime | str, style: str = "american"
-) -> str:
-    scaled = round(strike * lf.PRICE_SCALE)
-    expiry_text = expiry if isinstance(expiry, str) else expiry.strftime("%Y%m%d")
-    return f"{ticker.lower()}_{kind}_{style}_{right}_{scaled}_{expiry_text}.csv"
+def option_bar_member_name(ticker: str, kind: lf.Kind, right: str, strike: float, expiry: date, style: str = "american") -> str:
+    """The CSV name LEAN gives a contract's rows inside an hour/daily option zip (no date prefix)."""
+    return f"{ticker.lower()}_{kind}_{style}_{right}_{round(strike * lf.PRICE_SCALE)}_{lf.ymd(expiry)}.csv"
 
 
 def parse_bar_rows(text: bytes, columns: int, leading: int = 0) -> FloatMatrix:

@@ -1,5 +1,7 @@
-"""`MarketData` from a LEAN data folder: minute equity, index, equity-option and index-option zips
-(see `lean_format`).
+"""`MarketData` from a LEAN data folder: equity, index, equity-option and index-option files at minute
+(see `lean_format`), hour or daily resolution (`lean_bars`), as each ticker is subscribed; which files
+hold a ticker's day, when their rows are known and how an equity's prices are scaled by the map and
+factor files is `lean_sources`' part.
 
 An index option ticker (SPXW) names its own chain; its underlying is the index (SPX), whose prices
 come from the index folder, stamped in Chicago time. Where an underlying has no file on a day
@@ -21,13 +23,11 @@ extended market hours. Pass `bars_available_at="start"` to read bars at their st
 from __future__ import annotations
 
 import math
-import re
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import numpy.typing as npt
@@ -439,10 +439,6 @@ def _rows(
 
 def _ms_since_midnight(local: datetime) -> int:
     return ((local.hour * 60 + local.minute) * 60 + local.second) * 1000 + local.microsecond // 1000
-
-
-def _ms_between(start: datetime, end: datetime) -> int:
-    return int((end - start).total_seconds() * 1000)
 
 
 def _take(rows: _Rows, count: int, ms: int, width: int) -> FloatArray:

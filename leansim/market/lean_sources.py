@@ -41,6 +41,7 @@ _DAY_FILE = re.compile(r"^(\d{8})_(quote|trade)")
 INDEX_DATA_TIME_ZONE = ZoneInfo("America/Chicago")
 _MINUTE_FOLDERS = ("equity", "option", "index", "indexoption")
 _OPTION_FOLDERS = ("option", "indexoption")
+_PRICED_KINDS: tuple[tuple[lf.Kind, int], ...] = (("quote", lf.QUOTE_COLUMNS), ("trade", lf.TRADE_COLUMNS))
 
 
 @dataclass(frozen=True)
@@ -114,14 +115,11 @@ class LeanFiles:
     def tickers(self) -> list[str]:
         """Tickers with any minute file, hour/daily file or map file, upper-case."""
         found = {name.upper() for names in self._minute_days.values() for name in names}
-        for folder in ("equity", "index"):
+        for folder in _MINUTE_FOLDERS:
             for resolution in ("hour", "daily"):
-                base = self.root / folder / "usa" / resolution
-                found.update(f.stem.upper() for f in base.glob("*.zip")) if base.is_dir() else None
-        for folder in _OPTION_FOLDERS:
-            for resolution in ("hour", "daily"):
-                base = self.root / folder / "usa" / resolution
-                found.update(f.name.split("_")[0].upper() for f in base.glob("*_*_*.zip")) if base.is_dir() else None
+                zips = (self.root / folder / "usa" / resolution).glob("*.zip")
+                option = folder in _OPTION_FOLDERS  # <ticker>_<year>_<kind>_<style>.zip, else <ticker>.zip
+                found.update(f.name.split("_")[0].upper() if option else f.stem.upper() for f in zips)
         maps = self.root / "equity" / "usa" / "map_files"
         if maps.is_dir():
             found.update(f.stem.upper() for f in maps.glob("*.csv") if self.days(f.stem))
@@ -184,8 +182,7 @@ class LeanFiles:
             trades = lf.read_single(index, lf.TRADE_COLUMNS)
             trades[:, 0] += index_shift
             return {"quote": empty["quote"], "trade": trades}, 1.0, self._minute_timing(day)
-        kinds: tuple[tuple[lf.Kind, int], ...] = (("quote", lf.QUOTE_COLUMNS), ("trade", lf.TRADE_COLUMNS))
-        read = {kind: lf.read_single(lf.equity_zip(self.root, name, day, kind), columns) for kind, columns in kinds}
+        read = {kind: lf.read_single(lf.equity_zip(self.root, name, day, kind), columns) for kind, columns in _PRICED_KINDS}
         return *self._scaled(ticker, day, read, lf.PRICE_SCALE, "equity"), self._minute_timing(day)
 
     # --- helpers --------------------------------------------------------------------------------------
@@ -208,12 +205,11 @@ class LeanFiles:
         """`day`'s rows of an hour/daily matrix (leading columns, yyyyMMdd, ms, values) in the minute
         layout (leading columns, ms, values), stamped when each becomes known; rows of a closed day
         or outside the session dropped."""
-        session = self._calendar.session(day)
+        session = self._session_ms(day)
         width = rows.shape[1] - 1
         if session is None or len(rows) == 0:
             return np.empty((0, width))
-        midnight = datetime.combine(day, datetime.min.time(), tzinfo=self._calendar.time_zone)
-        open_ms, close_ms = (int((t - midnight).total_seconds() * 1000) for t in session)
+        open_ms, close_ms = session
         of_day = rows[rows[:, leading] == int(lf.ymd(day))]
         stamp = of_day[:, leading + 1] + shift_ms
         if resolution == "daily":
@@ -228,12 +224,16 @@ class LeanFiles:
         return out
 
     def _minute_timing(self, day: date) -> Timing:
+        return Timing(self._delay_ms, self._session_ms(day))
+
+    def _session_ms(self, day: date) -> Bounds:
+        """`day`'s open and close in ms since its midnight, None on a closed day."""
         session = self._calendar.session(day)
         if session is None:
-            return Timing(self._delay_ms, None)
+            return None
         midnight = datetime.combine(day, datetime.min.time(), tzinfo=self._calendar.time_zone)
         open_ms, close_ms = (int((t - midnight).total_seconds() * 1000) for t in session)
-        return Timing(self._delay_ms, (open_ms, close_ms))
+        return open_ms, close_ms
 
     def _index_shift(self, day: date) -> int:
         """Milliseconds from Chicago-stamped index rows to exchange time."""
@@ -267,8 +267,8 @@ class LeanFiles:
             return found
         for folder in _OPTION_FOLDERS:
             for year in lb.option_bar_years(self.root, folder, ticker, resolution):
-                for kind, columns in (("quote", lf.QUOTE_COLUMNS), ("trade", lf.TRADE_COLUMNS)):
-                    path = lb.option_bar_zip(self.root, folder, ticker, year, resolution, kind)  # type: ignore[arg-type]
+                for kind, columns in _PRICED_KINDS:
+                    path = lb.option_bar_zip(self.root, folder, ticker, year, resolution, kind)
                     rows = self._members(path, columns)[1] if path.exists() else np.empty((0, 2))
                     found.update(lf.parse_ymd(str(int(d))) for d in np.unique(rows[:, 1]))
         return found

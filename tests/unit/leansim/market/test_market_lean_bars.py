@@ -125,7 +125,7 @@ def test_a_daily_option_chain_is_quoted_at_the_close(tmp_path: Path) -> None:
     expiry = date(2024, 1, 19)
     quote_rows = [(datetime(d.year, d.month, d.day), [4.0 + i, 4.0 + i, 4.0 + i, 4.0 + i, 7, 4.2 + i, 4.2 + i, 4.2 + i, 4.2 + i, 9])
                   for i, d in enumerate(DAYS)]
-    name = lb.option_bar_member_name("SPY", "quote", "call", 470.0, "20240119")
+    name = lb.option_bar_member_name("SPY", "quote", "call", 470.0, expiry)
     assert name == "spy_quote_american_call_4700000_20240119.csv"
     lf.write_zip(lb.option_bar_zip(tmp_path, "option", "SPY", 2024, "daily", "quote"),
                  [(name, lb.format_bar_rows(quote_rows, lf.QUOTE_PRICE_COLUMNS))])
