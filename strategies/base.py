@@ -17,8 +17,8 @@ from typing import Any, ClassVar, Protocol
 from atomic.pricing import Pricing
 from atomic.registry import Registry
 from atomic.structures import LegPrice, StructureSpec
-from strategies.entry_pricing import EntryPricing
 from strategies.chain import ChainRow, Picked, Right, liquidity_problem, pick_expiry, pick_short, rows_expiring
+from strategies.entry_pricing import EntryPricing
 from strategies.params import StrategyParams
 from strategies.selection import ChosenContract, Selection, mid_credit, natural_credit
 from strategies.shape import shape_problem
@@ -115,10 +115,6 @@ class StructureStrategy(ABC):
     @property
     def params(self) -> StrategyParams:
         return self._params
-
-    @property
-    def pricing(self) -> EntryPricing:
-        return self._pricing
 
     def select(self, rows: Sequence[ChainRow], underlying_price: float, today: date) -> Selection | Skip:
         """Choose the legs from `rows` (one chain snapshot), or say why not (see `Skip`).

@@ -85,3 +85,16 @@ def test_the_strategy_hands_its_walk_to_the_executor() -> None:
 def test_knobs_it_cannot_mean_are_refused_by_name(knobs: dict, named: str) -> None:  # type: ignore[type-arg]
     with pytest.raises(ConfigError, match=named):
         EntryPricing(**{"policy": "walk", **knobs})
+
+
+def test_the_walks_length_bounds_every_walk_in_dollars_so_main_py_can_size_the_timeout() -> None:
+    """main.py adds `walk_seconds` to the executor's timeout: no walk in dollars may last longer."""
+    assert EntryPricing("market").walk_seconds == 0
+    assert WALK.walk_seconds == 16 * 60  # 15 steps within 3 half-spreads, given up at the 16th minute
+    rows = model_chain()
+    base = _selection(rows).row("short_call")
+    assert base.bid is not None and base.ask is not None
+    for widen in (0.0, 0.003, 0.01, 0.037, 0.1, 0.17):
+        selection = _selection(replace_row(rows, "call", base.strike, bid=base.bid - widen, ask=base.ask + widen))
+        walk = WALK.for_selection(selection)
+        assert isinstance(walk, Walk) and (walk.last_step + 1) * walk.every_seconds <= WALK.walk_seconds
