@@ -14,8 +14,12 @@ $(STAMP): requirements-dev.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	cp requirements-dev.txt $(STAMP)
 
+# The demo walks its entries from the net mid (main.py's entry-pricing; config.json keeps market orders,
+# LEAN's plain default). `make demo DEMO_PRICING=` runs it with market orders.
+DEMO_PRICING ?= --parameter entry-pricing walk
+
 demo: $(STAMP)
-	$(BIN)/python -m leansim run main.py $(ARGS)
+	$(BIN)/python -m leansim run main.py $(DEMO_PRICING) $(ARGS)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -191,6 +191,16 @@ MAX_STRUCTURES = 10
 # A second strategy in the same algorithm ("" for none, or a name from strategies.STRATEGIES but the
 # iron condor: "put_spread", "strangle", "call_butterfly", "bull_call_spread").
 SECOND_STRATEGY = ""
+# How entries are priced (strategies/entry_pricing.py): "market" orders, or "walk" from the structure's
+# net mid. A walk's knobs are fractions of the structure's natural half-spread (what market orders
+# concede from the mid): concede WALK_STEP of it every WALK_EVERY_SECONDS of algorithm time, give up
+# (the entry rolls back) once the concession would pass WALK_MAX_CONCESSION of it. The concession
+# stops at the natural price, so a maximum above 1 waits there: with these, 5 steps to the natural
+# price, then 10 more minutes at it.
+ENTRY_PRICING = "market"
+WALK_STEP = 0.2
+WALK_EVERY_SECONDS = 60.0
+WALK_MAX_CONCESSION = 3.0
 # Managed exits (strategies/exits.py), each through close_group; 0 turns one off. Take profit once a
 # credit structure can be bought back for this fraction of its credit; stop once buying it back
 # costs this multiple of the credit; close structures expiring today this many minutes before the close.

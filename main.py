@@ -23,6 +23,7 @@ from chaos import ChaosBrokerageModel, ChaosFillModel, ChaosPlan, ChaosSecurityI
 from parameters import AlgorithmParameters, check_names
 from strategies import STRATEGIES
 from strategies.base import StructureStrategy
+from strategies.entry_pricing import EntryPricing
 from strategies.exits import HeldLeg, Quote, exit_reason, expires_on, kind_of, unquoted
 from strategies.iron_condor import IronCondorStrategy
 from strategies.lean_chain import chain_rows, quotes_by_key, underlying_price
@@ -48,6 +49,7 @@ class AtomicOptionsAlgorithm(QCAlgorithm):
         brokerage = brokerage_named(parameters.text("brokerage"))
         self.set_brokerage_model(getattr(BrokerageName, brokerage.brokerage_name), AccountType.MARGIN)
         mode = execution_mode_for(self.brokerage_model, parameters.text("execution-mode"))
+        pricing = parameters.entry_pricing()
         if parameters.flag("chaos"):
             self._install_chaos()  # before any security is added: initializers apply to later ones
 
@@ -57,6 +59,8 @@ class AtomicOptionsAlgorithm(QCAlgorithm):
         atomic_config = dataclasses.replace(
             config.AtomicConfig(),
             execution_mode=mode,
+            # The executor's timeout bounds an entry's whole life: a walked one gets its walk first.
+            atomic_order_timeout=config.ATOMIC_ORDER_TIMEOUT + pricing.walk_seconds,
             combo_price_updates=combo_price_updates_for(self.brokerage_model),
             sequential_protective_legs=parameters.flag("sequential-protective-legs"),
             partial_fill_policy=parameters.choice("partial-fill-policy", config.PartialFillPolicy),
@@ -65,7 +69,7 @@ class AtomicOptionsAlgorithm(QCAlgorithm):
         )
         self._executor = EnhancedAtomicOrderExecutor(self, atomic_config, lean_ports(self, atomic_config.alert_email))
         self._executor.add_listener(self._record_outcome)
-        self._strategies = self._build_strategies()
+        self._strategies = self._build_strategies(pricing)
         self._outcomes = {status: 0 for status in GroupStatus}
         self._entry_due: date | None = None
         self._exit_rules = parameters.exit_rules()
@@ -83,7 +87,8 @@ class AtomicOptionsAlgorithm(QCAlgorithm):
             interval = timedelta(seconds=atomic_config.fill_check_interval)  # at least LEAN's 1 s (config.py)
             self.schedule.on(self.date_rules.every_day(self._underlying), self.time_rules.every(interval),
                              self._executor.check_timeouts)
-        self.log(f"atomic executor: {mode} mode, strategies {[s.name for s in self._strategies]}")
+        self.log(f"atomic executor: {mode} mode, strategies {[s.name for s in self._strategies]}, "
+                 f"entries priced by {pricing.describe()}")
 
     def on_warmup_finished(self) -> None:
         # LEAN has loaded the brokerage's holdings and open orders by now (live start-up order).
@@ -149,8 +154,9 @@ class AtomicOptionsAlgorithm(QCAlgorithm):
     def _time_exit(self) -> None:
         """Scheduled N minutes before the close: structures expiring today are closed rather than
         left to expiry's exercise and assignment. One with a leg nobody quotes on its closing side
-        (a worthless wing) is held to expiry: LEAN would refuse that leg's order, and the close
-        would fail and halt the algorithm over a contract worth nothing."""
+        (a worthless wing) is held to expiry: a LEAN backtest would sell that wing at its ask
+        (Common/Orders/Fills/FillModel.cs: `Bid?.Close ?? Close`), a price no market pays, and a
+        live brokerage may refuse or never fill the sale."""
         today = self.time.date()
         quotes = quotes_by_key(self._chain) if self._chain is not None else {}
         for group_id, view in list(self._managed.items()):
@@ -202,7 +208,7 @@ class AtomicOptionsAlgorithm(QCAlgorithm):
             raise ValueError(f"entry-days must name weekdays from {sorted(_WEEKDAYS)}, got {unknown or names}")
         return [_WEEKDAYS[n] for n in names]
 
-    def _build_strategies(self) -> list[StructureStrategy]:
+    def _build_strategies(self, pricing: EntryPricing) -> list[StructureStrategy]:
         parameters = self._parameters
         params = StrategyParams(
             target_short_delta=parameters.number("target-short-delta"),
@@ -211,12 +217,12 @@ class AtomicOptionsAlgorithm(QCAlgorithm):
             risk_fraction=parameters.number("risk-fraction"),
             max_structures=parameters.integer("max-structures"),
         )
-        strategies: list[StructureStrategy] = [IronCondorStrategy(parameters.text("strategy"), params)]
+        strategies: list[StructureStrategy] = [IronCondorStrategy(parameters.text("strategy"), params, pricing)]
         second = parameters.text("second-strategy")
         if second:
             if second not in _SECOND_STRATEGIES:
                 raise ValueError(f"second-strategy must be one of {sorted(_SECOND_STRATEGIES)}, got {second!r}")
-            strategies.append(_SECOND_STRATEGIES[second](second, params))
+            strategies.append(_SECOND_STRATEGIES[second](second, params, pricing))
         return strategies
 
     def _record_outcome(self, result: GroupResult) -> None:

@@ -20,6 +20,7 @@ from typing import Literal
 
 import config
 from config import Choice, ConfigError, parse_choice
+from strategies.entry_pricing import EntryPricing
 from strategies.exits import ExitRules
 
 Kind = Literal["text", "flag", "integer", "number", "date"]
@@ -62,6 +63,10 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("max-structures", "integer", str(config.MAX_STRUCTURES)),
     Parameter("second-strategy", "text", config.SECOND_STRATEGY),
     Parameter("flatten-assigned", "flag", _flag_text(config.FLATTEN_ASSIGNED)),
+    Parameter("entry-pricing", "text", config.ENTRY_PRICING),
+    Parameter("walk-step", "number", repr(config.WALK_STEP)),
+    Parameter("walk-every-seconds", "number", repr(config.WALK_EVERY_SECONDS)),
+    Parameter("walk-max-concession", "number", repr(config.WALK_MAX_CONCESSION)),
     Parameter("take-profit", "number", repr(config.TAKE_PROFIT)),
     Parameter("stop-loss", "number", repr(config.STOP_LOSS)),
     Parameter("time-exit-minutes", "integer", str(config.TIME_EXIT_MINUTES)),
@@ -206,6 +211,16 @@ class AlgorithmParameters:
             return parse_choice(kind, name.replace("-", "_"), self._text(name, "text"))
         except ConfigError as error:
             raise ParameterError(str(error)) from None
+
+    def entry_pricing(self) -> EntryPricing:
+        """The entries' pricing knobs (entry-pricing, walk-step, walk-every-seconds,
+        walk-max-concession), checked together."""
+        try:
+            return EntryPricing(self.text("entry-pricing"), self.number("walk-step"),
+                                self.number("walk-every-seconds"), self.number("walk-max-concession"))
+        except ConfigError as error:  # "walk_step must be ..." names the knob: the parameter's spelling
+            knob, _, problem = str(error).partition(" ")
+            raise ParameterError(f"parameter {knob.replace('_', '-')} {problem}") from None
 
     def exit_rules(self) -> ExitRules:
         """The managed exits' knobs (take-profit, stop-loss, time-exit-minutes), checked together."""

@@ -130,7 +130,7 @@ def next_actions(group: Group, now: datetime, config: AtomicConfig) -> list[Acti
         return _unwind_actions(group, now, config, _ROLLBACK)
     if group.status is GroupStatus.CLOSING:
         return _unwind_actions(group, now, config, _CLOSE)
-    if group.status in (GroupStatus.FILLED, GroupStatus.CLOSE_FAILED) and group.expired_any:
+    if group.status in (GroupStatus.FILLED, GroupStatus.CLOSE_FAILED, GroupStatus.ROLLBACK_FAILED) and group.expired_any:
         return [] if group.delivery_due or not group.options_flat else [_expired(group)]
     return []
 

@@ -978,11 +978,18 @@ class EnhancedAtomicOrderExecutor:
                 self._journal.write(group, durable=True)  # forced to disk: the operator's evidence
             except PersistenceError as error:
                 self.ports.alerts.alert("ObjectStore write refused", f"group {group.group_id}: {error}")
-            self.halt(f"group {group.group_id} {action.status.value}")
             what = "rollback" if action.status is GroupStatus.ROLLBACK_FAILED else "close"
+            # Long options alone left (a wing nobody bids for that the brokerage will not take back):
+            # at most their premium can be lost, and expiry settles them (the group then ends EXPIRED
+            # or ASSIGNED). Not worth stopping the algorithm for; anything short, or delivered
+            # underlying, is, until an operator has dealt with it.
+            bounded = group.holds_only_longs
+            if not bounded:
+                self.halt(f"group {group.group_id} {action.status.value}")
             self.ports.alerts.alert(f"Atomic {what} FAILED", f"group {group.group_id} ({group.strategy}): {action.reason}; "
                               f"positions {[(leg.contract.ticker, leg.net_filled) for leg in group.legs]}; "
-                              "new groups refused until resume()")
+                              + ("long options only: held to expiry (loss bounded by the premium paid), new groups "
+                                 "still accepted" if bounded else "new groups refused until resume()"))
             self._notify(group, self._callbacks.pop(group.group_id, None))
         elif action.status in (GroupStatus.EXPIRED, GroupStatus.ASSIGNED):
             self._expired(group)

@@ -388,8 +388,14 @@ class LeanMarketClock:
             return None
         security = self._algorithm.securities[symbol]
         bid, ask = float(security.bid_price), float(security.ask_price)
-        if bid <= 0 or ask < bid:
-            return None  # no two-sided market: nothing to take a mid of
+        # No mid without a bid and an ask apart: a walk starting at a leg's mid would otherwise start
+        # from a guess. LEAN's Security.BidPrice falls back to Price when no bid was seen, and Price
+        # of a contract quoted on one side is that side (Common/Securities/Security.cs, BidPrice;
+        # Common/Data/Market/QuoteBar.cs, Close): a wing nobody bids for reads bid == ask == its
+        # ask, so a locked quote is taken as one-sided, not as a mid at the ask. Nor is a missing bid
+        # read as 0 (a mid of ask / 2): a trader's guess, not a market.
+        if bid <= 0 or ask <= bid:
+            return None
         return Quote(bid, ask, float(security.symbol_properties.minimum_price_variation))
 
 

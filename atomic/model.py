@@ -50,8 +50,9 @@ UNSETTLED = frozenset({GroupStatus.PENDING, GroupStatus.ROLLING_BACK, GroupStatu
 # flat; an ASSIGNED one holds only its delivered underlying (kept open while a flatten is due).
 SETTLED = frozenset({GroupStatus.FILLED, GroupStatus.ROLLED_BACK, GroupStatus.CLOSED, GroupStatus.EXPIRED,
                      GroupStatus.ASSIGNED})
-# Groups whose option legs LEAN's expiry processing may still move (held, or part closed).
-EXPIRABLE = frozenset({GroupStatus.FILLED, GroupStatus.CLOSING, GroupStatus.CLOSE_FAILED})
+# Groups whose option legs LEAN's expiry processing may still move (held, part closed, or part
+# rolled back: a long the brokerage would not take back is settled by expiry).
+EXPIRABLE = frozenset({GroupStatus.FILLED, GroupStatus.CLOSING, GroupStatus.CLOSE_FAILED, GroupStatus.ROLLBACK_FAILED})
 # Unwinding the group's position to a target: its reversals (ROLLBACK) or its close (EXIT).
 UNWINDING = frozenset({GroupStatus.ROLLING_BACK, GroupStatus.CLOSING})
 
@@ -88,6 +89,8 @@ GROUP_TRANSITIONS = frozenset(
         (GroupStatus.CLOSING, GroupStatus.ASSIGNED),
         (GroupStatus.CLOSE_FAILED, GroupStatus.EXPIRED),
         (GroupStatus.CLOSE_FAILED, GroupStatus.ASSIGNED),
+        (GroupStatus.ROLLBACK_FAILED, GroupStatus.EXPIRED),
+        (GroupStatus.ROLLBACK_FAILED, GroupStatus.ASSIGNED),
         # The delivered underlying is flattened at the next open as a close; flat, it ends ASSIGNED again.
         # Also, as after CLOSED: a late fill of an exit order is closed again.
         (GroupStatus.ASSIGNED, GroupStatus.CLOSING),
@@ -614,6 +617,13 @@ class Group:
         if isinstance(event, ExpiryFill):
             return self._expire(event)
         return self._update_order(event)
+
+    @property
+    def holds_only_longs(self) -> bool:
+        """What the group still holds is long options alone: no short option, no delivered
+        underlying. Such a residual can lose at most the premium paid for it, and expiry settles it."""
+        held = [leg for leg in self.legs if leg.net_filled]
+        return bool(held) and all(leg.contract.is_option and not leg.is_delivery and leg.net_filled > 0 for leg in held)
 
     @property
     def expired_any(self) -> bool:

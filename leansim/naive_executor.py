@@ -58,6 +58,12 @@ class NaiveGroup:
     strategy: str
     created_at: datetime
     legs: list[NaiveLeg] = field(default_factory=list)
+    asked_pricing: str = ""  # the price the caller asked for and the loop ignored ("" for none)
+
+    @property
+    def pricing(self) -> str:
+        """What priced the orders: always market orders, with what was asked when it was not."""
+        return f"Market (asked {self.asked_pricing})" if self.asked_pricing and self.asked_pricing != "Market()" else "Market()"
 
     @property
     def complete(self) -> bool:
@@ -117,11 +123,17 @@ class NaiveExecutor:
 
     def execute_atomic(
         self, legs: Sequence[tuple[Any, int]], strategy: str = "", limit_price: float | None = None,
-        on_complete: Any = None, structure: Any = None,
+        on_complete: Any = None, structure: Any = None, pricing: Any = None,
     ) -> NaiveResult:
         """One market order per leg in the caller's order (a strategy lists a structure's shorts
-        first: its spec's leg order); the structure is not checked, nor are its legs reordered."""
-        return self._place(strategy, [(symbol, int(quantity)) for symbol, quantity in legs])
+        first: its spec's leg order); the structure is not checked, nor are its legs reordered.
+
+        A price (`pricing`, `limit_price`) is taken as the seed's loop would: it has none, and sends
+        market orders whatever the caller asked. The group records what was asked, so the report
+        shows the comparison's entries as the market orders they were."""
+        asked = pricing if pricing is not None else limit_price
+        return self._place(strategy, [(symbol, int(quantity)) for symbol, quantity in legs],
+                           "" if asked is None else _describe(asked))
 
     # --- the rest of the surface the demo algorithm calls -----------------------------------------
 
@@ -166,8 +178,8 @@ class NaiveExecutor:
 
     # --- internals --------------------------------------------------------------------------------
 
-    def _place(self, strategy: str, legs: list[tuple[Any, int]]) -> NaiveResult:
-        group = NaiveGroup(f"naive-{next(self._ids)}", strategy, self._algorithm.utc_time)
+    def _place(self, strategy: str, legs: list[tuple[Any, int]], asked: str) -> NaiveResult:
+        group = NaiveGroup(f"naive-{next(self._ids)}", strategy, self._algorithm.utc_time, asked_pricing=asked)
         self.groups.append(group)
         self._pending.append(group)
         self._placing = True
@@ -188,3 +200,9 @@ class NaiveExecutor:
         for group in ended:
             for listener in self._listeners:
                 listener(NaiveResult(group))
+
+
+def _describe(asked: Any) -> str:
+    """A policy's own description (atomic.pricing), or a bare limit price."""
+    describe = getattr(asked, "describe", None)
+    return str(describe()) if callable(describe) else f"Limit({asked:g})"

@@ -32,6 +32,9 @@ class Placed:
     strategy: str
     created_at: datetime
     legs: list[tuple[Contract, int]]
+    # What priced the entry: GroupView's policy as the probe first met the group (a close, later,
+    # replaces it there), or the naive loop's market orders with what it was asked.
+    pricing: str = "Market()"
 
 
 @dataclass(frozen=True)
@@ -44,10 +47,7 @@ class Outcome:
     flat: bool
     settled_at: datetime | None  # when the executor told its listeners (None: it did not)
     close_reason: str = ""  # why the group was closed ("" when it never was)
-    # The pricing policy of its orders, and the entry's net mid, from GroupView once price control
-    # gives it them (`pricing`, `entry_mid`); until then every order is a market order.
-    pricing: str = "Market"
-    entry_mid: float | None = None
+    entry_mid: float | None = None  # the entry's net mid (positive pays, as GroupView has it; None: not measured)
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,7 @@ class AtomicObserver(Observer):
     def placed(self, group_id: str) -> Placed:
         view = self._open.get(group_id) or self._executor.get_group(group_id)
         legs = [(_contract_from_ticker(leg.symbol, leg.contract_key), int(leg.quantity)) for leg in view.legs]
-        return Placed(view.group_id, view.strategy, view.created_at, legs)
+        return Placed(view.group_id, view.strategy, view.created_at, legs, view.pricing)
 
     def filled(self, group_id: str) -> list[int] | None:
         view = self._open.get(group_id) or self._executor.get_group(group_id)  # settled: its final view
@@ -137,7 +137,7 @@ class AtomicObserver(Observer):
         if view is None:
             return None
         return Outcome(view.status.value, view.reason, view.complete, view.flat, self.outcomes.get(group_id),
-                       view.close_reason, str(getattr(view, "pricing", "") or "Market"), getattr(view, "entry_mid", None))
+                       view.close_reason, view.entry_mid)
 
     def owner(self, tag: str) -> OrderOwner | None:
         parsed = parse_tag(tag)
@@ -169,7 +169,7 @@ class NaiveObserver(Observer):
     def placed(self, group_id: str) -> Placed:
         group = self._group(group_id)
         legs = [(_contract_of(leg.symbol), int(leg.quantity)) for leg in group.legs]
-        return Placed(group.group_id, group.strategy, group.created_at, legs)
+        return Placed(group.group_id, group.strategy, group.created_at, legs, group.pricing)
 
     def filled(self, group_id: str) -> list[int] | None:
         return [leg.filled for leg in self._group(group_id).legs]
@@ -188,7 +188,7 @@ class NaiveObserver(Observer):
         return OrderOwner(parts[1], int(parts[2]), False)
 
     def describe(self) -> str:
-        return "naive loop: one market order per leg, sells first; no persistence, no rollback"
+        return "naive loop: one market order per leg, sells first; no price control, no persistence, no rollback"
 
     def _group(self, group_id: str) -> NaiveGroup:
         if len(self._groups) != len(self._executor.groups):

@@ -186,28 +186,37 @@ def _skips(runs: list[RunResult]) -> list[str]:
 
 # --- one row per group -------------------------------------------------------------------------------
 
-_GROUP_COLUMNS = ("day", "strategy", "structure", "pricing", "entry net", "entry mid", "exit reason", "exit net",
-                  "P&L incl. fees", "outcome")
+# Outcomes whose entry fills are not whole structures: their net says nothing against the mid.
+_ENTRY_NOT_WHOLE = ("REJECTED", "ROLLED_BACK", "ROLLBACK_FAILED", "PARTIAL")
+_GROUP_COLUMNS = ("day", "strategy", "structure", "pricing", "entry net", "entry mid", "vs mid", "exit reason",
+                  "exit net", "P&L incl. fees", "outcome")
 
 
 def _group_cells(group: GroupRecord, csv_form: bool = False) -> list[str]:
-    """One group's cells: prices per share of one structure (entry: credit > 0, debit < 0), the
-    exit's rule (its reason up to the colon in the text report, whole in the CSV)."""
+    """One group's cells: prices per share of one structure (entry and its net mid at submission:
+    credit > 0, debit < 0; "vs mid" is what an entry that filled whole structures got beyond the mid,
+    negative when it conceded),
+    the pricing policy (its name in the text report, whole in the CSV) and the exit's rule (its
+    reason up to the colon in the text report, whole in the CSV)."""
     def price(value: float | None) -> str:
         return "" if value is None else f"{value:.2f}"
 
     reason = group.exit_reason if csv_form else group.exit_reason.split(":")[0]
+    pricing = group.pricing if csv_form else group.pricing.split("(")[0].strip()
     pnl = f"{group.pnl:.2f}" if csv_form else _money(group.pnl)
     held = "" if group.flat or group.status in ("REJECTED",) else " (held)"
-    return [group.created_at.date().isoformat(), group.strategy, group.structure, group.pricing,
-            price(group.entry_net), price(group.entry_mid), reason, price(group.exit_net), pnl + held, group.status]
+    whole = group.status not in _ENTRY_NOT_WHOLE
+    versus = None if group.entry_net is None or group.entry_mid is None or not whole else group.entry_net - group.entry_mid
+    return [group.created_at.date().isoformat(), group.strategy, group.structure, pricing,
+            price(group.entry_net), price(group.entry_mid), price(versus), reason, price(group.exit_net), pnl + held,
+            group.status]
 
 
 def _group_table(runs: list[RunResult], limit: int = 200) -> list[str]:
     rows = [(run.kind, group) for run in runs for group in run.groups]
     if not rows:
         return []
-    widths = (7, 11, 14, 38, 8, 10, 10, 14, 9, 17, 15)
+    widths = (7, 11, 14, 38, 8, 10, 10, 8, 14, 9, 17, 15)
     header = ("run", *_GROUP_COLUMNS)
     lines = ["", "Groups (prices per share of one structure; P&L of the group's own fills, less fees; csv: groups.csv):",
              "  " + "".join(f"{h:<{w}}" for h, w in zip(header, widths))]

@@ -142,10 +142,11 @@ class GroupRecord:
     rollback_fills: int = 0
     exit_fills: int = 0
     # The per-group table (report.py): legs per structure, pricing policy, prices per structure
-    # (entry: credit received > 0, debit < 0; exit: what the close paid), the close's reason, and
-    # the dollars the group's own fills made less their fees (held: it still held legs at the end).
+    # (entry, and its net mid at submission: credit received > 0, debit < 0; exit: what the close
+    # paid), the close's reason, and the dollars the group's own fills made less their fees (held:
+    # it still held legs at the end).
     structure: str = ""
-    pricing: str = "Market"
+    pricing: str = "Market()"  # the entry's
     entry_net: float | None = None
     entry_mid: float | None = None
     exit_reason: str = ""
@@ -694,7 +695,7 @@ class _Probe:
         if exposure is None:
             placed = self.observer.placed(group_id)
             exposure = self.groups[group_id] = _exposure(
-                GroupRecord(placed.group_id, placed.strategy, placed.created_at), placed.legs)
+                GroupRecord(placed.group_id, placed.strategy, placed.created_at, pricing=placed.pricing), placed.legs)
         return exposure
 
     def _naked(self, exposure: _Exposure, now: datetime) -> int:
@@ -737,7 +738,9 @@ class _Probe:
             record.status, record.reason = outcome.status, outcome.reason
             record.complete, record.flat = outcome.complete, outcome.flat
             record.settled_at = outcome.settled_at
-            record.exit_reason, record.pricing, record.entry_mid = outcome.close_reason, outcome.pricing, outcome.entry_mid
+            record.exit_reason = outcome.close_reason
+            # The table's convention (a credit > 0) from GroupView's (positive pays).
+            record.entry_mid = None if outcome.entry_mid is None else -outcome.entry_mid
         self._costs()
         self._ledger()
 

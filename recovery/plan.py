@@ -63,7 +63,8 @@ class GroupStep:
 
     @property
     def drives(self) -> bool:
-        """Whether the group takes the actions due once the step is done (a held or failed one does not)."""
+        """Whether the group takes the actions due once the step is done (a held one, or a failed one
+        that halts, does not; a failed one holding long options alone waits for expiry to settle it)."""
         return self.hold is None and not self.halt
 
 
@@ -266,11 +267,13 @@ def _step(group: Group, available: Sequence[BrokerOrder], brokerage: BrokerageSn
         step.hold = HoldChanged(True, "fills could not be established", now)
     elif decision is Decision.STILL_FAILED:
         step.alerts.append(("Atomic rollback FAILED (still)", f"{group.group_id}: {_positions(established)}"))
-        step.halt = f"group {group.group_id} ROLLBACK_FAILED"
+        if not established.holds_only_longs:  # long options alone: held to expiry, no halt (executor._change_status)
+            step.halt = f"group {group.group_id} ROLLBACK_FAILED"
     elif decision is Decision.STILL_CLOSE_FAILED:
         # What remains is covered (closes buy shorts back first) but open: the operator retries close_group.
         step.alerts.append(("Atomic close FAILED (still)", f"{group.group_id}: {_positions(established)}"))
-        step.halt = f"group {group.group_id} CLOSE_FAILED"
+        if not established.holds_only_longs:
+            step.halt = f"group {group.group_id} CLOSE_FAILED"
     elif decision is Decision.HOLD_ANOMALY:
         # Its books may hold a fill the broker never made (reported twice, booked once): only the
         # operator, having checked the brokerage's own holdings, unwinds it (rollback_group). It is

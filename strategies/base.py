@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, ClassVar, Protocol
 
+from atomic.pricing import Pricing
 from atomic.registry import Registry
 from atomic.structures import LegPrice, StructureSpec
 from strategies.chain import ChainRow, Picked, Right, liquidity_problem, pick_expiry, pick_short, rows_expiring
+from strategies.entry_pricing import EntryPricing
 from strategies.params import StrategyParams
 from strategies.selection import ChosenContract, Selection, mid_credit, natural_credit
 from strategies.shape import shape_problem
@@ -42,7 +44,7 @@ class AtomicExecutor(Protocol):
     `ChainRow.symbol` holds (LEAN `Symbol`s in production), hence `Any`."""
 
     def execute_atomic(
-        self, legs: Sequence[tuple[Any, int]], /, *, strategy: str, structure: StructureSpec
+        self, legs: Sequence[tuple[Any, int]], /, *, strategy: str, structure: StructureSpec, pricing: Pricing
     ) -> GroupResultLike: ...
 
 
@@ -92,15 +94,18 @@ decisions: Registry[TradeDecision] = Registry()  # every decision of every strat
 
 class StructureStrategy(ABC):
     """A leg builder: picks one structure's contracts from a chain, sizes it by risk, and asks the
-    executor to place it all-or-nothing. The structure's `spec` drives the shape check, the credit
-    or debit, the risk and the executor call; a subclass only picks the strikes (`_pick_legs`).
+    executor to place it all-or-nothing, priced by `pricing` (market orders by default). The
+    structure's `spec` drives the shape check, the credit or debit, the risk and the executor call;
+    a subclass only picks the strikes (`_pick_legs`).
     """
 
     spec: ClassVar[StructureSpec]
 
-    def __init__(self, name: str | None = None, params: StrategyParams | None = None) -> None:
+    def __init__(self, name: str | None = None, params: StrategyParams | None = None,
+                 pricing: EntryPricing | None = None) -> None:
         self._name = name if name is not None else self.spec.name
         self._params = params if params is not None else StrategyParams()
+        self._pricing = pricing if pricing is not None else EntryPricing()
 
     @property
     def name(self) -> str:
@@ -147,9 +152,11 @@ class StructureStrategy(ABC):
         """The structure's contracts from one expiry's rows, by role name."""
 
     def _submit(self, executor: AtomicExecutor, selection: Selection, quantity: int) -> GroupResultLike:
-        """Hand the legs to the executor with the spec, which checks their shape again there."""
+        """Hand the legs to the executor with the spec, which checks their shape again there, and
+        the entry's pricing in dollars from the selected legs' quotes."""
         legs = self.spec.quantities([leg.row.symbol for leg in selection.legs], quantity)
-        return executor.execute_atomic(legs, strategy=self.name, structure=self.spec)
+        return executor.execute_atomic(legs, strategy=self.name, structure=self.spec,
+                                       pricing=self._pricing.for_selection(selection))
 
     def size(self, selection: Selection, portfolio_value: float) -> int:
         """Structures whose combined max loss (or margin estimate) fits the risk budget; 0 if none."""

@@ -113,7 +113,12 @@ class MarketView:
 
     def price(self, symbol: Symbol) -> float:
         """LEAN's Security.Price: the latest bar's close when the data has bars, else the last
-        trade, else the mid, else 0."""
+        trade, else the quote's QuoteBar.Close (the mid, or the one side quoted), else 0.
+
+        A one-sided quote is priced at its side as LEAN prices it (Common/Securities/SecurityCache.cs
+        sets Price from the quote bar's Close): a long wing nobody bids for is priced at its ask, so
+        LEAN accepts its sale (Algorithm/QCAlgorithm.Trading.cs, PreOrderChecks refuses only a price
+        of 0)."""
         quote = self.quote(symbol)
         if quote is None:
             return 0.0
@@ -121,10 +126,11 @@ class MarketView:
             return quote.price
         if quote.last:
             return quote.last
-        return quote.mid or 0.0
+        return quote.quote_bar_close or 0.0
 
     def fill_price(self, symbol: Symbol, quantity: float) -> float:
-        """Where a market order trades: the ask to buy, the bid to sell, else the price."""
+        """Where a market order trades: the ask to buy, the bid to sell, else the price (a sale with
+        no bid at the ask: `quoteBar.Bid?.Close ?? quoteBar.Close`, Common/Orders/Fills/FillModel.cs)."""
         quote = self.quote(symbol)
         side = None if quote is None else (quote.ask if quantity > 0 else quote.bid)
         return side if side else self.price(symbol)

@@ -63,9 +63,19 @@ class Quote:
 
     @property
     def mid(self) -> float | None:
+        """The two-sided mid, else the last trade: a spot estimate for the double's own models (an
+        underlying's strikes, implied volatility). Not LEAN's price: see `quote_bar_close`."""
         if self.bid is not None and self.ask is not None and self.bid > 0 and self.ask > 0:
             return (self.bid + self.ask) / 2
         return self.last
+
+    @property
+    def quote_bar_close(self) -> float | None:
+        """LEAN's QuoteBar.Close of this quote: the mid when both sides are quoted, else the close of
+        the side that is (a worthless wing with no bid closes at its ask), None with neither
+        (Common/Data/Market/QuoteBar.cs, Close)."""
+        sides = [side for side in (self.bid, self.ask) if side is not None and side > 0]
+        return sum(sides) / len(sides) if sides else None
 
 
 @dataclass(frozen=True)

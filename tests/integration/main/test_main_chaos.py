@@ -33,7 +33,8 @@ def test_chaos_installs_its_models_through_lean_extension_points() -> None:
     every option contract main.py's universe adds carries chaos.py's fill model."""
     run = run_main(days=2, parameters=(*chaos_parameters(CHAOS_SEED), ("brokerage", "tradier")), entry_days=EVERY_WEEKDAY)
     assert isinstance(run.algorithm.brokerage_model, ChaosBrokerageModel)
-    assert [m for _, m in run.logs("atomic executor: ")] == ["atomic executor: legged mode, strategies ['Friday_0DTE']"]
+    assert [m for _, m in run.logs("atomic executor: ")] == [
+        "atomic executor: legged mode, strategies ['Friday_0DTE'], entries priced by market orders"]
     contracts = [security for security in run.algorithm.securities.values()
                  if security.type == SecurityType.OPTION and security.is_tradable]
     assert len(contracts) > 100

@@ -75,11 +75,15 @@ def test_a_time_exit_with_a_wing_nobody_bids_holds_to_expiry_rather_than_fail() 
 
 
 def test_a_close_lean_refuses_ends_close_failed_with_the_structure_whole_and_the_run_checked() -> None:
-    """LEAN refuses an order on a contract priced $0: the refused buy-back holds back the other
-    short's, three times, so the group is left whole (covered) for the operator, the executor halts."""
+    """LEAN refuses an order on a contract priced $0 (quoted on neither side; one side would price
+    it, Common/Data/Market/QuoteBar.cs): the refused buy-back holds back the other short's, three
+    times, so the group is left whole (covered) for the operator, the executor halts."""
     class ForcedTimeExit(main_algorithm()):  # type: ignore[misc]
-        def _time_exit(self) -> None:  # the quote guard off: the 452 call has no quote at all at 15:45
-            for group_id in list(self._managed):
+        def _time_exit(self) -> None:  # the quote guard off, and a short call's quotes gone at 15:45
+            for group_id, view in list(self._managed.items()):
+                short = next(leg for leg in view.legs if leg.quantity < 0 and "C" in leg.symbol.split()[-1])
+                symbol = next(s for s in self.securities.keys() if str(s.id) == short.contract_key)
+                self._run.sim.set_quote(symbol, None, None)
                 self._close(group_id, "time exit: forced")
 
     scenario = Scenario(MAIN, days=1, faults="none", parameters=HOLD_TO_EXPIRY + (("time-exit-minutes", "15"),),

@@ -8,7 +8,9 @@ import pytest
 
 from main_kit import chaos_parameters, run_main_uncached
 
+from atomic.pricing import Walk
 from parameters import BY_NAME, ParameterError
+from strategies.base import TradeDecision, decisions
 
 
 @pytest.mark.parametrize(
@@ -23,6 +25,10 @@ from parameters import BY_NAME, ParameterError
         ("partial-fill-policy", "keep", r"partial_fill_policy must be .*, got 'keep'"),
         ("stop-loss", "0.5", r"stop-loss must be 0 \(off\) or above 1 \(a multiple of the credit\), got 0.5"),
         ("take-profit", "1", r"take-profit must be at least 0 \(off\) and below 1 .*, got 1"),
+        ("entry-pricing", "limit", r"parameter entry-pricing must be one of market, walk, got 'limit'"),
+        ("walk-step", "0", r"parameter walk-step must be positive, got 0.0"),
+        ("walk-every-seconds", "-60", r"parameter walk-every-seconds must be positive, got -60.0"),
+        ("walk-max-concession", "-1", r"parameter walk-max-concession must not be negative, got -1.0"),
     ],
 )
 def test_an_invalid_value_is_refused_in_initialize(name: str, value: str, message: str) -> None:
@@ -44,6 +50,25 @@ def test_sequential_protection_is_on_for_every_true_spelling(value: str) -> None
 def test_sequential_protection_is_off_for_every_false_spelling(value: str) -> None:
     run = run_main_uncached(days=1, parameters=(("sequential-protective-legs", value),))
     assert run.executor.config.sequential_protective_legs is False
+
+
+def test_walked_entries_reach_the_executor_in_dollars_from_the_structures_spread() -> None:
+    """entry-pricing walk: the Friday condor is walked from its net mid, its step a fifth of the
+    selected structure's natural half-spread (what market orders concede, per share), and it never
+    pays beyond the natural price."""
+    sent: list[TradeDecision] = []
+    unsubscribe = decisions.subscribe(lambda decision: sent.append(decision) if decision.sent else None)
+    try:
+        run = run_main_uncached(days=4, parameters=(("entry-pricing", "walk"),))
+    finally:
+        unsubscribe()
+    [view], [decision] = run.views, sent
+    assert decision.selection is not None
+    half_spread = decision.selection.mid_credit - decision.selection.net_credit
+    walk = Walk(round(0.2 * half_spread, 4), 60.0, round(3.0 * half_spread, 4))
+    assert half_spread > 0.01 and view.pricing == walk.describe()
+    assert view.status.value == "FILLED" and view.entry_concession is not None
+    assert view.entry_concession <= half_spread + 1e-9
 
 
 def test_flatten_assigned_reaches_the_executor() -> None:

@@ -8,11 +8,12 @@ from typing import Any
 
 from main import AtomicOptionsAlgorithm
 from strategies.base import StructureStrategy
+from strategies.entry_pricing import EntryPricing
 from strategies.lean_chain import chain_rows, underlying_price
 
 
 class DebitSpreadAlgorithm(AtomicOptionsAlgorithm):
-    def _build_strategies(self) -> list[StructureStrategy]:
+    def _build_strategies(self, pricing: EntryPricing) -> list[StructureStrategy]:
         return []
 
     def on_data(self, slice: Any) -> None:

@@ -14,7 +14,7 @@ import pytest
 from AlgorithmImports import Market, OptionRight, OptionStyle, QCAlgorithm, SecurityType, Symbol
 
 from atomic.errors import InvalidGroupError
-from atomic.lean_broker import LeanOrders, LeanSymbols
+from atomic.lean_broker import LeanMarketClock, LeanOrders, LeanSymbols
 from leansim import Simulator
 from leansim.securities import Equity, IndexOption, Option
 
@@ -82,3 +82,23 @@ def test_a_key_that_is_no_identifier_is_refused_by_name() -> None:
     assert symbols.find(key) is None
     with pytest.raises(InvalidGroupError, match="is not a LEAN security identifier"):
         symbols.require(key)
+
+
+@pytest.mark.parametrize(("bid", "ask", "quoted"), [
+    (0.95, 1.05, True),
+    (None, 0.05, False),  # no bid: Security.BidPrice falls back to Price, the ask (bid == ask)
+    (0.40, None, False),  # no ask: AskPrice falls back to Price, the bid
+])
+def test_the_market_port_quotes_a_leg_only_with_both_sides(bid: float | None, ask: float | None, quoted: bool) -> None:
+    """A walk starts at each leg's mid: LEAN's fallback of a missing side to Price is no side."""
+    symbol, _ = CONTRACTS["equity option"]
+    sim = Simulator(start=OPEN)
+    algorithm = sim.start(Bare)
+    symbols = LeanSymbols(algorithm)
+    key = str(symbols.tradable(str(symbol.id)).id)
+    sim.set_quote(symbol, bid, ask)
+    quote = LeanMarketClock(algorithm, symbols).quote(key)
+    if quoted:
+        assert quote is not None and (quote.bid, quote.ask, quote.tick) == (0.95, 1.05, 0.01)
+    else:
+        assert quote is None and algorithm.securities[symbol].bid_price == algorithm.securities[symbol].ask_price

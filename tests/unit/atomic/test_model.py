@@ -79,9 +79,9 @@ FORBIDDEN_GROUP_PAIRS = [
     (S.CLOSE_FAILED, S.PENDING), (S.CLOSE_FAILED, S.FILLED), (S.CLOSE_FAILED, S.ROLLING_BACK),
     (S.CLOSE_FAILED, S.ROLLED_BACK), (S.CLOSE_FAILED, S.ROLLBACK_FAILED), (S.CLOSE_FAILED, S.REJECTED),
     (S.CLOSE_FAILED, S.CLOSED), (S.CLOSE_FAILED, S.CLOSE_FAILED),
-    # Only a group holding options (filled, closing, part closed) expires; an expired or assigned one
-    # only closes again (the flatten of its delivered underlying, or a late exit fill).
-    *((before, after) for before in (S.PENDING, S.ROLLING_BACK, S.ROLLED_BACK, S.ROLLBACK_FAILED, S.CLOSED)
+    # Only a group holding options (filled, closing, part closed or part rolled back) expires; an
+    # expired or assigned one only closes again (the flatten of its delivered underlying, or a late exit fill).
+    *((before, after) for before in (S.PENDING, S.ROLLING_BACK, S.ROLLED_BACK, S.CLOSED)
       for after in (S.EXPIRED, S.ASSIGNED)),
     *((before, after) for before in (S.EXPIRED, S.ASSIGNED) for after in GroupStatus if after is not S.CLOSING),
 ]

@@ -180,7 +180,26 @@ def test_a_close_whose_exit_filled_while_down_is_inferred_from_holdings() -> Non
     assert established.flat  # the sale filled while the algorithm was down: the close ends CLOSED
 
 
-def test_a_failed_close_stays_failed_and_halts() -> None:
+def test_a_failed_close_left_short_stays_failed_and_halts() -> None:
+    group = put_spread(2, group_id="g1")
+    filled_leg(group, 0, 1)
+    filled_leg(group, 1, 2)
+    group.apply(StatusChanged(GroupStatus.FILLED, "all legs filled", at(1)))
+    group.apply(StatusChanged(GroupStatus.CLOSING, "stop loss", at(2), 0))
+    send(group, 1, quantity=2, role=Role.EXIT, attempt=1, order_id=3, broker_ids=("IB3",), time=at(2))
+    group.apply(update(3, OrderState.INVALID))  # the short could not be bought back
+    group.apply(StatusChanged(GroupStatus.CLOSE_FAILED, "3 close orders failed", at(4)))
+
+    [step] = plan([stored(group)], holdings={LP.key: 2, SP.key: -2}).steps
+
+    assert step.entry.decision is Decision.STILL_CLOSE_FAILED
+    assert step.halt == "group g1 CLOSE_FAILED" and not step.drives
+    assert [subject for subject, _ in step.alerts] == ["Atomic close FAILED (still)"]
+
+
+def test_a_failed_close_holding_only_its_long_stays_failed_and_alerted_without_halting() -> None:
+    """The short was bought back, the long's sale refused: at most its premium can be lost, and
+    expiry settles it (executor._change_status decided the same when the close failed)."""
     group = closing_spread()
     group.apply(update(4, OrderState.INVALID))
     group.apply(StatusChanged(GroupStatus.CLOSE_FAILED, "3 close orders failed", at(4)))
@@ -188,7 +207,7 @@ def test_a_failed_close_stays_failed_and_halts() -> None:
     [step] = plan([stored(group)], holdings={LP.key: 2, SP.key: 0}).steps
 
     assert step.entry.decision is Decision.STILL_CLOSE_FAILED
-    assert step.halt == "group g1 CLOSE_FAILED" and not step.drives
+    assert not step.halt and step.drives  # nothing due until expiry settles the long (next_actions)
     assert [subject for subject, _ in step.alerts] == ["Atomic close FAILED (still)"]
 
 

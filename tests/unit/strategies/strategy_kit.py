@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from atomic.pricing import Pricing
 from atomic.structures import StructureSpec
 from strategies.chain import ChainRow, Right
 
@@ -118,6 +119,7 @@ class ExecutorCall:
     quantity: int  # structures
     strategy: str
     legs: tuple[tuple[object, int], ...] = ()
+    pricing: Pricing | None = None
 
 
 @dataclass
@@ -132,13 +134,16 @@ class FakeExecutor:
     calls: list[ExecutorCall] = field(default_factory=list)
 
     def execute_atomic(
-        self, legs: Sequence[tuple[Any, int]], strategy: str = "", structure: StructureSpec | None = None
+        self, legs: Sequence[tuple[Any, int]], strategy: str = "", structure: StructureSpec | None = None,
+        pricing: Pricing | None = None,
     ) -> FakeGroupResult:
         assert structure is not None, "strategies always pass their structure's spec"
+        assert pricing is not None, "strategies always pass their entry's pricing"
         [(_, first), *_] = legs
         structures = first // structure.legs[0].ratio
         assert [q for _, q in legs] == [leg.ratio * structures for leg in structure.legs]
-        self.calls.append(ExecutorCall(structure.name, tuple(s for s, _ in legs), structures, strategy, tuple(legs)))
+        self.calls.append(ExecutorCall(structure.name, tuple(s for s, _ in legs), structures, strategy, tuple(legs),
+                                       pricing))
         return FakeGroupResult(f"g{len(self.calls)}", self.status, self.reason)
 
 
