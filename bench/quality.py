@@ -62,6 +62,9 @@ RUNS = (("market-legged", "lean"), ("market-combo", "lean"), ("walk-combo", "lea
         ("walk-combo", "quote"), ("walk-legged", "quote"))
 LABELS = {"naive": "naive legged market", "market-legged": "market legged + rollback",
           "market-combo": "market combo", "walk-combo": "Walk, combo", "walk-legged": "Walk, legged"}
+# Statuses a group reaches only once its entry filled whole: a structure held to its expiry (SPXW's
+# 0DTE spreads) or closed later was filled all the same.
+ENTRY_FILLED = frozenset({"FILLED", "CLOSING", "CLOSED", "CLOSE_FAILED", "EXPIRED", "ASSIGNED"})
 TARGET_FILLS = 0.9  # of the structures a market combo fills
 TARGET_CONCESSION = 0.5  # of the natural half-spread, on average
 
@@ -108,8 +111,8 @@ def _ran(entry: Entry, kind: str) -> bool:
 
 
 def _outcome(dataset: str, faults: str, policy: str, rule: str, entry: Entry, record: GroupRecord) -> Outcome:
-    filled = record.status == "FILLED"
-    settled = record.settled_at
+    filled = record.status in ENTRY_FILLED
+    settled = entry.last_fill_at
     concession = at_fill = None
     if filled and entry.half_spread > 0:
         concession = (entry.paid - entry.mid) / entry.half_spread

@@ -56,6 +56,17 @@ WALK_EVERY_SECONDS = 60.0
 TIMEOUT_SECONDS = (WALK_STEPS + WALK_REST_STEPS + 2) * WALK_EVERY_SECONDS
 
 
+@dataclass(frozen=True)
+class EntryFill:
+    """One fill of an entry order: signed quantity, price, the contract's bid and ask then, and when."""
+
+    quantity: int
+    price: float
+    bid: float
+    ask: float
+    time: datetime
+
+
 @dataclass
 class Entry:
     """One structure handed to the executor: the quotes it was chosen on and what became of it."""
@@ -67,8 +78,7 @@ class Entry:
     legs: list[tuple[Any, int, float, float]]  # symbol, signed quantity per structure, bid, ask
     group_id: str = ""
     result: Any = None
-    # Entry fills: signed quantity, price, and the contract's bid and ask when it filled.
-    fills: list[tuple[int, float, float, float]] = field(default_factory=list)
+    fills: list[EntryFill] = field(default_factory=list)
 
     @property
     def mid(self) -> float:
@@ -83,15 +93,20 @@ class Entry:
     @property
     def paid(self) -> float:
         """Net paid for the structure (positive pays): the entry fills, one structure per group."""
-        return sum(q * price for q, price, _, _ in self.fills)
+        return sum(f.quantity * f.price for f in self.fills)
 
     @property
     def mid_when_filled(self) -> float:
-        return net_mid(*_book((q, bid, ask) for q, _, bid, ask in self.fills))
+        return net_mid(*_book((f.quantity, f.bid, f.ask) for f in self.fills))
 
     @property
     def half_spread_when_filled(self) -> float:
-        return natural_concession(*_book((q, bid, ask) for q, _, bid, ask in self.fills))
+        return natural_concession(*_book((f.quantity, f.bid, f.ask) for f in self.fills))
+
+    @property
+    def last_fill_at(self) -> datetime | None:
+        """When the entry's last fill came (the group filled then, if it filled)."""
+        return max((f.time for f in self.fills), default=None)
 
 
 def _book(rows: Iterable[tuple[int, float, float]]) -> tuple[list[int], list[Quote]]:
@@ -170,7 +185,7 @@ class QualityAlgorithm(QCAlgorithm):
                                        max_pending_groups=len(_STRATEGIES))
         self._executor = EnhancedAtomicOrderExecutor(self, settings, lean_ports(self, ""))
         self._strategies: list[StructureStrategy] = [cls(cls.spec.name, StrategyParams()) for cls in _STRATEGIES]
-        self._fills: dict[str, list[tuple[int, float, float, float]]] = {}  # entry fills by group id
+        self._fills: dict[str, list[EntryFill]] = {}  # entry fills by group id
         self._due = False
         for text in (self.get_parameter("entry-times") or "10:00").split(","):
             hour, minute = (int(part) for part in text.strip().split(":"))
@@ -185,8 +200,9 @@ class QualityAlgorithm(QCAlgorithm):
             group = _entry_group(self.transactions.get_order_by_id(order_event.order_id).tag)
             if group:  # a backtest fills market orders inside execute_atomic, before its group id is known
                 security = self.securities[order_event.symbol]
-                self._fills.setdefault(group, []).append((int(order_event.fill_quantity), float(order_event.fill_price),
-                                                          float(security.bid_price), float(security.ask_price)))
+                self._fills.setdefault(group, []).append(EntryFill(int(order_event.fill_quantity), float(order_event.fill_price),
+                                                                   float(security.bid_price), float(security.ask_price),
+                                                                   self.utc_time))
 
     def on_data(self, slice: Slice) -> None:
         self._executor.check_timeouts()
