@@ -42,15 +42,19 @@ MODES = {"market-legged": ExecutionMode.LEGGED, "market-combo": ExecutionMode.CO
 FILL_RULES = ("lean", "quote")  # LEAN's FillModel (bar high/low crosses) or QuoteCrossFillModel
 
 # The walk, scaled to each structure's natural half-spread H at submission (a Walk is in dollars per
-# structure, and H ranges from cents on a GOOG vertical to dollars on SPXW): H/WALK_STEPS a minute, so
-# it reaches the natural after WALK_STEPS minutes, then rests there (the executor never concedes past
-# the natural) for WALK_REST_STEPS more minutes before it gives up. A minute because a backtest on
-# minute data acts on each minute's slice (check_timeouts runs there, and a limit can fill only
-# against the next bar): a faster walk would not move any sooner. The rest matters in a backtest:
-# LEAN fills a limit only when a bar crosses it strictly (FillModel.cs), so a limit at a still
-# natural quote never fills, where a market order fills at once.
-WALK_STEPS = 5
-WALK_REST_STEPS = 10
+# structure, and H ranges from cents on a GOOG vertical to dollars on SPXW), as a trader working a
+# spread would set it: H/WALK_STEPS a minute from the mid, at the natural after WALK_STEPS minutes and
+# marketable (a tick through every leg's natural) the minute after; each step is priced from the
+# quotes of its minute, so the walk follows a drifting market, but never pays more than its budget
+# ((WALK_STEPS + WALK_REST_STEPS) steps: 3 H) past the mid at submission; it gives up after that many
+# minutes. Three minutes to the natural because SPXW's 0DTE quotes drift by half-spreads within
+# minutes: a slower walk leaves the drift more time (H/5 a minute filled 71 of 72, not 72; README,
+# figure 8). A minute because a backtest on minute data acts on each minute's slice
+# (check_timeouts runs there, and a limit can fill only against the next bar): a faster walk would
+# not move any sooner. The marketable step matters in a backtest: LEAN fills a limit only when a bar
+# crosses it strictly (FillModel.cs), so a limit at a still natural quote never fills.
+WALK_STEPS = 3
+WALK_REST_STEPS = 6
 WALK_EVERY_SECONDS = 60.0
 # Long enough for the whole walk plus the give-up step (the executor's timeout would cut it short).
 TIMEOUT_SECONDS = (WALK_STEPS + WALK_REST_STEPS + 2) * WALK_EVERY_SECONDS
