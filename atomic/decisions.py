@@ -15,8 +15,11 @@ close is closed legged, shorts first.
 
 A priced group (atomic.pricing) places limit orders: the price due now is derived from the group's
 policy, the quotes recorded when its phase began and the algorithm clock, so a walk's step is a
-comparison like a timeout. A walk whose next step would concede past its maximum gives up: an entry
-rolls back (reversals at market), a close cancels its priced exits and goes on at market.
+comparison like a timeout. At each step a walk re-prices from the legs' quotes then (the executor
+passes them in; the step records them), as a trader re-anchors on the market, never past
+max_concession from the mid its phase began at. A walk whose next step would concede past its
+maximum gives up: an entry rolls back (reversals at market), a close cancels its priced exits and
+goes on at market.
 
 Held to expiry, LEAN's own exercise orders take the option legs to zero (ExpiryFill): once every one
 is flat and no delivery is awaited, the group ends EXPIRED, or ASSIGNED when it holds delivered
@@ -32,7 +35,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from atomic.model import UNWINDING, Group, GroupStatus, Leg, OrderRecord, OrderState, OrderUpdate
-from atomic.pricing import Limit, Market, Prices, Walk, prices_for, walk_pays
+from atomic.pricing import Limit, Market, Prices, Quote, Walk, prices_for, walk_pays
 from atomic.tags import Role
 from config import AtomicConfig
 
@@ -76,6 +79,7 @@ class MovePrice:
     combo: float | None
     orders: tuple[tuple[int, float], ...]
     replacing: tuple[int, ...] = ()  # a combo the brokerage cannot update: cancelled, then sent again
+    quotes: tuple[Quote, ...] = ()  # the legs' quotes it was priced from (none: those recorded)
 
 
 @dataclass(frozen=True)
@@ -120,16 +124,17 @@ _ROLLBACK = _Unwind(Role.ROLLBACK, GroupStatus.ROLLED_BACK, GroupStatus.ROLLBACK
 _CLOSE = _Unwind(Role.EXIT, GroupStatus.CLOSED, GroupStatus.CLOSE_FAILED, "close")
 
 
-def next_actions(group: Group, now: datetime, config: AtomicConfig) -> list[Action]:
-    """The actions due now, most urgent first (empty when the group waits for events)."""
+def next_actions(group: Group, now: datetime, config: AtomicConfig, quotes: Sequence[Quote] | None = None) -> list[Action]:
+    """The actions due now, most urgent first (empty when the group waits for events). `quotes`: the
+    legs' quotes now, which a walk's step due now is priced from (None: the quotes recorded)."""
     if group.held:
         return []
     if group.status is GroupStatus.PENDING:
-        return _pending_actions(group, now, config)
+        return _pending_actions(group, now, config, quotes)
     if group.status is GroupStatus.ROLLING_BACK:
         return _unwind_actions(group, now, config, _ROLLBACK)
     if group.status is GroupStatus.CLOSING:
-        return _unwind_actions(group, now, config, _CLOSE)
+        return _unwind_actions(group, now, config, _CLOSE, quotes)
     if group.status in (GroupStatus.FILLED, GroupStatus.CLOSE_FAILED, GroupStatus.ROLLBACK_FAILED) and group.expired_any:
         return [] if group.delivery_due or not group.options_flat else [_expired(group)]
     return []
@@ -279,7 +284,7 @@ def missed_events(group: Group, recorded: Mapping[int, Sequence[OrderUpdate]]) -
 # --- PENDING ------------------------------------------------------------------------------------
 
 
-def _pending_actions(group: Group, now: datetime, config: AtomicConfig) -> list[Action]:
+def _pending_actions(group: Group, now: datetime, config: AtomicConfig, quotes: Sequence[Quote] | None) -> list[Action]:
     if group.complete:
         return [ChangeStatus(GroupStatus.FILLED, "all legs filled")]
     attempt = max((o.attempt for leg in group.legs for o in leg.orders if o.role is Role.ENTRY), default=0)
@@ -305,7 +310,7 @@ def _pending_actions(group: Group, now: datetime, config: AtomicConfig) -> list[
         return [start_rollback(group, f"walk gave up: the next step would concede more than "
                                       f"{group.pricing.max_concession:g} from the mid", config)]
     if step > group.walk_step and group.submitted_at is not None:
-        return [_move_price(group, step, Role.ENTRY, side=1, replace=not config.combo_price_updates)]
+        return [_move_price(group, step, Role.ENTRY, side=1, replace=not config.combo_price_updates, quotes=quotes)]
     prices = phase_prices(group, step, side=1)
     if group.mode == "combo" and attempt != _LEGGED_FALLBACK_ATTEMPT:
         current = [o for leg in group.legs for o in leg.orders if o.role is Role.ENTRY and o.attempt == attempt]
@@ -327,35 +332,49 @@ def walk_step(group: Group, now: datetime) -> int | None:
     return None if step > pricing.last_step else step
 
 
-def phase_prices(group: Group, step: int, side: int) -> Prices | None:
-    """What the current phase's priced orders ask at `step` (None: market orders). `side` is +1 for
-    an entry (it buys the structure), -1 for a close. A Limit with no quotes prices a combo only
-    (the executor refuses it in legged mode): its net is taken as given."""
+def walk_due(group: Group, now: datetime) -> bool:
+    """A walk's next step is due now: the executor reads the legs' quotes, which it is priced from."""
+    pricing = group.pricing
+    if not isinstance(pricing, Walk) or group.priced_at is None or group.held:
+        return False
+    walking = group.status is GroupStatus.CLOSING or (group.status is GroupStatus.PENDING and group.submitted_at is not None)
+    return walking and pricing.step_at((now - group.priced_at).total_seconds()) > group.walk_step
+
+
+def phase_prices(group: Group, step: int, side: int, quotes: Sequence[Quote] | None = None) -> Prices | None:
+    """What the current phase's priced orders ask at `step` (None: market orders), from `quotes`
+    (None: the quotes recorded). `side` is +1 for an entry (it buys the structure), -1 for a close.
+    A Limit with no quotes prices a combo only (the executor refuses it in legged mode): its net is
+    taken as given."""
     pricing = group.pricing
     if isinstance(pricing, Market):
         return None
-    quotes = group.quotes
+    quotes = quotes if quotes is not None else group.quotes
     if quotes is None:
         if isinstance(pricing, Limit):
             return Prices(side * pricing.net_price, ())
         raise ValueError(f"group {group.group_id}: a walk needs every leg's quote")
-    pays = pricing.net_price if isinstance(pricing, Limit) else walk_pays(pricing, step, group.ratios, quotes, side)
+    pays = (pricing.net_price if isinstance(pricing, Limit)
+            else walk_pays(pricing, step, group.ratios, quotes, side, group.priced_mid))
     return prices_for(group.ratios, quotes, side, pays)
 
 
-def _move_price(group: Group, step: int, role: Role, side: int, replace: bool = False) -> MovePrice:
-    """The walk's step `step` for the open priced orders of `role`. An entry combo the brokerage
-    cannot update (`replace`) is cancelled instead, and sent again at the new price once cancelled."""
-    prices = phase_prices(group, step, side)
+def _move_price(group: Group, step: int, role: Role, side: int, replace: bool = False,
+                quotes: Sequence[Quote] | None = None) -> MovePrice:
+    """The walk's step `step` for the open priced orders of `role`, priced from `quotes` (None: those
+    recorded). An entry combo the brokerage cannot update (`replace`) is cancelled instead, and sent
+    again at the new price once cancelled."""
+    prices = phase_prices(group, step, side, quotes)
     assert prices is not None
+    seen = tuple(quotes or ())
     priced = [(leg, o) for leg in group.legs for o in leg.orders
               if o.role is role and o.is_open and o.limit_price is not None and o.order_id is not None]
     if group.mode == "combo" and priced and all(_is_combo(group, o) for _, o in priced):
         if replace and role is Role.ENTRY:
-            return MovePrice(step, prices.combo, (), tuple(o.order_id or 0 for _, o in priced))
-        return MovePrice(step, prices.combo, ((priced[0][1].order_id or 0, prices.combo),))
+            return MovePrice(step, prices.combo, (), tuple(o.order_id or 0 for _, o in priced), seen)
+        return MovePrice(step, prices.combo, ((priced[0][1].order_id or 0, prices.combo),), quotes=seen)
     moves = tuple((o.order_id or 0, prices.legs[leg.index]) for leg, o in priced if prices.legs)
-    return MovePrice(step, None, moves)
+    return MovePrice(step, None, moves, quotes=seen)
 
 
 def _is_combo(group: Group, order: OrderRecord) -> bool:
@@ -418,7 +437,8 @@ def _combo_refusal(group: Group, attempt: int) -> bool | None:
 # --- ROLLING_BACK and CLOSING -------------------------------------------------------------------
 
 
-def _unwind_actions(group: Group, now: datetime, config: AtomicConfig, unwind: _Unwind) -> list[Action]:
+def _unwind_actions(group: Group, now: datetime, config: AtomicConfig, unwind: _Unwind,
+                    quotes: Sequence[Quote] | None = None) -> list[Action]:
     started = group.rollback_started_at or now
     failing = [leg for leg in group.legs if leg.unwind_failures(unwind.role, started) >= config.max_rollback_attempts]
     if failing:
@@ -431,7 +451,7 @@ def _unwind_actions(group: Group, now: datetime, config: AtomicConfig, unwind: _
     step = walk_step(group, now) if unwind is _CLOSE else None
     walked = isinstance(group.pricing, Walk)
     if step is not None and walked and step > group.walk_step:
-        return [_move_price(group, step, Role.EXIT, side=-1)]
+        return [_move_price(group, step, Role.EXIT, side=-1, quotes=quotes)]
     actions: list[Action] = [
         CancelOrder(o.order_id)
         for leg in group.legs

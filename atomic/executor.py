@@ -69,6 +69,7 @@ from atomic.decisions import (
     start_flatten,
     start_rollback,
     uncovered_close,
+    walk_due,
 )
 from atomic.errors import ArchivePackError, InvalidGroupError, PersistenceError
 from atomic.journal import Journal
@@ -663,6 +664,14 @@ class EnhancedAtomicOrderExecutor:
     def _quotes(self, contracts: Iterable[Contract]) -> tuple[Quote | None, ...]:
         return tuple(self.ports.market.quote(c.key) for c in contracts)
 
+    def _walk_quotes(self, group: Group, now: datetime) -> list[Quote] | None:
+        """The legs' quotes now when a walk's step is due, which the step is priced from; None
+        otherwise, or when a leg has no quote (the step is then priced from the last quotes)."""
+        if not walk_due(group, now):
+            return None
+        quotes = self._quotes(leg.contract for leg in group.legs)
+        return None if any(q is None for q in quotes) else [q for q in quotes if q is not None]
+
     def _refusal(self, contracts: list[tuple[Contract, int]]) -> str:
         if not self._recovered:
             return "recovery has not run yet (call check_and_recover_incomplete_orders from on_warmup_finished)"
@@ -813,7 +822,7 @@ class EnhancedAtomicOrderExecutor:
     def _drive(self, group: Group) -> None:
         for _ in range(_MAX_ACTIONS_PER_DRIVE):
             now = self.ports.market.now()
-            actions = next_actions(group, now, self.config)
+            actions = next_actions(group, now, self.config, self._walk_quotes(group, now))
             if not actions:
                 return
             if reconcile_first(actions) and self._reconciled.get(group.group_id) != now:
@@ -946,7 +955,7 @@ class EnhancedAtomicOrderExecutor:
         (`ticket.update`). A move LEAN refuses (the order closed meanwhile, or a brokerage that
         updates no combo) leaves that order at its last price; the walk's end still bounds it."""
         now = self.ports.market.now()
-        self._apply(group, PriceMoved(action.step, action.combo, action.orders, now, action.replacing))
+        self._apply(group, PriceMoved(action.step, action.combo, action.orders, now, action.replacing, action.quotes))
         if action.replacing:  # cancelled now (written ahead, as any cancel), sent again once cancelled
             self._send(group, [CancelOrder(order_id) for order_id in action.replacing])
             return

@@ -321,6 +321,7 @@ class PriceMoved:
     orders: tuple[tuple[int, float], ...]
     time: datetime
     replacing: tuple[int, ...] = ()  # orders (LEAN ids) cancelled to be sent again at the new price
+    quotes: tuple[Quote, ...] = ()  # the legs' quotes the step was priced from (none: those recorded)
 
 
 @dataclass(frozen=True)
@@ -486,6 +487,7 @@ class Group:
     pricing: Pricing = field(default_factory=Market)  # of the current phase: the entry's, or a close's
     priced_at: datetime | None = None  # when the current priced phase began (a walk counts its steps from it)
     walk_step: int = 0  # the walk's step the open priced orders ask
+    priced_mid: float | None = None  # the net mid the current priced phase started from (a walk's budget counts from it)
     entry_mid: float | None = None  # the structure's net mid when the entry was submitted (None: no quotes)
     status: GroupStatus = GroupStatus.PENDING
     submitted_at: datetime | None = None
@@ -680,6 +682,7 @@ class Group:
             leg.quote = quote
         quotes = self.quotes
         mid = net_mid(self.ratios, quotes) if quotes is not None else None
+        self.priced_mid = mid
         if event.role is Role.ENTRY:
             self.entry_mid = mid
         shown = "n/a" if mid is None else f"{mid:g}"
@@ -689,6 +692,8 @@ class Group:
         if event.step <= self.walk_step:
             return False
         self.walk_step = event.step
+        for leg, quote in zip(self.legs, event.quotes):
+            leg.quote = quote
         if event.combo is not None:
             self.limit_price = event.combo
         for order_id, price in event.orders:
@@ -702,7 +707,9 @@ class Group:
         combo = f" combo {event.combo:g}" if event.combo is not None else ""
         moved = f" orders {[(i, p) for i, p in event.orders]}" if event.orders else ""
         replaced = f" replacing {list(event.replacing)}" if event.replacing else ""
-        self._log(event.time, f"walk step {event.step}:{combo}{moved}{replaced}")
+        quotes = self.quotes
+        mid = f" from net mid {net_mid(self.ratios, quotes):g}" if event.quotes and quotes is not None else ""
+        self._log(event.time, f"walk step {event.step}{mid}:{combo}{moved}{replaced}")
         return True
 
     def _end_session(self, event: SessionEnded) -> bool:

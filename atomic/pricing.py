@@ -5,9 +5,11 @@ A policy is a small frozen object passed to the executor (`pricing=`):
 - `Market()`: market orders (one combo market order in combo mode), as before price control.
 - `Limit(net_price)`: one net price per structure for the whole group, never moved.
 - `Walk(step, every_seconds, max_concession, start="mid")`: starts at the structure's net mid and
-  concedes `step` more toward the natural price every `every_seconds` of algorithm time; once the
+  concedes `step` more toward the natural price every `every_seconds` of algorithm time; past the
+  natural it goes on to marketable (one tick through every leg's natural) and rests there; once the
   next concession would exceed `max_concession` it gives up (an entry rolls back, a close goes on at
-  market).
+  market). Each step is priced from the quotes of its time, so the walk follows a market that
+  moves, never paying more than `max_concession` past the mid it started from.
 
 Net prices are per structure, in LEAN's combo convention: positive pays, negative receives. For a
 close the price is what the close pays (closing a credit spread pays, closing a debit one receives).
@@ -15,9 +17,11 @@ close the price is what the close pays (closing a credit spread pays, closing a 
 In combo mode the group's one combo limit order carries the net price. In legged mode each leg gets a
 limit of its own: its mid, plus its share of the group's concession from the net mid, shared in
 proportion to the legs' half-spreads, so every leg is the same fraction of the way to its natural
-price and the legs' prices add up to the net. Prices are rounded toward the mid (never conceding more
-than asked): a leg's to its contract's minimum price variation, a combo's to the smallest of its
-legs' (LEAN's RoundOrderPrices for ComboLimit, Engine/TransactionHandlers/BrokerageTransactionHandler.cs).
+price and the legs' prices add up to the net; what is conceded past the natural is shared by tick
+instead, so each leg crosses its natural by its own ticks. Prices are rounded toward the mid (never
+conceding more than asked): a leg's to its contract's minimum price variation, a combo's to the
+smallest of its legs' (LEAN's RoundOrderPrices for ComboLimit,
+Engine/TransactionHandlers/BrokerageTransactionHandler.cs).
 
 Pure: no LEAN, no clock.
 """
@@ -60,8 +64,15 @@ class Limit:
 @dataclass(frozen=True)
 class Walk:
     """Start at the net mid, concede `step` per structure every `every_seconds` of algorithm time,
-    give up when the concession would exceed `max_concession`. The concession stops growing at the
-    natural price (there is nothing to gain beyond it) while the walk goes on to its give-up time."""
+    give up when the concession would exceed `max_concession`. Once a step passes the natural price
+    the concession stops growing at `marketable_concession` (one tick through every leg's natural),
+    where the walk rests until its give-up time: a limit AT the natural is not marketable in LEAN,
+    which fills a limit only once the market crosses it strictly (see marketable_concession).
+
+    Each step re-anchors on the quotes of its time (their mid plus the step's concession), as a
+    trader working a spread does: a walk anchored on the submission quotes never fills once the
+    market drifts past its natural. `max_concession` from the starting mid stays the hard limit:
+    a market that runs further holds the price there until the walk gives up."""
 
     step: float
     every_seconds: float
@@ -174,28 +185,52 @@ def natural_concession(ratios: Sequence[int], quotes: Sequence[Quote]) -> float:
     return sum(abs(r) * q.half_spread for r, q in zip(ratios, quotes))
 
 
+def marketable_concession(ratios: Sequence[int], quotes: Sequence[Quote]) -> float:
+    """The natural plus one minimum price variation on every leg, per structure: the smallest
+    concession whose limits fill at a still quote, legged or combo. LEAN fills a buy limit only once
+    the ask bar's low is strictly below it, a combo limit once the legs' net is (LimitFill and
+    ComboLimitFill, Common/Orders/Fills/FillModel.cs), so a limit at a still natural never fills. A
+    marketable limit trades at the quotes (LEAN fills at the bar's low, at most the limit): the
+    ticks bound the price, a still quote does not charge them."""
+    return natural_concession(ratios, quotes) + sum(abs(r) * q.tick for r, q in zip(ratios, quotes))
+
+
 def prices_for(ratios: Sequence[int], quotes: Sequence[Quote], side: int, pays: float) -> Prices:
     """Limits that pay `pays` per structure for an order of `side` (+1 buys the structure, -1 sells
-    it): the combo's net, and each leg's share, rounded toward the mid."""
-    mid_pays = side * net_mid(ratios, quotes)
-    concession = pays - mid_pays
-    weights = [q.half_spread for q in quotes]
-    if sum(abs(r) * w for r, w in zip(ratios, weights)) <= _EPSILON:
-        weights = [1.0] * len(quotes)  # locked quotes: share equally per contract
-    total = sum(abs(r) * w for r, w in zip(ratios, weights))
+    it): the combo's net, and each leg's share, rounded toward the mid. Up to the natural the legs
+    share the concession by half-spread; past it, by tick."""
+    concession = pays - side * net_mid(ratios, quotes)
+    within = min(concession, natural_concession(ratios, quotes))
+    beyond = concession - within
+    by_spread = _shares(ratios, [q.half_spread for q in quotes])
+    by_tick = _shares(ratios, [q.tick for q in quotes])
     legs = []
-    for ratio, quote, weight in zip(ratios, quotes, weights):
+    for ratio, quote, spread_share, tick_share in zip(ratios, quotes, by_spread, by_tick):
         sign = 1 if ratio * side > 0 else -1  # this leg's order buys (+1) or sells (-1)
-        price = quote.mid + sign * concession * weight / total
+        price = quote.mid + sign * (within * spread_share + beyond * tick_share)
         legs.append(max(_toward_mid(price, quote.tick, sign), quote.tick))
     combo_tick = min(q.tick for q in quotes)
     return Prices(side * _toward_mid(pays, combo_tick, 1), tuple(legs))
 
 
-def walk_pays(walk: Walk, step: int, ratios: Sequence[int], quotes: Sequence[Quote], side: int) -> float:
-    """What the walk pays per structure at `step`: the mid plus the concession, capped at the natural."""
-    concession = min(step * walk.step, natural_concession(ratios, quotes))
-    return side * net_mid(ratios, quotes) + concession
+def walk_pays(walk: Walk, step: int, ratios: Sequence[int], quotes: Sequence[Quote], side: int,
+              start_mid: float | None = None) -> float:
+    """What the walk pays per structure at `step`, priced from `quotes` (the legs' quotes at the
+    step): their mid plus the step's concession, at most marketable, and never more than
+    max_concession past `start_mid`, the net mid the walk started from (None: that of `quotes`)."""
+    mid = net_mid(ratios, quotes)
+    start = mid if start_mid is None else start_mid
+    concession = min(step * walk.step, marketable_concession(ratios, quotes))
+    return min(side * mid + concession, side * start + walk.max_concession)
+
+
+def _shares(ratios: Sequence[int], weights: Sequence[float]) -> list[float]:
+    """Each contract's share of a per-structure amount, in proportion to `weights` (equal shares when
+    every weight is zero: locked quotes, or no tick)."""
+    total = sum(abs(r) * w for r, w in zip(ratios, weights))
+    if total <= _EPSILON:
+        weights, total = [1.0] * len(weights), float(sum(abs(r) for r in ratios))
+    return [w / total for w in weights]
 
 
 def _toward_mid(price: float, tick: float, sign: int) -> float:

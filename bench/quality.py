@@ -62,6 +62,9 @@ RUNS = (("market-legged", "lean"), ("market-combo", "lean"), ("walk-combo", "lea
         ("walk-combo", "quote"), ("walk-legged", "quote"))
 LABELS = {"naive": "naive legged market", "market-legged": "market legged + rollback",
           "market-combo": "market combo", "walk-combo": "Walk, combo", "walk-legged": "Walk, legged"}
+# Statuses a group reaches only once its entry filled whole: a structure held to its expiry (SPXW's
+# 0DTE spreads) or closed later was filled all the same.
+ENTRY_FILLED = frozenset({"FILLED", "CLOSING", "CLOSED", "CLOSE_FAILED", "EXPIRED", "ASSIGNED"})
 TARGET_FILLS = 0.9  # of the structures a market combo fills
 TARGET_CONCESSION = 0.5  # of the natural half-spread, on average
 
@@ -108,8 +111,8 @@ def _ran(entry: Entry, kind: str) -> bool:
 
 
 def _outcome(dataset: str, faults: str, policy: str, rule: str, entry: Entry, record: GroupRecord) -> Outcome:
-    filled = record.status == "FILLED"
-    settled = record.settled_at
+    filled = record.status in ENTRY_FILLED
+    settled = entry.last_fill_at
     concession = at_fill = None
     if filled and entry.half_spread > 0:
         concession = (entry.paid - entry.mid) / entry.half_spread
@@ -139,14 +142,16 @@ def run(times: dict[str, str], workers: int | None = None, folder: Path = SAMPLE
                  f"bull call spread strategies (strategies/) pick one structure each where the chain allows (SPXW's "
                  f"sample lists two strikes: bull call spreads only); each policy in its own backtest, same data and "
                  f"fault plan ({', '.join(faults)}; leansim.scenario_faults); targets on the first plan.")
-    section.note(f"Walk: from the net mid at submission, +H/{WALK_STEPS} every {WALK_EVERY_SECONDS:g} s (H: the "
-                 f"structure's natural half-spread then), at the natural after {WALK_STEPS} min, resting there "
-                 f"{WALK_REST_STEPS} min more, then gives up (rolls back); never pays more than the natural.")
+    budget = (WALK_STEPS + WALK_REST_STEPS) / WALK_STEPS
+    section.note(f"Walk: from the net mid, +H/{WALK_STEPS} every {WALK_EVERY_SECONDS:g} s (H: the structure's natural "
+                 f"half-spread at submission), at the natural after {WALK_STEPS} min, marketable (a tick through every "
+                 f"leg's natural) the minute after; each step priced from that minute's quotes, never more than "
+                 f"{budget:g} H past the mid at submission; gives up (rolls back) after {WALK_STEPS + WALK_REST_STEPS} min.")
     section.note("concession: (net fill - net mid at submission) / H, so the market's drift while a walk waits is in it "
                  "(a limit fills when the market comes to it: negative means better than the mid); 'at the fill's "
                  "quotes': the same with the mid and H of the legs' quotes when they filled.")
     section.note("fills from LEAN's fill models (FillModel.cs): a limit fills once the bar's high or low crosses its "
-                 "price, strictly, kinder than a real queue; a combo limit at the natural on a still quote never fills. "
+                 "price, strictly, kinder than a real queue; a limit at the natural on a still quote never fills. "
                  "'quote rule': QuoteCrossFillModel via security.set_fill_model, a limit fills only once the quote at "
                  "the bar's close crosses it (market orders fill alike under both rules).")
     return section

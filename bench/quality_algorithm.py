@@ -42,18 +42,33 @@ MODES = {"market-legged": ExecutionMode.LEGGED, "market-combo": ExecutionMode.CO
 FILL_RULES = ("lean", "quote")  # LEAN's FillModel (bar high/low crosses) or QuoteCrossFillModel
 
 # The walk, scaled to each structure's natural half-spread H at submission (a Walk is in dollars per
-# structure, and H ranges from cents on a GOOG vertical to dollars on SPXW): H/WALK_STEPS a minute, so
-# it reaches the natural after WALK_STEPS minutes, then rests there (the executor never concedes past
-# the natural) for WALK_REST_STEPS more minutes before it gives up. A minute because a backtest on
-# minute data acts on each minute's slice (check_timeouts runs there, and a limit can fill only
-# against the next bar): a faster walk would not move any sooner. The rest matters in a backtest:
-# LEAN fills a limit only when a bar crosses it strictly (FillModel.cs), so a limit at a still
-# natural quote never fills, where a market order fills at once.
-WALK_STEPS = 5
-WALK_REST_STEPS = 10
+# structure, and H ranges from cents on a GOOG vertical to dollars on SPXW), as a trader working a
+# spread would set it: H/WALK_STEPS a minute from the mid, at the natural after WALK_STEPS minutes and
+# marketable (a tick through every leg's natural) the minute after; each step is priced from the
+# quotes of its minute, so the walk follows a drifting market, but never pays more than its budget
+# ((WALK_STEPS + WALK_REST_STEPS) steps: 3 H) past the mid at submission; it gives up after that many
+# minutes. Three minutes to the natural because SPXW's 0DTE quotes drift by half-spreads within
+# minutes: a slower walk leaves the drift more time (H/5 a minute filled 71 of 72, not 72; README,
+# figure 8). A minute because a backtest on minute data acts on each minute's slice
+# (check_timeouts runs there, and a limit can fill only against the next bar): a faster walk would
+# not move any sooner. The marketable step matters in a backtest: LEAN fills a limit only when a bar
+# crosses it strictly (FillModel.cs), so a limit at a still natural quote never fills.
+WALK_STEPS = 3
+WALK_REST_STEPS = 6
 WALK_EVERY_SECONDS = 60.0
 # Long enough for the whole walk plus the give-up step (the executor's timeout would cut it short).
 TIMEOUT_SECONDS = (WALK_STEPS + WALK_REST_STEPS + 2) * WALK_EVERY_SECONDS
+
+
+@dataclass(frozen=True)
+class EntryFill:
+    """One fill of an entry order: signed quantity, price, the contract's bid and ask then, and when."""
+
+    quantity: int
+    price: float
+    bid: float
+    ask: float
+    time: datetime
 
 
 @dataclass
@@ -67,8 +82,7 @@ class Entry:
     legs: list[tuple[Any, int, float, float]]  # symbol, signed quantity per structure, bid, ask
     group_id: str = ""
     result: Any = None
-    # Entry fills: signed quantity, price, and the contract's bid and ask when it filled.
-    fills: list[tuple[int, float, float, float]] = field(default_factory=list)
+    fills: list[EntryFill] = field(default_factory=list)
 
     @property
     def mid(self) -> float:
@@ -83,15 +97,20 @@ class Entry:
     @property
     def paid(self) -> float:
         """Net paid for the structure (positive pays): the entry fills, one structure per group."""
-        return sum(q * price for q, price, _, _ in self.fills)
+        return sum(f.quantity * f.price for f in self.fills)
 
     @property
     def mid_when_filled(self) -> float:
-        return net_mid(*_book((q, bid, ask) for q, _, bid, ask in self.fills))
+        return net_mid(*_book((f.quantity, f.bid, f.ask) for f in self.fills))
 
     @property
     def half_spread_when_filled(self) -> float:
-        return natural_concession(*_book((q, bid, ask) for q, _, bid, ask in self.fills))
+        return natural_concession(*_book((f.quantity, f.bid, f.ask) for f in self.fills))
+
+    @property
+    def last_fill_at(self) -> datetime | None:
+        """When the entry's last fill came (the group filled then, if it filled)."""
+        return max((f.time for f in self.fills), default=None)
 
 
 def _book(rows: Iterable[tuple[int, float, float]]) -> tuple[list[int], list[Quote]]:
@@ -170,7 +189,7 @@ class QualityAlgorithm(QCAlgorithm):
                                        max_pending_groups=len(_STRATEGIES))
         self._executor = EnhancedAtomicOrderExecutor(self, settings, lean_ports(self, ""))
         self._strategies: list[StructureStrategy] = [cls(cls.spec.name, StrategyParams()) for cls in _STRATEGIES]
-        self._fills: dict[str, list[tuple[int, float, float, float]]] = {}  # entry fills by group id
+        self._fills: dict[str, list[EntryFill]] = {}  # entry fills by group id
         self._due = False
         for text in (self.get_parameter("entry-times") or "10:00").split(","):
             hour, minute = (int(part) for part in text.strip().split(":"))
@@ -185,8 +204,9 @@ class QualityAlgorithm(QCAlgorithm):
             group = _entry_group(self.transactions.get_order_by_id(order_event.order_id).tag)
             if group:  # a backtest fills market orders inside execute_atomic, before its group id is known
                 security = self.securities[order_event.symbol]
-                self._fills.setdefault(group, []).append((int(order_event.fill_quantity), float(order_event.fill_price),
-                                                          float(security.bid_price), float(security.ask_price)))
+                self._fills.setdefault(group, []).append(EntryFill(int(order_event.fill_quantity), float(order_event.fill_price),
+                                                                   float(security.bid_price), float(security.ask_price),
+                                                                   self.utc_time))
 
     def on_data(self, slice: Slice) -> None:
         self._executor.check_timeouts()

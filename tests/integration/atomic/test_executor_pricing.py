@@ -4,7 +4,10 @@ mid-walk rolls the entry back.
 
 The host's contracts all quote 0.95 / 1.05 (net mid 0.00 for the condor). LEAN fills a limit only
 when the bar's low (a buy) or high (a sell) is strictly past it (Common/Orders/Fills/FillModel.cs),
-so on that flat quote even the natural never fills: tests move the quote to let a step fill."""
+so on that flat quote even the natural never fills: a walk fills there only at its marketable step,
+one tick through every leg's natural. Tests move the quote to let an earlier step fill, or away from
+the walk, which re-prices from the quotes at each step, never past max_concession from its starting
+mid."""
 
 from __future__ import annotations
 
@@ -37,12 +40,23 @@ PATIENT = {"atomic_order_timeout": 1800}
 
 def _meet_step_one(sim: Simulator, algo: HostAlgorithm, shorts: bool = True) -> None:
     """Quotes that a buy at mid + one step, and a sell at mid - one step, fill against (and the mid
-    itself does not): longs ask 1.00, shorts bid 1.00."""
+    itself does not): longs ask 1.00, shorts bid 1.00. A walk re-prices from them at its next steps."""
     for symbol in (algo.long_call, algo.long_put):
         sim.set_quote(symbol, 0.97, 1.00)
     if shorts:
         for symbol in (algo.short_call, algo.short_put):
             sim.set_quote(symbol, 1.00, 1.03)
+
+
+def _run_away(sim: Simulator, algo: HostAlgorithm, longs: bool = True) -> None:
+    """Quotes further from the condor's starting mid (0.00) than WALK may concede (0.50): the shorts'
+    bids fall to 0.50 (0.45 below their mid each) and, with `longs`, the longs' asks rise to 1.50.
+    The walk holds its limits at 0.50 past its starting mid and never fills."""
+    for symbol in (algo.short_call, algo.short_put):
+        sim.set_quote(symbol, 0.50, 0.60)
+    if longs:
+        for symbol in (algo.long_call, algo.long_put):
+            sim.set_quote(symbol, 1.40, 1.50)
 
 
 def _start(mode: str, execution: str, **overrides: Any) -> tuple[Simulator, HostAlgorithm]:
@@ -78,16 +92,47 @@ def test_a_walk_fills_once_the_market_meets_its_step(mode: str, execution: str) 
 def test_a_walk_that_never_fills_gives_up_at_max_concession_and_never_opens(mode: str, execution: str) -> None:
     sim, algo = _start(mode, execution)
 
-    result = iron_condor(algo, 2, pricing=WALK)
-    settle(sim, 60 * 13)
+    # Allowed no further than the natural (0.20: four legs of 0.05 half-spread), never marketable.
+    result = iron_condor(algo, 2, pricing=Walk(step=0.05, every_seconds=60, max_concession=0.2))
+    settle(sim, 60 * 7)
 
     assert result.status is GroupStatus.ROLLED_BACK
     assert "walk gave up" in result.reason
     assert positions(sim, algo.condor()) == flat_positions(algo)
     assert result.view.entry_net_price is None
-    # Ten steps fit in 0.50 by 0.05; the eleventh would exceed it.
-    assert any("walk step 10" in e.message for e in result.view.log)
-    assert not any("walk step 11" in e.message for e in result.view.log)
+    # Four steps fit in 0.20 by 0.05; the fifth would exceed it.
+    assert any("walk step 4" in e.message for e in result.view.log)
+    assert not any("walk step 5" in e.message for e in result.view.log)
+
+
+@pytest.mark.parametrize("execution", list(EXECUTION_MODES))
+@pytest.mark.parametrize("mode", MODES)
+def test_a_walk_follows_the_market_and_holds_at_its_budget(mode: str, execution: str) -> None:
+    sim, algo = _start(mode, execution)
+    followed = iron_condor(algo, 1, pricing=WALK)
+    settle(sim, 30)
+    # The shorts' bids fall 0.10: the mid moves 0.20 away, which the walk re-prices from at its next
+    # steps; its marketable limit (0.44 from the starting mid) fits in 0.50 and fills at the new natural.
+    for symbol in (algo.short_call, algo.short_put):
+        sim.set_quote(symbol, 0.85, 0.95)
+    settle(sim, 60 * 7)
+
+    assert followed.status is GroupStatus.FILLED
+    assert any("from net mid 0.2" in e.message for e in followed.view.log)
+    assert followed.view.entry_concession == pytest.approx(0.40)  # the new natural: drift 0.20 + half-spreads 0.20
+    assert positions(sim, algo.condor()) == condor_targets(algo, 1)
+
+    ran_away = iron_condor(algo, 1, pricing=WALK)
+    settle(sim, 30)
+    _run_away(sim, algo)
+    settle(sim, 60 * 12)
+
+    assert ran_away.status is GroupStatus.ROLLED_BACK and "walk gave up" in ran_away.reason
+    steps = [e.message for e in ran_away.view.log if e.message.startswith("walk step")]
+    assert len(steps) == 10  # held at 0.50 past its starting mid, it gives up by its steps, not sooner
+    if execution == "combo":  # it started at the mid the first group left, 0.20
+        assert all(" combo 0.7 " in message for message in steps)
+    assert positions(sim, algo.condor()) == condor_targets(algo, 1)  # the first group's, untouched
 
 
 @pytest.mark.parametrize("execution", ["parallel", "sequential"])
@@ -96,8 +141,12 @@ def test_a_walk_that_fills_some_legs_ends_rolled_back_never_half_open(mode: str,
     sim, algo = _start(mode, execution)
 
     result = iron_condor(algo, 2, pricing=WALK)
-    _meet_step_one(sim, algo, shorts=False)  # the longs fill, the shorts never do
-    settle(sim, 60 * 13)
+    for symbol in (algo.long_call, algo.long_put):  # the longs' asks fall under their resting limits
+        sim.set_quote(symbol, 0.90, 0.95)
+    settle(sim, 90)
+    assert any(leg.filled for leg in result.view.legs)
+    _run_away(sim, algo, longs=False)  # the shorts never fill: the walk gives up
+    settle(sim, 60 * 11)
 
     assert result.status is GroupStatus.ROLLED_BACK and "walk gave up" in result.reason
     assert positions(sim, algo.condor()) == flat_positions(algo)
@@ -105,6 +154,24 @@ def test_a_walk_that_fills_some_legs_ends_rolled_back_never_half_open(mode: str,
     assert rollbacks and {o.order_type for o in rollbacks} == {OrderType.MARKET}  # a rollback must flatten
     if execution == "sequential":
         assert max(naked_shorts(algo, dict(zip(algo.condor(), step.values()))) for step in algo.trace) == 0
+
+
+@pytest.mark.parametrize("execution", list(EXECUTION_MODES))
+@pytest.mark.parametrize("mode", MODES)
+def test_a_walk_fills_a_still_quote_at_its_marketable_step(mode: str, execution: str) -> None:
+    sim, algo = _start(mode, execution)
+    # The condor's natural is 0.20 from its mid, marketable at 0.24 (a 0.01 tick through each leg):
+    # up to the natural nothing fills, the fifth step reaches the marketable price and fills.
+    result = iron_condor(algo, 1, pricing=WALK)
+    settle(sim, 60 * 4 + 30)
+    assert result.status is GroupStatus.PENDING
+    settle(sim, 60 * 2)
+
+    assert result.status is GroupStatus.FILLED
+    assert any("walk step 5" in e.message for e in result.view.log)
+    # A still quote fills the marketable limit at the quotes: the natural, not the ticks past it.
+    assert result.view.entry_concession == pytest.approx(0.20)
+    assert positions(sim, algo.condor()) == condor_targets(algo, 1)
 
 
 @pytest.mark.parametrize("execution", list(EXECUTION_MODES))

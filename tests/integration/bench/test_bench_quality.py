@@ -5,13 +5,16 @@ itself, which must say which folder is missing."""
 from __future__ import annotations
 
 import math
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 from bench import quality
 from bench.quality import DATASETS, SAMPLE, Outcome
+from bench.quality_algorithm import WALK_REST_STEPS, WALK_STEPS, Entry, EntryFill
 from bench.report import Verdict
+from leansim.runner import GroupRecord
 
 GOOG = DATASETS[0]
 TIMES = {"GOOG": "10:15,11:45"}
@@ -46,12 +49,29 @@ def test_atomic_policies_never_hold_a_naked_short_nor_end_half_open(outcomes: li
 
 
 @needs_sample
-def test_market_orders_pay_the_natural_and_a_walk_never_more(outcomes: list[Outcome]) -> None:
+def test_market_orders_pay_the_natural_and_a_walk_never_more_than_its_budget(outcomes: list[Outcome]) -> None:
     for policy in ("naive", "market-legged", "market-combo"):
         filled = [o for o in of(outcomes, policy).values() if o.filled]
         assert filled and all(o.concession_at_fill is not None and abs(o.concession_at_fill - 1) < EPSILON for o in filled)
     walked = [o for o in outcomes if o.policy.startswith("walk") and o.filled]
-    assert walked and all(o.concession is not None and o.concession <= 1 + EPSILON for o in walked)
+    budget = (WALK_STEPS + WALK_REST_STEPS) / WALK_STEPS  # max_concession from the mid at submission, in H
+    assert walked and all(o.concession is not None and o.concession <= budget + EPSILON for o in walked)
+
+
+def test_a_structure_held_to_its_expiry_counts_as_filled_when_its_last_entry_fill_came() -> None:
+    submitted = datetime(2021, 1, 4, 15, 15, tzinfo=timezone.utc)
+    entry = Entry(submitted.date(), "bull_call_spread", "bull call spread", submitted,
+                  [("long", 1, 2.0, 2.4), ("short", -1, 1.0, 1.2)], group_id="g")
+    entry.fills += [EntryFill(1, 2.4, 2.0, 2.4, submitted + timedelta(minutes=1)),
+                    EntryFill(-1, 1.0, 1.0, 1.2, submitted + timedelta(minutes=2))]
+    record = GroupRecord("g", "bull_call_spread", submitted, status="EXPIRED", settled_at=submitted + timedelta(hours=5))
+
+    outcome = quality._outcome("SPXW", "none", "walk-combo", "lean", entry, record)
+
+    assert outcome.filled and outcome.seconds_to_fill == 120  # the fill, not the expiry, five hours later
+    assert outcome.concession == pytest.approx(1.0)  # paid 1.40 against a 1.10 mid, half-spread 0.30
+    rolled_back = GroupRecord("g", "bull_call_spread", submitted, status="ROLLED_BACK")
+    assert not quality._outcome("SPXW", "none", "walk-combo", "lean", entry, rolled_back).filled
 
 
 @needs_sample

@@ -14,6 +14,7 @@ from atomic.pricing import (
     Quote,
     Walk,
     as_pricing,
+    marketable_concession,
     natural_concession,
     net_mid,
     prices_for,
@@ -48,11 +49,35 @@ def test_a_close_prices_the_reverse_order() -> None:
     assert prices.legs == (1.15, 0.42)  # buys the short above its mid, sells the long below, toward the mid
 
 
-def test_walk_steps_stop_at_the_natural_and_give_up_past_max_concession() -> None:
-    walk = Walk(0.05, 30, 0.2)
-    assert [walk_pays(walk, k, RATIOS, QUOTES, 1) for k in (0, 1, 3, 4)] == pytest.approx([-0.65, -0.60, -0.50, -0.50])
-    assert walk.last_step == 4 and walk.step_at(29.9) == 0 and walk.step_at(30) == 1
+def test_marketable_is_one_tick_through_every_legs_natural() -> None:
+    assert marketable_concession(RATIOS, QUOTES) == pytest.approx(0.15 + 0.05 + 0.01)
+    assert marketable_concession((-2, 1), QUOTES) == pytest.approx(0.25 + 0.10 + 0.01)  # per contract of the ratio
+
+
+def test_past_the_natural_each_leg_crosses_by_its_own_ticks() -> None:
+    prices = prices_for(RATIOS, QUOTES, side=1, pays=-0.65 + 0.21)  # the marketable concession
+    assert prices.legs == (0.95, 0.51)  # the short sells a 0.05 tick under its bid, the long buys 0.01 over its ask
+    assert prices.combo == pytest.approx(-0.44)
+    halfway = prices_for(RATIOS, QUOTES, side=1, pays=-0.65 + 0.18)  # 0.03 past: 0.025 and 0.005, toward the mid
+    assert halfway.legs == (1.00, 0.50)
+
+
+def test_walk_steps_go_marketable_past_the_natural_and_give_up_past_max_concession() -> None:
+    walk = Walk(0.05, 30, 0.3)
+    # 0.05 a step: the natural (0.15) at step 3, 0.20 at step 4, then it rests at the marketable 0.21.
+    assert [walk_pays(walk, k, RATIOS, QUOTES, 1) for k in (0, 1, 3, 4, 5, 6)] == pytest.approx(
+        [-0.65, -0.60, -0.50, -0.45, -0.44, -0.44])
+    assert walk_pays(walk, 6, RATIOS, QUOTES, -1) == pytest.approx(0.65 + 0.21)  # a close: pays past the mid
+    assert walk.last_step == 6 and walk.step_at(29.9) == 0 and walk.step_at(30) == 1
     assert Walk(0.1, 60, 0.3).last_step == 3  # float noise does not lose a step
+    # Priced from quotes that moved 0.20 away (the short's bid and ask 0.20 lower): from their mid,
+    # never more than max_concession past the mid the walk started from.
+    moved = (Quote(0.80, 1.00, 0.05), QUOTES[1])
+    assert walk_pays(walk, 1, RATIOS, moved, 1, start_mid=-0.65) == pytest.approx(-0.45 + 0.05)
+    assert walk_pays(walk, 6, RATIOS, moved, 1, start_mid=-0.65) == pytest.approx(-0.65 + 0.3)  # not -0.45 + 0.21
+    # A walk allowed no further than the natural gives up there: its limit is never marketable.
+    natural_only = Walk(0.05, 30, 0.15)
+    assert natural_only.last_step == 3 and walk_pays(natural_only, 3, RATIOS, QUOTES, 1) == pytest.approx(-0.50)
 
 
 @pytest.mark.parametrize("bad", [
@@ -77,7 +102,7 @@ def test_policies_and_walk_state_survive_the_store(policy: Market | Limit | Walk
     restored = group_from_json(record_text(group, 1))
 
     assert restored.pricing == policy and restored.priced_at == at(0)
-    assert restored.entry_mid == pytest.approx(-0.65) and [leg.quote for leg in restored.legs] == list(QUOTES)
+    assert restored.entry_mid == restored.priced_mid == pytest.approx(-0.65) and [leg.quote for leg in restored.legs] == list(QUOTES)
 
 
 def test_a_record_from_before_price_control_reads_as_its_limit() -> None:

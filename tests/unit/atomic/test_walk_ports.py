@@ -1,5 +1,6 @@
 """A walk on the fake ports: each step is written to the store before any order moves, legs are
-priced from their own quotes, and a step whose order already closed is noted, not retried."""
+priced from their own quotes (those of the step's time), and a step whose order already closed is
+noted, not retried."""
 
 from __future__ import annotations
 
@@ -59,3 +60,28 @@ def test_a_walk_gives_up_and_reverses_the_leg_that_filled() -> None:
     assert brokerage.effects[-1] == f"send {LONG.ticker} -1"  # a market reversal, once the short is cancelled
     brokerage.fill(order_of(brokerage, LONG.ticker, -1), price=2.00)
     assert result.status is GroupStatus.ROLLED_BACK
+
+
+def test_each_step_is_priced_from_the_quotes_then_within_the_budget_from_the_first_mid() -> None:
+    brokerage = _brokerage()
+    executor = executor_on(brokerage, execution_mode="combo", atomic_order_timeout=600)
+    result = executor.execute_atomic([(LONG, 1), (SHORT, -1)], pricing=WALK)  # net mid 1.15
+    brokerage.effects.clear()
+
+    brokerage.quotes[LONG.key] = Quote(2.00, 2.10, 0.05)  # the long's mid falls 0.05: net mid 1.10
+    brokerage.advance(30)
+    executor.check_timeouts()
+    # Step 1 from the new mid: 1.10 + 0.10 (the old quotes would have asked 1.25).
+    assert brokerage.effects == ["persist", "update 1 @ 1.2"]
+    stored = [group_from_json(text) for key, text in brokerage.store.data.items() if "/open/" in key]
+    assert [leg.quote for leg in max(stored, key=lambda g: g.walk_step).legs][0] == Quote(2.00, 2.10, 0.05)
+    assert result.view.entry_mid == pytest.approx(1.15)  # concessions still count from the first mid
+
+    brokerage.quotes[LONG.key] = Quote(2.20, 2.30, 0.05)  # net mid 1.30: step 2 from it would pay 1.46 (marketable)
+    brokerage.advance(30)
+    executor.check_timeouts()
+    assert brokerage.effects[-1] == "update 1 @ 1.35"  # held at 1.15 + max_concession
+
+    brokerage.advance(30)
+    executor.check_timeouts()
+    assert result.status is GroupStatus.ROLLING_BACK and "walk gave up" in result.reason  # step 3 concedes 0.30
