@@ -163,6 +163,15 @@ def share_out(quantity: int, nets: Sequence[int], whole: bool) -> list[int]:
     return shares
 
 
+def netted_out(nets: Sequence[int], held: int) -> bool:
+    """Whether groups' positions in an expired contract (`nets`) were opposite ones that cancel out in
+    the account, which holds `held` of it. LEAN holds one net position per security, and its expiry
+    processing has nothing to do for a contract it holds none of
+    (Engine/TransactionHandlers/BrokerageTransactionHandler.cs, HandleOptionNotification: no exercise
+    order when the quantity is 0): no event will ever move these legs, nor deliver anything."""
+    return held == 0 and any(nets) and sum(nets) == 0
+
+
 def was_assigned(group: Group) -> bool:
     """The group was ASSIGNED before (its log says so): a close now is the flatten of its underlying."""
     return any(entry.status is GroupStatus.ASSIGNED for entry in group.log)

@@ -42,7 +42,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from atomic import registry
@@ -64,6 +64,7 @@ from atomic.decisions import (
     reconcile_due,
     reconcile_first,
     refused_orders,
+    netted_out,
     share_out,
     start_close,
     start_flatten,
@@ -128,6 +129,8 @@ Callback = Callable[["GroupResult"], None]
 # Actions one drive may take before it stops and logs: every action records a change, so only a
 # bug can loop; a guard keeps such a bug from hanging the algorithm thread.
 _MAX_ACTIONS_PER_DRIVE = 200
+# The event id of a netted leg's expiry record (no LEAN order or event exists for it: ids 0 and -1).
+_NETTED_EVENT = -1
 
 
 class GroupResult:
@@ -219,6 +222,7 @@ class EnhancedAtomicOrderExecutor:
         self._recovered = False
         # FILLED groups still holding their structures (the store's held markers): what close_all closes.
         self._holding: dict[str, HeldMarker] = {}
+        self._netting_checked: date | None = None  # the algorithm date _settle_netted last looked at
         registry.executors.announce(self)  # a host (the local runner) may observe it
 
     # --- placing groups -----------------------------------------------------------------------
@@ -325,6 +329,7 @@ class EnhancedAtomicOrderExecutor:
             for group in list(self._active.values()):
                 if reconcile_due(group, now, self._reconciled.get(group.group_id)):
                     self._reconcile(group, now)
+            self._settle_netted()
             self._touched.update(self._active)
             self._settle_touched(flush_lazy=True)
             self._start_flattens()
@@ -730,6 +735,7 @@ class EnhancedAtomicOrderExecutor:
         elif left:
             self.ports.alerts.log(f"expiry: order {fill.order_id} {fill.quantity:+d} {fill.contract.ticker} "
                                   f"({fill.message}) is no atomic group's")
+        self._settle_netted()
         if self._depth == 0:
             self._settle_touched()
 
@@ -743,18 +749,48 @@ class EnhancedAtomicOrderExecutor:
 
     def _option_shares(self, fill: ExpiryFill) -> list[tuple[Group, int]]:
         key = fill.contract.key
-        holders = {g.group_id: g for g in self._in_memory() if g.status in EXPIRABLE}
-        for marker in self._holding.values():
-            if marker.group_id not in holders and any(k == key and n for k, n in marker.positions):
-                archived = self.store.read_archived(marker.group_id)
-                if archived is not None and archived.status in EXPIRABLE:
-                    holders[marker.group_id] = archived
         nets = [(g, sum(leg.net_filled for leg in g.legs if leg.contract.key == key))
-                for g in sorted(holders.values(), key=lambda g: (g.created_at, g.group_id))]
+                for g in self._expirable(lambda k: k == key)]
         nets = [(g, net) for g, net in nets if net]
         whole = fill.contract.expiry is not None and fill.time.date() > fill.contract.expiry
         shares = share_out(fill.quantity, [net for _, net in nets], whole)
         return [(g, share) for (g, _), share in zip(nets, shares) if share]
+
+    def _expirable(self, wanted: Callable[[str], bool]) -> list[Group]:
+        """The groups LEAN's expiry may still move (in memory, or held: read from the archive when a
+        marker holds a `wanted` contract key), oldest first."""
+        holders = {g.group_id: g for g in self._in_memory() if g.status in EXPIRABLE}
+        for marker in self._holding.values():
+            if marker.group_id not in holders and any(wanted(k) and n for k, n in marker.positions):
+                archived = self.store.read_archived(marker.group_id)
+                if archived is not None and archived.status in EXPIRABLE:
+                    holders[marker.group_id] = archived
+        return sorted(holders.values(), key=lambda g: (g.created_at, g.group_id))
+
+    def _settle_netted(self) -> None:
+        """Once per algorithm date: the legs of expired contracts in which groups held opposite
+        positions that cancelled out in the account get what LEAN never sends (decisions.netted_out):
+        each goes to zero with the contract, nothing delivered, and its group settles as usual."""
+        now = self.ports.market.now()
+        if self._netting_checked == now.date():
+            return
+        self._netting_checked = now.date()
+        account = self.ports.account
+        groups = self._expirable(lambda key: account.holdings(key) == 0)
+        legs = [(g, leg) for g in groups for leg in g.legs if leg.net_filled and not leg.is_delivery
+                and leg.contract.expiry is not None and leg.contract.expiry < now.date()]
+        for key in sorted({leg.contract.key for _, leg in legs}):
+            holders = [(g, leg) for g, leg in legs if leg.contract.key == key]
+            if not netted_out([leg.net_filled for _, leg in holders], account.holdings(key)):
+                continue
+            names = ", ".join(f"{g.group_id} {leg.net_filled:+d}" for g, leg in holders)
+            message = f"netted out: groups {names}; the account held none, LEAN exercised nothing"
+            for group, leg in holders:
+                self._take_charge(group)
+                self._apply(group, ExpiryFill(0, _NETTED_EVENT, ExpiryKind.NETTED, leg.contract, -leg.net_filled,
+                                              0.0, now, message))
+                self._touched.add(group.group_id)
+            self.ports.alerts.log(f"expiry: {leg.contract.ticker} {message}")
 
     def _delivery_shares(self, fill: ExpiryFill) -> list[tuple[Group, int]]:
         """Every group awaiting a delivery of this exercise order takes what it awaits."""

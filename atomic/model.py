@@ -436,6 +436,9 @@ class ExpiryKind(str, Enum):
     EXERCISED = "exercised"  # a long contract exercised ("Automatic Exercise")
     ASSIGNED = "assigned"  # a short contract assigned ("Assigned", early or at expiry)
     DELIVERY = "delivery"  # the underlying an exercise or assignment moved, at the strike
+    # Opposite positions of groups that net to zero expired: LEAN held none, so it exercised none and
+    # sent no event; the groups' legs end with the contract, nothing delivered (decisions.netted_out).
+    NETTED = "netted"
 
 
 @dataclass(frozen=True)

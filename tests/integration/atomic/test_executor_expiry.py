@@ -170,3 +170,42 @@ def test_shares_no_outcome_explains_are_alerted_and_halt() -> None:
     assert view is not None and view.status is GroupStatus.FILLED
     assert algo.executor.halted and _held_markers(sim)
     assert any("outcome unknown" in line and "+37 SPY" in line for line in sim.logs_at("ERROR"))
+
+
+def _offsetting_spreads(algo: HostAlgorithm, sim: Simulator) -> tuple[GroupResult, GroupResult]:
+    """A put credit spread (short 460, long 455) and a put debit spread (long 460, short 450): the
+    460 puts offset exactly, so the account (LEAN nets per security) holds none of them."""
+    credit = _filled(sim, algo.executor.execute_put_spread_atomic(algo.short_put, algo.long_put, 1))
+    debit = _filled(sim, algo.executor.execute_atomic([(algo.short_put, 1), (algo.far_put, -1)], "debit"))
+    assert positions(sim, [algo.short_put]) == {str(algo.short_put): 0}
+    return credit, debit
+
+
+@pytest.mark.parametrize("spot", [457.0, 470.0], ids=["460-in-the-money", "all-out-of-the-money"])
+@pytest.mark.parametrize("mode", MODES)
+def test_two_groups_offsetting_in_one_contract_end_expired_though_lean_exercises_nothing(mode: str, spot: float) -> None:
+    # LEAN holds none of the 460 put, so its expiry sends no exercise order for it (no event at all):
+    # each group's 460 leg ends with the contract, nothing delivered, as the brokerage shows.
+    sim, algo = _started(mode)
+    credit, debit = _offsetting_spreads(algo, sim)
+    _expire_at(sim, spot)
+    sim.advance_to(MONDAY_OPEN, step=60)
+    assert credit.status is debit.status is GroupStatus.EXPIRED
+    assert credit.view.flat and debit.view.flat and credit.view.underlying == debit.view.underlying == ()
+    assert sim.positions == {} and not algo.executor.halted
+    assert algo.executor.open_groups() == [] and _held_markers(sim) == []
+    assert any("netted" in entry.message for entry in credit.view.log)
+
+
+def test_two_groups_offsetting_in_one_contract_that_expired_while_down_end_expired_at_restart() -> None:
+    sim, algo = _started("live")
+    credit, debit = _offsetting_spreads(algo, sim)
+    sim.set_quote("SPY", 456.99, 457.01)
+    sim.crash()
+    sim.advance_to(AFTER_EXPIRY, step=60)
+    algo = sim.restart(type(algo))
+    sim.advance_to(MONDAY_OPEN, step=60)
+    for group_id in (credit.group_id, debit.group_id):
+        view = algo.executor.get_group(group_id)
+        assert view is not None and view.status is GroupStatus.EXPIRED and view.flat and view.underlying == ()
+    assert sim.positions == {} and not algo.executor.halted and _held_markers(sim) == []
