@@ -222,6 +222,7 @@ class EnhancedAtomicOrderExecutor:
         self._recovered = False
         # FILLED groups still holding their structures (the store's held markers): what close_all closes.
         self._holding: dict[str, HeldMarker] = {}
+        self._unreadable: set[str] = set()  # held groups whose unreadable record was alerted at expiry
         self._netting_checked: date | None = None  # the algorithm date _settle_netted last looked at
         registry.executors.announce(self)  # a host (the local runner) may observe it
 
@@ -375,9 +376,10 @@ class EnhancedAtomicOrderExecutor:
 
         Raises InvalidGroupError, with nothing sent or written, for a `pricing` that is no policy (or a
         priced close without the quotes it needs), an unknown group, a group held for the operator, a
-        group in another status, or (live, alerted) a leg the brokerage holds less of than the group
-        does, or holds the other way: closed by hand, or expired. A close must never open a reverse
-        position."""
+        group in another status, a held group whose archived record does not read (alerted; the record
+        is left as it is for the operator), or (live, alerted) a leg the brokerage holds less of than
+        the group does, or holds the other way: closed by hand, or expired. A close must never open a
+        reverse position."""
         policy = as_pricing(pricing)
         with self._lock:
             if not self._recovered:
@@ -386,7 +388,10 @@ class EnhancedAtomicOrderExecutor:
             group = self._active.get(group_id) or self._history.get(group_id)
             archived = group is None
             if archived:
-                group = self.store.read_archived(group_id)
+                group, unreadable = self._archived(group_id)
+                if unreadable:
+                    self.ports.alerts.alert("Held group's record unreadable", f"{unreadable}; not closed")
+                    raise InvalidGroupError(f"close_group: {unreadable}; nothing sent or written")
             if group is None:
                 raise InvalidGroupError(f"close_group: no group {group_id}")
             problem = closable(group)
@@ -448,19 +453,28 @@ class EnhancedAtomicOrderExecutor:
         for group_id, group_strategy in sorted(strategies.items()):
             if strategy is not None and group_strategy != strategy:
                 continue
-            try:
-                group = self._active.get(group_id) or self._history.get(group_id) or self.store.read_archived(group_id)
-            except RecordError as error:
-                group, why = None, str(error)
-            else:
-                why = "no archived version reads"
+            group, unreadable = self._active.get(group_id) or self._history.get(group_id), ""
             if group is None:
-                self.ports.alerts.alert("Held group's record unreadable", f"group {group_id} "
-                                        f"({self.store.archive_key(group_id)}): {why}; not closed")
+                group, unreadable = self._archived(group_id)
+            if group is None:
+                self.ports.alerts.alert("Held group's record unreadable",
+                                        f"{unreadable or f'group {group_id}: no archived record'}; not closed")
                 continue
             if group.status is GroupStatus.FILLED:
                 found.append(group)
         return found
+
+    def _archived(self, group_id: str) -> tuple[Group | None, str]:
+        """A group's archived record, or None and why it does not read ("" when nothing was ever
+        archived under that id): torn by a crash, or altered (its checksum)."""
+        try:
+            group = self.store.read_archived(group_id)
+        except RecordError as error:
+            return None, f"group {group_id}'s archived record {self.store.archive_key(group_id)} does not read: {error}"
+        key = self.store.archive_key(group_id)
+        if group is None and key is not None:
+            return None, f"group {group_id}'s archived record {key} does not read: no version in it reads"
+        return group, ""
 
     def resume(self) -> None:
         """Clear a halt after a human has dealt with the ROLLBACK_FAILED, CLOSE_FAILED and held groups."""
@@ -555,8 +569,17 @@ class EnhancedAtomicOrderExecutor:
     def _settle_expired(self, markers: Sequence[HeldMarker], brokerage: BrokerageSnapshot) -> list[str]:
         """Held groups whose contracts expired while the algorithm was down: what the brokerage holds
         now (the options gone, the underlying) settles them EXPIRED or ASSIGNED (recovery/expiry.py);
-        what it cannot explain is alerted and halts new groups. Returns what was found."""
-        groups = [g for g in (self.store.read_archived(m.group_id) for m in markers) if g is not None]
+        what it cannot explain, or a record that does not read, is alerted and halts new groups.
+        Returns what was found."""
+        groups = []
+        for marker in markers:
+            group, unreadable = self._archived(marker.group_id)
+            if unreadable:
+                self.ports.alerts.alert("Held group's record unreadable", f"{unreadable}; its contracts expired "
+                                        "while the algorithm was down: outcome unknown, new groups refused until resume()")
+                self.halt(f"held group {marker.group_id}'s record does not read after its expiry")
+            if group is not None:
+                groups.append(group)
         keys = sorted({leg.contract.key for g in groups for leg in g.legs if leg.contract.is_option})
         underlyings = {key: found for key in keys if (found := self.ports.account.underlying_of(key)) is not None}
         findings = expired_while_down(groups, brokerage.holdings, underlyings, brokerage.now)
@@ -758,11 +781,17 @@ class EnhancedAtomicOrderExecutor:
 
     def _expirable(self, wanted: Callable[[str], bool]) -> list[Group]:
         """The groups LEAN's expiry may still move (in memory, or held: read from the archive when a
-        marker holds a `wanted` contract key), oldest first."""
+        marker holds a `wanted` contract key), oldest first. A held record that does not read is left
+        out, alerted once, and halts new groups: LEAN's expiry moves a position no record accounts for."""
         holders = {g.group_id: g for g in self._in_memory() if g.status in EXPIRABLE}
         for marker in self._holding.values():
             if marker.group_id not in holders and any(wanted(k) and n for k, n in marker.positions):
-                archived = self.store.read_archived(marker.group_id)
+                archived, unreadable = self._archived(marker.group_id)
+                if unreadable and marker.group_id not in self._unreadable:
+                    self._unreadable.add(marker.group_id)
+                    self.ports.alerts.alert("Held group's record unreadable", f"{unreadable}; its expiry cannot be "
+                                            "recorded: new groups refused until resume()")
+                    self.halt(f"held group {marker.group_id}'s record does not read at its expiry")
                 if archived is not None and archived.status in EXPIRABLE:
                     holders[marker.group_id] = archived
         return sorted(holders.values(), key=lambda g: (g.created_at, g.group_id))
