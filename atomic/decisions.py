@@ -168,6 +168,15 @@ def share_out(quantity: int, nets: Sequence[int], whole: bool) -> list[int]:
     return shares
 
 
+def netted_out(nets: Sequence[int], held: int) -> bool:
+    """Whether groups' positions in an expired contract (`nets`) were opposite ones that cancel out in
+    the account, which holds `held` of it. LEAN holds one net position per security, and its expiry
+    processing has nothing to do for a contract it holds none of
+    (Engine/TransactionHandlers/BrokerageTransactionHandler.cs, HandleOptionNotification: no exercise
+    order when the quantity is 0): no event will ever move these legs, nor deliver anything."""
+    return held == 0 and any(nets) and sum(nets) == 0
+
+
 def was_assigned(group: Group) -> bool:
     """The group was ASSIGNED before (its log says so): a close now is the flatten of its underlying."""
     return any(entry.status is GroupStatus.ASSIGNED for entry in group.log)
@@ -385,13 +394,15 @@ def _is_combo(group: Group, order: OrderRecord) -> bool:
     return order.attempt == 0 or (order.role is Role.ENTRY and order.attempt != _LEGGED_FALLBACK_ATTEMPT)
 
 
-def _combo_fill_arriving(group: Group, now: datetime) -> bool:
-    """A combo leg reported a fill at this very instant: LEAN fills every leg of a combo in one scan
-    (Common/Orders/Fills/FillModel.cs, ComboMarketFill / ComboLimitFill) and then reports the legs one
-    event at a time, so the other legs' fills are on their way. A timeout is not decided on such a
-    half-told batch (it would cancel legs that already filled): it waits for the clock to move."""
-    return group.mode == "combo" and any(
-        o.last_fill_at == now for leg in group.legs for o in leg.orders if o.role is Role.ENTRY and _is_combo(group, o))
+def _combo_fill_arriving(group: Group, now: datetime, role: Role = Role.ENTRY) -> bool:
+    """A leg of a `role` combo reported a fill at this very instant: LEAN fills every leg of a combo in
+    one scan (Common/Orders/Fills/FillModel.cs, ComboMarketFill / ComboLimitFill) and then reports the
+    legs one event at a time, so the other legs' fills are on their way. A timeout is not decided on
+    such a half-told batch (it would cancel legs that already filled, and a close would then wait on
+    refused cancels): it waits for the clock to move, or for the last leg's event."""
+    combos = [o for leg in group.legs for o in leg.orders if o.role is role and _is_combo(group, o)]
+    return (group.mode == "combo" and any(o.last_fill_at == now for o in combos)
+            and any(o.is_open for o in combos))
 
 
 def _legged_entries(group: Group, config: AtomicConfig, attempt: int, protective: bool = False,
@@ -445,6 +456,8 @@ def _unwind_actions(group: Group, now: datetime, config: AtomicConfig, unwind: _
         leg = failing[0]
         return [ChangeStatus(unwind.failed,
                              f"leg {leg.index} ({leg.contract.ticker}): {config.max_rollback_attempts} {unwind.name} orders failed")]
+    if unwind is _CLOSE and _combo_fill_arriving(group, now, Role.EXIT):
+        return []
     stale = timedelta(seconds=config.atomic_order_timeout)
     # A close's priced exits: walked until the walk gives up, a Limit until the timeout; then (and for
     # whatever a priced exit left open) the close goes on at market, since it must close.
@@ -509,10 +522,13 @@ def _unwind_actions(group: Group, now: datetime, config: AtomicConfig, unwind: _
 
 def _waiting(group: Group, now: datetime, config: AtomicConfig, unwind: _Unwind) -> list[Action]:
     """Nothing can be done now: the unwind fails once it has waited past its patience since its
-    last step (its start, or the last order it sent). Measured from the last step, an unwind
-    checked once a minute (a backtest) is not failed merely for having been checked late."""
+    last step (its start, the last order it sent, or its first cancel of a stale order). A stale
+    order is seen, and cancelled, at the first check after it went stale: a second later live, up
+    to a slice later in a backtest (once a minute on minute data). Measured from that cancel, the
+    patience is whole on either clock; a cancel asked again after a refusal does not renew it."""
     patience = timedelta(seconds=config.atomic_order_timeout * config.max_rollback_attempts * _ROLLBACK_PATIENCE)
     steps = [o.submitted_at for leg in group.legs for o in leg.orders if o.role is unwind.role]
+    steps += [o.first_cancel_at for leg in group.legs for o in leg.orders if o.first_cancel_at is not None]
     last_step = max(steps + [group.rollback_started_at or now])
     if now - last_step > patience:
         return [ChangeStatus(unwind.failed, f"{unwind.name} waited more than {patience.total_seconds():g}s "

@@ -42,7 +42,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from atomic import registry
@@ -64,6 +64,7 @@ from atomic.decisions import (
     reconcile_due,
     reconcile_first,
     refused_orders,
+    netted_out,
     share_out,
     start_close,
     start_flatten,
@@ -119,7 +120,7 @@ from recovery.plan import (
     plan_recovery,
     unrecognized_text,
 )
-from recovery.expiry import expired_while_down
+from recovery.expiry import ExpiryFindings, assigned_while_down, expired_while_down
 from recovery.report import RecoveryReport
 
 if TYPE_CHECKING:
@@ -129,6 +130,8 @@ Callback = Callable[["GroupResult"], None]
 # Actions one drive may take before it stops and logs: every action records a change, so only a
 # bug can loop; a guard keeps such a bug from hanging the algorithm thread.
 _MAX_ACTIONS_PER_DRIVE = 200
+# The event id of a netted leg's expiry record (no LEAN order or event exists for it: ids 0 and -1).
+_NETTED_EVENT = -1
 
 
 class GroupResult:
@@ -220,6 +223,8 @@ class EnhancedAtomicOrderExecutor:
         self._recovered = False
         # FILLED groups still holding their structures (the store's held markers): what close_all closes.
         self._holding: dict[str, HeldMarker] = {}
+        self._unreadable: set[str] = set()  # held groups whose unreadable record was alerted at expiry
+        self._netting_checked: date | None = None  # the algorithm date _settle_netted last looked at
         registry.executors.announce(self)  # a host (the local runner) may observe it
 
     # --- placing groups -----------------------------------------------------------------------
@@ -326,6 +331,7 @@ class EnhancedAtomicOrderExecutor:
             for group in list(self._active.values()):
                 if reconcile_due(group, now, self._reconciled.get(group.group_id)):
                     self._reconcile(group, now)
+            self._settle_netted()
             self._touched.update(self._active)
             self._settle_touched(flush_lazy=True)
             self._start_flattens()
@@ -371,9 +377,10 @@ class EnhancedAtomicOrderExecutor:
 
         Raises InvalidGroupError, with nothing sent or written, for a `pricing` that is no policy (or a
         priced close without the quotes it needs), an unknown group, a group held for the operator, a
-        group in another status, or (live, alerted) a leg the brokerage holds less of than the group
-        does, or holds the other way: closed by hand, or expired. A close must never open a reverse
-        position."""
+        group in another status, a held group whose archived record does not read (alerted; the record
+        is left as it is for the operator), or (live, alerted) a leg the brokerage holds less of than
+        the group does, or holds the other way: closed by hand, or expired. A close must never open a
+        reverse position."""
         policy = as_pricing(pricing)
         with self._lock:
             if not self._recovered:
@@ -382,7 +389,10 @@ class EnhancedAtomicOrderExecutor:
             group = self._active.get(group_id) or self._history.get(group_id)
             archived = group is None
             if archived:
-                group = self.store.read_archived(group_id)
+                group, unreadable = self._archived(group_id)
+                if unreadable:
+                    self.ports.alerts.alert("Held group's record unreadable", f"{unreadable}; not closed")
+                    raise InvalidGroupError(f"close_group: {unreadable}; nothing sent or written")
             if group is None:
                 raise InvalidGroupError(f"close_group: no group {group_id}")
             problem = closable(group)
@@ -444,19 +454,28 @@ class EnhancedAtomicOrderExecutor:
         for group_id, group_strategy in sorted(strategies.items()):
             if strategy is not None and group_strategy != strategy:
                 continue
-            try:
-                group = self._active.get(group_id) or self._history.get(group_id) or self.store.read_archived(group_id)
-            except RecordError as error:
-                group, why = None, str(error)
-            else:
-                why = "no archived version reads"
+            group, unreadable = self._active.get(group_id) or self._history.get(group_id), ""
             if group is None:
-                self.ports.alerts.alert("Held group's record unreadable", f"group {group_id} "
-                                        f"({self.store.archive_key(group_id)}): {why}; not closed")
+                group, unreadable = self._archived(group_id)
+            if group is None:
+                self.ports.alerts.alert("Held group's record unreadable",
+                                        f"{unreadable or f'group {group_id}: no archived record'}; not closed")
                 continue
             if group.status is GroupStatus.FILLED:
                 found.append(group)
         return found
+
+    def _archived(self, group_id: str) -> tuple[Group | None, str]:
+        """A group's archived record, or None and why it does not read ("" when nothing was ever
+        archived under that id): torn by a crash, or altered (its checksum)."""
+        try:
+            group = self.store.read_archived(group_id)
+        except RecordError as error:
+            return None, f"group {group_id}'s archived record {self.store.archive_key(group_id)} does not read: {error}"
+        key = self.store.archive_key(group_id)
+        if group is None and key is not None:
+            return None, f"group {group_id}'s archived record {key} does not read: no version in it reads"
+        return group, ""
 
     def resume(self) -> None:
         """Clear a halt after a human has dealt with the ROLLBACK_FAILED, CLOSE_FAILED and held groups."""
@@ -519,11 +538,14 @@ class EnhancedAtomicOrderExecutor:
             open_ids = {r.group_id for r in records}
             held = [m for m in markers if m.group_id not in open_ids]
             expired = [m for m in held if m.expiry is not None and m.expiry < brokerage.now.date()]
-            for text in missing_held([m for m in held if m not in expired], brokerage.holdings):
-                self.ports.alerts.alert("Held group's position missing at the brokerage", f"{text}; the marker is "
-                                        "kept: check the brokerage's holdings (closed by hand? assigned?)")
+            current = [m for m in held if m not in expired]
             report = self._carry_out(plan_recovery(records, settled, brokerage, self.config.emergency_flatten_mode))
             report.expired_while_down = self._settle_expired(expired, brokerage)
+            missing = [m for m in current if missing_held([m], brokerage.holdings)]
+            assigned = self._settle_assigned_early(missing, brokerage)
+            for text in missing_held([m for m in missing if m.group_id not in assigned], brokerage.holdings):
+                self.ports.alerts.alert("Held group's position missing at the brokerage", f"{text}; the marker is "
+                                        "kept: check the brokerage's holdings (closed by hand? assigned?)")
             report.halted = self._halted
             self._recovered = True
             return report
@@ -551,24 +573,50 @@ class EnhancedAtomicOrderExecutor:
     def _settle_expired(self, markers: Sequence[HeldMarker], brokerage: BrokerageSnapshot) -> list[str]:
         """Held groups whose contracts expired while the algorithm was down: what the brokerage holds
         now (the options gone, the underlying) settles them EXPIRED or ASSIGNED (recovery/expiry.py);
-        what it cannot explain is alerted and halts new groups. Returns what was found."""
-        groups = [g for g in (self.store.read_archived(m.group_id) for m in markers) if g is not None]
-        keys = sorted({leg.contract.key for g in groups for leg in g.legs if leg.contract.is_option})
-        underlyings = {key: found for key in keys if (found := self.ports.account.underlying_of(key)) is not None}
-        findings = expired_while_down(groups, brokerage.holdings, underlyings, brokerage.now)
-        for group, events, text in findings.settled:
-            self._take_charge(group)
-            self._apply(group, Note(text, brokerage.now))
-            for event in events:
-                self._apply(group, event)
-            self.ports.alerts.alert("Held group expired while the algorithm was down", text)
-            self._touched.add(group.group_id)
+        what it cannot explain, or a record that does not read, is alerted and halts new groups.
+        Returns what was found."""
+        groups = []
+        for marker in markers:
+            group, unreadable = self._archived(marker.group_id)
+            if unreadable:
+                self.ports.alerts.alert("Held group's record unreadable", f"{unreadable}; its contracts expired "
+                                        "while the algorithm was down: outcome unknown, new groups refused until resume()")
+                self.halt(f"held group {marker.group_id}'s record does not read after its expiry")
+            if group is not None:
+                groups.append(group)
+        findings = expired_while_down(groups, brokerage.holdings, self._underlyings(groups), brokerage.now)
+        self._settle_found(findings, brokerage.now, "expired")
         for text in findings.unresolved:
             self.ports.alerts.alert("Held group expired while the algorithm was down: outcome unknown",
                                     f"{text}; the marker is kept, new groups refused until resume()")
             self.halt("a held group expired while the algorithm was down, its outcome unknown")
-        self._settle_touched()
         return [text for _, _, text in findings.settled] + findings.unresolved
+
+    def _settle_assigned_early(self, markers: Sequence[HeldMarker], brokerage: BrokerageSnapshot) -> set[str]:
+        """Held groups (not expired) whose shorts the brokerage no longer holds: an early assignment
+        while the algorithm was down is settled from the underlying held (recovery/expiry.py,
+        assigned_while_down) as if its events had come. Returns the ids of the groups settled; the
+        others are the caller's to alert."""
+        groups = [g for g in (self._archived(m.group_id)[0] for m in markers) if g is not None]
+        findings = assigned_while_down(groups, brokerage.holdings, self._underlyings(groups), brokerage.now)
+        self._settle_found(findings, brokerage.now, "was assigned early")
+        return {group.group_id for group, _, _ in findings.settled}
+
+    def _underlyings(self, groups: Sequence[Group]) -> dict[str, tuple[Contract, int]]:
+        """Each option leg's underlying and the brokerage's position in it, by contract key."""
+        keys = sorted({leg.contract.key for g in groups for leg in g.legs if leg.contract.is_option})
+        return {key: found for key in keys if (found := self.ports.account.underlying_of(key)) is not None}
+
+    def _settle_found(self, findings: ExpiryFindings, now: datetime, what: str) -> None:
+        """Apply what recovery inferred happened to held groups while the algorithm was down, alerted."""
+        for group, events, text in findings.settled:
+            self._take_charge(group)
+            self._apply(group, Note(text, now))
+            for event in events:
+                self._apply(group, event)
+            self.ports.alerts.alert(f"Held group {what} while the algorithm was down", text)
+            self._touched.add(group.group_id)
+        self._settle_touched()
 
     def _carry_out(self, plan: RecoveryPlan) -> RecoveryReport:
         """Carry out a recovery plan: every conclusion is recorded and saved before it is acted on."""
@@ -739,6 +787,7 @@ class EnhancedAtomicOrderExecutor:
         elif left:
             self.ports.alerts.log(f"expiry: order {fill.order_id} {fill.quantity:+d} {fill.contract.ticker} "
                                   f"({fill.message}) is no atomic group's")
+        self._settle_netted()
         if self._depth == 0:
             self._settle_touched()
 
@@ -752,18 +801,54 @@ class EnhancedAtomicOrderExecutor:
 
     def _option_shares(self, fill: ExpiryFill) -> list[tuple[Group, int]]:
         key = fill.contract.key
-        holders = {g.group_id: g for g in self._in_memory() if g.status in EXPIRABLE}
-        for marker in self._holding.values():
-            if marker.group_id not in holders and any(k == key and n for k, n in marker.positions):
-                archived = self.store.read_archived(marker.group_id)
-                if archived is not None and archived.status in EXPIRABLE:
-                    holders[marker.group_id] = archived
         nets = [(g, sum(leg.net_filled for leg in g.legs if leg.contract.key == key))
-                for g in sorted(holders.values(), key=lambda g: (g.created_at, g.group_id))]
+                for g in self._expirable(lambda k: k == key)]
         nets = [(g, net) for g, net in nets if net]
         whole = fill.contract.expiry is not None and fill.time.date() > fill.contract.expiry
         shares = share_out(fill.quantity, [net for _, net in nets], whole)
         return [(g, share) for (g, _), share in zip(nets, shares) if share]
+
+    def _expirable(self, wanted: Callable[[str], bool]) -> list[Group]:
+        """The groups LEAN's expiry may still move (in memory, or held: read from the archive when a
+        marker holds a `wanted` contract key), oldest first. A held record that does not read is left
+        out, alerted once, and halts new groups: LEAN's expiry moves a position no record accounts for."""
+        holders = {g.group_id: g for g in self._in_memory() if g.status in EXPIRABLE}
+        for marker in self._holding.values():
+            if marker.group_id not in holders and any(wanted(k) and n for k, n in marker.positions):
+                archived, unreadable = self._archived(marker.group_id)
+                if unreadable and marker.group_id not in self._unreadable:
+                    self._unreadable.add(marker.group_id)
+                    self.ports.alerts.alert("Held group's record unreadable", f"{unreadable}; its expiry cannot be "
+                                            "recorded: new groups refused until resume()")
+                    self.halt(f"held group {marker.group_id}'s record does not read at its expiry")
+                if archived is not None and archived.status in EXPIRABLE:
+                    holders[marker.group_id] = archived
+        return sorted(holders.values(), key=lambda g: (g.created_at, g.group_id))
+
+    def _settle_netted(self) -> None:
+        """Once per algorithm date: the legs of expired contracts in which groups held opposite
+        positions that cancelled out in the account get what LEAN never sends (decisions.netted_out):
+        each goes to zero with the contract, nothing delivered, and its group settles as usual."""
+        now = self.ports.market.now()
+        if self._netting_checked == now.date():
+            return
+        self._netting_checked = now.date()
+        account = self.ports.account
+        groups = self._expirable(lambda key: account.holdings(key) == 0)
+        legs = [(g, leg) for g in groups for leg in g.legs if leg.net_filled and not leg.is_delivery
+                and leg.contract.expiry is not None and leg.contract.expiry < now.date()]
+        for key in sorted({leg.contract.key for _, leg in legs}):
+            holders = [(g, leg) for g, leg in legs if leg.contract.key == key]
+            if not netted_out([leg.net_filled for _, leg in holders], account.holdings(key)):
+                continue
+            names = ", ".join(f"{g.group_id} {leg.net_filled:+d}" for g, leg in holders)
+            message = f"netted out: groups {names}; the account held none, LEAN exercised nothing"
+            for group, leg in holders:
+                self._take_charge(group)
+                self._apply(group, ExpiryFill(0, _NETTED_EVENT, ExpiryKind.NETTED, leg.contract, -leg.net_filled,
+                                              0.0, now, message))
+                self._touched.add(group.group_id)
+            self.ports.alerts.log(f"expiry: {leg.contract.ticker} {message}")
 
     def _delivery_shares(self, fill: ExpiryFill) -> list[tuple[Group, int]]:
         """Every group awaiting a delivery of this exercise order takes what it awaits."""

@@ -168,6 +168,9 @@ class OrderRecord:
     before_cancel: OrderState | None = None  # under CANCEL_PENDING: LEAN's state, the way back on a refusal
     cancel_refused_at: datetime | None = None  # LEAN refused our last cancel (e.g. not acknowledged yet)
     cancel_refused_state: OrderState | None = None
+    # Our first cancel of the order: an unwind's patience runs from it (decisions._waiting), and a
+    # cancel asked again after a refusal does not renew it.
+    first_cancel_at: datetime | None = None
     last_fill_at: datetime | None = None
     held_back: bool = False  # recorded, then never sent (see OrderHeldBack)
     # Recovery counted this order's fills up to here from holdings: an event of an earlier fill,
@@ -437,6 +440,9 @@ class ExpiryKind(str, Enum):
     EXERCISED = "exercised"  # a long contract exercised ("Automatic Exercise")
     ASSIGNED = "assigned"  # a short contract assigned ("Assigned", early or at expiry)
     DELIVERY = "delivery"  # the underlying an exercise or assignment moved, at the strike
+    # Opposite positions of groups that net to zero expired: LEAN held none, so it exercised none and
+    # sent no event; the groups' legs end with the contract, nothing delivered (decisions.netted_out).
+    NETTED = "netted"
 
 
 @dataclass(frozen=True)
@@ -578,6 +584,7 @@ class Group:
             if located is None or (located[1].state, OrderState.CANCEL_PENDING) not in ORDER_TRANSITIONS:
                 return False  # unknown, already pending, or closed
             located[1].before_cancel, located[1].state = located[1].state, OrderState.CANCEL_PENDING
+            located[1].first_cancel_at = located[1].first_cancel_at or event.time
             self._log(event.time, f"cancel requested: leg {located[0].index} order {event.order_id}")
             return True
         if isinstance(event, OrderHeldBack):

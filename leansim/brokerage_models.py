@@ -218,9 +218,18 @@ class TastytradeBrokerageModel(_OrderTypeLimitedModel):
 
 
 class TradierBrokerageModel(_OrderTypeLimitedModel):
-    """Tradier: no market-on-open."""
+    """Tradier: no market-on-open; an order's quantity cannot be updated (its price can)."""
 
     _plain = frozenset({OrderType.LIMIT, OrderType.MARKET, OrderType.STOP_MARKET, OrderType.STOP_LIMIT})
+
+    def can_update_order(
+        self, security: Security, order: Order, request: Any, message: BrokerageMessageEvent | None = None
+    ) -> tuple[bool, BrokerageMessageEvent | None]:
+        """Common/Brokerages/TradierBrokerageModel.cs, CanUpdateOrder."""
+        if request.quantity is not None and request.quantity != order.quantity:
+            return False, BrokerageMessageEvent(BrokerageMessageType.WARNING, "UpdateRejected",
+                                                "Tradier does not support updating order quantities.")
+        return True, None
 
     def get_fee_model(self, security: Security) -> FeeModel:
         return ConstantFeeModel(0.0)  # "Trading stocks at Tradier Brokerage is free"

@@ -64,7 +64,6 @@ class Establishment:
 
     events: list[GroupEvent] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    net: dict[str, int] = field(default_factory=dict)  # contract key -> the group's net after the events
     matched: set[int] = field(default_factory=set)  # open orders recognised as this group's
     unknown: bool = False  # fills could not be established (no snapshot, or other groups' fills mixed in)
 
@@ -125,7 +124,6 @@ def establish(group: Group, open_orders: Sequence[BrokerOrder], holdings: Mappin
     nothing more, or everyone filled all), else its fills are unknown."""
     result = Establishment()
     for leg in group.legs:
-        result.net[leg.contract.key] = leg.net_filled
         matched = _match_open(leg, open_orders)
         result.matched.update(b.order_id for b in matched.values())
         for position, broker in matched.items():
@@ -167,7 +165,6 @@ def establish(group: Group, open_orders: Sequence[BrokerOrder], holdings: Mappin
                 result.notes.append(f"leg {leg.index} ({leg.contract.ticker}): holdings differ by {unexplained}, "
                                     f"the group's own orders explain {share}: the rest is not the group's")
             result.events += _spread(leg, uncertain, rooms, matched, share, now)
-            result.net[leg.contract.key] += share
     return result
 
 

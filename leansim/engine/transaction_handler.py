@@ -346,9 +346,11 @@ class TransactionHandler:
 
     def process_update(self, request: UpdateOrderRequest) -> OrderResponse:
         """LEAN's HandleUpdateOrderRequest (Engine/TransactionHandlers/BrokerageTransactionHandler.cs):
-        refused while NEW, and on a closed order unless only the tag changes; otherwise the order
-        takes the new values (Order.ApplyUpdateOrderRequest: a combo limit's price is its group's)
-        and the brokerage reports UPDATE_SUBMITTED. Buying power is not re-checked on an update."""
+        refused while NEW, and on a closed order unless only the tag changes; in a backtest, refused
+        when the brokerage model's CanUpdateOrder says no (an error response, and an event of the
+        order as it stands); otherwise the order takes the new values (Order.ApplyUpdateOrderRequest:
+        a combo limit's price is its group's) and the brokerage reports UPDATE_SUBMITTED. Buying
+        power is not re-checked on an update."""
         with self._handling():
             order = self.orders.get(request.order_id)
             if order is None:
@@ -357,6 +359,8 @@ class TransactionHandler:
                 response = OrderResponse.invalid_new_status(request, order)
             elif order.status in CLOSED_STATUSES and not request.is_allowed_for_closed_order():
                 response = OrderResponse.invalid_status(request, order)
+            elif (refusal := self._model_refuses_update(order, request)) is not None:
+                response = refusal
             else:
                 _apply_update(order, request)
                 order._last_update_time = self.utc_time
@@ -368,6 +372,23 @@ class TransactionHandler:
                 self._sim.brokerage.update(order.broker_id[0], order.quantity, limit, self.utc_time)
             self._sim.after_request()
         return response
+
+    def _model_refuses_update(self, order: Order, request: UpdateOrderRequest) -> OrderResponse | None:
+        """In a backtest, the brokerage model's CanUpdateOrder refusal (None when it accepts, and
+        always live: LEAN asks the model only when !LiveMode). As LEAN does, the refusal is an
+        error response (BrokerageModelRefusedToUpdateOrder), an algorithm error, and an order event
+        with the order's unchanged status."""
+        if self._sim.live:
+            return None
+        security = self._run.securities[order.symbol]
+        accepted, why = _ask_model(self._run.brokerage_model.can_update_order, security, order.clone(), request)
+        if accepted:
+            return None
+        text = str(why) if why is not None else f"Warning - Code: InvalidRequest - BrokerageModel declared unable to update order: {order.id}"
+        message = f"OrderID: {order.id} {text}"
+        self._run.log("ERROR", message)
+        self._fire(order, order.status, message="BrokerageModel declared unable to update order")
+        return OrderResponse.error(request, OrderResponseErrorCode.BROKERAGE_MODEL_REFUSED_TO_UPDATE_ORDER, message)
 
     # --- events -------------------------------------------------------------------------------------
 
@@ -571,10 +592,11 @@ def _session_order_check(request: SubmitOrderRequest, security: Security) -> Ord
 
 
 def _ask_model(
-    can_submit: Callable[..., Any], security: Any, order: Order
+    can: Callable[..., Any], security: Any, order: Order, *request: Any
 ) -> tuple[bool, Any]:
-    """Call can_submit_order and accept LEAN's Python shapes: bool, or (bool, message)."""
-    result = can_submit(security, order, None)
+    """Call can_submit_order (or can_update_order, with its request) and accept LEAN's Python
+    shapes: bool, or (bool, message)."""
+    result = can(security, order, *request, None)
     if isinstance(result, tuple):
         return bool(result[0]), result[1] if len(result) > 1 else None
     return bool(result), None

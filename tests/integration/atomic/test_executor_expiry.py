@@ -19,6 +19,8 @@ from atomic.executor import GroupResult
 from atomic.model import GroupStatus
 from atomic.tags import Role, parse_tag
 from leansim import Simulator
+from leansim.engine.brokerage import ExerciseFill, VenueOrder
+from leansim.enums import OrderType
 
 AFTER_EXPIRY = datetime(2024, 1, 6, 5, 1, tzinfo=timezone.utc)
 MONDAY_OPEN = datetime(2024, 1, 8, 14, 40, tzinfo=timezone.utc)
@@ -170,3 +172,84 @@ def test_shares_no_outcome_explains_are_alerted_and_halt() -> None:
     assert view is not None and view.status is GroupStatus.FILLED
     assert algo.executor.halted and _held_markers(sim)
     assert any("outcome unknown" in line and "+37 SPY" in line for line in sim.logs_at("ERROR"))
+
+
+def _offsetting_spreads(algo: HostAlgorithm, sim: Simulator) -> tuple[GroupResult, GroupResult]:
+    """A put credit spread (short 460, long 455) and a put debit spread (long 460, short 450): the
+    460 puts offset exactly, so the account (LEAN nets per security) holds none of them."""
+    credit = _filled(sim, algo.executor.execute_put_spread_atomic(algo.short_put, algo.long_put, 1))
+    debit = _filled(sim, algo.executor.execute_atomic([(algo.short_put, 1), (algo.far_put, -1)], "debit"))
+    assert positions(sim, [algo.short_put]) == {str(algo.short_put): 0}
+    return credit, debit
+
+
+@pytest.mark.parametrize("spot", [457.0, 470.0], ids=["460-in-the-money", "all-out-of-the-money"])
+@pytest.mark.parametrize("mode", MODES)
+def test_two_groups_offsetting_in_one_contract_end_expired_though_lean_exercises_nothing(mode: str, spot: float) -> None:
+    # LEAN holds none of the 460 put, so its expiry sends no exercise order for it (no event at all):
+    # each group's 460 leg ends with the contract, nothing delivered, as the brokerage shows.
+    sim, algo = _started(mode)
+    credit, debit = _offsetting_spreads(algo, sim)
+    _expire_at(sim, spot)
+    sim.advance_to(MONDAY_OPEN, step=60)
+    assert credit.status is debit.status is GroupStatus.EXPIRED
+    assert credit.view.flat and debit.view.flat and credit.view.underlying == debit.view.underlying == ()
+    assert sim.positions == {} and not algo.executor.halted
+    assert algo.executor.open_groups() == [] and _held_markers(sim) == []
+    assert any("netted" in entry.message for entry in credit.view.log)
+
+
+def test_two_groups_offsetting_in_one_contract_that_expired_while_down_end_expired_at_restart() -> None:
+    sim, algo = _started("live")
+    credit, debit = _offsetting_spreads(algo, sim)
+    sim.set_quote("SPY", 456.99, 457.01)
+    sim.crash()
+    sim.advance_to(AFTER_EXPIRY, step=60)
+    algo = sim.restart(type(algo))
+    sim.advance_to(MONDAY_OPEN, step=60)
+    for group_id in (credit.group_id, debit.group_id):
+        view = algo.executor.get_group(group_id)
+        assert view is not None and view.status is GroupStatus.EXPIRED and view.flat and view.underlying == ()
+    assert sim.positions == {} and not algo.executor.halted and _held_markers(sim) == []
+
+
+def _assigned_by_the_brokerage(sim: Simulator, short: Symbol, underlying: Symbol, strike: float) -> None:
+    """A live brokerage assigns one short put early, on its own books (the double simulates early
+    assignments in backtests only, as LEAN's BacktestingBrokerage does): the put bought back at 0,
+    100 shares delivered at the strike, under one exercise order."""
+    order = VenueOrder(sim.brokerage.next_broker_id(), short, OrderType.OPTION_EXERCISE, 1, sim.now, "")
+    sim.brokerage.exercise(order, [ExerciseFill(short, 1, 0.0, "Assigned", True),
+                                   ExerciseFill(underlying, 100, strike, "Option Assignment", True)], sim.now)
+
+
+def test_a_held_spread_assigned_early_while_down_is_settled_from_the_shares_at_restart() -> None:
+    sim, algo = _started("live")
+    result = _filled(sim, algo.executor.execute_put_spread_atomic(algo.short_put, algo.long_put, 1))
+    sim.set_quote("SPY", 456.99, 457.01)
+    sim.crash()
+    _assigned_by_the_brokerage(sim, algo.short_put, algo.spy, 460.0)  # its event dies with the process
+    sim.advance(60)
+    algo = sim.restart(type(algo))
+    view = algo.executor.get_group(result.group_id)
+    assert view is not None and view.status is GroupStatus.FILLED
+    assert [leg.filled for leg in view.legs] == [1, 0] and view.underlying == (("SPY", 100, 100),)
+    assert any(line.startswith("Held group was assigned early while the algorithm was down") for line in sim.logs_at("ERROR"))
+    assert not any("position missing at the brokerage" in line for line in sim.logs_at("ERROR"))
+    _expire_at(sim, 457.0)  # the long 455 put expires worthless
+    sim.advance_to(MONDAY_OPEN, step=60)
+    view = algo.executor.get_group(result.group_id)
+    assert view is not None and view.status is GroupStatus.ASSIGNED and view.underlying == (("SPY", 100, 0),)
+    assert sim.positions == {} and not algo.executor.halted and _held_markers(sim) == []
+
+
+def test_a_held_short_gone_without_the_shares_an_assignment_delivers_is_alerted_not_inferred() -> None:
+    sim, algo = _started("live")
+    result = _filled(sim, algo.executor.execute_put_spread_atomic(algo.short_put, algo.long_put, 1))
+    algo.market_order(algo.spy, -40)  # a manual trade in the underlying
+    settle(sim, 60)
+    sim.crash()
+    _assigned_by_the_brokerage(sim, algo.short_put, algo.spy, 460.0)  # +100: the account holds +60
+    algo = sim.restart(type(algo))
+    view = algo.executor.get_group(result.group_id)
+    assert view is not None and view.status is GroupStatus.FILLED and [leg.filled for leg in view.legs] == [1, -1]
+    assert any("position missing at the brokerage" in line for line in sim.logs_at("ERROR"))

@@ -44,11 +44,8 @@ def test_no_close_ever_holds_a_naked_short(mode: str, env: str) -> None:
     assert [(o.seed, o.peak, o.exposure) for o in mine if o.peak or o.exposure or o.naked_at_end] == []
 
 
-@pytest.mark.parametrize(("mode", "env"), [
-    (mode, env) for env in ENVS for mode in MODES if (mode, env) != ("combo", "backtest")
-] + [pytest.param("combo", "backtest", marks=pytest.mark.xfail(strict=True, reason=(
-    "a combo close delayed or partly filled in a backtest is failed at the next minute's check: the close's "
-    "patience (30 s) is shorter than a backtest's check interval (atomic/decisions.py _waiting)")))])
+@pytest.mark.parametrize("env", ENVS)
+@pytest.mark.parametrize("mode", list(MODES))
 def test_every_close_ends_closed_or_fails_only_after_refused_orders(mode: str, env: str) -> None:
     scenarios, outcomes = _sample()
     by_seed = {sc.seed: sc for sc in scenarios}

@@ -163,6 +163,26 @@ def test_close_all_alerts_on_a_held_group_whose_archive_does_not_read_and_closes
     assert subject == "Held group's record unreadable" and single in message and torn.group_id in message
 
 
+@pytest.mark.parametrize("torn_by", ["cut", "altered"])
+def test_closing_a_held_group_whose_archive_does_not_read_is_refused_alerted_and_loses_nothing(torn_by: str) -> None:
+    brokerage = FakeBrokerage()
+    executor = executor_on(brokerage)
+    torn = filled_spread(brokerage, executor)
+    single = next(k for k in brokerage.store.keys() if "/archive/" in k and torn.group_id in k)
+    text = brokerage.store.read(single)
+    brokerage.store.save(single, text[:-20] if torn_by == "cut" else text.replace('"FILLED"', '"CLOSED"', 1))
+    executor = executor_on(brokerage)  # a restart: the group is in the archive only
+    brokerage.alerts.clear()
+    stored = {key: brokerage.store.read(key) for key in brokerage.store.keys()}
+
+    with pytest.raises(InvalidGroupError, match=f"group {torn.group_id}.*{single}.*does not read"):
+        executor.close_group(torn.group_id)
+
+    [(subject, message)] = brokerage.alerts
+    assert subject == "Held group's record unreadable" and single in message and torn.group_id in message
+    assert brokerage.effects == [] and {key: brokerage.store.read(key) for key in brokerage.store.keys()} == stored
+
+
 def test_close_all_leaves_a_group_whose_position_is_gone_alerted_and_opens_nothing() -> None:
     brokerage = FakeBrokerage()
     executor = executor_on(brokerage)

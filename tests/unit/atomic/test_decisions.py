@@ -475,9 +475,11 @@ def test_a_rollback_that_outlives_its_patience_fails() -> None:
     begin_rollback(group, 0, time=T0)
     send(group, 1, quantity=1, role=Role.ROLLBACK, attempt=1, order_id=2, time=T0)
     patience = FLATTEN.atomic_order_timeout * FLATTEN.max_rollback_attempts * 2
-    assert next_actions(group, at(patience), FLATTEN) == [CancelOrder(2)]  # stale reversal first
-    group.apply(CancelRequested(2, at(patience)))  # ...and the cancel is never confirmed
-    [action] = next_actions(group, at(patience + 1), FLATTEN)
+    stale = FLATTEN.atomic_order_timeout
+    assert next_actions(group, at(stale), FLATTEN) == [CancelOrder(2)]  # stale reversal first
+    group.apply(CancelRequested(2, at(stale)))  # ...and the cancel is never confirmed
+    assert next_actions(group, at(stale + patience), FLATTEN) == []  # the patience runs from the cancel
+    [action] = next_actions(group, at(stale + patience + 1), FLATTEN)
     assert isinstance(action, ChangeStatus) and action.status is GroupStatus.ROLLBACK_FAILED
 
 

@@ -12,6 +12,8 @@ from builders import LC, LP, SC, SP, T0, at, config, filled_leg, group_of, send,
 
 LEGGED = config()
 COMBO = config(execution_mode="combo")
+# Seconds an unwind waits, after its last step, for orders that do not close.
+PATIENCE = LEGGED.atomic_order_timeout * LEGGED.max_rollback_attempts * 2
 
 
 def exit_order(index: int, quantity: int, attempt: int = 1) -> PlaceOrder:
@@ -120,12 +122,50 @@ def test_failed_exit_orders_are_retried_then_the_close_fails_with_the_long_kept(
 def test_a_close_that_outlives_its_patience_fails() -> None:
     group = closing([(SP, -1), (LP, 1)])
     send(group, 0, quantity=1, role=Role.EXIT, attempt=1, order_id=10, time=T0)
-    patience = LEGGED.atomic_order_timeout * LEGGED.max_rollback_attempts * 2
-    assert next_actions(group, at(patience), LEGGED) == [CancelOrder(10)]
-    group.apply(CancelRequested(10, at(patience)))
-    [action] = next_actions(group, at(patience + 1), LEGGED)
+    stale = LEGGED.atomic_order_timeout
+    assert next_actions(group, at(stale), LEGGED) == [CancelOrder(10)]
+    group.apply(CancelRequested(10, at(stale)))  # ...and the cancel is never confirmed
+    assert next_actions(group, at(stale + PATIENCE), LEGGED) == []
+    [action] = next_actions(group, at(stale + PATIENCE + 1), LEGGED)
     assert isinstance(action, ChangeStatus) and action.status is GroupStatus.CLOSE_FAILED
     assert reconcile_first([action])  # taken on LEAN's latest records
+
+
+def test_a_close_checked_once_a_minute_has_its_whole_patience_after_cancelling() -> None:
+    # A backtest checks on each minute slice: the stale exit is first seen, and cancelled, a minute
+    # after it was sent. Its patience runs from that cancel, not from the send it already outlived.
+    group = closing([(SP, -1), (LP, 1)])
+    send(group, 0, quantity=1, role=Role.EXIT, attempt=1, order_id=10, time=T0)
+    assert next_actions(group, at(60), LEGGED) == [CancelOrder(10)]
+    group.apply(CancelRequested(10, at(60)))
+    assert next_actions(group, at(61), LEGGED) == []
+    group.apply(CancelRequested(10, at(80)))  # asked again (after a refusal): the patience is not renewed
+    [action] = next_actions(group, at(60 + PATIENCE + 1), LEGGED)
+    assert isinstance(action, ChangeStatus) and action.status is GroupStatus.CLOSE_FAILED
+
+
+def test_a_combo_close_filled_at_a_minute_slice_waits_for_the_rest_of_its_batch() -> None:
+    # LEAN fills every leg of a combo in one scan, then reports the legs one at a time: at the first
+    # leg's fill the others are filled already. Cancelling them (refused) or failing the close for
+    # waiting would leave a flat group CLOSE_FAILED.
+    group = closing(CONDOR_SHORTS_FIRST, mode="combo")
+    for leg in group.legs:
+        send(group, leg.index, quantity=-leg.quantity, role=Role.EXIT, attempt=0, order_id=20 + leg.index, time=T0)
+    minute = at(60)
+    first, *rest = group.legs
+    group.apply(update(20, OrderState.FILLED, -first.quantity, time=minute))
+    assert next_actions(group, minute, COMBO) == []
+    for leg in rest:
+        group.apply(update(20 + leg.index, OrderState.FILLED, -leg.quantity, time=minute))
+    assert next_actions(group, minute, COMBO) == [ChangeStatus(GroupStatus.CLOSED, "group flat: position closed")]
+
+
+def test_a_combo_close_half_filled_at_a_minute_slice_is_cancelled_once_the_clock_moves() -> None:
+    group = closing(CONDOR_SHORTS_FIRST, mode="combo")
+    for leg in group.legs:
+        send(group, leg.index, quantity=-leg.quantity, role=Role.EXIT, attempt=0, order_id=20 + leg.index, time=T0)
+    group.apply(update(20, OrderState.FILLED, -group.legs[0].quantity, time=at(60)))
+    assert next_actions(group, at(61), COMBO) == [CancelOrder(21), CancelOrder(22), CancelOrder(23)]
 
 
 @pytest.mark.parametrize(("role", "unwinding", "failed"), [

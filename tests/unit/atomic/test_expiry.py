@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from atomic.decisions import ChangeStatus, PlaceOrder, flatten_due, next_actions, share_out, start_close, start_flatten
+from atomic.decisions import (ChangeStatus, PlaceOrder, flatten_due, netted_out, next_actions, share_out, start_close,
+                              start_flatten)
 from atomic.model import ExpiryFill, ExpiryKind, Group, GroupStatus, OrderState, StatusChanged, delivery_of
 from atomic.persistence import group_from_json, record_text
 from atomic.tags import Role
@@ -192,6 +193,25 @@ def test_at_expiry_every_group_holding_the_contract_goes_to_zero_even_when_their
     # A butterfly long 8 and a condor short 4 of one call: the account holds +4, LEAN exercises -4.
     assert share_out(-4, [8, -4], whole=True) == [-8, 4]
     assert share_out(-5, [8, -4], whole=True) == [-8, 4]  # -1 left over: the caller's anomaly
+
+
+def test_positions_that_cancel_out_in_an_account_holding_none_are_netted() -> None:
+    assert netted_out([-1, 1], held=0)
+    assert netted_out([-3, 1, 2], held=0)
+    assert not netted_out([-2, 1], held=-1)  # the account holds -1: LEAN's exercise order moves it
+    assert not netted_out([-2, 1], held=0)  # a position nobody accounts for is no netting
+    assert not netted_out([0, 0], held=0)
+    assert not netted_out([-1, 1], held=3)  # a manual position beside them: LEAN exercises it
+
+
+def test_a_netted_leg_ends_the_group_expired_with_nothing_delivered() -> None:
+    group = _filled(put_spread())
+    _expire(group, 0, ExpiryKind.OTM, order_id=7)
+    assert _decide(group) == []  # the short put's leg, netted against another group, has no event
+    assert _expire(group, 1, ExpiryKind.NETTED, order_id=0, event_id=-1)
+    [action] = _decide(group)
+    assert isinstance(action, ChangeStatus) and action.status is GroupStatus.EXPIRED
+    assert group.options_flat and not group.underlying_position
 
 
 def test_an_early_assignment_goes_to_the_shorts_it_reduces_oldest_first() -> None:

@@ -133,6 +133,38 @@ def test_a_held_group_only_the_archive_holds_is_found_through_its_marker() -> No
     assert old.status is GroupStatus.EXPIRED and len(_held_keys(brokerage)) == 1
 
 
+def _torn_held(brokerage: FakeBrokerage) -> str:
+    """A held put spread whose archived record a crash then tore: its key."""
+    torn = _spread(brokerage, executor_on(brokerage))
+    single = next(k for k in brokerage.store.keys() if "/archive/" in k and torn.group_id in k)
+    brokerage.store.save(single, brokerage.store.read(single)[:-20])
+    return single
+
+
+def test_an_expiry_fill_for_a_held_group_whose_archive_does_not_read_is_alerted_not_raised() -> None:
+    brokerage = FakeBrokerage()
+    single = _torn_held(brokerage)
+    executor = executor_on(brokerage)  # a restart: the group is in the archive only
+    brokerage.alerts.clear()
+    _midnight(brokerage)
+    brokerage.expire(LP, ExpiryKind.OTM)  # inside on_order_event: must not raise into LEAN
+    subjects = [subject for subject, _ in brokerage.alerts]
+    assert subjects.count("Held group's record unreadable") == 1 and executor.halted
+    assert any(single in message for _, message in brokerage.alerts)
+
+
+def test_a_held_group_whose_archive_does_not_read_after_it_expired_while_down_is_alerted_at_restart() -> None:
+    brokerage = FakeBrokerage()
+    single = _torn_held(brokerage)
+    _midnight(brokerage)
+    brokerage.advance(24 * 3600)
+    brokerage.positions = {LP.key: 0, SP.key: 0}  # expired while the algorithm was down
+    brokerage.alerts.clear()
+    executor = executor_on(brokerage)  # the restart's recovery must not raise
+    assert executor.halted and [s for s, m in brokerage.alerts if single in m] == ["Held group's record unreadable"]
+    assert single in brokerage.store.keys() and _held_keys(brokerage)  # nothing lost: left for the operator
+
+
 def test_an_early_assignment_goes_to_the_oldest_group_and_its_duplicate_is_counted_once() -> None:
     brokerage = FakeBrokerage()
     executor = executor_on(brokerage)

@@ -15,11 +15,13 @@ from leansim.brokerage_models import (
     TastytradeBrokerageModel,
     TradierBrokerageModel,
 )
-from leansim.enums import BrokerageMessageType, BrokerageName, OptionRight, OptionStyle, OrderStatus
+from leansim.enums import (BrokerageMessageType, BrokerageName, OptionRight, OptionStyle, OrderField,
+                           OrderResponseErrorCode, OrderStatus)
 from leansim.fills import FillModelParameters, ImmediateFillModel
 from leansim.orders import Leg, MarketOrder, Order, OrderEvent, OrderFee
 from leansim.securities import Security
 from leansim.symbols import Symbol
+from leansim.tickets import OrderResponse, OrderTicket, UpdateOrderFields
 
 
 class HalfThenNothing(ImmediateFillModel):
@@ -158,3 +160,58 @@ def test_set_brokerage_model_by_name() -> None:
 
     algo = Simulator(start=OPEN).start(Algo)
     assert isinstance(algo.brokerage_model, TradierBrokerageModel)
+
+
+# --- CanUpdateOrder (BrokerageTransactionHandler.HandleUpdateOrderRequest) -------------------------
+
+
+class RefuseUpdates(DefaultBrokerageModel):
+    def can_update_order(self, security, order, request, message=None):  # type: ignore[no-untyped-def]
+        return False, BrokerageMessageEvent(BrokerageMessageType.WARNING, "NoUpdates", "never")
+
+
+def _resting_limit(model: DefaultBrokerageModel, mode: str = "backtest") -> tuple[Simulator, Recorder, OrderTicket]:
+    class Algo(Recorder):
+        def initialize(self) -> None:
+            super().initialize()
+            self.set_brokerage_model(model)
+
+    sim = Simulator(start=OPEN, mode=mode)
+    algo = sim.start(Algo)
+    ticket = algo.limit_order(algo.spy, 5, 50.0)
+    sim.advance(1)
+    return sim, algo, ticket
+
+
+def _moved(ticket: OrderTicket, limit: float | None = None, quantity: int | None = None) -> OrderResponse:
+    fields = UpdateOrderFields()
+    fields.limit_price, fields.quantity = limit, quantity
+    return ticket.update(fields)
+
+
+def test_a_backtest_update_the_brokerage_model_refuses_is_an_error_with_an_event_and_changes_nothing() -> None:
+    _, algo, ticket = _resting_limit(RefuseUpdates())
+    before = len(algo.log)
+
+    response = _moved(ticket, 200.0)
+
+    assert response.is_error and response.error_code == OrderResponseErrorCode.BROKERAGE_MODEL_REFUSED_TO_UPDATE_ORDER
+    assert response.error_message == "OrderID: 1 WARNING - Code: NoUpdates - never"
+    assert ticket.get(OrderField.LIMIT_PRICE) == 50.0 and ticket.status == OrderStatus.SUBMITTED
+    # LEAN tells the algorithm with an event of the order as it stands, and no UPDATE_SUBMITTED.
+    assert algo.log[before:] == [("SUBMITTED", 1, 0.0, "", "BrokerageModel declared unable to update order")]
+
+
+def test_live_the_brokerage_model_is_not_asked_about_updates() -> None:
+    sim, _, ticket = _resting_limit(RefuseUpdates(), mode="live")
+    assert _moved(ticket, 200.0).is_success  # LEAN consults CanUpdateOrder in backtests only
+    sim.advance(1)
+    assert ticket.get(OrderField.LIMIT_PRICE) == 200.0
+
+
+def test_tradier_refuses_a_quantity_update_but_moves_a_price() -> None:
+    _, _, ticket = _resting_limit(TradierBrokerageModel())
+    refused = _moved(ticket, quantity=7)
+    assert refused.is_error and "Tradier does not support updating order quantities." in refused.error_message
+    assert ticket.quantity == 5
+    assert _moved(ticket, 51.0).is_success and ticket.get(OrderField.LIMIT_PRICE) == 51.0

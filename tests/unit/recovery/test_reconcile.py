@@ -63,7 +63,7 @@ def sent_put_spread(n: int = 2, holdings_before: int | None = 0) -> Group:
 def test_fills_while_down_are_inferred_from_holdings() -> None:
     group, found = recover_one(sent_put_spread(), holdings={LP.key: 2, SP.key: -2})
     assert [(leg.net_filled, leg.orders[0].state) for leg in group.legs] == [(2, OrderState.FILLED), (-2, OrderState.FILLED)]
-    assert found.net == {LP.key: 2, SP.key: -2}
+    assert [leg.net_filled for leg in group.legs] == [2, -2]
     assert not found.unknown and found.notes == []
     assert all(isinstance(e, OrderUpdate) and "inferred" in e.message for e in found.events)
     assert decide(group, flatten=True, unknown=found.unknown) is Decision.MARK_FILLED
@@ -72,7 +72,7 @@ def test_fills_while_down_are_inferred_from_holdings() -> None:
 def test_orders_gone_without_holdings_are_closed_unfilled() -> None:
     group, found = recover_one(sent_put_spread(), holdings={})
     assert [leg.orders[0].state for leg in group.legs] == [OrderState.CANCELED, OrderState.CANCELED]
-    assert group.flat and found.net == {LP.key: 0, SP.key: 0}
+    assert group.flat
     assert decide(group, flatten=True, unknown=False) is Decision.ROLL_BACK_NOTHING_FILLED
 
 
@@ -81,22 +81,21 @@ def test_partial_fill_while_down(flatten: bool, decision: Decision) -> None:
     group, found = recover_one(sent_put_spread(), holdings={LP.key: 2, SP.key: -1})
     short = group.legs[1].orders[0]
     assert (short.state, short.filled) == (OrderState.CANCELED, -1)
-    assert found.net == {LP.key: 2, SP.key: -1}
+    assert [leg.net_filled for leg in group.legs] == [2, -1]
     assert decide(group, flatten=flatten, unknown=False) is decision
 
 
 def test_a_manual_position_held_before_the_group_is_never_attributed() -> None:
     group, found = recover_one(sent_put_spread(holdings_before=5), holdings={LP.key: 5, SP.key: 5})
-    assert found.net == {LP.key: 0, SP.key: 0}
+    assert group.flat
     group, found = recover_one(sent_put_spread(holdings_before=5), holdings={LP.key: 6, SP.key: 4})
-    assert found.net == {LP.key: 1, SP.key: -1}
+    assert [leg.net_filled for leg in group.legs] == [1, -1]
     assert found.notes == []
 
 
 @pytest.mark.parametrize("holding, extra", [(10, 2), (-3, 0)])
 def test_inferred_fill_is_clamped_to_the_groups_own_room(holding: int, extra: int) -> None:
     group, found = recover_one(sent_put_spread(), holdings={LP.key: holding})
-    assert found.net[LP.key] == extra
     assert group.legs[0].net_filled == extra
     assert any(note.startswith(f"leg 0 ({LP.ticker}): holdings differ by {holding}, the group's own orders explain "
                                f"{extra}") for note in found.notes)
@@ -106,16 +105,16 @@ def test_room_is_what_the_record_has_not_yet_filled() -> None:
     group = sent_put_spread(3)
     group.apply(update(1, OrderState.PARTIALLY_FILLED, 2))  # recorded before the crash
     group, found = recover_one(group, holdings={LP.key: 7})
-    assert found.net[LP.key] == 3  # 2 recorded + at most 1 more
+    assert group.legs[0].net_filled == 3  # 2 recorded + at most 1 more
     assert group.legs[0].orders[0].state is OrderState.FILLED
 
 
 def test_other_groups_changes_since_the_snapshot_are_subtracted() -> None:
     stored = sent_put_spread(3)
-    _, found = recover_one(stored, holdings={LP.key: 3}, claimed={LP.key: Others(change=1)})
-    assert found.net[LP.key] == 2
-    _, found = recover_one(stored, holdings={LP.key: 3})  # without the claim, all three would be its own
-    assert found.net[LP.key] == 3
+    group, _ = recover_one(stored, holdings={LP.key: 3}, claimed={LP.key: Others(change=1)})
+    assert group.legs[0].net_filled == 2
+    group, _ = recover_one(stored, holdings={LP.key: 3})  # without the claim, all three would be its own
+    assert group.legs[0].net_filled == 3
 
 
 def test_a_newer_groups_recorded_fill_is_its_own() -> None:
@@ -138,7 +137,6 @@ def test_a_rollback_in_flight_at_the_crash_is_completed_from_holdings() -> None:
     group, found = recover_one(group, holdings={LP.key: 1, SP.key: 0})
     assert [leg.net_filled for leg in group.legs] == [1, 0]
     assert [leg.orders[-1].state for leg in group.legs] == [OrderState.CANCELED, OrderState.FILLED]
-    assert found.net == {LP.key: 1, SP.key: 0}
     assert decide(group, flatten=False, unknown=False) is Decision.CONTINUE_ROLLBACK
 
 
@@ -149,7 +147,7 @@ def test_an_inferred_fill_is_spread_over_the_legs_uncertain_orders_in_order() ->
     group, found = recover_one(group, holdings={LP.key: 4})
     orders = group.legs[0].orders
     assert [(o.filled, o.state) for o in orders] == [(3, OrderState.FILLED), (1, OrderState.FILLED)]
-    assert found.net[LP.key] == 4
+    assert group.legs[0].net_filled == 4
 
 
 # --- Orders still open at the brokerage ------------------------------------------------------------
@@ -242,7 +240,7 @@ def test_closed_records_are_left_alone() -> None:
     group, found = recover_one(group, [BrokerOrder(9, LP.key, 1, ("x",), parse_tag(group.legs[0].orders[0].tag))],
                         holdings={LP.key: 50})
     assert found.events == [] and found.notes == []
-    assert found.net == {LP.key: 1, SP.key: -1}
+    assert [leg.net_filled for leg in group.legs] == [1, -1]
     assert decide(group, flatten=True, unknown=False) is Decision.MARK_FILLED
 
 
@@ -277,8 +275,7 @@ def test_holdings_in_a_leg_the_group_never_ordered_are_not_attributed_to_it() ->
     record never had one: a change in its holdings is someone else's (a manual trade)."""
     group = condor(1)  # the durable intent: snapshots taken, no order recorded yet
     group, found = recover_one(group, holdings={LC.key: 1, LP.key: 1, SC.key: -1})
-    assert not found.unknown
-    assert found.net == {leg.contract.key: 0 for leg in group.legs}
+    assert not found.unknown and group.flat
     assert decide(group, flatten=True, unknown=found.unknown) is Decision.ROLL_BACK_NOTHING_FILLED
 
 
@@ -409,7 +406,6 @@ def test_establish_is_consistent_bounded_and_closes_what_is_gone(stored: tuple[G
     expect_unknown = False
     for leg in group.legs:
         key = leg.contract.key
-        assert found.net[key] == leg.net_filled  # what recovery claims is what the record now says
         uncertain = [o for o in original.legs[leg.index].orders if o.is_open]
         # An order the brokerage still shows working has one unit at least left unfilled.
         rests = [o.quantity - o.filled - (0 if (leg.index, o.role, o.attempt) not in working else
