@@ -47,6 +47,10 @@ def parse_choice(kind: type[Choice], knob: str, value: str, also: str = "") -> C
 
 # Seconds of algorithm time a group may stay unfilled before it is rolled back.
 ATOMIC_ORDER_TIMEOUT = 5
+# Seconds a rollback's or a close's order may rest unfilled before it is cancelled and sent again.
+# Apart from ATOMIC_ORDER_TIMEOUT because an entry's bound may be stretched to cover a walk (main.py
+# does), while a reversal must stay quick: it may be all that stands between the account and a naked short.
+UNWIND_ORDER_TIMEOUT = 5
 # Reversing orders tried per leg before the group is ROLLBACK_FAILED and the executor halts.
 MAX_ROLLBACK_ATTEMPTS = 3
 # Seconds between check_timeouts() calls in live mode (main.py schedules them). LEAN's real-time
@@ -116,6 +120,7 @@ class AtomicConfig:
     """The executor's settings. Defaults are the module constants above."""
 
     atomic_order_timeout: float = ATOMIC_ORDER_TIMEOUT
+    unwind_order_timeout: float = UNWIND_ORDER_TIMEOUT
     max_rollback_attempts: int = MAX_ROLLBACK_ATTEMPTS
     fill_check_interval: float = FILL_CHECK_INTERVAL
     max_atomic_group_size: int = MAX_ATOMIC_GROUP_SIZE
@@ -138,6 +143,7 @@ class AtomicConfig:
     def __post_init__(self) -> None:
         positive = {
             "atomic_order_timeout": self.atomic_order_timeout,
+            "unwind_order_timeout": self.unwind_order_timeout,
             "max_rollback_attempts": self.max_rollback_attempts,
             "max_pending_groups": self.max_pending_groups,
             "history_in_memory": self.history_in_memory,

@@ -458,7 +458,7 @@ def _unwind_actions(group: Group, now: datetime, config: AtomicConfig, unwind: _
                              f"leg {leg.index} ({leg.contract.ticker}): {config.max_rollback_attempts} {unwind.name} orders failed")]
     if unwind is _CLOSE and _combo_fill_arriving(group, now, Role.EXIT):
         return []
-    stale = timedelta(seconds=config.atomic_order_timeout)
+    stale = timedelta(seconds=config.unwind_order_timeout)
     # A close's priced exits: walked until the walk gives up, a Limit until the timeout; then (and for
     # whatever a priced exit left open) the close goes on at market, since it must close.
     step = walk_step(group, now) if unwind is _CLOSE else None
@@ -526,7 +526,7 @@ def _waiting(group: Group, now: datetime, config: AtomicConfig, unwind: _Unwind)
     order is seen, and cancelled, at the first check after it went stale: a second later live, up
     to a slice later in a backtest (once a minute on minute data). Measured from that cancel, the
     patience is whole on either clock; a cancel asked again after a refusal does not renew it."""
-    patience = timedelta(seconds=config.atomic_order_timeout * config.max_rollback_attempts * _ROLLBACK_PATIENCE)
+    patience = timedelta(seconds=config.unwind_order_timeout * config.max_rollback_attempts * _ROLLBACK_PATIENCE)
     steps = [o.submitted_at for leg in group.legs for o in leg.orders if o.role is unwind.role]
     steps += [o.first_cancel_at for leg in group.legs for o in leg.orders if o.first_cancel_at is not None]
     last_step = max(steps + [group.rollback_started_at or now])

@@ -32,6 +32,7 @@ def test_frozen_and_replaceable() -> None:
 
 @pytest.mark.parametrize("changes, match", [
     ({"atomic_order_timeout": 0}, "atomic_order_timeout must be positive"),
+    ({"unwind_order_timeout": -1}, "unwind_order_timeout must be positive"),
     ({"max_rollback_attempts": -1}, "max_rollback_attempts must be positive"),
     ({"fill_check_interval": 0.0}, "fill_check_interval"),
     ({"max_pending_groups": 0}, "max_pending_groups"),

@@ -474,8 +474,8 @@ def test_a_rollback_that_outlives_its_patience_fails() -> None:
     filled_leg(group, 1, order_id=1)
     begin_rollback(group, 0, time=T0)
     send(group, 1, quantity=1, role=Role.ROLLBACK, attempt=1, order_id=2, time=T0)
-    patience = FLATTEN.atomic_order_timeout * FLATTEN.max_rollback_attempts * 2
-    stale = FLATTEN.atomic_order_timeout
+    patience = FLATTEN.unwind_order_timeout * FLATTEN.max_rollback_attempts * 2
+    stale = FLATTEN.unwind_order_timeout
     assert next_actions(group, at(stale), FLATTEN) == [CancelOrder(2)]  # stale reversal first
     group.apply(CancelRequested(2, at(stale)))  # ...and the cancel is never confirmed
     assert next_actions(group, at(stale + patience), FLATTEN) == []  # the patience runs from the cancel
@@ -488,10 +488,23 @@ def test_a_stale_reversal_is_cancelled_and_then_replaced() -> None:
     filled_leg(group, 1, order_id=1)
     begin_rollback(group, 0, time=T0)
     send(group, 1, quantity=1, role=Role.ROLLBACK, attempt=1, order_id=2, time=T0)
-    assert next_actions(group, at(FLATTEN.atomic_order_timeout - 1), FLATTEN) == []
-    assert next_actions(group, at(FLATTEN.atomic_order_timeout), FLATTEN) == [CancelOrder(2)]
-    cancel(group, 2, time=at(FLATTEN.atomic_order_timeout))
-    assert next_actions(group, at(FLATTEN.atomic_order_timeout), FLATTEN) == [reversal(1, 1, 2)]
+    assert next_actions(group, at(FLATTEN.unwind_order_timeout - 1), FLATTEN) == []
+    assert next_actions(group, at(FLATTEN.unwind_order_timeout), FLATTEN) == [CancelOrder(2)]
+    cancel(group, 2, time=at(FLATTEN.unwind_order_timeout))
+    assert next_actions(group, at(FLATTEN.unwind_order_timeout), FLATTEN) == [reversal(1, 1, 2)]
+
+
+def test_an_entry_timeout_stretched_for_a_walk_leaves_reversals_quick() -> None:
+    walked = config(atomic_order_timeout=965)  # main.py's entry bound with the demo's walk
+    group = put_spread()
+    filled_leg(group, 1, order_id=1)
+    begin_rollback(group, 0, time=T0)
+    send(group, 1, quantity=1, role=Role.ROLLBACK, attempt=1, order_id=2, time=T0)
+    assert next_actions(group, at(walked.unwind_order_timeout), walked) == [CancelOrder(2)]
+    group.apply(CancelRequested(2, at(walked.unwind_order_timeout)))
+    patience = walked.unwind_order_timeout * walked.max_rollback_attempts * 2
+    [action] = next_actions(group, at(walked.unwind_order_timeout + patience + 1), walked)
+    assert isinstance(action, ChangeStatus) and action.status is GroupStatus.ROLLBACK_FAILED
 
 
 def test_rollback_finishes_after_a_late_partial_fill_on_a_canceled_entry() -> None:

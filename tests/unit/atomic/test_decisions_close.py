@@ -13,7 +13,7 @@ from builders import LC, LP, SC, SP, T0, at, config, filled_leg, group_of, send,
 LEGGED = config()
 COMBO = config(execution_mode="combo")
 # Seconds an unwind waits, after its last step, for orders that do not close.
-PATIENCE = LEGGED.atomic_order_timeout * LEGGED.max_rollback_attempts * 2
+PATIENCE = LEGGED.unwind_order_timeout * LEGGED.max_rollback_attempts * 2
 
 
 def exit_order(index: int, quantity: int, attempt: int = 1) -> PlaceOrder:
@@ -100,7 +100,7 @@ def test_a_stale_combo_close_is_cancelled_then_the_rest_is_closed_legged() -> No
         send(group, leg.index, quantity=-leg.quantity, role=Role.EXIT, attempt=0, order_id=20 + leg.index, time=at(1))
     for leg in group.legs:  # one structure of two filled
         group.apply(update(20 + leg.index, OrderState.PARTIALLY_FILLED, -leg.quantity // 2, time=at(2)))
-    stale = at(1 + COMBO.atomic_order_timeout)
+    stale = at(1 + COMBO.unwind_order_timeout)
     assert next_actions(group, stale, COMBO) == [CancelOrder(20), CancelOrder(21), CancelOrder(22), CancelOrder(23)]
     for leg in group.legs:
         group.apply(CancelRequested(20 + leg.index, stale))
@@ -122,7 +122,7 @@ def test_failed_exit_orders_are_retried_then_the_close_fails_with_the_long_kept(
 def test_a_close_that_outlives_its_patience_fails() -> None:
     group = closing([(SP, -1), (LP, 1)])
     send(group, 0, quantity=1, role=Role.EXIT, attempt=1, order_id=10, time=T0)
-    stale = LEGGED.atomic_order_timeout
+    stale = LEGGED.unwind_order_timeout
     assert next_actions(group, at(stale), LEGGED) == [CancelOrder(10)]
     group.apply(CancelRequested(10, at(stale)))  # ...and the cancel is never confirmed
     assert next_actions(group, at(stale + PATIENCE), LEGGED) == []
