@@ -153,9 +153,9 @@ class NaiveExecutor:
         later is cancelled and sent again), as the atomic executor flattens an ASSIGNED group's: the two
         runs then hold the same kind of position after an expiry."""
         algorithm = self._algorithm
-        for symbol in list(algorithm.portfolio.keys()):
+        for symbol in [s for s in algorithm.portfolio.keys() if not s.has_underlying]:  # options are most keys
             held = int(algorithm.portfolio[symbol].quantity)
-            if symbol.has_underlying or not held or not algorithm.securities[symbol].exchange.exchange_open:
+            if not held or not algorithm.securities[symbol].exchange.exchange_open:
                 continue
             pending = algorithm.transactions.get_open_orders(symbol)
             for order in pending:
