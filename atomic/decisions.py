@@ -526,6 +526,8 @@ def _waiting(group: Group, now: datetime, config: AtomicConfig, unwind: _Unwind)
     order is seen, and cancelled, at the first check after it went stale: a second later live, up
     to a slice later in a backtest (once a minute on minute data). Measured from that cancel, the
     patience is whole on either clock; a cancel asked again after a refusal does not renew it."""
+    if unwind is _CLOSE and isinstance(group.pricing, Walk) and walk_step(group, now) is not None:
+        return []  # a walked close rests its limits between steps on purpose; its walk gives up by itself
     patience = timedelta(seconds=config.unwind_order_timeout * config.max_rollback_attempts * _ROLLBACK_PATIENCE)
     steps = [o.submitted_at for leg in group.legs for o in leg.orders if o.role is unwind.role]
     steps += [o.first_cancel_at for leg in group.legs for o in leg.orders if o.first_cancel_at is not None]
