@@ -543,9 +543,12 @@ class EnhancedAtomicOrderExecutor:
             report.expired_while_down = self._settle_expired(expired, brokerage)
             missing = [m for m in current if missing_held([m], brokerage.holdings)]
             assigned = self._settle_assigned_early(missing, brokerage)
+            # A position nobody accounts for halts: what is left of the group may be a naked short.
             for text in missing_held([m for m in missing if m.group_id not in assigned], brokerage.holdings):
                 self.ports.alerts.alert("Held group's position missing at the brokerage", f"{text}; the marker is "
-                                        "kept: check the brokerage's holdings (closed by hand? assigned?)")
+                                        "kept and new groups are halted: check the brokerage's holdings (closed "
+                                        "by hand? assigned?), then resume()")
+                self.halt(f"held group's position missing at the brokerage: {text}")
             report.halted = self._halted
             self._recovered = True
             return report

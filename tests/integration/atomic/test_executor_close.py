@@ -257,7 +257,7 @@ def test_after_a_restart_a_group_only_the_archive_and_its_marker_know_is_closed(
     assert not restarted.executor.halted
 
 
-def test_a_held_group_whose_position_is_gone_at_restart_is_alerted_not_dropped() -> None:
+def test_a_held_group_whose_position_is_gone_at_restart_is_alerted_and_halts_not_dropped() -> None:
     sim, algo = _opened("live", "sequential")
     opened = algo.executor.execute_put_spread_atomic(algo.short_put, algo.long_put, 1)
     settle(sim, 10)
@@ -269,6 +269,7 @@ def test_a_held_group_whose_position_is_gone_at_restart_is_alerted_not_dropped()
 
     assert any("Held group's position missing" in line and opened.group_id in line for line in sim.logs_at("ERROR"))
     assert f"{namespace('live')}/held/{opened.group_id}" in store_keys(restarted)
+    assert restarted.executor.halted and "position missing" in restarted.executor.halted
 
 
 def test_a_backtest_removes_an_earlier_runs_held_markers() -> None:
