@@ -124,7 +124,7 @@ def summary(record: BacktestRecord) -> dict[str, str]:
         "Average Win": _decimal_percent(trades.average_win, 2),
         "Average Loss": _decimal_percent(trades.average_loss, 2),
         "Compounding Annual Return": _decimal_percent(_decimal(compounding_annual_return(record.start_equity, end, years)), 3),
-        "Drawdown": _fixed_percent(drawdown),
+        "Drawdown": _drawdown_percent(drawdown),
         "Expectancy": _decimal_text(_round(trades.expectancy, 3)),
         "Start Equity": _amount(record.start_equity),
         "End Equity": _amount(end),
@@ -259,8 +259,9 @@ def probabilistic_sharpe_ratio(returns: Sequence[float], benchmark_sharpe: float
 
 
 def drawdown_metrics(equity: Sequence[tuple[datetime, float]]) -> tuple[float, int]:
-    """Statistics.CalculateDrawdownMetrics: the deepest fall from a peak (a fraction rounded to three
-    places) and the longest recovery in whole days, from the day of the peak to the day it is met again."""
+    """Statistics.CalculateDrawdownMetrics: the deepest fall from a peak (a fraction; LEAN rounds it
+    to three places, see `_drawdown_percent`) and the longest recovery in whole days, from the day of
+    the peak to the day it is met again."""
     if len(equity) < 2:
         return 0.0, 0
     peak_time, peak = equity[0]
@@ -276,7 +277,7 @@ def drawdown_metrics(equity: Sequence[tuple[datetime, float]]) -> tuple[float, i
         if fall < 0:
             worst = min(worst, fall)
             fell_from = fell_from or peak_time
-    return round(abs(worst), 3), int(longest)
+    return abs(worst), int(longest)
 
 
 def _sharpe(annual_return: float, deviation: float, risk_free: float) -> float:
@@ -365,6 +366,12 @@ def _fixed_percent(fraction: float) -> str:
     scale a C# decimal would, so an exact result LEAN prints as "5.00%" is printed "5.000%"."""
     value = round(fraction * 100, 3)
     return "0%" if value == 0 else f"{value:.3f}%"
+
+
+def _drawdown_percent(fraction: float) -> str:
+    """The drawdown rounded to three places of its fraction, as a percent: "2.900%"; a fall that
+    rounds away prints "0.000%" (the decimal keeps its scale), no fall at all "0%"."""
+    return "0%" if fraction == 0 else f"{round(fraction, 3) * 100:.3f}%"
 
 
 def _amount(value: float) -> str:

@@ -95,7 +95,11 @@ def test_turnover_skips_the_start_sample_and_a_resample_at_the_same_time_counts_
 
 def test_drawdown_is_rounded_to_a_tenth_of_a_percent_and_recovery_counts_days_from_the_peak() -> None:
     equity = [(day(0), 100.0), (day(1), 97.06), (day(3), 100.0), (day(4), 99.0)]
-    assert drawdown_metrics(equity) == (0.029, 3)
+    assert drawdown_metrics(equity) == (pytest.approx(0.0294), 3)
+    samples = [DailySample(t, v, 0, at_start=n == 0) for n, (t, v) in enumerate(equity)] + [DailySample(day(5), 99.0, 0)]
+    assert summary(record(samples, start=100))["Drawdown"] == "2.900%"  # LEAN rounds the fraction: 0.029
+    tiny = daily(100_000, 100_000, 100_000, 99_990, 99_990, 99_990)
+    assert summary(record(tiny))["Drawdown"] == "0.000%"  # a fall that rounds away is still one
 
 
 def test_risk_free_rate_is_the_last_published_one_and_lowers_the_sharpe_ratio() -> None:
