@@ -2,8 +2,9 @@
 
 As the lean CLI's backtest folder: the algorithm's debug/log/error lines in log.txt (each stamped
 with the algorithm's time, Engine/Results/BacktestingResultHandler.cs), statistics.json keyed by
-LEAN's statistic names and formatted as Common/Statistics/StatisticsBuilder.cs formats them, the
-runtime statistics, the orders with their events, and a PNG chart per `plot` chart.
+LEAN's statistic names (leansim.lean_statistics computes and prints them as
+Common/Statistics/StatisticsBuilder.cs does), the runtime statistics, the orders with their events,
+and a PNG chart per `plot` chart.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from leansim.lean_statistics import BacktestRecord, summary
 from leansim.orders import Order
 from leansim.simulator import EventRecord, LogRecord, PlotPoint
 
@@ -35,12 +37,11 @@ class BacktestResults:
 
 
 def collect(logs: Sequence[LogRecord], plots: Sequence[PlotPoint], runtime: dict[str, str], orders: Sequence[Order],
-            events: Sequence[EventRecord], days: Sequence[date], start_equity: float, end_equity: float,
-            equity: Sequence[tuple[datetime, float]], fees: float) -> BacktestResults:
+            events: Sequence[EventRecord], record: BacktestRecord) -> BacktestResults:
     """The outputs of the run whose records these are (`logs`, `events`: that run's only)."""
     return BacktestResults(
-        log_lines=[log_line(record) for record in logs],
-        statistics=statistics(len(orders), len(days), start_equity, end_equity, equity, fees),
+        log_lines=[log_line(entry) for entry in logs],
+        statistics=summary(record),
         runtime_statistics=dict(runtime),
         orders=[_order(order, [e for e in events if e.order_id == order.id]) for order in orders],
         plots=list(plots),
@@ -54,34 +55,6 @@ def log_line(record: LogRecord) -> str:
     return f"{stamp} {'ERROR:: ' if record.level == 'ERROR' else ''}{record.message}"
 
 
-def statistics(total_orders: int, days: int, start: float, end: float, equity: Sequence[tuple[datetime, float]],
-               fees: float) -> dict[str, str]:
-    """LEAN's statistics that the double can measure, formatted as StatisticsBuilder does: Net Profit
-    and Drawdown rounded to three decimals, percent, "0%" when zero (a one-day backtest has no
-    performance statistics); equities rounded to cents with no trailing zeros. C# decimals keep the
-    scale of the arithmetic that made them ("99149.50"); floats cannot, so "99149.5" is printed."""
-    one_day = days <= 1
-    profit = 0.0 if one_day or not start else (end - start) / start
-    return {
-        "Total Orders": str(total_orders),
-        "Start Equity": _amount(start),
-        "End Equity": _amount(end),
-        "Net Profit": _percent(profit),
-        "Drawdown": _percent(0.0 if one_day else max_drawdown([value for _, value in equity])),
-        "Total Fees": f"${fees:.2f}",
-    }
-
-
-def max_drawdown(values: Sequence[float]) -> float:
-    """The largest fall from a peak, as a fraction of the peak."""
-    peak, worst = 0.0, 0.0
-    for value in values:
-        peak = max(peak, value)
-        if peak > 0:
-            worst = max(worst, (peak - value) / peak)
-    return worst
-
-
 def write(results: BacktestResults, folder: Path) -> list[Path]:
     """Write the outputs into `folder`; returns the chart files."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -90,16 +63,6 @@ def write(results: BacktestResults, folder: Path) -> list[Path]:
     (folder / "runtime-statistics.json").write_text(json.dumps(results.runtime_statistics, indent=2) + "\n")
     (folder / "orders.json").write_text(json.dumps(results.orders, indent=2) + "\n")
     return _charts(results.plots, folder / "charts")
-
-
-def _amount(value: float) -> str:
-    text = f"{round(value, 2):.2f}".rstrip("0").rstrip(".")
-    return "0" if text in ("", "-0") else text
-
-
-def _percent(fraction: float) -> str:
-    value = round(fraction * 100, 3)
-    return "0%" if value == 0 else f"{value:.3f}%"
 
 
 def _order(order: Order, events: Sequence[EventRecord]) -> dict[str, Any]:

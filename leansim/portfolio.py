@@ -16,9 +16,11 @@ Margin model (an approximation of LEAN's, enough to refuse absurd orders):
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 
 from leansim.enums import OPTION_TYPES, OptionRight
+from leansim.lean_statistics import TransactionRecord
 from leansim.positions import SecurityPositionGroupModel
 from leansim.securities import SecurityHolding, SecurityManager
 from leansim.symbols import Symbol
@@ -31,6 +33,8 @@ class SecurityPortfolioManager:
         self._securities = securities
         self._cash = float(cash)
         self._fees = 0.0
+        self._sale_volume = 0.0
+        self._transaction_records: list[TransactionRecord] = []
         self._underlying_price = underlying_price
         self._groups = SecurityPositionGroupModel(self.values)
 
@@ -96,6 +100,11 @@ class SecurityPortfolioManager:
         return self._fees
 
     @property
+    def total_sale_volume(self) -> float:
+        """|quantity x price x multiplier| summed over every fill (SecurityPortfolioManager.TotalSaleVolume)."""
+        return self._sale_volume
+
+    @property
     def total_margin_used(self) -> float:
         return self._margin(self._positions(), self._price)
 
@@ -145,9 +154,23 @@ class SecurityPortfolioManager:
         free = value_after - used_after
         return used_after <= used_before or free >= 0, used_after - used_before, self.margin_remaining
 
-    def _apply_fill(self, symbol: Symbol, quantity: float, price: float) -> None:
-        self._securities[symbol].holdings._apply_fill(quantity, price)
-        self._cash -= quantity * price * _multiplier(symbol)
+    def _apply_fill(self, symbol: Symbol, quantity: float, price: float, utc_time: datetime, fee: float = 0.0,
+                    exercise: ExerciseLeg | None = None) -> None:
+        """One fill, as SecurityPortfolioModel.ProcessFill takes it: its sale volume is added and, when it
+        closes (part of) the position, the closed quantity's profit less twice the fill's fee is
+        recorded as a transaction (SecurityTransactionManager.AddTransactionRecord, read by LEAN's
+        win rate and average win and loss); `exercise` is an exercise order's option leg."""
+        holding = self._securities[symbol].holdings
+        multiplier = _multiplier(symbol)
+        self._sale_volume += abs(quantity * price) * multiplier
+        if holding.quantity and (holding.quantity > 0) != (quantity > 0):
+            closed = min(abs(quantity), abs(holding.quantity)) * (1 if quantity < 0 else -1)
+            profit = closed * (price - holding.average_price) * multiplier + (exercise.settled_cash if exercise else 0.0)
+            profit_loss = profit - 2 * fee
+            win = exercise.is_win(quantity, profit_loss) if exercise else profit_loss > 0
+            self._transaction_records.append(TransactionRecord(utc_time, profit_loss, win))
+        holding._apply_fill(quantity, price)
+        self._cash -= quantity * price * multiplier
 
     def _charge_fee(self, fee: float) -> None:
         self._cash -= fee
@@ -156,6 +179,23 @@ class SecurityPortfolioManager:
     def _set_cash(self, cash: float) -> None:
         self._cash = float(cash)
 
+
+@dataclass(frozen=True)
+class ExerciseLeg:
+    """An option exercise order's fill of the option itself: whether the option was in the money,
+    its in-the-money amount for the filled quantity (Extensions.InTheMoneyAmount, negative out of the
+    money) and the cash a cash-settled exercise pays (OptionPortfolioModel.ProcessCloseTradeProfit)."""
+
+    in_the_money: bool
+    in_the_money_amount: float
+    settled_cash: float = 0.0
+
+    def is_win(self, quantity: float, profit_loss: float) -> bool:
+        """Extensions.IsWin: the holder (the fill sells) wins only if in the money by more than it
+        lost; the writer (the fill buys) wins if out of the money or if it earned more than it owes."""
+        if quantity < 0:
+            return self.in_the_money and abs(profit_loss) < self.in_the_money_amount
+        return not self.in_the_money or abs(profit_loss) > self.in_the_money_amount
 
 
 def _multiplier(symbol: Symbol) -> float:

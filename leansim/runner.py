@@ -47,8 +47,11 @@ from leansim.algorithm import QCAlgorithm
 from leansim import process_state
 from leansim.backtest_results import BacktestResults
 from leansim.engine.brokerage import VenueOrder, multiplier_of
+from leansim.engine.daily_sampler import DailySampler
+from leansim.engine.market_view import BAR
 from leansim.enums import SecurityType
 from leansim.faults import CrashAt, FaultPlan, SimulatedCrash
+from leansim.lean_statistics import BacktestRecord, RiskFreeRates
 from leansim.market.base import BarResolution, MarketData
 from leansim.market.lean_folder import LeanDataFolder
 from leansim.market.synthetic import SyntheticMarket
@@ -62,6 +65,8 @@ NEW_YORK = ZoneInfo("America/New_York")
 UTC = timezone.utc
 RunKind = Literal["atomic", "naive"]
 EQUITY_SAMPLE_MINUTES = 5
+LEAN_RESAMPLE_PERIOD = timedelta(minutes=4)  # BacktestingResultHandler's ResamplePeriod below 4000 samples
+INTEREST_RATE_FILE = Path("alternative", "interest-rate", "usa", "interest-rate.csv")  # under a LEAN data folder
 _EXECUTOR = "EnhancedAtomicOrderExecutor"  # the name the naive run replaces in the algorithm's code
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday")
 
@@ -295,12 +300,20 @@ def run_scenario(scenario: Scenario, algorithm: type[QCAlgorithm] | None = None)
     """Run `scenario`: the algorithm with its own executor, then (with `naive`) with the naive loop."""
     algorithm = algorithm or load_algorithm(scenario.algorithm_file, scenario.algorithm_name)
     notes: list[str] = []
-    market, underlying, days, market_text = _market(scenario, own_setup(algorithm, dict(scenario.parameters)), notes)
-    if not days:
+    own = own_setup(algorithm, dict(scenario.parameters))
+    market, underlying, days, market_text = _market(scenario, own, notes)
+    start, end = _range(scenario, own)
+    if not days and not _no_session(market, start, end):
         raise ScenarioError(f"no trading day with data for {underlying} in the chosen range")
+    first, last = (days[0], days[-1]) if days else (start, end)
+    assert first is not None and last is not None  # a range with no session has both ends
+    # LEAN's clock starts at the start date's midnight: a weekend or holiday before the first session
+    # counts (its midnights are sampled); a start the run does not begin at (no data there) does not.
+    if start is None or (days and start < days[0] and not _no_session(market, start, days[0] - timedelta(days=1))):
+        start = first
     parameters = dict(scenario.parameters)
-    parameters.setdefault("start-date", days[0].isoformat())
-    parameters.setdefault("end-date", days[-1].isoformat())
+    parameters.setdefault("start-date", first.isoformat())
+    parameters.setdefault("end-date", last.isoformat())
     parameters.setdefault("cash", f"{scenario.cash:g}")
     parameters.setdefault("underlying", underlying)
     entry_days = scenario.entry_days
@@ -320,7 +333,7 @@ def run_scenario(scenario: Scenario, algorithm: type[QCAlgorithm] | None = None)
         if kind == "naive" and not result.runs[0].observed_executor:
             notes.append("no naive run: the algorithm created no atomic executor to compare with")
             break
-        run = _Run(scenario, algorithm, kind, market, days, parameters)
+        run = _Run(scenario, algorithm, kind, market, days, parameters, start)
         result.runs.append(run.execute())
         assert run.sim is not None
         read |= run.sim.parameters_read
@@ -365,14 +378,28 @@ def own_setup(algorithm: type[QCAlgorithm], parameters: dict[str, str]) -> OwnSe
                     tickers, subscriptions)
 
 
+def _range(scenario: Scenario, own: OwnSetup) -> tuple[date | None, date | None]:
+    """The dates to run: an explicit start or end replaces the algorithm's own range."""
+    return (scenario.start, scenario.end) if scenario.start or scenario.end else (own.start, own.end)
+
+
+def _no_session(market: MarketData, first: date | None, last: date | None) -> bool:
+    """Whether first..last is a range without one exchange session (a holiday, a weekend): LEAN runs
+    `initialize` and ends there with no trading day (Engine/AlgorithmManager.cs, no time slice)."""
+    if first is None or last is None or last < first:
+        return False
+    return all(market.calendar.session(first + timedelta(days=n)) is None for n in range((last - first).days + 1))
+
+
 def _market(scenario: Scenario, own: OwnSetup, notes: list[str]) -> tuple[MarketData, str, list[date], str]:
-    # An explicit start or end replaces the algorithm's range (the synthetic market's `days` bound it).
-    first, last = (scenario.start, scenario.end) if scenario.start or scenario.end else (own.start, own.end)
+    first, last = _range(scenario, own)  # the synthetic market's `days` bound it
     if scenario.data_folder is None:
         underlying = (scenario.underlying or dict(scenario.parameters).get("underlying") or "SPY").upper()
         start = first or date(2024, 1, 2)
         synthetic = SyntheticMarket(underlying, start=start, days=scenario.days, seed=scenario.seed)
         days = [d for d in synthetic.days() if last is None or d <= last]
+        if not days and _no_session(synthetic, first, last):
+            return synthetic, underlying, [], f"synthetic {underlying}, no trading day {first} .. {last}"
         if not days:
             raise ScenarioError(f"no trading day from {start} to {last}")
         text = f"synthetic {underlying}, {len(days)} trading days {days[0]} .. {days[-1]}, seed {scenario.seed}"
@@ -392,7 +419,8 @@ def _market(scenario: Scenario, own: OwnSetup, notes: list[str]) -> tuple[Market
             folder.subscribe(ticker, resolution)
     every = [d for d in folder.days_of(underlying) if folder.calendar.session(d) is not None]
     days = [d for d in every if (first is None or d >= first) and (last is None or d <= last)]
-    if not days and not (scenario.start or scenario.end) and (first, last) != (None, None):
+    if not days and not (scenario.start or scenario.end) and (first, last) != (None, None) \
+            and not _no_session(folder, first, last):
         notes.append(f"the algorithm's dates {first} .. {last} have no data in the folder: running over its days")
         days = every
     span = f"{days[0]} .. {days[-1]}" if days else "no days"
@@ -406,11 +434,12 @@ class _Run:
     """One simulation of the algorithm with one executor."""
 
     def __init__(self, scenario: Scenario, algorithm: type[QCAlgorithm], kind: RunKind, market: MarketData,
-                 days: list[date], parameters: dict[str, str]) -> None:
+                 days: list[date], parameters: dict[str, str], start_date: date) -> None:
         self.scenario = scenario
         self.kind = kind
         self.market = market
         self.days = days
+        self.start_date = start_date
         self.parameters = parameters
         self.algorithm_class = algorithm
         self.observer: Observer | None = None
@@ -468,7 +497,10 @@ class _Run:
     def execute(self) -> RunResult:
         wall = time.perf_counter()
         calendar = self.market.calendar
-        first_open = calendar.session(self.days[0])[0]  # type: ignore[index]
+        # With no trading day, LEAN's clock stays at the start date's midnight (AlgorithmManager.Run).
+        first_open = (calendar.session(self.days[0])[0] if self.days  # type: ignore[index]
+                      else datetime.combine(self.start_date, datetime.min.time(), NEW_YORK).astimezone(UTC)
+                      + timedelta(minutes=1))
         scenario = self.scenario
         first = self.kind == "atomic"  # the storage, the crash and the state file are the first run's
         saved = self._crashed_live_process() if first else None
@@ -523,6 +555,12 @@ class _Run:
         probe.sample(force_equity=True)
         minute_steps = second_steps = 0
         days = [day for day in self.days if (session := calendar.session(day)) is not None and session[1] > sim.now]
+        sampler = DailySampler(lambda: sim.now, probe.portfolio_value,
+                               lambda: algorithm.portfolio.total_sale_volume if algorithm is not None else 0.0)
+        if algorithm is not None and days and not crash:
+            sampler.start(self.start_date, NEW_YORK)
+            algorithm.schedule.on("Daily Sampling", algorithm.date_rules.every_day(), algorithm.time_rules.midnight,
+                                  sampler.sample)
         try:
             for day in _progress(days if not crash else [], self.kind, self.scenario.progress):
                 if sim.stopped:
@@ -547,6 +585,7 @@ class _Run:
         except AlgorithmRuntimeError:  # logged as LEAN logs it; the run ends there, without on_end_of_algorithm
             pass
         end_equity = probe.equity()
+        sampler.sample(_last_time_slice(sim, days))
         self_check = ""
         try:
             if not crash:
@@ -556,9 +595,12 @@ class _Run:
                 self_check = str(error.error)  # the algorithm's own end-of-run self-check failed
         probe.finish()
         orders = algorithm.transactions.get_orders() if algorithm is not None else []
-        outputs = backtest_results.collect(
-            sim.logs, sim.plots, sim.runtime_statistics, orders, sim.events, self.days,
-            start_equity, end_equity, probe.equity_curve, algorithm.portfolio.total_fees if algorithm else 0.0)
+        record = BacktestRecord(
+            equity=probe.portfolio_curve + [(sample.utc_time, sample.portfolio_value) for sample in sampler.samples],
+            daily=sampler.samples, transactions=list(algorithm.portfolio._transaction_records) if algorithm else [],
+            start_equity=start_equity, total_fees=algorithm.portfolio.total_fees if algorithm else 0.0,
+            total_orders=len(orders), risk_free=_risk_free_rates(self.scenario.data_folder))
+        outputs = backtest_results.collect(sim.logs, sim.plots, sim.runtime_statistics, orders, sim.events, record)
         stats = sim.store_stats
         return RunResult(
             kind=self.kind,
@@ -585,6 +627,25 @@ class _Run:
             crash=crash,
             runtime_error=str(algorithm._run.runtime_error or "") if algorithm is not None else "",
         )
+
+
+def _last_time_slice(sim: Simulator, days: list[date]) -> datetime:
+    """When LEAN takes its last sample: at the last time slice, the last close, or, for an algorithm
+    with an option chain universe that ran to its end, the next midnight, where the last universe
+    file's data ends (its EndTime). LEAN's BasicTemplateOptionsFilterUniverseAlgorithm and
+    OptionExerciseAssignRegressionAlgorithm (12-24 to 12-28) compound their return over five days."""
+    run = sim.algorithm._run if sim.algorithm is not None else None
+    session = sim.market.calendar.session(days[-1]) if days else None
+    if run is None or session is None or sim.now != session[1] or not run.chain_subscriptions:
+        return sim.now
+    midnight = datetime.combine(days[-1] + timedelta(days=1), datetime.min.time(), NEW_YORK)
+    return midnight.astimezone(UTC)
+
+
+def _risk_free_rates(data_folder: Path | None) -> RiskFreeRates:
+    """LEAN's default risk-free rates: the data folder's rate file when it has one (InterestRateProvider)."""
+    path = data_folder / INTEREST_RATE_FILE if data_folder is not None else None
+    return RiskFreeRates.from_csv(path.read_text()) if path is not None and path.is_file() else RiskFreeRates()
 
 
 def _progress(days: list[date], label: str, enabled: bool) -> Iterable[date]:
@@ -643,6 +704,8 @@ class _Probe:
         self.sim = sim
         self.groups: dict[str, _Exposure] = {}
         self.equity_curve: list[tuple[datetime, float]] = []
+        self.portfolio_curve: list[tuple[datetime, float]] = []  # LEAN's Strategy Equity series
+        self._next_portfolio_sample = sim.now
         self.naked_curve: list[tuple[datetime, float]] = [(sim.now, 0.0)]
         self._last = sim.now
         self._naked_total = 0.0
@@ -673,6 +736,12 @@ class _Probe:
                             and now == minute):
             self._last_equity_minute = minute
             self.equity_curve.append((now, self.equity()))
+        # BacktestingResultHandler.ProcessSynchronousEvents: on a time slice (a minute bar's end) more
+        # than ResamplePeriod (4 minutes for a short backtest) after the last equity sample.
+        if (self.sim.algorithm is not None and now > self._next_portfolio_sample and now == minute
+                and self.sim.market.calendar.is_open(minute - BAR)):
+            self._next_portfolio_sample = now + LEAN_RESAMPLE_PERIOD
+            self.portfolio_curve.append((now, self.portfolio_value()))
 
     def equity(self) -> float:
         """Cash plus positions at the market's price, from the brokerage (the truth)."""
@@ -681,6 +750,13 @@ class _Probe:
         for symbol, position in brokerage.positions.items():
             value += position.quantity * self.sim.market.price(symbol) * multiplier_of(symbol)
         return value
+
+    def portfolio_value(self) -> float:
+        """The algorithm's total portfolio value, at its securities' last prices: what LEAN's results
+        handler samples (BaseResultsHandler.UpdatePortfolioValues), where the brokerage's truth above
+        prices a contract not yet quoted today at 0."""
+        algorithm = self.sim.algorithm
+        return algorithm.portfolio.total_portfolio_value if algorithm is not None else self.equity()
 
     def _live_groups(self) -> list[_Exposure]:
         """Groups whose fills may change now, and groups exposed a step ago (settled since: their

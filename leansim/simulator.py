@@ -266,7 +266,9 @@ class Run:
         QCAlgorithm.OptionChain reads it (a history request of OptionUniverse); None when the market
         has no universe files. Each contract's bid, ask and last are the file's daily close, time the
         file's EndTime, and contracts expired before today are left out (OptionContract.Create,
-        OptionChain's OptionUniverse constructor)."""
+        OptionChain's OptionUniverse constructor). They come in Symbol order (by ticker), not in the
+        file's calls-then-puts order: LEAN's OptionChainApisConsistencyRegressionAlgorithm finds
+        the chain's keys in the order of the sorted provider list on 12-24's file."""
         if getattr(self.sim.market.market, "universe", None) is None:
             return None
         canonical = symbol.canonical if symbol.security_type in OPTION_TYPES and symbol.underlying else (
@@ -288,6 +290,7 @@ class Run:
             for c in universe.contracts
             if c.expiry >= local.date()
         ]
+        contracts.sort(key=lambda contract: contract.symbol.value.upper())  # Symbol.CompareTo
         return OptionChain(canonical, local, BaseData(underlying, time, spot), contracts)
 
     def universe_history(self, canonical: Symbol, periods: int) -> Any:

@@ -86,6 +86,7 @@ class BrokerEvent:
     symbol: Symbol | None = None  # the leg's symbol when it is not the order's (an exercise's underlying)
     is_assignment: bool = False
     settled_cash: float = 0.0  # cash paid by a cash-settled exercise with this fill
+    is_in_the_money: bool = False  # an exercise's leg: the option was in the money (OrderEvent.IsInTheMoney)
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,7 @@ class ExerciseFill:
     message: str
     is_assignment: bool
     settled_cash: float = 0.0
+    is_in_the_money: bool = False
 
 
 @dataclass
@@ -361,7 +363,8 @@ class SimBrokerage:
             self.fill_count += 1
             self.after_fill()
             event = BrokerEvent(next(self._event_seq), order.broker_id, OrderStatus.FILLED, now, fill.quantity,
-                                fill.price, fill.message, fill.symbol, fill.is_assignment, fill.settled_cash)
+                                fill.price, fill.message, fill.symbol, fill.is_assignment, fill.settled_cash,
+                                fill.is_in_the_money)
             self._emit(event, order.behaviour)
 
     def _event(

@@ -26,6 +26,8 @@ from leansim.fees import OrderFeeParameters
 from leansim.enums import (
     CLOSED_STATUSES,
     COMBO_TYPES,
+    OPTION_TYPES,
+    OptionRight,
     OrderDirection,
     OrderRequestStatus,
     OrderResponseErrorCode,
@@ -48,6 +50,7 @@ from leansim.orders import (
     OrderEvent,
     OrderFee,
 )
+from leansim.portfolio import ExerciseLeg
 from leansim.symbols import Symbol
 from leansim.tickets import CancelOrderRequest, OrderResponse, OrderTicket, SubmitOrderRequest, UpdateOrderRequest
 
@@ -418,8 +421,11 @@ class TransactionHandler:
                     ticket._fill_value += event.fill_quantity * event.fill_price
                     order._price = ticket.average_fill_price
                 order._last_fill_time = event.utc_time
-                self._run.ensure_security(symbol)
-                self._run.portfolio._apply_fill(symbol, event.fill_quantity, event.fill_price)
+                security = self._run.ensure_security(symbol)
+                exercise = (_exercise_leg(security, event) if order.type == OrderType.OPTION_EXERCISE
+                            and symbol.security_type in OPTION_TYPES else None)
+                self._run.portfolio._apply_fill(symbol, event.fill_quantity, event.fill_price, event.utc_time,
+                                                fee.value.amount, exercise)
                 self._run.portfolio._set_cash(self._run.portfolio.cash + event.settled_cash)
             if event.status == OrderStatus.CANCELED:
                 order._canceled_time = event.utc_time
@@ -615,8 +621,17 @@ def exercise_fills(option: Any, order: OptionExerciseOrder) -> list[ExerciseFill
             intrinsic = option.get_intrinsic_value(option.underlying.close)
             cash = -intrinsic * option.contract_unit_of_trade * order.quantity
         fills.append(ExerciseFill(event.symbol, float(event.fill_quantity), float(event.fill_price), event.message or "",
-                                  bool(event.is_assignment), cash))
+                                  bool(event.is_assignment), cash, bool(event.is_in_the_money)))
     return fills
+
+
+def _exercise_leg(option: Any, event: BrokerEvent) -> ExerciseLeg:
+    """The option leg of an exercise, for its transaction record: the in-the-money amount is the
+    filled contracts' pay-off at the underlying's price (Extensions.InTheMoneyAmount, Option.GetPayOff)."""
+    spot, strike = option.underlying.price, option.strike_price
+    pay_off = spot - strike if option.right == OptionRight.CALL else strike - spot
+    amount = abs(event.fill_quantity) * pay_off * option.symbol_properties.contract_multiplier
+    return ExerciseLeg(event.is_in_the_money, amount, event.settled_cash)
 
 
 def _assignment_event(event: OrderEvent) -> OrderEvent:

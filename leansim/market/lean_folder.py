@@ -191,23 +191,24 @@ class LeanDataFolder:
 
     def quote(self, key: SecurityKey, utc: datetime) -> Quote | None:
         """The book LEAN would show at `utc`: each side's latest value that day, `last` from
-        trades; None when nothing is known yet that day, or for an option past its expiry's close.
-        An equity or index with no file that day keeps its last book of an earlier day.
+        trades; None for an option past its expiry's close. Before a day's first bar, and on a day
+        without files, the last book of an earlier day stands, as LEAN's security cache keeps the
+        last data it saw (Common/Securities/SecurityCache.cs): a portfolio valued at midnight prices
+        its contracts at their last close, not at 0.
         """
         moment = to_utc(utc)
         local = self._calendar.to_exchange_time(moment)
-        day_data = self._day(key.underlying, local.date())
-        if day_data is None:
-            return None if key.is_option else self._filled_forward(key.underlying, local.date())
-        ms = _ms_since_midnight(local)
-        if not key.is_option:
-            book = day_data.equity_book.quote(0, ms)
-            if book is None and self._sources.subscription(key.underlying).resolution != "minute":
-                return self._filled_forward(key.underlying, local.date())  # the cache keeps yesterday's bar
-            return book
-        if key.expiry is None or key.strike is None or moment > self._expiry_close(key.expiry):
+        if key.is_option and (key.expiry is None or key.strike is None or moment > self._expiry_close(key.expiry)):
             return None
-        index = day_data.index.get((str(key.right), round(key.strike * lf.PRICE_SCALE), key.expiry))
+        day_data = self._day(key.underlying, local.date())
+        quote = self._day_book(day_data, key, _ms_since_midnight(local)) if day_data is not None else None
+        return quote if quote is not None else self._filled_forward(key, local.date())
+
+    @staticmethod
+    def _day_book(day_data: _Day, key: SecurityKey, ms: int) -> Quote | None:
+        if not key.is_option:
+            return day_data.equity_book.quote(0, ms)
+        index = day_data.index.get((str(key.right), round(key.strike * lf.PRICE_SCALE), key.expiry))  # type: ignore[operator]
         return None if index is None else day_data.option_book.quote(index, ms)
 
     def chain(self, underlying: str, utc: datetime) -> list[ContractQuote]:
@@ -327,11 +328,11 @@ class LeanDataFolder:
 
     # --- loading ----------------------------------------------------------------------------------
 
-    def _filled_forward(self, ticker: str, day: date) -> Quote | None:
-        """`ticker`'s last book on the latest earlier day with its files; None when there is none."""
-        earlier = [d for d in self._sources.days(ticker) if d < day]
-        day_data = self._day(ticker, max(earlier)) if earlier else None
-        return day_data.equity_book.quote(0, _DAY_MS) if day_data is not None else None
+    def _filled_forward(self, key: SecurityKey, day: date) -> Quote | None:
+        """`key`'s last book on the latest earlier day with its files; None when there is none."""
+        earlier = [d for d in self._sources.days(key.underlying) if d < day]
+        day_data = self._day(key.underlying, max(earlier)) if earlier else None
+        return self._day_book(day_data, key, _DAY_MS) if day_data is not None else None
 
     def _forget(self, ticker: str) -> None:
         """Drop what was read of `ticker` under its previous subscription."""

@@ -7,7 +7,10 @@ LEAN repository (a bare git clone: `git show HEAD:Algorithm.Python/<Name>.py`) i
 folder that is deleted afterwards (LEAN's code is never committed here), runs it unmodified through
 `python -m leansim run`, and compares four statistics with the ExpectedStatistics dictionary of its
 C# twin (`Algorithm.CSharp/<Name>.cs`). It prints one row per algorithm: LEAN's figures, leansim's,
-and whether they match or why not. Exit status 0 only when every algorithm matches.
+and whether they match or why not. Exit status 0 only when every algorithm matches on those four.
+Then, for information, every other statistic leansim writes against LEAN's: per algorithm the ones
+that differ, and per statistic on how many algorithms it matches (those leansim leaves out, listed
+in README's "Where leansim differs from LEAN", are named as not written).
 """
 
 from __future__ import annotations
@@ -53,9 +56,14 @@ class Outcome:
     """One algorithm's comparison."""
 
     name: str
-    expected: dict[str, str]
-    actual: dict[str, str]
+    expected: dict[str, str]  # every statistic of the C# twin
+    actual: dict[str, str]  # every statistic leansim wrote
     why: str  # "" when every compared statistic matches
+
+    @property
+    def others(self) -> dict[str, tuple[str, str | None]]:
+        """The statistics beyond the four: LEAN's text and leansim's (None: not written)."""
+        return {key: (value, self.actual.get(key)) for key, value in self.expected.items() if key not in COMPARED}
 
     @property
     def matches(self) -> bool:
@@ -101,7 +109,7 @@ def run_one(lean: Path, data: Path, name: str, work: Path) -> Outcome:
     csharp = git_show(lean, f"Algorithm.CSharp/{file_name}.cs")
     if csharp is None:
         return Outcome(name, {}, {}, "no C# twin")
-    expected = {key: value for key, value in expected_statistics(lean, csharp).items() if key in COMPARED}
+    expected = expected_statistics(lean, csharp)
     source = git_show(lean, f"Algorithm.Python/{file_name}.py")
     assert source is not None
     algorithm = work / f"{file_name}.py"
@@ -117,7 +125,7 @@ def run_one(lean: Path, data: Path, name: str, work: Path) -> Outcome:
     statistics_file = out / "statistics.json"
     if not statistics_file.is_file():
         return Outcome(name, expected, {}, _failure(done.stderr or done.stdout))
-    actual = {key: value for key, value in json.loads(statistics_file.read_text()).items() if key in COMPARED}
+    actual = json.loads(statistics_file.read_text())
     if done.returncode != 0:  # a runtime error: LEAN's regression fails whatever the figures
         return Outcome(name, expected, actual, _failure(done.stderr or done.stdout))
     errors = [line for line in (out / "log.txt").read_text().splitlines() if "ERROR::" in line]
@@ -164,6 +172,31 @@ def table(outcomes: Sequence[Outcome]) -> str:
     return "\n".join(lines) + f"\n{matched} of {len(outcomes)} match\n"
 
 
+def other_statistics(outcomes: Sequence[Outcome]) -> str:
+    """Every other statistic: per algorithm the ones leansim writes that differ from LEAN's, then per
+    statistic the algorithms it matches on (informational: the pass criterion is the four above)."""
+    ran = [o for o in outcomes if o.actual]
+    lines = ["", "other statistics, per algorithm (LEAN -> leansim where they differ):"]
+    for outcome in ran:
+        others = outcome.others
+        written = {key: pair for key, pair in others.items() if pair[1] is not None}
+        differ = [f"{key} {lean} -> {ours}" for key, (lean, ours) in written.items() if lean != ours]
+        lines.append(f"  {outcome.name}: {len(written) - len(differ)} of {len(written)} match"
+                     + (f"; {'; '.join(differ)}" if differ else ""))
+    lines.append("other statistics, per statistic (algorithms matching / algorithms it is written for):")
+    names = list(dict.fromkeys(key for o in ran for key in o.others))
+    for key in names:
+        pairs = [o.others[key] for o in ran if key in o.others]
+        written = [(lean, ours) for lean, ours in pairs if ours is not None]
+        if not written:
+            lines.append(f"  {key}: not written by leansim")
+            continue
+        left_out = len(pairs) - len(written)
+        lines.append(f"  {key}: {sum(lean == ours for lean, ours in written)} / {len(written)}"
+                     + (f" (left out for {left_out})" if left_out else ""))
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("names", nargs="*", help="algorithms to run (default: the whole yardstick)")
@@ -182,6 +215,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{name}: {'match' if outcome.matches else outcome.why}", file=sys.stderr, flush=True)
             outcomes.append(outcome)
     print(table(outcomes), end="")
+    print(other_statistics(outcomes), end="")
     return 0 if all(o.matches for o in outcomes) else 1
 
 

@@ -177,3 +177,41 @@ def test_assignment_regressions_orders_and_fees(name: str) -> None:
 def test_assignment_regressions_end_equity(name: str) -> None:
     models, _, _, equity = REGRESSIONS[name]
     assert run(variant(**models)).outputs.statistics["End Equity"] == equity
+
+
+# The C# twins' ExpectedStatistics beyond the orders and equity: the trade figures (from the
+# transaction record), the daily-return ratios (Sharpe, Sortino, PSR, deviation, variance), the
+# compounding return and the turnover. Not here: Drawdown (leansim's intraday valuations differ:
+# README, "Where leansim differs from LEAN") and the benchmark-relative ratios (not written).
+STATISTICS = {
+    "OptionAssignmentRegression": (variant, {}, {
+        "Average Win": "9.60%", "Average Loss": "-16.91%", "Compounding Annual Return": "-84.836%",
+        "Expectancy": "-0.608", "Net Profit": "-2.886%", "Sharpe Ratio": "-7.473", "Sortino Ratio": "0",
+        "Probabilistic Sharpe Ratio": "0.159%", "Loss Rate": "75%", "Win Rate": "25%", "Profit-Loss Ratio": "0.57",
+        "Annual Standard Deviation": "0.014", "Annual Variance": "0", "Portfolio Turnover": "218.80%",
+        "Drawdown Recovery": "0"}),
+    "NullOptionAssignmentRegression": (variant, {"assignment": NullOptionAssignmentModel}, {
+        "Average Win": "9.48%", "Average Loss": "-16.73%", "Compounding Annual Return": "-25.790%",
+        "Expectancy": "-0.478", "Sharpe Ratio": "-6.902", "Probabilistic Sharpe Ratio": "24.882%",
+        "Loss Rate": "67%", "Win Rate": "33%", "Profit-Loss Ratio": "0.57", "Annual Standard Deviation": "0.001",
+        "Portfolio Turnover": "26.71%"}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(STATISTICS))
+def test_assignment_regressions_statistics_are_lean_s(name: str) -> None:
+    make, models, expected = STATISTICS[name]
+    statistics = run(make(**models)).outputs.statistics
+    assert {key: statistics[key] for key in expected} == expected
+
+
+def test_exercise_and_assignment_statistics_are_lean_s_with_the_universe_s_last_midnight() -> None:
+    # OptionExerciseAssignRegressionAlgorithm.cs: both legs close on 12-24's expiry, so every daily
+    # return kept is 0 (Sharpe 0); the exercise's win flags make both transactions losses (Expectancy
+    # "-1"); the return compounds from 12-24 00:00 to the midnight after 12-28, the option universe's
+    # last time slice.
+    statistics = run(LongAndShortCallIntoExpiry).outputs.statistics
+    expected = {"Average Win": "0.30%", "Average Loss": "-0.32%", "Compounding Annual Return": "-22.695%",
+                "Drawdown": "0.400%", "Expectancy": "-1", "Sharpe Ratio": "0", "Probabilistic Sharpe Ratio": "0%",
+                "Loss Rate": "100%", "Win Rate": "0%", "Profit-Loss Ratio": "0.92", "Portfolio Turnover": "30.10%"}
+    assert {key: statistics[key] for key in expected} == expected

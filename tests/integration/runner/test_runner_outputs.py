@@ -3,6 +3,8 @@ and a valid PNG chart."""
 
 from __future__ import annotations
 
+import json
+
 from pathlib import Path
 
 import pytest
@@ -45,7 +47,6 @@ def test_bad_parameter_syntax_is_refused(tmp_path: Path, capsys: pytest.CaptureF
     ("arguments", "sentence"),
     [
         (["--start", "2024-02-01", "--end", "2024-01-01"], "error: the end date 2024-01-01 is before the start date 2024-02-01"),
-        (["--start", "2024-01-06", "--end", "2024-01-07"], "error: no trading day from 2024-01-06 to 2024-01-07"),
         (["--cash", "-5"], "error: the starting cash must not be negative, got -5"),
         (["--data-folder", "no/such/folder"], "error: the data folder no/such/folder does not exist"),
         (["--param", "chaos=maybe"], "error: parameter 'chaos' must be true or false (or 1/0, yes/no, on/off), got 'maybe'"),
@@ -55,6 +56,14 @@ def test_bad_input_is_refused_with_a_sentence(arguments: list[str], sentence: st
                                               capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run", str(MAIN), "--no-naive", "--out", str(tmp_path), *arguments]) == 2
     assert capsys.readouterr().err.strip() == sentence
+
+
+def test_a_range_without_a_session_runs_initialize_and_no_trading_day(tmp_path: Path) -> None:
+    # As LEAN over a weekend: initialize, no time slice, on_end_of_algorithm; nothing traded.
+    assert main(["run", str(MAIN), "--no-naive", "--no-progress", "--out", str(tmp_path),
+                 "--start", "2024-01-06", "--end", "2024-01-07"]) == 0
+    statistics = json.loads((tmp_path / "statistics.json").read_text())
+    assert (statistics["Total Orders"], statistics["End Equity"], statistics["Sharpe Ratio"]) == ("0", "100000", "0")
 
 
 def test_a_parameter_the_algorithm_never_reads_is_warned_about(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -120,3 +120,15 @@ def test_spy_sample(data: LeanDataFolder) -> None:
     }
     out_of_money = [c for c in chain if (c.key.right == "call") == (c.key.strike == 470.0)]
     assert all(c.implied_volatility and 0.05 < c.implied_volatility < 0.5 for c in out_of_money)
+
+
+def test_before_a_day_s_first_bar_the_last_book_of_the_day_before_stands(data: LeanDataFolder) -> None:
+    # LEAN's security cache keeps its last data overnight: at 12-24's midnight and at 09:30 (the
+    # first bar ends at 09:31) a contract and GOOG show 12-23's closing book, not nothing.
+    put = SecurityKey("GOOG", "put", 800.0, CHRISTMAS_EVE)
+    for key in (put, GOOG):
+        closing = data.quote(key, datetime(2015, 12, 23, 21, 0, tzinfo=UTC))  # 16:00 New York
+        assert closing is not None
+        for moment in (et(0, 0), et(9, 30)):
+            assert data.quote(key, moment) == closing
+        assert data.quote(key, et(9, 45)) != closing  # the day's own bars take over
