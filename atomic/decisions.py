@@ -520,6 +520,14 @@ def _unwind_actions(group: Group, now: datetime, config: AtomicConfig, unwind: _
     return [ChangeStatus(GroupStatus.FILLED, f"trimmed to {target} complete structures")]
 
 
+def unwind_patience(config: AtomicConfig) -> timedelta:
+    """How long an unwind waits since its last step before it fails: two order timeouts per allowed
+    attempt, and at least two reconciliations (a cancel the brokerage refused without an event, live,
+    is found by the first; the cancel asked again has until the second)."""
+    return max(timedelta(seconds=config.unwind_order_timeout * config.max_rollback_attempts * _ROLLBACK_PATIENCE),
+               2 * RECONCILE_INTERVAL)
+
+
 def _waiting(group: Group, now: datetime, config: AtomicConfig, unwind: _Unwind) -> list[Action]:
     """Nothing can be done now: the unwind fails once it has waited past its patience since its
     last step (its start, the last order it sent, or its first cancel of a stale order). A stale
@@ -528,7 +536,7 @@ def _waiting(group: Group, now: datetime, config: AtomicConfig, unwind: _Unwind)
     patience is whole on either clock; a cancel asked again after a refusal does not renew it."""
     if unwind is _CLOSE and isinstance(group.pricing, Walk) and walk_step(group, now) is not None:
         return []  # a walked close rests its limits between steps on purpose; its walk gives up by itself
-    patience = timedelta(seconds=config.unwind_order_timeout * config.max_rollback_attempts * _ROLLBACK_PATIENCE)
+    patience = unwind_patience(config)
     steps = [o.submitted_at for leg in group.legs for o in leg.orders if o.role is unwind.role]
     steps += [o.first_cancel_at for leg in group.legs for o in leg.orders if o.first_cancel_at is not None]
     last_step = max(steps + [group.rollback_started_at or now])

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from atomic.decisions import (
+    unwind_patience,
     CancelOrder,
     ChangeStatus,
     ChooseTarget,
@@ -474,13 +475,19 @@ def test_a_rollback_that_outlives_its_patience_fails() -> None:
     filled_leg(group, 1, order_id=1)
     begin_rollback(group, 0, time=T0)
     send(group, 1, quantity=1, role=Role.ROLLBACK, attempt=1, order_id=2, time=T0)
-    patience = FLATTEN.unwind_order_timeout * FLATTEN.max_rollback_attempts * 2
+    patience = unwind_patience(FLATTEN).total_seconds()
     stale = FLATTEN.unwind_order_timeout
     assert next_actions(group, at(stale), FLATTEN) == [CancelOrder(2)]  # stale reversal first
     group.apply(CancelRequested(2, at(stale)))  # ...and the cancel is never confirmed
     assert next_actions(group, at(stale + patience), FLATTEN) == []  # the patience runs from the cancel
     [action] = next_actions(group, at(stale + patience + 1), FLATTEN)
     assert isinstance(action, ChangeStatus) and action.status is GroupStatus.ROLLBACK_FAILED
+
+
+def test_the_patience_covers_two_order_timeouts_per_attempt_and_two_reconciliations() -> None:
+    assert unwind_patience(config(unwind_order_timeout=30, max_rollback_attempts=3)) == timedelta(seconds=180)
+    # 5 s x 3 x 2 is 30 s, but a cancel refused live is only found by the next minute's reconciliation.
+    assert unwind_patience(config(unwind_order_timeout=5, max_rollback_attempts=3)) == timedelta(minutes=2)
 
 
 def test_a_stale_reversal_is_cancelled_and_then_replaced() -> None:
@@ -502,7 +509,7 @@ def test_an_entry_timeout_stretched_for_a_walk_leaves_reversals_quick() -> None:
     send(group, 1, quantity=1, role=Role.ROLLBACK, attempt=1, order_id=2, time=T0)
     assert next_actions(group, at(walked.unwind_order_timeout), walked) == [CancelOrder(2)]
     group.apply(CancelRequested(2, at(walked.unwind_order_timeout)))
-    patience = walked.unwind_order_timeout * walked.max_rollback_attempts * 2
+    patience = unwind_patience(walked).total_seconds()
     [action] = next_actions(group, at(walked.unwind_order_timeout + patience + 1), walked)
     assert isinstance(action, ChangeStatus) and action.status is GroupStatus.ROLLBACK_FAILED
 

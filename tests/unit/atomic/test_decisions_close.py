@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from atomic.decisions import CancelOrder, ChangeStatus, PlaceCombo, PlaceOrder, closable, next_actions, reconcile_first, start_close
+from atomic.decisions import (CancelOrder, ChangeStatus, PlaceCombo, PlaceOrder, closable, next_actions, reconcile_first,
+                              start_close, unwind_patience)
 from atomic.margin import naked_short_contracts
 from atomic.model import CancelRequested, Group, GroupStatus, HoldChanged, OrderState, StatusChanged
 from atomic.tags import Role
@@ -13,7 +14,7 @@ from builders import LC, LP, SC, SP, T0, at, config, filled_leg, group_of, send,
 LEGGED = config()
 COMBO = config(execution_mode="combo")
 # Seconds an unwind waits, after its last step, for orders that do not close.
-PATIENCE = LEGGED.unwind_order_timeout * LEGGED.max_rollback_attempts * 2
+PATIENCE = unwind_patience(LEGGED).total_seconds()
 
 
 def exit_order(index: int, quantity: int, attempt: int = 1) -> PlaceOrder:
