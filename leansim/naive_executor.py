@@ -117,6 +117,7 @@ class NaiveExecutor:
         self.groups: list[NaiveGroup] = []
         self._listeners: list[Callable[[NaiveResult], None]] = []
         self._pending: list[NaiveGroup] = []  # not told to the listeners yet
+        self._non_option_symbols: tuple[int, list[Any]] = (-1, [])  # (portfolio size, its non-option symbols)
         self._placing = False  # a backtest fills each leg inside market_order, before the next is sent
 
     # --- the atomic executor's verb ------------------------------------------------------------
@@ -153,7 +154,7 @@ class NaiveExecutor:
         later is cancelled and sent again), as the atomic executor flattens an ASSIGNED group's: the two
         runs then hold the same kind of position after an expiry."""
         algorithm = self._algorithm
-        for symbol in [s for s in algorithm.portfolio.keys() if not s.has_underlying]:  # options are most keys
+        for symbol in self._non_options():
             held = int(algorithm.portfolio[symbol].quantity)
             if not held or not algorithm.securities[symbol].exchange.exchange_open:
                 continue
@@ -163,6 +164,14 @@ class NaiveExecutor:
                     algorithm.transactions.cancel_order(order.id)
             if not pending:
                 algorithm.market_order(symbol, -held, tag="naive/flatten delivered shares")
+
+    def _non_options(self) -> list[Any]:
+        """The portfolio's symbols without an underlying (options are most keys), re-listed only
+        when securities were added (the double never removes one)."""
+        portfolio = self._algorithm.portfolio
+        if self._non_option_symbols[0] != len(portfolio):
+            self._non_option_symbols = (len(portfolio), [s for s in portfolio.keys() if not s.has_underlying])
+        return self._non_option_symbols[1]
 
     def check_and_recover_incomplete_orders(self) -> str:
         return "naive executor: nothing persisted, nothing to recover"

@@ -137,6 +137,16 @@ class AlgorithmRuntimeError(Exception):
 # --- one algorithm process ----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Universe:
+    """An option universe's contracts selected on `day`, in the chain's order (a universe file's
+    order for a data folder), by market key and by Symbol."""
+
+    day: date
+    keys: list[SecurityKey]
+    symbols: list[Symbol]
+
+
 class Run:
     """One algorithm process: its LEAN objects over the simulator's shared brokerage and store."""
 
@@ -168,7 +178,7 @@ class Run:
         self.benchmark: Any = None  # set_benchmark's argument (no benchmark statistics are computed)
         self.chain_subscriptions: dict[Symbol, Option] = {}
         self.current_slice: Slice | None = None
-        self._universes: dict[Symbol, tuple[date, dict[SecurityKey, Symbol]]] = {}
+        self._universes: dict[Symbol, _Universe] = {}
         self._equities: tuple[int, list[tuple[Symbol, Security]]] = (-1, [])
         self.slice_resolution = Resolution.MINUTE  # the finest subscription's: when time slices happen
 
@@ -232,12 +242,17 @@ class Run:
         assert underlying is not None
         spot = market.price(underlying)
         local = market.local(market.now)  # market.now: a lazy chain read late is pinned to its slice
-        listed = market.chain(canonical.id.symbol)  # the option ticker's chain (SPXW, not SPX)
+        ticker = canonical.id.symbol  # the option ticker's chain (SPXW, not SPX)
         if option is not None:
-            universe = self._universe(option, canonical, listed, spot, local.date())
-            chosen = [(quoted, universe[quoted.key]) for quoted in listed if quoted.key in universe]
+            universe = self._selected(canonical, local.date())
+            if universe is None:
+                universe = self._universe(option, canonical, market.chain(ticker), spot, local.date())
+            symbols = universe.symbols
+            columns = market.chain_quotes(ticker, universe.keys)
         else:
-            chosen = [(quoted, contract_symbol(canonical, quoted.key)) for quoted in listed]
+            listed = market.chain(ticker)
+            symbols = [contract_symbol(canonical, quoted.key) for quoted in listed]
+            columns = market.chain_quotes(ticker, [quoted.key for quoted in listed])
         # The chain carries the underlying's latest bar: a quote bar's close when that is the latest
         # (Engine/DataFeeds/TimeSliceFactory.cs), though an equity's price comes from trades alone.
         underlying_quote = market.quote(underlying)
@@ -249,16 +264,13 @@ class Run:
             def evaluate(contract: OptionContract) -> Any:
                 parameters = OptionPriceModelParameters(self.securities.get(contract.symbol), self.current_slice, contract)
                 return model.evaluate(parameters)
-        contracts = []
-        for quoted, chosen_symbol in chosen:
-            quote = quoted.quote
-            contracts.append(
-                OptionContract(
-                    chosen_symbol, local, quote.bid or 0.0, quote.ask or 0.0, quote.last or 0.0, spot,
-                    Greeks(quoted.delta or 0.0), quoted.implied_volatility or 0.0, quoted.open_interest,
-                    quote.bid_size, quote.ask_size, evaluate,
-                )
-            )
+        rows = zip(columns.index, columns.bid, columns.ask, columns.last, columns.delta, columns.implied_volatility,
+                   columns.open_interest, columns.bid_size, columns.ask_size, strict=True)
+        contracts = [
+            OptionContract(symbols[n], local, bid or 0.0, ask or 0.0, last or 0.0, spot, Greeks(delta or 0.0), iv or 0.0,
+                           open_interest, bid_size, ask_size, evaluate)
+            for n, bid, ask, last, delta, iv, open_interest, bid_size, ask_size in rows
+        ]
         return OptionChain(canonical, local, BaseData(underlying, local, spot), contracts)
 
     def universe_chain(self, symbol: Symbol) -> OptionChain | None:
@@ -314,12 +326,17 @@ class Run:
         read = getattr(self.sim.market.market, "universe", None)
         return read(canonical.id.symbol, self.sim.now) if read is not None else None
 
-    def _universe(self, option: Option, canonical: Symbol, listed: list[ContractQuote], spot: float,
-                  today: date) -> dict[SecurityKey, Symbol]:
-        """The day's selected contracts (market key -> Symbol), selected and subscribed once a day."""
+    def _selected(self, canonical: Symbol, today: date) -> _Universe | None:
+        """`canonical`'s universe when it was selected today."""
         cached = self._universes.get(canonical)
-        if cached is not None and cached[0] == today:
-            return cached[1]
+        return cached if cached is not None and cached.day == today else None
+
+    def _universe(self, option: Option, canonical: Symbol, listed: list[ContractQuote], spot: float,
+                  today: date) -> _Universe:
+        """The day's selected contracts, selected and subscribed once a day."""
+        cached = self._selected(canonical, today)
+        if cached is not None:
+            return cached
         underlying = canonical.underlying
         assert underlying is not None
         local = self.sim.market.local(self.sim.now)
@@ -331,17 +348,18 @@ class Run:
                                    base, c.bar.close, c.open_interest, c.implied_volatility,
                                    Greeks(c.delta, c.gamma, c.vega, c.theta, c.rho)) for c in file.contracts]
         elif spot <= 0:  # no underlying price yet (a data folder's first bar arrives a minute in)
-            return {}
+            return _Universe(today, [], [])
         else:  # a market without universe files: the contracts it quotes now
             base = BaseData(underlying, local, spot)
             data = [OptionUniverse(contract_symbol(canonical, c.key), base, c.quote.last or 0.0, c.open_interest,
                                    c.implied_volatility or 0.0, Greeks(c.delta or 0.0)) for c in listed]
         chosen = set(option._select(OptionFilterUniverse(data, base, local)))
-        universe = {security_key(item.symbol): item.symbol for item in data if item.symbol in chosen}
-        for selected in universe.values():
+        symbols = [item.symbol for item in data if item.symbol in chosen]
+        universe = _Universe(today, [security_key(symbol) for symbol in symbols], symbols)
+        for selected in symbols:
             self.ensure_security(selected)
         if data:  # before the open nothing is listed: select again once the market lists contracts
-            self._universes[canonical] = (today, universe)
+            self._universes[canonical] = universe
         return universe
 
     def listed_contracts(self, underlying: Symbol, when: datetime) -> list[Symbol]:
@@ -362,8 +380,7 @@ class Run:
         """Select each subscribed option universe if today's selection has not run yet."""
         today = self.sim.market.local(self.sim.now).date()
         for canonical, option in self.chain_subscriptions.items():
-            cached = self._universes.get(canonical)
-            if cached is None or cached[0] != today:
+            if self._selected(canonical, today) is None:
                 underlying = canonical.underlying if canonical.underlying else canonical
                 market = self.sim.market
                 self._universe(option, canonical, market.chain(canonical.id.symbol), market.price(underlying), today)

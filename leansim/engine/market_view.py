@@ -9,7 +9,7 @@ quotes per time step (the synthetic market prices options with Black-Scholes).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from typing import Protocol
@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from leansim.engine.fault_state import FaultState
 from leansim.keys import security_key
-from leansim.market.base import BarResolution, ContractQuote, MarketData, Normalization, Quote, SecurityKey, SubscribableMarket
+from leansim.market.base import BarResolution, ChainQuotes, ColumnarChains, ContractQuote, MarketData, Normalization, Quote, SecurityKey, SubscribableMarket
 from leansim.symbols import Symbol
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -110,6 +110,27 @@ class MarketView:
                 for c in contracts
             ]
         return self._chain_cache[underlying]
+
+    def chain_quotes(self, underlying: str, keys: Sequence[SecurityKey]) -> ChainQuotes:
+        """The contracts among `keys` that `chain` lists now, with its figures, as columns (rows in
+        the chain's order): what a slice's chain is built from each minute."""
+        self._refresh()
+        market = self.market
+        if not isinstance(market, ColumnarChains):
+            position = {key: n for n, key in enumerate(keys)}
+            columns = ChainQuotes.empty()
+            for contract in self.chain(underlying):
+                n = position.get(contract.key)
+                if n is not None:
+                    columns.append(n, contract)
+            return columns
+        columns = market.chain_quotes(underlying, self.now, keys)
+        if self._overrides:
+            for row, n in enumerate(columns.index):
+                override = self._overrides.get(keys[n])
+                if override is not None:
+                    columns.override(row, override)
+        return columns
 
     def price(self, symbol: Symbol) -> float:
         """LEAN's Security.Price: the latest bar's close when the data has bars, else the last

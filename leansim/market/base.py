@@ -8,6 +8,7 @@ data folder. The order engine and the fake algorithm only see this protocol.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal, Protocol, runtime_checkable
@@ -89,6 +90,50 @@ class ContractQuote:
     open_interest: float = 0.0
 
 
+@dataclass
+class ChainQuotes:
+    """Contracts of a chain as columns: `index[n]` is the position of row n's contract among the
+    keys asked for. A chain read each minute then builds no object per contract (see
+    `ColumnarChains`)."""
+
+    index: list[int]
+    bid: list[float | None]
+    ask: list[float | None]
+    last: list[float | None]
+    bid_size: list[float]
+    ask_size: list[float]
+    delta: list[float | None]
+    implied_volatility: list[float | None]
+    open_interest: list[float]
+
+    @staticmethod
+    def empty() -> ChainQuotes:
+        return ChainQuotes([], [], [], [], [], [], [], [], [])
+
+    def append(self, index: int, contract: ContractQuote) -> None:
+        quote = contract.quote
+        self.index.append(index)
+        self.bid.append(quote.bid)
+        self.ask.append(quote.ask)
+        self.last.append(quote.last)
+        self.bid_size.append(quote.bid_size)
+        self.ask_size.append(quote.ask_size)
+        self.delta.append(contract.delta)
+        self.implied_volatility.append(contract.implied_volatility)
+        self.open_interest.append(contract.open_interest)
+
+    def replace(self, row: int, contract: ContractQuote) -> None:
+        """Row `row` holds `contract`'s figures."""
+        self.override(row, contract.quote)
+        self.delta[row], self.implied_volatility[row] = contract.delta, contract.implied_volatility
+        self.open_interest[row] = contract.open_interest
+
+    def override(self, row: int, quote: Quote) -> None:
+        """Row `row` quoted at `quote` instead (a test's override; greeks stay the market's)."""
+        self.bid[row], self.ask[row], self.last[row] = quote.bid, quote.ask, quote.last
+        self.bid_size[row], self.ask_size[row] = quote.bid_size, quote.ask_size
+
+
 class TradingCalendar(Protocol):
     """Exchange sessions in UTC (early closes and holidays included)."""
 
@@ -127,6 +172,16 @@ class MarketData(Protocol):
 
     def chain(self, underlying: str, utc: datetime) -> list[ContractQuote]:
         """Every listed contract of `underlying` at `utc` (empty when none is listed)."""
+        ...
+
+
+@runtime_checkable
+class ColumnarChains(Protocol):
+    """A market that quotes chosen contracts of a chain as columns (the synthetic market, which
+    prices a minute's chain as arrays); the others are filtered from `chain`."""
+
+    def chain_quotes(self, underlying: str, utc: datetime, keys: Sequence[SecurityKey]) -> ChainQuotes:
+        """The contracts among `keys` that `chain` lists at `utc`, in `keys`' order, same figures."""
         ...
 
 

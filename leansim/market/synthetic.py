@@ -17,7 +17,8 @@ one-sided books, far beyond what sample data holds. Everything derives from `see
   contracts, sometimes without a bid.
 
 Nothing is priced up front except the path: `quote` and `chain` compute on demand and keep the
-last few minutes in a cache.
+last few minutes in a cache. A minute's chain is priced as arrays once, and a contract's
+`ContractQuote` is built only when it is read (`chain_quotes` builds none).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from __future__ import annotations
 import bisect
 import math
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -33,7 +35,7 @@ import numpy.typing as npt
 
 from leansim.market import black_scholes as bs
 from leansim.market import quoting
-from leansim.market.base import ContractQuote, Quote, SecurityKey
+from leansim.market.base import ChainQuotes, ContractQuote, Quote, SecurityKey
 from leansim.market.hours import ExchangeCalendar, to_utc
 
 FloatArray = npt.NDArray[np.float64]
@@ -105,6 +107,29 @@ class _DayChain:
     wing_weight: FloatArray  # per expiry: 1 on 0DTE, 0.5 on 1DTE, else 0
     hash_base: npt.NDArray[np.uint64]  # per contract, mixed with the minute for noise
     open_interest: FloatArray
+    open_interest_list: list[float]
+
+
+@dataclass(frozen=True)
+class _PricedChain:
+    """A day chain's prices at one minute, as lists read by position (bid and ask in cents, 0 for
+    no bid)."""
+
+    bid: list[int]
+    ask: list[int]
+    bid_size: list[float]
+    ask_size: list[float]
+    delta: list[float]
+    implied_volatility: list[float]
+
+
+@dataclass
+class _Minute:
+    """One minute's cache: the contracts built so far, by position, and the chain's prices once a
+    chain was read. A contract is built once per minute, from whichever came first."""
+
+    contracts: dict[int, ContractQuote]
+    priced: _PricedChain | None = None
 
 
 class SyntheticMarket:
@@ -136,8 +161,9 @@ class SyntheticMarket:
         self._build_path()
         self._listing = self._build_listing()
         self._chains: dict[int, _DayChain] = {}
-        self._minutes: OrderedDict[tuple[int, int], dict[int, ContractQuote]] = OrderedDict()
+        self._minutes: OrderedDict[tuple[int, int], _Minute] = OrderedDict()
         self._full: OrderedDict[tuple[int, int, bool], list[ContractQuote]] = OrderedDict()
+        self._picked: tuple[int, Sequence[SecurityKey], list[int]] | None = None  # chain_quotes' last lookup
 
     # --- MarketData -------------------------------------------------------------------------------
 
@@ -168,10 +194,11 @@ class SyntheticMarket:
         pos = chain.index.get(_lookup(key))
         if pos is None or (after_close and key.expiry == self._days[d]):
             return None
-        cache = self._minute_cache(d, i)
-        found = cache.get(pos)
+        minute = self._minute_cache(d, i)
+        found = minute.contracts.get(pos)
         if found is None:
-            found = cache[pos] = self._price_one(chain, pos, d, i)
+            found = self._contract(chain, minute, pos) if minute.priced is not None else self._price_one(chain, pos, d, i)
+            minute.contracts[pos] = found
         return found.quote
 
     def chain(self, underlying: str, utc: datetime) -> list[ContractQuote]:
@@ -182,11 +209,42 @@ class SyntheticMarket:
             return []
         cached = self._full.get(where)
         if cached is None:
-            cached = self._price_all(*where)
+            d, i, after_close = where
+            chain, minute = self._day_chain(d), self._priced_minute(d, i)
+            today = self._days[d]
+            cached = [self._contract(chain, minute, pos) for pos, key in enumerate(chain.keys)
+                      if not (after_close and key.expiry == today)]
             self._full[where] = cached
             while len(self._full) > _CACHED_MINUTES:
                 self._full.popitem(last=False)
         return list(cached)
+
+    def chain_quotes(self, underlying: str, utc: datetime, keys: Sequence[SecurityKey]) -> ChainQuotes:
+        """The contracts among `keys` that `chain` would list at `utc`, in `keys`' order, with the
+        same figures, as columns: a chain read each minute builds no object per contract."""
+        where = self._locate(utc)
+        if where is None or underlying.upper() != self.underlying:
+            return ChainQuotes.empty()
+        d, i, after_close = where
+        chain, minute = self._day_chain(d), self._priced_minute(d, i)
+        positions = self._positions(d, chain, keys)
+        today = self._days[d]
+        rows = [n for n, pos in enumerate(positions) if pos >= 0 and not (after_close and keys[n].expiry == today)]
+        taken = [positions[n] for n in rows]
+        priced = minute.priced
+        assert priced is not None
+        bid = [priced.bid[pos] for pos in taken]
+        columns = ChainQuotes(
+            rows, [b / 100 if b else None for b in bid], [priced.ask[pos] / 100 for pos in taken], [None] * len(taken),
+            [priced.bid_size[pos] if b else 0.0 for pos, b in zip(taken, bid, strict=True)],
+            [priced.ask_size[pos] for pos in taken], [priced.delta[pos] for pos in taken],
+            [priced.implied_volatility[pos] for pos in taken], [chain.open_interest_list[pos] for pos in taken],
+        )  # fmt: skip
+        for row, pos in enumerate(taken) if minute.contracts else ():
+            built = minute.contracts.get(pos)
+            if built is not None:  # a contract read before the chain keeps its figures for the minute
+                columns.replace(row, built)
+        return columns
 
     # --- extras for tests, plots and the double --------------------------------------------------
 
@@ -340,6 +398,16 @@ class SyntheticMarket:
             listing.append(today)
         return listing
 
+    def _positions(self, d: int, chain: _DayChain, keys: Sequence[SecurityKey]) -> list[int]:
+        """Each key's position in day `d`'s chain (-1: not listed), remembered for the same key list
+        (a chain reader asks for the same day's universe each minute)."""
+        if self._picked is not None and self._picked[0] == d and self._picked[1] is keys:
+            return self._picked[2]
+        positions = [-1 if k.underlying.upper() != self.underlying or not k.is_option or k.strike is None
+                     or k.expiry is None else chain.index.get(_lookup(k), -1) for k in keys]
+        self._picked = (d, keys, positions)
+        return positions
+
     def _day_chain(self, d: int) -> _DayChain:
         chain = self._chains.get(d)
         if chain is None:
@@ -392,17 +460,38 @@ class SyntheticMarket:
             wing_weight=np.array([max(0.0, 1.0 - n / 2.0) for n in trading_days_left]),
             hash_base=hash_base,
             open_interest=open_interest,
+            open_interest_list=open_interest.tolist(),
         )
 
     # --- pricing ----------------------------------------------------------------------------------
 
-    def _minute_cache(self, d: int, i: int) -> dict[int, ContractQuote]:
+    def _minute_cache(self, d: int, i: int) -> _Minute:
         cache = self._minutes.get((d, i))
         if cache is None:
-            cache = self._minutes[(d, i)] = {}
+            cache = self._minutes[(d, i)] = _Minute({})
             while len(self._minutes) > _CACHED_MINUTES:
                 self._minutes.popitem(last=False)
         return cache
+
+    def _priced_minute(self, d: int, i: int) -> _Minute:
+        """Minute `i` of day `d` with its whole chain priced."""
+        minute = self._minute_cache(d, i)
+        if minute.priced is None:
+            minute.priced = self._price_all(d, i)
+        return minute
+
+    def _contract(self, chain: _DayChain, minute: _Minute, pos: int) -> ContractQuote:
+        """The contract at `pos` this minute: the one built already, else one built from the prices."""
+        found = minute.contracts.get(pos)
+        if found is None:
+            priced = minute.priced
+            assert priced is not None
+            b = priced.bid[pos]
+            quote = Quote(b / 100 if b else None, priced.ask[pos] / 100, None, priced.bid_size[pos] if b else 0.0,
+                          priced.ask_size[pos])
+            found = minute.contracts[pos] = ContractQuote(chain.keys[pos], quote, priced.delta[pos],
+                                                          priced.implied_volatility[pos], chain.open_interest_list[pos])
+        return found
 
     def _price_one(self, chain: _DayChain, pos: int, d: int, i: int) -> ContractQuote:
         """One contract at one minute (the scalar twin of `_price_all`)."""
@@ -436,8 +525,8 @@ class SyntheticMarket:
         )
         return ContractQuote(chain.keys[pos], quote, delta, iv, float(chain.open_interest[pos]))
 
-    def _price_all(self, d: int, i: int, after_close: bool) -> list[ContractQuote]:
-        """Every listed contract at one minute, vectorised; reuses contracts already priced."""
+    def _price_all(self, d: int, i: int) -> _PricedChain:
+        """Every listed contract at one minute, vectorised."""
         cfg = self.config
         chain = self._day_chain(d)
         spot = self._path_lists[d][i]
@@ -464,23 +553,7 @@ class SyntheticMarket:
         bid_size = quoting.size_array(h >> np.uint64(8), 1, 250)
         ask_size = quoting.size_array(h >> np.uint64(24), 1, 250)
 
-        cache = self._minute_cache(d, i)
-        today = self._days[d]
-        result: list[ContractQuote] = []
-        rows = zip(
-            bid.tolist(), ask.tolist(), bid_size.tolist(), ask_size.tolist(), delta.tolist(),
-            iv.tolist(), chain.open_interest.tolist(), strict=True,
-        )  # fmt: skip
-        for pos, (b, a, bsz, asz, dl, v, oi) in enumerate(rows):
-            key = chain.keys[pos]
-            if after_close and key.expiry == today:
-                continue
-            found = cache.get(pos)
-            if found is None:
-                quote = Quote(b / 100 if b else None, a / 100, None, bsz if b else 0.0, asz)
-                found = cache[pos] = ContractQuote(key, quote, dl, v, oi)
-            result.append(found)
-        return result
+        return _PricedChain(bid.tolist(), ask.tolist(), bid_size.tolist(), ask_size.tolist(), delta.tolist(), iv.tolist())
 
 
 def _lookup(key: SecurityKey) -> tuple[str, int, date]:

@@ -55,6 +55,29 @@ def test_scalar_quotes_match_the_chain() -> None:
         assert fresh.quote(contract.key, moment) == contract.quote
 
 
+def test_chain_quotes_are_the_chain_s_figures_for_the_keys_asked_for() -> None:
+    market = SyntheticMarket(start=date(2024, 1, 2), days=2, seed=9)
+    twin = SyntheticMarket(start=date(2024, 1, 2), days=2, seed=9)
+    at_close = datetime(2024, 1, 2, 21, 30, tzinfo=UTC)  # after the close: today's expiry is no longer listed
+    listed = twin.chain("SPY", datetime(2024, 1, 2, 15, 31, tzinfo=UTC))
+    unlisted = SecurityKey("SPY", "call", 1.5, date(2024, 1, 2))
+    keys = [unlisted] + [c.key for c in listed[::3]]
+    for moment in (datetime(2024, 1, 2, 15, 31, tzinfo=UTC), at_close):
+        market.quote(keys[4], moment)  # a contract read before the chain keeps its figures
+        expected = {c.key: c for c in twin.chain("SPY", moment)}
+        columns = market.chain_quotes("SPY", moment, keys)
+        assert [keys[n] for n in columns.index] == [k for k in keys if k in expected]
+        expiring = sum(keys[n].expiry == date(2024, 1, 2) for n in columns.index)
+        assert (expiring == 0) == (moment == at_close)
+        for row, n in enumerate(columns.index):
+            contract = expected[keys[n]]
+            assert (columns.bid[row], columns.ask[row], columns.bid_size[row], columns.ask_size[row]) == (
+                contract.quote.bid, contract.quote.ask, contract.quote.bid_size, contract.quote.ask_size)
+            assert (columns.delta[row], columns.implied_volatility[row], columns.open_interest[row]) == (
+                contract.delta, contract.implied_volatility, contract.open_interest)
+    assert market.chain_quotes("QQQ", at_close, keys).index == []
+
+
 def test_other_seed_other_path() -> None:
     a = SyntheticMarket(start=date(2024, 1, 2), days=1, seed=1)
     b = SyntheticMarket(start=date(2024, 1, 2), days=1, seed=2)
