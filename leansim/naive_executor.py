@@ -23,6 +23,8 @@ from typing import Any
 
 from leansim.enums import OrderStatus
 
+FLATTEN_TAG = "naive/flatten delivered shares"  # no group's: the report shares its fills out (leansim.expiry_shares)
+
 
 class NaiveStatus(str, Enum):
     """What became of a naive group, read from its tickets (nothing decides it: it just happens)."""
@@ -162,7 +164,7 @@ class NaiveExecutor:
                 if order.status is not OrderStatus.CANCEL_PENDING and algorithm.utc_time - order.time >= timedelta(minutes=1):
                     algorithm.transactions.cancel_order(order.id)
             if not pending:
-                algorithm.market_order(symbol, -held, tag="naive/flatten delivered shares")
+                algorithm.market_order(symbol, -held, tag=FLATTEN_TAG)
 
     def check_and_recover_incomplete_orders(self) -> str:
         return "naive executor: nothing persisted, nothing to recover"
