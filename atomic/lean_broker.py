@@ -259,10 +259,13 @@ class LeanOrders:
         """A fill of LEAN's own exercise order (BrokerageTransactionHandler.HandleOptionNotification,
         Common/Orders/OptionExercise/DefaultExerciseModel.cs): the option leg at 0, whose message
         starts "OTM", "Automatic Exercise" or "Assigned" (`is_assignment`), then for a physically
-        settled contract in the money the underlying at the strike, under the same order id."""
+        settled contract in the money the underlying at the strike, under the same order id. A
+        cash-settled one's cash is on no event: its settlement is the intrinsic value at the underlying's
+        close, as Common/Securities/Option/OptionPortfolioModel.cs pays it."""
         symbol = order_event.symbol
         message = str(order_event.message or "")
         underlying: Contract | None = None
+        settlement = 0.0
         if symbol.security_type not in _OPTION_TYPES:
             kind = ExpiryKind.DELIVERY
         elif message.startswith("OTM"):
@@ -270,7 +273,10 @@ class LeanOrders:
         else:
             kind = ExpiryKind.ASSIGNED if order_event.is_assignment or message.startswith("Assigned") else ExpiryKind.EXERCISED
             security = self._algorithm.securities[symbol] if self._algorithm.securities.contains_key(symbol) else None
-            if not (isinstance(security, Option) and security.exercise_settlement == SettlementType.CASH):
+            if isinstance(security, Option) and security.exercise_settlement == SettlementType.CASH:
+                # The cash OptionPortfolioModel.ProcessCloseTradeProfit paid with this fill, per unit.
+                settlement = float(security.get_intrinsic_value(security.underlying.close))
+            else:
                 underlying = self._symbols.describe(symbol.underlying)
         utc = order_event.utc_time
         return ExpiryFill(
@@ -283,6 +289,7 @@ class LeanOrders:
             time=utc if utc.tzinfo else utc.replace(tzinfo=timezone.utc),
             message=message,
             underlying=underlying,
+            settlement=settlement,
         )
 
     def recorded_events(self, order_id: int) -> list[OrderUpdate] | None:

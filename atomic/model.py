@@ -461,6 +461,10 @@ class ExpiryFill:
     time: datetime
     message: str = ""
     underlying: Contract | None = None
+    # A cash-settled exercise's value per unit of the underlying (the intrinsic value at its close; 0
+    # otherwise): LEAN fills the option at 0 and pays -quantity x settlement x multiplier in cash with it
+    # (Common/Securities/Option/OptionPortfolioModel.cs, ProcessCloseTradeProfit).
+    settlement: float = 0.0
 
 
 GroupEvent = (
@@ -638,6 +642,14 @@ class Group:
     def expired_any(self) -> bool:
         """LEAN's expiry processing moved some leg of the group."""
         return any(o.role is Role.EXPIRY for leg in self.legs for o in leg.orders)
+
+    @property
+    def expiry_cash(self) -> float:
+        """Dollars LEAN's expiry processing paid the group (> 0) or took from it (< 0): the underlying an
+        exercise or assignment delivered, at the strike, and a cash settlement. None of it is an order
+        of the group's own, so its fills alone miss it; options expiring worthless leave at 0."""
+        return -sum(o.fill_value * leg.contract.multiplier for leg in self.legs for o in leg.orders
+                    if o.role is Role.EXPIRY)
 
     @property
     def options_flat(self) -> bool:
@@ -840,7 +852,9 @@ class Group:
         if any(event.event_id in o.event_ids for o in records):
             return False  # a duplicate delivery
         note = f" ({event.message})" if event.message else ""
-        line = f"leg {leg.index} expiry {event.kind.value} order {event.order_id} fill {event.quantity:+d} @ {event.price:g}{note}"
+        settled = f", cash settled at {event.settlement:g}" if event.settlement else ""
+        line = (f"leg {leg.index} expiry {event.kind.value} order {event.order_id} fill {event.quantity:+d} @ {event.price:g}"
+                f"{settled}{note}")
         awaited = next((o for o in records if o.is_open), None) if event.kind is ExpiryKind.DELIVERY else None
         if awaited is None and event.kind is ExpiryKind.DELIVERY:
             return False  # no delivery awaited from this order: the executor treats it as unallocated
@@ -852,7 +866,7 @@ class Group:
             unexpected = f"expiry fill {event.quantity:+d} on a position of {leg.net_filled:+d}"
         awaited.event_ids.append(event.event_id)
         awaited.filled += event.quantity
-        awaited.fill_value += event.quantity * event.price
+        awaited.fill_value += event.quantity * (event.price + event.settlement)  # cash-settled: left at its value
         awaited.last_fill_at = event.time
         awaited.message = event.message
         if awaited.filled == awaited.quantity:

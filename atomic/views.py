@@ -53,6 +53,9 @@ class GroupView:
     # Underlying an exercise or assignment at expiry delivered, per ticker: (ticker, delivered, held now).
     # An ASSIGNED group that was flattened holds 0 of what it was delivered. `legs` are the option legs.
     underlying: tuple[tuple[str, int, int], ...] = ()
+    # Dollars expiry paid the group (> 0) or took (< 0), beyond its own orders' fills: the delivered
+    # underlying at the strike, a cash settlement (Group.expiry_cash). Its P&L is its fills plus this.
+    expiry_cash: float = 0.0
 
     @property
     def complete(self) -> bool:
@@ -88,6 +91,7 @@ def view_of(group: Group) -> GroupView:
         entry_mid=group.entry_mid,
         entry_net_price=group.entry_net_price,
         underlying=tuple((leg.contract.ticker, leg.delivered, leg.net_filled) for leg in group.legs if leg.is_delivery),
+        expiry_cash=group.expiry_cash,
     )
 
 

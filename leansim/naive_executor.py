@@ -23,6 +23,8 @@ from typing import Any
 
 from leansim.enums import OrderStatus
 
+FLATTEN_TAG = "naive/flatten delivered shares"  # no group's: the report shares its fills out (leansim.expiry_shares)
+
 
 class NaiveStatus(str, Enum):
     """What became of a naive group, read from its tickets (nothing decides it: it just happens)."""
@@ -163,7 +165,7 @@ class NaiveExecutor:
                 if order.status is not OrderStatus.CANCEL_PENDING and algorithm.utc_time - order.time >= timedelta(minutes=1):
                     algorithm.transactions.cancel_order(order.id)
             if not pending:
-                algorithm.market_order(symbol, -held, tag="naive/flatten delivered shares")
+                algorithm.market_order(symbol, -held, tag=FLATTEN_TAG)
 
     def _non_options(self) -> list[Any]:
         """The portfolio's symbols without an underlying (options are most keys), re-listed only

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
@@ -20,7 +20,9 @@ from typing import Any, Literal
 from atomic.contract import Contract
 from atomic.tags import Role, parse_tag
 from leansim.engine.brokerage import multiplier_of
-from leansim.naive_executor import NaiveExecutor, NaiveGroup
+from leansim.expiry_shares import ExpiryShare, share_expiries
+from leansim.naive_executor import FLATTEN_TAG, NaiveExecutor, NaiveGroup
+from leansim.simulator import EventRecord
 from leansim.symbols import Symbol
 
 
@@ -106,6 +108,12 @@ class Observer(ABC):
         """One line naming the executor and its mode, for the report."""
         ...
 
+    def expiries(self, group_ids: Iterable[str], events: Iterable[EventRecord],
+                 exercises: frozenset[str]) -> dict[str, ExpiryShare]:
+        """What LEAN's expiry processing (its exercise orders: `exercises`, by broker id) brought each
+        of `group_ids` beyond the fills of its own orders (an executor without groups: nothing)."""
+        return {}
+
 
 class AtomicObserver(Observer):
     """The EnhancedAtomicOrderExecutor: open groups each step, settled ones read back by id."""
@@ -143,6 +151,19 @@ class AtomicObserver(Observer):
         parsed = parse_tag(tag)
         return None if parsed is None else OrderOwner(parsed.group_id, parsed.leg, parsed.role is Role.ROLLBACK,
                                                       parsed.role is Role.EXIT)
+
+    def expiries(self, group_ids: Iterable[str], events: Iterable[EventRecord],
+                 exercises: frozenset[str]) -> dict[str, ExpiryShare]:
+        """The executor's own record of each group's expiry (GroupView.expiry_cash); the flatten of a
+        delivery is a close of the group's, counted with its own orders."""
+        found = {}
+        for view in filter(None, map(self._executor.get_group, group_ids)):
+            expired = any(leg.expired for leg in view.legs)
+            if expired or view.expiry_cash:
+                delivered = any(shares for _, shares, _ in view.underlying)
+                found[view.group_id] = ExpiryShare(cash=view.expiry_cash, delivered=delivered, expired=expired,
+                                                   settled=bool(view.expiry_cash) and not delivered)
+        return found
 
     def describe(self) -> str:
         executor = self._executor
@@ -189,6 +210,17 @@ class NaiveObserver(Observer):
 
     def describe(self) -> str:
         return "naive loop: one market order per leg, sells first; no price control, no persistence, no rollback"
+
+    def expiries(self, group_ids: Iterable[str], events: Iterable[EventRecord],
+                 exercises: frozenset[str]) -> dict[str, ExpiryShare]:
+        """Shared out from the run's exercise orders and the loop's flattens (leansim.expiry_shares):
+        the loop records none of it. Every leg is held from its fill to expiry: it never closes."""
+        held: dict[str, dict[str, int]] = {}
+        for group in self._executor.groups:
+            for leg in group.legs:
+                nets = held.setdefault(str(leg.symbol.id), {})
+                nets[group.group_id] = nets.get(group.group_id, 0) + leg.filled
+        return share_expiries(held, events, exercises, FLATTEN_TAG)
 
     def _group(self, group_id: str) -> NaiveGroup:
         if len(self._groups) != len(self._executor.groups):

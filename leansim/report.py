@@ -196,15 +196,15 @@ def _group_cells(group: GroupRecord, csv_form: bool = False) -> list[str]:
     """One group's cells: prices per share of one structure (entry and its net mid at submission:
     credit > 0, debit < 0; "vs mid" is what an entry that filled whole structures got beyond the mid,
     negative when it conceded),
-    the pricing policy (its name in the text report, whole in the CSV) and the exit's rule (its
-    reason up to the colon in the text report, whole in the CSV)."""
+    the pricing policy (its name in the text report, whole in the CSV) and how the position ended (the
+    close's rule, or the expiry: its reason up to the first colon in the text report, whole in the CSV)."""
     def price(value: float | None) -> str:
-        return "" if value is None else f"{value:.2f}"
+        return "" if value is None else f"{round(value, 2) + 0.0:.2f}"  # + 0.0: no "-0.00"
 
-    reason = group.exit_reason if csv_form else group.exit_reason.split(":")[0]
+    reason = group.exit_reason if csv_form else _short_reason(group.exit_reason)
     pricing = group.pricing if csv_form else group.pricing.split("(")[0].strip()
     pnl = f"{group.pnl:.2f}" if csv_form else _money(group.pnl)
-    held = "" if group.flat or group.status in ("REJECTED",) else " (held)"
+    held = "" if group.flat or group.expired or group.status in ("REJECTED",) else " (held)"
     whole = group.status not in _ENTRY_NOT_WHOLE
     versus = None if group.entry_net is None or group.entry_mid is None or not whole else group.entry_net - group.entry_mid
     return [group.created_at.date().isoformat(), group.strategy, group.structure, pricing,
@@ -216,9 +216,11 @@ def _group_table(runs: list[RunResult], limit: int = 200) -> list[str]:
     rows = [(run.kind, group) for run in runs for group in run.groups]
     if not rows:
         return []
-    widths = (7, 11, 14, 38, 8, 10, 10, 8, 14, 9, 17, 15)
+    reason_width = max(14, *(len(_short_reason(group.exit_reason)) + 2 for _, group in rows))
+    widths = (7, 11, 14, 38, 8, 10, 10, 8, reason_width, 9, 17, 15)
     header = ("run", *_GROUP_COLUMNS)
-    lines = ["", "Groups (prices per share of one structure; P&L of the group's own fills, less fees; csv: groups.csv):",
+    lines = ["", "Groups (prices per share of one structure; P&L of the group's own fills and of its expiry, less fees; "
+             "csv: groups.csv):",
              "  " + "".join(f"{h:<{w}}" for h, w in zip(header, widths))]
     for kind, group in rows[:limit]:
         cells = (kind, *_group_cells(group))
@@ -226,6 +228,12 @@ def _group_table(runs: list[RunResult], limit: int = 200) -> list[str]:
     if len(rows) > limit:
         lines.append(f"  ... and {len(rows) - limit} more in groups.csv")
     return lines
+
+
+def _short_reason(reason: str) -> str:
+    """The rule or event a reason names ("stop loss", "assigned"): its text up to the first colon or
+    semicolon."""
+    return reason.split(":")[0].split(";")[0].strip()
 
 
 # --- formatting ----------------------------------------------------------------------------------------

@@ -49,7 +49,8 @@ from leansim.backtest_results import BacktestResults
 from leansim.engine.brokerage import VenueOrder, multiplier_of
 from leansim.engine.daily_sampler import DailySampler
 from leansim.engine.market_view import BAR
-from leansim.enums import SecurityType
+from leansim.enums import OrderType, SecurityType
+from leansim.expiry_shares import ExpiryShare
 from leansim.faults import CrashAt, FaultPlan, SimulatedCrash
 from leansim.lean_statistics import BacktestRecord, RiskFreeRates
 from leansim.market.base import BarResolution, MarketData
@@ -147,9 +148,10 @@ class GroupRecord:
     rollback_fills: int = 0
     exit_fills: int = 0
     # The per-group table (report.py): legs per structure, pricing policy, prices per structure
-    # (entry, and its net mid at submission: credit received > 0, debit < 0; exit: what the close
-    # paid), the close's reason, and the dollars the group's own fills made less their fees (held:
-    # it still held legs at the end).
+    # (entry, and its net mid at submission: credit received > 0, debit < 0; exit: what the close, or
+    # the expiry, paid), how the position ended (a close's reason, or "assigned: ..." / "expired: ..."),
+    # and the dollars the group made less fees: its own fills and what expiry paid or took
+    # (held: it still held legs at the end).
     structure: str = ""
     pricing: str = "Market()"  # the entry's
     entry_net: float | None = None
@@ -158,6 +160,7 @@ class GroupRecord:
     exit_net: float | None = None
     pnl: float = 0.0
     fees: float = 0.0
+    expired: bool = False  # every position it held went at expiry (exercised, assigned, worthless)
 
     @property
     def unbalanced(self) -> bool:
@@ -846,8 +849,8 @@ class _Probe:
             self.groups[group_id].record.rollback_cost += cost
 
     def _ledger(self) -> None:
-        """Each group's prices per structure, P&L and fees, from the fill events of its own orders
-        (an expiry's exercise is no order of the group's: a group held to expiry shows its premiums)."""
+        """Each group's prices per structure, P&L and fees: the fill events of its own orders, and its
+        part of LEAN's exercise orders at expiry (untagged, no group's order), which counts as its exit."""
         flows: dict[tuple[str, str], float] = {}
         for event in self.sim.events:
             owner = self.observer.owner(event.tag) if event.tag else None
@@ -858,6 +861,16 @@ class _Probe:
             kind = "exit" if owner.exit else "rollback" if owner.rollback else "entry"
             key = (owner.group_id, kind)
             flows[key] = flows.get(key, 0.0) - event.fill_quantity * event.fill_price * multiplier_of(event.symbol)
+        exercises = frozenset(o.broker_id for o in self.sim.broker_orders if o.order_type is OrderType.OPTION_EXERCISE)
+        for group_id, expiry in self.observer.expiries(list(self.groups), self.sim.events, exercises).items():
+            if group_id not in self.groups:
+                continue
+            exposure = self.groups[group_id]
+            record = exposure.record
+            record.fees += expiry.fees
+            flows[(group_id, "exit")] = flows.get((group_id, "exit"), 0.0) + expiry.cash
+            record.exit_reason = _expiry_reason(expiry, record.exit_reason)
+            record.expired = self._expired(exposure)
         for group_id, exposure in self.groups.items():
             record = exposure.record
             record.structure = _structure_text(exposure)
@@ -875,6 +888,18 @@ def _exposure(record: GroupRecord, legs: list[tuple[Contract, int]]) -> _Exposur
     structures = max(math.gcd(*(abs(quantity) for _, quantity in legs)), 1)
     design = naked_short_contracts(legs) / structures
     return _Exposure(record, legs, design, structures)
+
+
+def _expiry_reason(expiry: ExpiryShare, close_reason: str) -> str:
+    """How a position held to expiry ended (its exit in the table: the text up to the colon), then
+    the close that flattened what was delivered, if any."""
+    if expiry.delivered:
+        how = "assigned: the underlying delivered at the strike"
+    elif expiry.settled:
+        how = "expired: cash settled"
+    else:
+        how = "expired: worthless"
+    return f"{how}; {close_reason}" if close_reason else how
 
 
 def _structure_text(exposure: _Exposure) -> str:

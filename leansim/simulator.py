@@ -113,6 +113,9 @@ class EventRecord:
     tag: str
     utc_time: datetime
     fee: float  # the order fee charged with this event (on the event that completes the order)
+    # The cash a cash-settled exercise paid with this fill: LEAN's OptionPortfolioModel applies it with
+    # the option's fill at 0 and puts it on no event (Common/Securities/Option/OptionPortfolioModel.cs).
+    settled_cash: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -741,11 +744,12 @@ class Simulator:
             # (submissions wait for the after_order crash point, then after_request delivers them).
             self.deliver()
 
-    def _record_event(self, run_index: int, order: Order, event: OrderEvent) -> None:
+    def _record_event(self, run_index: int, order: Order, event: OrderEvent, settled_cash: float = 0.0) -> None:
         assert event.symbol is not None and event.utc_time is not None
         self.events.append(
             EventRecord(run_index, order.id, tuple(order.broker_id), event.symbol, event.status, event.fill_quantity,
-                        event.fill_price, event.message, order.tag, event.utc_time, event.order_fee.value.amount)
+                        event.fill_price, event.message, order.tag, event.utc_time, event.order_fee.value.amount,
+                        settled_cash)
         )
 
     def _record_plot(self, chart: str, series: str, value: float) -> None:

@@ -78,7 +78,7 @@ class Venue(SimulatorClock, Protocol):
 
     def pass_point(self, point: str) -> None: ...
 
-    def _record_event(self, run_index: int, order: Order, event: OrderEvent) -> None: ...
+    def _record_event(self, run_index: int, order: Order, event: OrderEvent, settled_cash: float = 0.0) -> None: ...
 
 
 class AlgorithmProcess(Protocol):
@@ -431,7 +431,7 @@ class TransactionHandler:
                 order._canceled_time = event.utc_time
             order_event = self._fire(
                 order, event.status, event.fill_quantity, event.fill_price, event.message, event.utc_time, deliver=False,
-                fee=fee, symbol=symbol, is_assignment=event.is_assignment,
+                fee=fee, symbol=symbol, is_assignment=event.is_assignment, settled_cash=event.settled_cash,
             )
             if event.fill_quantity:  # after the portfolio, as HandleOrderEvents feeds the TradeBuilder
                 multiplier = self._run.securities[symbol].symbol_properties.contract_multiplier
@@ -484,6 +484,7 @@ class TransactionHandler:
         fee: OrderFee = OrderFee.ZERO,
         symbol: Symbol | None = None,
         is_assignment: bool = False,
+        settled_cash: float = 0.0,
     ) -> OrderEvent:
         event = OrderEvent(order, utc_time or self.utc_time, fee, message)
         if symbol is not None and symbol != order.symbol:
@@ -498,7 +499,7 @@ class TransactionHandler:
         ticket = self.tickets[order.id]
         event.ticket = ticket
         ticket._events.append(event)
-        self._sim._record_event(self._run.index, order, event)
+        self._sim._record_event(self._run.index, order, event, settled_cash)
         if deliver:
             self._deliver(event)
         return event

@@ -1,6 +1,7 @@
 """The report's per-group table and groups.csv: one row per group with its structure, pricing,
-entry and exit prices per structure, exit rule and P&L with fees; closed groups are counted as
-CLOSED, and when every group ended flat their P&L adds up to the run's change in equity."""
+entry and exit prices per structure, how it ended and P&L with fees; closed groups are counted as
+CLOSED, and when every group ended flat their P&L adds up to the run's change in equity, groups
+held to expiry included (what LEAN's exercise orders paid or took is theirs)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,13 @@ STOPS = HOLD_TO_EXPIRY + (("stop-loss", "2.0"), ("wing-width", "1"))
 def _stopped() -> ScenarioResult:
     scenario = Scenario(MAIN, days=3, faults="none", parameters=STOPS, entry_days=EVERY_WEEKDAY, naive=False)
     return run_scenario(scenario, main_algorithm())
+
+
+@cache
+def _held_to_expiry() -> ScenarioResult:
+    """Three weekly condors held to expiry on a quiet market, in both runs: the first and third
+    assigned (the delivered 400 shares sold at the next open), the second expired worthless."""
+    return run_scenario(Scenario(MAIN, days=16, faults="none", parameters=HOLD_TO_EXPIRY), main_algorithm())
 
 
 def _atomic(result: ScenarioResult) -> RunResult:
@@ -89,3 +97,35 @@ def test_walked_entries_show_their_policy_and_net_against_the_mid_the_naive_loop
     assert all(row["pricing"].startswith("Market (asked Walk(") and row["entry mid"] == "" for row in naive)
     text = (tmp_path / "report.txt").read_text()
     assert "vs mid" in text and "no price control" in text
+
+
+def test_groups_held_to_expiry_count_what_the_expiry_paid_and_add_up_to_the_change_in_equity() -> None:
+    """An assigned group's P&L has the delivery at the strike as well as the sale of those shares
+    (counting the sale alone made it about +-$168,000); a worthless expiry closes at 0."""
+    result = _held_to_expiry()
+    atomic, naive = _atomic(result), result.run("naive")
+    assert naive is not None
+    assert [g.status for g in atomic.groups] == ["ASSIGNED", "EXPIRED", "ASSIGNED"]
+    for run in (atomic, naive):
+        assert sum(g.pnl for g in run.groups) == pytest.approx(run.end_equity - run.start_equity, abs=0.01)
+        assert all(g.expired and abs(g.pnl) < 2_500 for g in run.groups)  # 5-wide wings x 400: at most ~$2,000
+        assert [g.exit_reason.split(":")[0] for g in run.groups] == ["assigned", "expired", "assigned"]
+        assert [g.exit_net for g in run.groups][1] == 0.0 and all(g.exit_net for g in run.groups[::2])
+    # The executor's own shares of the exercise orders (GroupView.expiry_cash, its flatten a close of
+    # the group's) and the runner's shares for the naive loop: the same fills, the same P&L.
+    assert [g.pnl for g in naive.groups] == pytest.approx([g.pnl for g in atomic.groups], abs=0.01)
+    assert all(g.fees > 0 for g in naive.groups[::2])  # the naive loop's flatten's fees are the group's
+
+
+def test_the_table_shows_how_a_group_held_to_expiry_ended_in_a_short_reason(tmp_path: Path) -> None:
+    result = _held_to_expiry()
+    report.write(result, tmp_path)
+    with (tmp_path / "groups.csv").open(newline="") as table:
+        rows = list(csv.DictReader(table))
+    atomic = [row for row in rows if row["run"] == "atomic"]
+    assert atomic[0]["exit reason"].startswith("assigned: the underlying delivered at the strike; flatten the underlying")
+    assert atomic[1]["exit reason"] == "expired: worthless" and atomic[1]["exit net"] == "0.00"
+    lines = (tmp_path / "report.txt").read_text().splitlines()
+    table = lines[next(i for i, line in enumerate(lines) if line.startswith("Groups (prices")) + 2:]
+    assert len(table) == 6 and all(" assigned " in line or " expired " in line for line in table)
+    assert not any("(held)" in line or "flatten" in line for line in table)  # each ended at its expiry

@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from index_folder_kit import FRIDAY, write_spx_folder
+from index_folder_kit import FRIDAY, SPOT, write_index, write_spx_folder, write_spxw
 from runner_kit import HOLD_TO_EXPIRY, LEAN_SAMPLE, MAIN, main_algorithm
 
 from leansim import report
@@ -36,6 +36,28 @@ def test_an_spxw_iron_condor_on_a_synthetic_spx_folder(tmp_path: Path) -> None:
     assert atomic.groups[0].strategy == "Friday_0DTE" and atomic.naked_total == 0 and atomic.unbalanced == []
     assert _all_spxw(atomic.outputs.orders)
     assert atomic.self_check == ""
+
+
+def test_a_cash_settled_condor_s_table_p_and_l_has_its_settlement(tmp_path: Path) -> None:
+    """SPX falls 60 points in the last 75 minutes of the condor's expiry day: its put spread settles
+    in the money for cash (OptionPortfolioModel pays it with the option fills at 0). The group's
+    P&L is its credit less that cash, and adds up to the change in equity; the table says so."""
+    write_index(tmp_path, FRIDAY, [SPOT] * 330 + [SPOT - 60] * 75)
+    write_spxw(tmp_path, FRIDAY, FRIDAY)
+    write_index(tmp_path, date(2021, 1, 11), [SPOT - 60] * 405)  # a Monday: LEAN processes the expiry before it
+    scenario = Scenario(MAIN, data_folder=tmp_path, underlying="SPX", faults="none", parameters=HOLD_TO_EXPIRY,
+                        naive=False)
+    result = run_scenario(scenario, main_algorithm())
+    atomic = result.run("atomic")
+    assert atomic is not None
+    (group,) = atomic.groups
+    assert group.status == "EXPIRED" and group.exit_reason == "expired: cash settled"
+    assert group.pnl == pytest.approx(atomic.end_equity - atomic.start_equity, abs=0.01)
+    assert group.entry_net is not None and group.exit_net is not None
+    # Both puts in the money: the spread pays its width, 5 per share of a structure, x 100 x 5 structures.
+    assert group.exit_net == pytest.approx(5.0) and group.structure.endswith("x5")
+    assert group.pnl == pytest.approx((group.entry_net - group.exit_net) * 500 - group.fees, abs=0.01)
+    assert " expired " in report.render(result).splitlines()[-1]
 
 
 @pytest.mark.skipif(not (LEAN_SAMPLE / "indexoption").is_dir(), reason=f"LEAN's index option sample not found at {LEAN_SAMPLE}")

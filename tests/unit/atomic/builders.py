@@ -48,7 +48,7 @@ def option(right: str, strike: float, *, expiry: date = EXPIRY, underlying: str 
 
 
 def equity(ticker: str = "SPY") -> Contract:
-    return Contract(key=f"{ticker} R735QTJ8XC9X", ticker=ticker, underlying=ticker)
+    return Contract(key=f"{ticker} R735QTJ8XC9X", ticker=ticker, underlying=ticker, multiplier=1)  # as LEAN's equities
 
 
 def call(strike: float, **kw: object) -> Contract:

@@ -11,6 +11,7 @@ from atomic.decisions import (ChangeStatus, PlaceOrder, flatten_due, netted_out,
 from atomic.model import ExpiryFill, ExpiryKind, Group, GroupStatus, OrderState, StatusChanged, delivery_of
 from atomic.persistence import group_from_json, record_text
 from atomic.tags import Role
+from atomic.views import view_of
 from builders import LC, LP, SC, SP, T0, at, condor, config, equity, filled_leg, put, put_spread, send, update
 from recovery.reconcile import Decision, decide
 
@@ -175,6 +176,25 @@ def test_a_group_with_delivered_shares_round_trips_through_its_record() -> None:
     assert [o.role for o in restored.legs[2].orders] == [Role.EXPIRY] and restored.legs[2].is_delivery
     assert flatten_due(restored, config())
     assert put(95).key == restored.legs[1].contract.key
+
+
+def test_what_an_assignment_delivered_at_the_strike_is_the_groups_expiry_cash_in_its_view_and_record() -> None:
+    group = _assigned(100)  # the short 95 put assigned: 100 shares bought at 95; the long 90 put worthless
+    assert group.expiry_cash == -9_500.0
+    assert view_of(group).expiry_cash == -9_500.0
+    assert group_from_json(record_text(group, seq=1)).expiry_cash == -9_500.0
+
+
+def test_a_cash_settlement_is_the_groups_expiry_cash_and_a_worthless_expiry_none() -> None:
+    group = _filled(put_spread(2))  # long 90 put, short 95 put; the index settles at 88
+    group.apply(ExpiryFill(40, 1, ExpiryKind.EXERCISED, LP, -2, 0.0, MIDNIGHT, "Automatic Exercise", settlement=2.0))
+    group.apply(ExpiryFill(41, 1, ExpiryKind.ASSIGNED, SP, 2, 0.0, MIDNIGHT, "Assigned", settlement=7.0))
+    assert group.expiry_cash == 2 * 100 * 2.0 - 2 * 100 * 7.0  # received the long's 2, paid the short's 7
+    assert "cash settled at 7" in group.log[-1].message
+    worthless = _filled(put_spread(1))
+    _expire(worthless, 0, ExpiryKind.OTM, order_id=42)
+    _expire(worthless, 1, ExpiryKind.OTM, order_id=43)
+    assert worthless.expiry_cash == 0.0 and view_of(worthless).expiry_cash == 0.0
 
 
 def test_an_early_assignment_leaves_the_group_filled_until_its_other_legs_expire_and_a_restart_keeps_it() -> None:
