@@ -120,7 +120,7 @@ from recovery.plan import (
     plan_recovery,
     unrecognized_text,
 )
-from recovery.expiry import ExpiryFindings, assigned_while_down, expired_while_down
+from recovery.expiry import expired_while_down
 from recovery.report import RecoveryReport
 
 if TYPE_CHECKING:
@@ -541,13 +541,12 @@ class EnhancedAtomicOrderExecutor:
             current = [m for m in held if m not in expired]
             report = self._carry_out(plan_recovery(records, settled, brokerage, self.config.emergency_flatten_mode))
             report.expired_while_down = self._settle_expired(expired, brokerage)
-            missing = [m for m in current if missing_held([m], brokerage.holdings)]
-            assigned = self._settle_assigned_early(missing, brokerage)
-            # A position nobody accounts for halts: what is left of the group may be a naked short.
-            for text in missing_held([m for m in missing if m.group_id not in assigned], brokerage.holdings):
+            # A position nobody accounts for halts: what is left of the group may be a naked short. An
+            # early assignment while down is not inferred from the shares held: they may be the account's own.
+            for text in missing_held(current, brokerage.holdings):
                 self.ports.alerts.alert("Held group's position missing at the brokerage", f"{text}; the marker is "
                                         "kept and new groups are halted: check the brokerage's holdings (closed "
-                                        "by hand? assigned?), then resume()")
+                                        "by hand? assigned early?), then resume()")
                 self.halt(f"held group's position missing at the brokerage: {text}")
             report.halted = self._halted
             self._recovered = True
@@ -587,39 +586,22 @@ class EnhancedAtomicOrderExecutor:
                 self.halt(f"held group {marker.group_id}'s record does not read after its expiry")
             if group is not None:
                 groups.append(group)
-        findings = expired_while_down(groups, brokerage.holdings, self._underlyings(groups), brokerage.now)
-        self._settle_found(findings, brokerage.now, "expired")
+        keys = sorted({leg.contract.key for g in groups for leg in g.legs if leg.contract.is_option})
+        underlyings = {key: found for key in keys if (found := self.ports.account.underlying_of(key)) is not None}
+        findings = expired_while_down(groups, brokerage.holdings, underlyings, brokerage.now)
+        for group, events, text in findings.settled:
+            self._take_charge(group)
+            self._apply(group, Note(text, brokerage.now))
+            for event in events:
+                self._apply(group, event)
+            self.ports.alerts.alert("Held group expired while the algorithm was down", text)
+            self._touched.add(group.group_id)
         for text in findings.unresolved:
             self.ports.alerts.alert("Held group expired while the algorithm was down: outcome unknown",
                                     f"{text}; the marker is kept, new groups refused until resume()")
             self.halt("a held group expired while the algorithm was down, its outcome unknown")
-        return [text for _, _, text in findings.settled] + findings.unresolved
-
-    def _settle_assigned_early(self, markers: Sequence[HeldMarker], brokerage: BrokerageSnapshot) -> set[str]:
-        """Held groups (not expired) whose shorts the brokerage no longer holds: an early assignment
-        while the algorithm was down is settled from the underlying held (recovery/expiry.py,
-        assigned_while_down) as if its events had come. Returns the ids of the groups settled; the
-        others are the caller's to alert."""
-        groups = [g for g in (self._archived(m.group_id)[0] for m in markers) if g is not None]
-        findings = assigned_while_down(groups, brokerage.holdings, self._underlyings(groups), brokerage.now)
-        self._settle_found(findings, brokerage.now, "was assigned early")
-        return {group.group_id for group, _, _ in findings.settled}
-
-    def _underlyings(self, groups: Sequence[Group]) -> dict[str, tuple[Contract, int]]:
-        """Each option leg's underlying and the brokerage's position in it, by contract key."""
-        keys = sorted({leg.contract.key for g in groups for leg in g.legs if leg.contract.is_option})
-        return {key: found for key in keys if (found := self.ports.account.underlying_of(key)) is not None}
-
-    def _settle_found(self, findings: ExpiryFindings, now: datetime, what: str) -> None:
-        """Apply what recovery inferred happened to held groups while the algorithm was down, alerted."""
-        for group, events, text in findings.settled:
-            self._take_charge(group)
-            self._apply(group, Note(text, now))
-            for event in events:
-                self._apply(group, event)
-            self.ports.alerts.alert(f"Held group {what} while the algorithm was down", text)
-            self._touched.add(group.group_id)
         self._settle_touched()
+        return [text for _, _, text in findings.settled] + findings.unresolved
 
     def _carry_out(self, plan: RecoveryPlan) -> RecoveryReport:
         """Carry out a recovery plan: every conclusion is recorded and saved before it is acted on."""

@@ -1,5 +1,4 @@
-"""Held groups whose contracts expired, or whose shorts were assigned early, while the algorithm was
-down: re-derived from the brokerage.
+"""Held groups whose contracts expired while the algorithm was down: re-derived from the brokerage.
 
 A dead process sees none of LEAN's exercise events; a restarted one sees only what they left: the
 option positions gone, and maybe underlying shares. Those shares tell which legs ended in the money:
@@ -8,10 +7,6 @@ delivers a known quantity (LEAN's Option.GetExerciseQuantity). The outcome whose
 shares held is taken; the fills it implies are recorded as inferred ExpiryFills, and the group settles
 EXPIRED or ASSIGNED as if the events had come. When the shares match no outcome, or several groups on
 one underlying could share them more than one way, nothing is guessed: the operator is told.
-
-Before expiry, only an early assignment takes a short away (LEAN's live OptionNotification, whose
-exercise order a dead process never sees): it is inferred when the group's missing legs are all
-shorts and the underlying held is exactly what assigning them delivers (assigned_while_down).
 
 Pure: no LEAN, no store. The executor reads the groups and the holdings, and carries the result out.
 """
@@ -27,7 +22,6 @@ from atomic.contract import Contract
 from atomic.model import ExpiryFill, ExpiryKind, Group, delivery_of
 
 _INFERRED = "inferred at recovery: expired while the algorithm was down"
-_INFERRED_EARLY = "inferred at recovery: assigned early while the algorithm was down"
 
 
 @dataclass
@@ -81,41 +75,6 @@ def expired_while_down(groups: Sequence[Group], holdings: Mapping[str, int],
     return findings
 
 
-def assigned_while_down(groups: Sequence[Group], holdings: Mapping[str, int],
-                        underlyings: Mapping[str, tuple[Contract, int]], now: datetime) -> ExpiryFindings:
-    """Settle the early assignments of held `groups` (not expired) whose short legs the brokerage holds
-    none of, when the underlying it holds is exactly what assigning them delivered and no other group
-    on that underlying lost a leg. The rest (a long gone, several groups, other shares: a manual
-    trade, perhaps) is left to the caller's missing-position alert, in `unresolved`."""
-    findings = ExpiryFindings()
-    gone = {g.group_id: [(i, c, net) for i, (c, net) in enumerate(_option_legs(g)) if not holdings.get(c.key, 0)]
-            for g in groups}
-    touched = [g for g in groups if gone[g.group_id]]
-    per_underlying = defaultdict(list)
-    for group in touched:
-        found = underlyings.get(_option_legs(group)[0][0].key)
-        per_underlying[found[0].key if found else ""].append(group)
-    for group in sorted(touched, key=lambda g: (g.created_at, g.group_id)):
-        legs = gone[group.group_id]
-        found = underlyings.get(_option_legs(group)[0][0].key)
-        missing = ", ".join(f"{c.ticker} {net:+d}" for _, c, net in legs)
-        if found is None or len(per_underlying[found[0].key]) > 1 or any(net > 0 for _, _, net in legs):
-            findings.unresolved.append(f"group {group.group_id} ({group.strategy}): {missing} missing at the brokerage")
-            continue
-        underlying, shares = found
-        delivered = sum(delivery_of(c, -net) for _, c, net in legs)
-        if shares != delivered:
-            findings.unresolved.append(f"group {group.group_id} ({group.strategy}): {missing} missing at the brokerage, "
-                                       f"which holds {shares:+d} {underlying.ticker}, not the {delivered:+d} an "
-                                       "assignment of them delivers")
-            continue
-        events = [e for index, c, net in legs for e in _assignment(index, c, net, underlying, now, _INFERRED_EARLY)]
-        findings.settled.append((group, events, (
-            f"group {group.group_id} ({group.strategy}): {missing} missing at the brokerage before expiry, which "
-            f"holds {shares:+d} {underlying.ticker}: assigned early, {delivered:+d} {underlying.ticker} delivered (inferred)")))
-    return findings
-
-
 def _option_legs(group: Group) -> list[tuple[Contract, int]]:
     return [(leg.contract, leg.net_filled) for leg in group.legs if leg.contract.is_option and leg.net_filled]
 
@@ -151,14 +110,8 @@ def _fills(group: Group, in_the_money: frozenset[Contract], underlying: Contract
         if contract not in in_the_money:
             events.append(ExpiryFill(0, index + 1, ExpiryKind.OTM, contract, -net, 0.0, now, _INFERRED))
             continue
-        events += _assignment(index, contract, net, underlying, now, _INFERRED)
+        kind = ExpiryKind.ASSIGNED if net < 0 else ExpiryKind.EXERCISED
+        events.append(ExpiryFill(0, index + 1, kind, contract, -net, 0.0, now, _INFERRED, underlying))
+        events.append(ExpiryFill(0, 1000 + index, ExpiryKind.DELIVERY, underlying, delivery_of(contract, -net),
+                                 contract.strike or 0.0, now, _INFERRED))
     return events
-
-
-def _assignment(index: int, contract: Contract, net: int, underlying: Contract, now: datetime,
-                note: str) -> list[ExpiryFill]:
-    """An in-the-money leg's inferred fills: the option to zero, its underlying delivered at the strike."""
-    kind = ExpiryKind.ASSIGNED if net < 0 else ExpiryKind.EXERCISED
-    return [ExpiryFill(0, index + 1, kind, contract, -net, 0.0, now, note, underlying),
-            ExpiryFill(0, 1000 + index, ExpiryKind.DELIVERY, underlying, delivery_of(contract, -net),
-                       contract.strike or 0.0, now, note)]

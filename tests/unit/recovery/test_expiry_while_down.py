@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from atomic.model import ExpiryKind, Group, GroupStatus, StatusChanged
-from builders import LP, SP, T0, condor, equity, filled_leg, put_spread
-from recovery.expiry import assigned_while_down, expired_while_down
+from builders import SP, T0, condor, equity, filled_leg, put_spread
+from recovery.expiry import expired_while_down
 
 SPY = equity()
 AFTER = T0 + timedelta(days=1)
@@ -69,31 +69,3 @@ def test_several_groups_on_one_underlying_settle_only_when_nothing_was_delivered
     findings = expired_while_down([first, second], {}, underlyings, AFTER)  # type: ignore[arg-type]
     assert [g.group_id for g, _, _ in findings.settled] == ["a", "b"]
     assert all(e.kind is ExpiryKind.OTM for _, events, _ in findings.settled for e in events)
-
-
-# --- assigned early while down -------------------------------------------------------------------------
-
-
-def test_a_short_gone_before_expiry_with_its_delivery_held_was_assigned_early() -> None:
-    group = _held(put_spread(2))  # long 90 put held, short 95 put gone
-    findings = assigned_while_down([group], {LP.key: 2}, _underlyings(group, 200), T0)  # type: ignore[arg-type]
-    [(settled, events, text)] = findings.settled
-    for event in events:
-        settled.apply(event)
-    assert [leg.net_filled for leg in group.legs[:2]] == [2, 0] and group.underlying_position == [("SPY", 200)]
-    assert not group.delivery_due and "assigned early, +200 SPY delivered (inferred)" in text
-
-
-def test_a_missing_position_an_assignment_does_not_explain_is_left_unresolved() -> None:
-    group = _held(put_spread(1))
-    wrong_shares = assigned_while_down([group], {LP.key: 1}, _underlyings(group, 60), T0)  # type: ignore[arg-type]
-    long_gone = assigned_while_down([group], {SP.key: -1}, _underlyings(group, 0), T0)  # type: ignore[arg-type]
-    for findings in (wrong_shares, long_gone):
-        assert findings.settled == [] and len(findings.unresolved) == 1
-    assert group.legs[1].net_filled == -1  # nothing applied
-
-
-def test_two_groups_on_the_underlying_missing_shorts_are_not_told_apart() -> None:
-    first, second = _held(put_spread(1)), _held(put_spread(1, group_id="g2"))
-    findings = assigned_while_down([first, second], {LP.key: 2}, _underlyings(first, 200), T0)  # type: ignore[arg-type]
-    assert findings.settled == [] and len(findings.unresolved) == 2
