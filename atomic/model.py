@@ -633,10 +633,16 @@ class Group:
 
     @property
     def holds_only_longs(self) -> bool:
-        """What the group still holds is long options alone: no short option, no delivered
-        underlying. Such a residual can lose at most the premium paid for it, and expiry settles it."""
+        """What the group holds, and could still come to hold if its open orders fill, is long options
+        alone: no short option, no delivered underlying. Such a residual can lose at most the premium
+        paid for it, and expiry settles it. An open order that sells (a short's entry whose cancel was
+        refused) or a delivery on its way may make it otherwise."""
         held = [leg for leg in self.legs if leg.net_filled]
-        return bool(held) and all(leg.contract.is_option and not leg.is_delivery and leg.net_filled > 0 for leg in held)
+        worst_stays_long = all(leg.net_filled + sum(o.remaining for o in leg.orders if o.remaining < 0) >= 0
+                               for leg in self.legs)
+        delivering = any(o.is_open for leg in self.legs if leg.is_delivery for o in leg.orders)
+        return (bool(held) and worst_stays_long and not delivering
+                and all(leg.contract.is_option and not leg.is_delivery and leg.net_filled > 0 for leg in held))
 
     @property
     def expired_any(self) -> bool:

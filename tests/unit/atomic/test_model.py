@@ -40,6 +40,7 @@ from builders import (
     T0,
     at,
     begin_rollback,
+    cancel,
     condor,
     filled_leg,
     group_of,
@@ -693,3 +694,21 @@ def test_replaying_the_whole_sequence_changes_nothing(events: list[Step]) -> Non
         assert group.apply(event) is False
     assert [(r.filled, r.state) for leg in group.legs for r in leg.orders] == fills
     assert len(group.log) == log_length
+
+
+def test_long_options_alone_count_as_bounded_only_while_no_open_order_can_sell() -> None:
+    group = put_spread()
+    filled_leg(group, 0, order_id=1)          # the long put
+    send(group, 1, order_id=2)                # the short put's entry, still working
+    assert not group.holds_only_longs         # it may yet fill: a naked short, not a bounded long
+    cancel(group, 2)
+    assert group.holds_only_longs
+
+
+def test_a_long_being_sold_stays_bounded_but_a_sale_past_it_does_not() -> None:
+    group = put_spread()
+    filled_leg(group, 0, order_id=1)
+    send(group, 0, quantity=-1, role=Role.ROLLBACK, attempt=1, order_id=2)
+    assert group.holds_only_longs             # at worst the long is sold: flat
+    send(group, 0, quantity=-1, role=Role.ROLLBACK, attempt=2, order_id=3)
+    assert not group.holds_only_longs         # both filling would leave the put short
