@@ -66,7 +66,8 @@ EMERGENCY_FLATTEN_MODE = True
 # round trip instead of two in live trading; no difference in a backtest, where LEAN fills market
 # orders inside market_order()), but a short can fill while its protective long has not,
 # and stays naked until the long fills or the rollback buys it back (up to ATOMIC_ORDER_TIMEOUT
-# plus the check interval: a minute in a backtest checked on minute data).
+# plus the check interval: a minute in a backtest checked on minute data; with a walked entry, whose
+# timeout covers the walk, that can be the walk's whole length).
 SEQUENTIAL_PROTECTIVE_LEGS = True
 # "legged": one market order per leg; "combo": LEAN's combo_market_order (combo_limit_order when a
 # net limit price is given). Combo needs a brokerage that accepts combos: atomic.brokerages'

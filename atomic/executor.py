@@ -370,7 +370,7 @@ class EnhancedAtomicOrderExecutor:
         short the structure did not hold; in combo mode the close goes first as one combo order.
         `pricing` (default Market()) prices the first exit orders; its net price is what the close pays
         per structure (negative: receives). A walk that gives up, or a Limit not filled within
-        ATOMIC_ORDER_TIMEOUT, is cancelled and the rest of the close goes at market: a close must close.
+        UNWIND_ORDER_TIMEOUT, is cancelled and the rest of the close goes at market: a close must close.
         A FILLED group closes; a CLOSE_FAILED one is retried after its cause was fixed. The group
         may be one only the archive holds (after a restart). `reason` goes to the audit log. A halt
         does not refuse closes: a close opens nothing.
