@@ -201,9 +201,10 @@ SECOND_STRATEGY = ""
 # How entries are priced (strategies/entry_pricing.py): "market" orders, or "walk" from the structure's
 # net mid. A walk's knobs are fractions of the structure's natural half-spread (what market orders
 # concede from the mid): concede WALK_STEP of it every WALK_EVERY_SECONDS of algorithm time, give up
-# (the entry rolls back) once the concession would pass WALK_MAX_CONCESSION of it. The concession
-# stops at the natural price, so a maximum above 1 waits there: with these, 5 steps to the natural
-# price, then 10 more minutes at it.
+# (the entry rolls back) once the concession would pass WALK_MAX_CONCESSION of it. Past the natural
+# price the walk goes marketable (one tick through every leg's natural, atomic.pricing.walk_pays) and
+# rests there, so a maximum above 1 waits: with these, 5 steps to the natural price, then 10 more
+# minutes marketable.
 ENTRY_PRICING = "market"
 WALK_STEP = 0.2
 WALK_EVERY_SECONDS = 60.0

@@ -29,8 +29,9 @@ MIN_STEP = 0.01
 class EntryPricing:
     """`policy` "market" or "walk"; a walk starts at the net mid, concedes `step` of the natural
     half-spread every `every_seconds` of algorithm time and gives up (the entry rolls back) once it
-    would concede more than `max_concession` of it. The concession itself stops at the natural price
-    (atomic.pricing.walk_pays): a `max_concession` above 1 waits there for the rest of the walk."""
+    would concede more than `max_concession` of it. Past the natural price the walk goes marketable,
+    one tick through every leg's natural (atomic.pricing.walk_pays), and rests there: a
+    `max_concession` above 1 waits there for the rest of the walk."""
 
     policy: str = config.ENTRY_PRICING
     step: float = config.WALK_STEP
